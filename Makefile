@@ -1,0 +1,41 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := app
+
+.PHONY: run test lint format init-db clean
+
+run: $(VENV)/.runtime-installed init-db
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+init-db: $(VENV)/.runtime-installed
+	$(BIN)/flask init-db
+
+test: $(VENV)/.test-installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.test-installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.test-installed: requirements.txt requirements-test.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-test.txt
+	touch $(VENV)/.runtime-installed $@
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,47 @@
+"""A comment-enabled blog: articles, moderated comments and their moderators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from blog import cli, dates, errors, reader
+from blog.config import load_config
+from blog.database import engine_options
+from blog.extensions import csrf, db, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application; ``test_config`` replaces the environment."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    load_config(app, test_config)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+
+    app.register_blueprint(reader.bp)
+    errors.register(app)
+    cli.register(app)
+    register_template_filters(app)
+    return app
+
+
+def register_template_filters(app: Flask) -> None:
+    """Date filters that templates use, in the configured time zone."""
+    timezone = app.config["TIMEZONE"]
+    app.add_template_filter(lambda moment: dates.italian_date(moment, timezone), "it_date")
+    app.add_template_filter(
+        lambda moment: dates.italian_datetime(moment, timezone), "it_datetime"
+    )
+    app.add_template_filter(dates.iso_datetime, "iso")

@@ -1,0 +1,80 @@
+"""Storing readers' comments and finding what each page shows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from blog.extensions import db
+from blog.models import Article, Comment, CommentStatus
+from blog.moderation import refresh_article_comments
+from blog.sanitize import comment_to_html
+
+
+@dataclass(frozen=True)
+class NewComment:
+    """What a reader submitted, already validated."""
+
+    author: str
+    email: str
+    url: str
+    body: str
+    parent_id: int | None = None
+    ip_address: str | None = None
+    user_agent: str | None = None
+
+
+def find_reply_parent(article: Article, parent_id: int) -> Comment | None:
+    """Return the approved comment of ``article`` with ``parent_id``, if any."""
+    return db.session.scalar(
+        sa.select(Comment).where(
+            Comment.id == parent_id,
+            Comment.article_id == article.id,
+            Comment.status == CommentStatus.APPROVED,
+        )
+    )
+
+
+def store_comment(article: Article, new: NewComment, status: CommentStatus) -> Comment:
+    """Sanitize and store a comment, committing it before anyone is told."""
+    comment = Comment(
+        article=article,
+        parent_id=new.parent_id,
+        author=new.author,
+        email=new.email,
+        url=new.url,
+        body=new.body,
+        body_html=comment_to_html(new.body),
+        status=status,
+        ip_address=new.ip_address,
+        user_agent=(new.user_agent or "")[:500] or None,
+    )
+    db.session.add(comment)
+    if status == CommentStatus.APPROVED:
+        refresh_article_comments(article)
+    db.session.commit()
+    return comment
+
+
+def approved_comments(article: Article) -> Sequence[Comment]:
+    """Return the approved comments of ``article``, oldest first."""
+    return db.session.scalars(
+        sa.select(Comment)
+        .where(Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+
+
+def own_pending_comments(article: Article, comment_ids: Sequence[int]) -> Sequence[Comment]:
+    """Return the comments still pending among those this reader wrote."""
+    if not comment_ids:
+        return []
+    return db.session.scalars(
+        sa.select(Comment).where(
+            Comment.id.in_(comment_ids),
+            Comment.article_id == article.id,
+            Comment.status == CommentStatus.PENDING,
+        )
+    ).all()

@@ -1,0 +1,86 @@
+"""Configuration: defaults in code, overrides from the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+#: Every setting the application reads, with its default. Each one can be
+#: overridden from the environment as ``FLASK_<KEY>`` (values parsed as JSON).
+DEFAULTS: dict[str, Any] = {
+    "SITE_NAME": "Il blog",
+    "TIMEZONE": "Europe/Rome",
+    # Comments
+    "COMMENT_THREAD_DEPTH": 5,
+    "COMMENT_MODERATION": "all",
+    "COMMENT_AUTHOR_COOKIE_DAYS": 365,
+    "COMMENT_PREVIEW_LIMIT": 20,
+    # Requests
+    "MAX_CONTENT_LENGTH": 256 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 256 * 1024,
+    # A reader may take a long time to write a comment: the token lives as
+    # long as the form's own timestamp (two hours).
+    "WTF_CSRF_TIME_LIMIT": 2 * 60 * 60,
+    # Cookies
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "PREFERRED_URL_SCHEME": "http",
+    # Database
+    "SQLITE_BUSY_TIMEOUT_MS": 15000,
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+}
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill ``app.config`` from defaults, the environment and ``test_config``."""
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_prefixed_env()
+        database_url = os.environ.get("DATABASE_URL")
+        if database_url:
+            app.config["SQLALCHEMY_DATABASE_URI"] = database_url
+        secret = os.environ.get("SECRET_KEY")
+        if secret:
+            app.config["SECRET_KEY"] = secret
+    else:
+        app.config.from_mapping(test_config)
+
+    if app.config["PREFERRED_URL_SCHEME"] == "https":
+        app.config["SESSION_COOKIE_SECURE"] = True
+    app.config.setdefault(
+        "SQLALCHEMY_DATABASE_URI",
+        "sqlite:///" + str(Path(app.instance_path) / "blog.sqlite3"),
+    )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """Return the key kept in the instance folder, creating it on first use."""
+    key_file = instance_path / "secret_key"
+    try:
+        return key_file.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Written aside, then linked into place: when several workers start at
+    # once, exactly one key wins and nobody ever reads a half-written file.
+    fd, tmp_name = tempfile.mkstemp(dir=instance_path, prefix=".secret_key.")
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key)
+        os.chmod(tmp_name, 0o600)
+        try:
+            os.link(tmp_name, key_file)
+        except FileExistsError:
+            return key_file.read_text(encoding="ascii").strip()
+    finally:
+        os.unlink(tmp_name)
+    return key

@@ -1,0 +1,42 @@
+"""Error pages in Italian; no traceback ever reaches a reader."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, render_template
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from blog import messages
+from blog.extensions import db
+
+
+def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
+    """Render the error page for ``code``."""
+    title, explanation = messages.ERRORS.get(code, messages.ERRORS[400 if code < 500 else 500])
+    return (
+        render_template("errors/error.html", code=code, title=title, explanation=detail or explanation),
+        code,
+    )
+
+
+def handle_http_error(error: HTTPException) -> tuple[str, int]:
+    """Answer any HTTP error with its Italian page."""
+    if error.code is None or error.code < 400:
+        return error  # type: ignore[return-value]
+    if error.code >= 500:
+        db.session.rollback()
+    return render_error(error.code)
+
+
+def handle_unexpected_error(error: Exception) -> tuple[str, int]:
+    """Roll back, log the failure, and show the generic 500 page."""
+    db.session.rollback()
+    if isinstance(error, InternalServerError) and error.original_exception is not None:
+        error = error.original_exception
+    current_app.logger.error("Unhandled error", exc_info=error)
+    return render_error(500)
+
+
+def register(app: Flask) -> None:
+    """Install the error handlers on ``app``."""
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected_error)

@@ -1,0 +1,103 @@
+"""Forms, one per action, with WordPress's field names and limits."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from blog import messages
+
+# WordPress's column sizes (wp_comments), which its form enforces too.
+AUTHOR_MAX = 245
+EMAIL_MAX = 100
+URL_MAX = 200
+COMMENT_MAX = 65525
+
+# Characters that print nothing: a name made only of them is no name.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"})
+
+
+def normalize_text(value: Any) -> Any:
+    """NFC-normalize and trim submitted text; leave other values alone."""
+    if not isinstance(value, str):
+        return value
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def visible_or_empty(value: Any) -> Any:
+    """Return "" for a value made only of invisible characters."""
+    if isinstance(value, str) and all(
+        unicodedata.category(char) in _INVISIBLE_CATEGORIES for char in value
+    ):
+        return ""
+    return value
+
+
+def with_scheme(value: Any) -> Any:
+    """Read "example.com" as "http://example.com", as WordPress does."""
+    if isinstance(value, str) and value and "://" not in value and ":" not in value:
+        return "http://" + value
+    return value
+
+
+def http_url(form: FlaskForm, field: StringField) -> None:
+    """Accept only absolute http(s) URLs with a host."""
+    if not field.data:
+        return
+    parts = urlsplit(field.data)
+    if (
+        parts.scheme.lower() not in {"http", "https"}
+        or not parts.hostname
+        or any(char.isspace() for char in field.data)
+    ):
+        raise ValidationError(messages.URL_INVALID)
+
+
+def too_long(limit: int) -> Length:
+    return Length(max=limit, message=messages.TOO_LONG.format(max=limit))
+
+
+class CommentForm(FlaskForm):
+    """The "Lascia un commento" form under each article."""
+
+    comment = TextAreaField(
+        "Commento",
+        filters=[normalize_text],
+        validators=[DataRequired(messages.COMMENT_REQUIRED), too_long(COMMENT_MAX)],
+    )
+    author = StringField(
+        "Nome",
+        filters=[normalize_text, visible_or_empty],
+        validators=[DataRequired(messages.AUTHOR_REQUIRED), too_long(AUTHOR_MAX)],
+    )
+    email = StringField(
+        "Email",
+        filters=[normalize_text],
+        validators=[
+            DataRequired(messages.EMAIL_REQUIRED),
+            too_long(EMAIL_MAX),
+            Email(messages.EMAIL_INVALID),
+        ],
+    )
+    url = StringField(
+        "Sito web",
+        filters=[normalize_text, with_scheme],
+        validators=[Optional(), too_long(URL_MAX), http_url],
+    )
+    remember = BooleanField(
+        "Salva il mio nome, email e sito web in questo browser per la prossima volta che commento.",
+        name="wp-comment-cookies-consent",
+    )
+    comment_parent = HiddenField(default="0")
+
+    def parent_id(self) -> int | None:
+        """Return the id of the comment replied to, None for a new thread."""
+        raw = (self.comment_parent.data or "0").strip()
+        if not raw.isdigit():
+            raise ValidationError(messages.PARENT_INVALID)
+        return int(raw) or None

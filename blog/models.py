@@ -1,0 +1,89 @@
+"""Database models."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from blog.extensions import db
+
+
+def utcnow() -> datetime:
+    """Return the current time as a naive UTC datetime, the form stored."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class CommentStatus(enum.StrEnum):
+    """Where a comment stands in moderation."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    SPAM = "spam"
+    TRASH = "trash"
+
+
+class Article(db.Model):
+    """A published blog article."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    standfirst: Mapped[str] = mapped_column(sa.Text, default="")
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    published_at: Mapped[datetime] = mapped_column(sa.DateTime, index=True)
+    comments_open: Mapped[bool] = mapped_column(default=True)
+    # Derived at write time so that no page has to count rows.
+    approved_comment_count: Mapped[int] = mapped_column(default=0)
+    # Bumped by every change that alters what readers see of the comments.
+    comment_version: Mapped[int] = mapped_column(default=0)
+
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<Article {self.slug!r}>"
+
+
+class Comment(db.Model):
+    """A reader's comment on an article, or a reply to another comment."""
+
+    __table_args__ = (
+        # The article page: approved comments of one article, oldest first.
+        sa.Index("ix_comment_article_status_created", "article_id", "status", "created_at"),
+        # The moderation queue: one status, newest first.
+        sa.Index("ix_comment_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("article.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("comment.id", ondelete="SET NULL"), index=True
+    )
+    author: Mapped[str] = mapped_column(sa.String(245))
+    email: Mapped[str] = mapped_column(sa.String(100), index=True)
+    url: Mapped[str] = mapped_column(sa.String(200), default="")
+    body: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[CommentStatus] = mapped_column(
+        sa.Enum(
+            CommentStatus,
+            native_enum=False,
+            length=16,
+            values_callable=lambda statuses: [s.value for s in statuses],
+            validate_strings=True,
+        ),
+        default=CommentStatus.PENDING,
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(500))
+
+    article: Mapped[Article] = relationship(back_populates="comments")
+    parent: Mapped[Comment | None] = relationship(remote_side=[id])
+
+    def __repr__(self) -> str:
+        return f"<Comment {self.id} {self.status}>"
