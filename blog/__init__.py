@@ -11,6 +11,7 @@ from blog import cli, dates, errors, reader
 from blog.config import load_config
 from blog.database import engine_options
 from blog.extensions import csrf, db, migrate
+from blog.http import BlogRequest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    app.request_class = BlogRequest
     load_config(app, test_config)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app)
 
@@ -41,7 +43,5 @@ def register_template_filters(app: Flask) -> None:
     """Date filters that templates use, in the configured time zone."""
     timezone = app.config["TIMEZONE"]
     app.add_template_filter(lambda moment: dates.italian_date(moment, timezone), "it_date")
-    app.add_template_filter(
-        lambda moment: dates.italian_datetime(moment, timezone), "it_datetime"
-    )
+    app.add_template_filter(lambda moment: dates.italian_datetime(moment, timezone), "it_datetime")
     app.add_template_filter(dates.iso_datetime, "iso")

@@ -13,7 +13,9 @@ def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
     """Render the error page for ``code``."""
     title, explanation = messages.ERRORS.get(code, messages.ERRORS[400 if code < 500 else 500])
     return (
-        render_template("errors/error.html", code=code, title=title, explanation=detail or explanation),
+        render_template(
+            "errors/error.html", code=code, title=title, explanation=detail or explanation
+        ),
         code,
     )
 

@@ -49,11 +49,15 @@ def http_url(form: FlaskForm, field: StringField) -> None:
     """Accept only absolute http(s) URLs with a host."""
     if not field.data:
         return
-    parts = urlsplit(field.data)
+    try:
+        parts = urlsplit(field.data)
+        hostname = parts.hostname
+    except ValueError:  # e.g. a malformed [IPv6] host
+        raise ValidationError(messages.URL_INVALID) from None
     if (
         parts.scheme.lower() not in {"http", "https"}
-        or not parts.hostname
-        or any(char.isspace() for char in field.data)
+        or not hostname
+        or any(char.isspace() or not char.isprintable() for char in field.data)
     ):
         raise ValidationError(messages.URL_INVALID)
 

@@ -66,5 +66,3 @@ def seed_articles(path: Path = CONTENT_FILE) -> list[str]:
         added.append(entry["slug"])
     db.session.commit()
     return added
-
-

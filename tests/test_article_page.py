@@ -11,7 +11,10 @@ from blog.seed import load_content
 from tests.conftest import ARTICLE_URL, SLUG, add_comment, soup, text_of
 
 SEED_FILE = (
-    Path(__file__).resolve().parents[2] / "shared" / "seed" / "article-imparato-cassino-pomigliano.txt"
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "seed"
+    / "article-imparato-cassino-pomigliano.txt"
 )
 TITLE = "Jean-Philippe Imparato ha visitato il Cassino Plant e Pomigliano d’Arco"
 STANDFIRST = (

@@ -11,7 +11,6 @@ from blog.moderation import Action, apply_action
 from tests.conftest import (
     ARTICLE_URL,
     POST_URL,
-    SLUG,
     VALID_COMMENT,
     add_comment,
     comments_in_db,
@@ -150,6 +149,8 @@ INVALID = [
     ("url", "data:text/html,x", "Inserisci un indirizzo web valido"),
     ("url", "http://", "Inserisci un indirizzo web valido"),
     ("url", "http://exa mple.it", "Inserisci un indirizzo web valido"),
+    ("url", "http://[nope]/", "Inserisci un indirizzo web valido"),
+    ("url", "http://[::1", "Inserisci un indirizzo web valido"),
     *[(field, _too_long(field), f"al massimo {LONG[field]} caratteri") for field in LONG],
 ]
 

@@ -1,0 +1,142 @@
+"""Approved comments, oldest first, nested as WordPress nests them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from blog.extensions import db
+from blog.models import CommentStatus
+from tests.conftest import ARTICLE_URL, add_comment, soup, text_of
+
+
+def chain(length: int) -> list[int]:
+    """Store a chain of replies, each answering the one before; return ids."""
+    ids: list[int] = []
+    parent = None
+    for depth in range(1, length + 1):
+        parent = add_comment(
+            parent=parent, comment=f"Livello {depth}", age=timedelta(minutes=100 - depth)
+        )
+        ids.append(parent.id)
+    return ids
+
+
+def depth_of(page, comment_id: int) -> int:
+    """How many comment <li> elements enclose this comment, itself included."""
+    item = page.find("li", id=f"comment-{comment_id}")
+    return 1 + len(item.find_parents("li", class_="comment"))
+
+
+def test_reply_sits_inside_its_parent(client, app):
+    with app.app_context():
+        parent = add_comment(author="Anna", age=timedelta(hours=2))
+        reply = add_comment(author="Bruno", parent=parent, age=timedelta(hours=1))
+        other = add_comment(author="Carla")
+        ids = parent.id, reply.id, other.id
+    page = soup(client.get(ARTICLE_URL))
+    top = page.select("ol.comment-list > li")
+    assert [li["id"] for li in top] == [f"comment-{ids[0]}", f"comment-{ids[2]}"]
+    nested = page.select_one(f"li#comment-{ids[0]} > ol.children > li")
+    assert nested["id"] == f"comment-{ids[1]}"
+
+
+def test_comments_are_oldest_first(client, app):
+    with app.app_context():
+        newer = add_comment(comment="Più recente", age=timedelta(minutes=1)).id
+        older = add_comment(comment="Più vecchio", age=timedelta(days=1)).id
+    ids = [li["id"] for li in soup(client.get(ARTICLE_URL)).select("ol.comment-list > li")]
+    assert ids == [f"comment-{older}", f"comment-{newer}"]
+
+
+def test_replies_deeper_than_the_limit_are_shown_at_the_last_level(client, app):
+    with app.app_context():
+        ids = chain(7)
+    page = soup(client.get(ARTICLE_URL))
+    assert [depth_of(page, cid) for cid in ids] == [1, 2, 3, 4, 5, 5, 5]
+    last_level = page.find("li", id=f"comment-{ids[4]}").parent
+    assert [li["id"] for li in last_level.find_all("li", recursive=False)] == [
+        f"comment-{cid}" for cid in ids[4:]
+    ]
+
+
+@pytest.mark.parametrize(("limit", "expected"), [(1, [1, 1, 1]), (2, [1, 2, 2])])
+def test_thread_depth_is_configurable(app_config, limit, expected):
+    from blog import create_app
+
+    app_config["COMMENT_THREAD_DEPTH"] = limit
+    app = create_app(app_config)
+    with app.app_context():
+        db.create_all()
+        from blog.seed import seed_articles
+
+        seed_articles()
+        ids = chain(3)
+    page = soup(app.test_client().get(ARTICLE_URL))
+    assert [depth_of(page, cid) for cid in ids] == expected
+    with app.app_context():
+        db.drop_all()
+
+
+def test_each_comment_shows_author_date_body_and_reply_link(client, app):
+    with app.app_context():
+        comment = add_comment(
+            author="Giulia", url="https://giulia.example/", comment="Che *bella* notizia"
+        )
+        comment.created_at = datetime(2026, 11, 25, 14, 10)  # UTC: 15:10 in Rome
+        db.session.commit()
+        comment_id = comment.id
+    item = soup(client.get(ARTICLE_URL)).find("li", id=f"comment-{comment_id}")
+    author = item.find(class_="comment-author").find("a")
+    assert text_of(author) == "Giulia"
+    assert author["href"] == "https://giulia.example/"
+    assert author["rel"] == ["nofollow", "ugc", "noopener"]
+    date_link = item.find(class_="comment-metadata").find("a")
+    assert date_link["href"] == f"#comment-{comment_id}"
+    assert text_of(date_link) == "25 novembre 2026 alle 15:10"
+    assert date_link.find("time")["datetime"] == "2026-11-25T14:10:00Z"
+    assert text_of(item.find(class_="comment-content")) == "Che *bella* notizia"
+    reply = item.find("a", class_="comment-reply-link")
+    assert text_of(reply) == "Rispondi"
+
+
+def test_author_without_site_is_plain_text(client, app):
+    with app.app_context():
+        comment_id = add_comment(author="Senza Sito", url="").id
+    item = soup(client.get(ARTICLE_URL)).find("li", id=f"comment-{comment_id}")
+    assert item.find(class_="comment-author").find("a") is None
+    assert text_of(item.find(class_="comment-author")) == "Senza Sito"
+
+
+@pytest.mark.parametrize(
+    ("approved", "heading"), [(0, "Nessun commento"), (1, "1 commento"), (3, "3 commenti")]
+)
+def test_heading_counts_approved_comments(client, app, approved, heading):
+    with app.app_context():
+        for number in range(approved):
+            add_comment(comment=f"Commento {number}")
+        for status in (CommentStatus.PENDING, CommentStatus.SPAM, CommentStatus.TRASH):
+            add_comment(status=status, comment=f"Nascosto {status}")
+    page = soup(client.get(ARTICLE_URL))
+    assert text_of(page.find(id="comments-title")) == heading
+    assert len(page.select("li.comment")) == approved
+
+
+@pytest.mark.parametrize("status", [CommentStatus.PENDING, CommentStatus.SPAM, CommentStatus.TRASH])
+def test_unapproved_comments_are_not_shown(client, app, status):
+    with app.app_context():
+        add_comment(status=status, comment="Testo nascosto")
+    assert "Testo nascosto" not in text_of(soup(client.get(ARTICLE_URL)))
+
+
+def test_reply_whose_parent_is_hidden_starts_its_own_thread(client, app):
+    from blog.moderation import Action, apply_action
+
+    with app.app_context():
+        parent = add_comment(age=timedelta(hours=1))
+        reply_id = add_comment(parent=parent).id
+        apply_action(parent, Action.TRASH)
+        db.session.commit()
+    top = soup(client.get(ARTICLE_URL)).select("ol.comment-list > li")
+    assert [li["id"] for li in top] == [f"comment-{reply_id}"]
