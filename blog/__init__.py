@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Flask
 
-from blog import cli, dates, errors, reader
+from blog import auth, cli, dates, errors, messages, moderation_views, reader
 from blog.config import load_config
 from blog.database import engine_options
-from blog.extensions import csrf, db, migrate
+from blog.extensions import csrf, db, login_manager, migrate
 from blog.http import BlogRequest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +31,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
+    login_manager.init_app(app)
 
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(moderation_views.bp)
     app.register_blueprint(reader.bp)
     errors.register(app)
     cli.register(app)
@@ -45,3 +48,4 @@ def register_template_filters(app: Flask) -> None:
     app.add_template_filter(lambda moment: dates.italian_date(moment, timezone), "it_date")
     app.add_template_filter(lambda moment: dates.italian_datetime(moment, timezone), "it_datetime")
     app.add_template_filter(dates.iso_datetime, "iso")
+    app.jinja_env.globals["messages"] = messages

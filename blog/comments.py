@@ -24,6 +24,7 @@ class NewComment:
     parent_id: int | None = None
     ip_address: str | None = None
     user_agent: str | None = None
+    moderator_id: int | None = None
 
 
 def find_reply_parent(article: Article, parent_id: int) -> Comment | None:
@@ -38,7 +39,7 @@ def find_reply_parent(article: Article, parent_id: int) -> Comment | None:
 
 
 def store_comment(article: Article, new: NewComment, status: CommentStatus) -> Comment:
-    """Sanitize and store a comment, committing it before anyone is told."""
+    """Sanitize a comment and add it to the session; the caller commits."""
     comment = Comment(
         article=article,
         parent_id=new.parent_id,
@@ -50,11 +51,13 @@ def store_comment(article: Article, new: NewComment, status: CommentStatus) -> C
         status=status,
         ip_address=new.ip_address,
         user_agent=(new.user_agent or "")[:500] or None,
+        moderator_id=new.moderator_id,
     )
     db.session.add(comment)
     if status == CommentStatus.APPROVED:
         refresh_article_comments(article)
-    db.session.commit()
+    else:
+        db.session.flush()
     return comment
 
 

@@ -20,6 +20,9 @@ DEFAULTS: dict[str, Any] = {
     "COMMENT_MODERATION": "all",
     "COMMENT_AUTHOR_COOKIE_DAYS": 365,
     "COMMENT_PREVIEW_LIMIT": 20,
+    # Moderation
+    "MODERATION_PAGE_SIZE": 50,
+    "MODERATOR_PASSWORD_MIN_LENGTH": 12,
     # Requests
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "MAX_FORM_MEMORY_SIZE": 256 * 1024,
@@ -30,6 +33,11 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_DURATION": 14 * 24 * 60 * 60,
+    "SESSION_PROTECTION": "basic",
     "PREFERRED_URL_SCHEME": "http",
     # Database
     "SQLITE_BUSY_TIMEOUT_MS": 15000,
@@ -53,6 +61,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
 
     if app.config["PREFERRED_URL_SCHEME"] == "https":
         app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
     app.config.setdefault(
         "SQLALCHEMY_DATABASE_URI",
         "sqlite:///" + str(Path(app.instance_path) / "blog.sqlite3"),

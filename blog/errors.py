@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, render_template
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from blog import messages
@@ -29,6 +30,11 @@ def handle_http_error(error: HTTPException) -> tuple[str, int]:
     return render_error(error.code)
 
 
+def handle_csrf_error(error: CSRFError) -> tuple[str, int]:
+    """A missing or stale form token: explain how to recover."""
+    return render_error(400, messages.CSRF_FAILED)
+
+
 def handle_unexpected_error(error: Exception) -> tuple[str, int]:
     """Roll back, log the failure, and show the generic 500 page."""
     db.session.rollback()
@@ -40,5 +46,6 @@ def handle_unexpected_error(error: Exception) -> tuple[str, int]:
 
 def register(app: Flask) -> None:
     """Install the error handlers on ``app``."""
+    app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected_error)

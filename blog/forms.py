@@ -7,7 +7,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from blog import messages
@@ -66,19 +73,35 @@ def too_long(limit: int) -> Length:
     return Length(max=limit, message=messages.TOO_LONG.format(max=limit))
 
 
-class CommentForm(FlaskForm):
-    """The "Lascia un commento" form under each article."""
-
-    comment = TextAreaField(
+def comment_field() -> TextAreaField:
+    return TextAreaField(
         "Commento",
         filters=[normalize_text],
         validators=[DataRequired(messages.COMMENT_REQUIRED), too_long(COMMENT_MAX)],
     )
-    author = StringField(
+
+
+def author_field() -> StringField:
+    return StringField(
         "Nome",
         filters=[normalize_text, visible_or_empty],
         validators=[DataRequired(messages.AUTHOR_REQUIRED), too_long(AUTHOR_MAX)],
     )
+
+
+def url_field() -> StringField:
+    return StringField(
+        "Sito web",
+        filters=[normalize_text, with_scheme],
+        validators=[Optional(), too_long(URL_MAX), http_url],
+    )
+
+
+class CommentForm(FlaskForm):
+    """The "Lascia un commento" form under each article."""
+
+    comment = comment_field()
+    author = author_field()
     email = StringField(
         "Email",
         filters=[normalize_text],
@@ -88,11 +111,7 @@ class CommentForm(FlaskForm):
             Email(messages.EMAIL_INVALID),
         ],
     )
-    url = StringField(
-        "Sito web",
-        filters=[normalize_text, with_scheme],
-        validators=[Optional(), too_long(URL_MAX), http_url],
-    )
+    url = url_field()
     remember = BooleanField(
         "Salva il mio nome, email e sito web in questo browser per la prossima volta che commento.",
         name="wp-comment-cookies-consent",
@@ -105,3 +124,47 @@ class CommentForm(FlaskForm):
         if not raw.isdigit():
             raise ValidationError(messages.PARENT_INVALID)
         return int(raw) or None
+
+
+class LoginForm(FlaskForm):
+    """The moderators' login."""
+
+    username = StringField(
+        "Nome utente",
+        filters=[normalize_text],
+        validators=[DataRequired(messages.USERNAME_REQUIRED), Length(max=80)],
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired(messages.PASSWORD_REQUIRED), Length(max=1024)]
+    )
+    remember = BooleanField("Ricordami su questo dispositivo")
+    next = HiddenField()
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state: only the CSRF token and where to go back."""
+
+    next = HiddenField()
+
+
+class BulkActionForm(FlaskForm):
+    """The same verbs as the buttons, applied to the ticked comments."""
+
+    action = SelectField("Azione di gruppo", validators=[DataRequired(messages.BULK_NO_ACTION)])
+    next = HiddenField()
+
+
+class EditCommentForm(FlaskForm):
+    """A moderator's edit of a comment's text, name and site."""
+
+    comment = comment_field()
+    author = author_field()
+    url = url_field()
+    next = HiddenField()
+
+
+class ReplyForm(FlaskForm):
+    """A moderator's reply, written from the queue."""
+
+    comment = comment_field()
+    next = HiddenField()

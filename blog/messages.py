@@ -28,11 +28,77 @@ URL_INVALID = "Inserisci un indirizzo web valido che inizi con http:// o https:/
 TOO_LONG = "Questo campo può contenere al massimo {max} caratteri."
 PARENT_INVALID = "Il commento a cui vuoi rispondere non esiste o non è ancora approvato."
 COMMENTS_CLOSED = "I commenti sono chiusi."
+CSRF_FAILED = (
+    "Il modulo è scaduto o non è valido. Torna indietro, ricarica la pagina e riprova."
+)
 FORM_HAS_ERRORS = "Il commento non è stato inviato: correggi i campi segnalati."
 CSRF_EXPIRED = (
     "La pagina è rimasta aperta troppo a lungo o il modulo non è valido: "
     "il tuo testo è ancora qui, invialo di nuovo."
 )
+
+# Moderators
+USERNAME_REQUIRED = "Inserisci il nome utente."
+PASSWORD_REQUIRED = "Inserisci la password."
+LOGIN_FAILED = "Nome utente o password non validi."
+LOGGED_IN = "Bentornato, {name}."
+LOGGED_OUT = "Sei uscito."
+PASSWORD_TOO_SHORT = "La password deve contenere almeno {min} caratteri."
+PASSWORDS_DIFFER = "Le due password non coincidono."
+BULK_NO_ACTION = "Scegli un'azione."
+BULK_NO_SELECTION = "Seleziona almeno un commento."
+ACTION_NOT_ALLOWED = "Questa azione non si applica al commento nel suo stato attuale."
+COMMENT_GONE = "Il commento non esiste più."
+COMMENT_EDITED = "Commento modificato."
+REPLY_PUBLISHED = "Risposta pubblicata."
+
+#: Queue tabs, by status.
+STATUS_TABS = {
+    "pending": "In attesa",
+    "approved": "Approvati",
+    "spam": "Spam",
+    "trash": "Cestino",
+}
+#: A status as a word in a sentence.
+STATUS_NAMES = {
+    "pending": "in attesa",
+    "approved": "approvato",
+    "spam": "spam",
+    "trash": "nel cestino",
+}
+#: Button labels, by moderation action.
+ACTION_LABELS = {
+    "approve": "Approva",
+    "unapprove": "Rimuovi approvazione",
+    "spam": "Spam",
+    "not_spam": "Non è spam",
+    "trash": "Cestina",
+    "restore": "Ripristina",
+    "delete": "Elimina definitivamente",
+}
+#: What the audit trail says of each change.
+EVENT_LABELS = {
+    "approve": "Approvato",
+    "unapprove": "Approvazione rimossa",
+    "spam": "Segnato come spam",
+    "not_spam": "Segnato come non spam",
+    "trash": "Cestinato",
+    "restore": "Ripristinato",
+    "edit": "Modificato",
+    "reply": "Risposta del moderatore",
+    "filter": "Deciso dai filtri",
+}
+#: Flash message after an action, by action; {count} comments.
+ACTION_DONE = {
+    "approve": "Commenti approvati: {count}.",
+    "unapprove": "Approvazione rimossa: {count}.",
+    "spam": "Commenti segnati come spam: {count}.",
+    "not_spam": "Commenti ripristinati dallo spam: {count}.",
+    "trash": "Commenti spostati nel cestino: {count}.",
+    "restore": "Commenti ripristinati: {count}.",
+    "delete": "Commenti eliminati definitivamente: {count}.",
+}
+SYSTEM_ACTOR = "sistema"
 
 # Error pages: (title, explanation) by status code
 ERRORS: dict[int, tuple[str, str]] = {

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from blog.extensions import db
 
@@ -81,9 +84,79 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(500))
+    # Set when a moderator wrote the comment (a reply from the queue).
+    moderator_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("moderator.id", ondelete="SET NULL")
+    )
 
     article: Mapped[Article] = relationship(back_populates="comments")
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
+    moderator: Mapped[Moderator | None] = relationship()
+    events: Mapped[list[ModerationEvent]] = relationship(
+        back_populates="comment",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ModerationEvent.id",
+    )
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} {self.status}>"
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Moderator(UserMixin, db.Model):
+    """Someone who may approve, reject and edit comments."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    display_name: Mapped[str] = mapped_column(sa.String(245))
+    email: Mapped[str | None] = mapped_column(sa.String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Part of the login session's identity: changing it (new password,
+    # deactivation) ends every session opened before.
+    session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login's name for it
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def set_password(self, password: str) -> None:
+        """Store a scrypt hash of ``password`` and end all open sessions."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.session_token = new_session_token()
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<Moderator {self.username!r}>"
+
+
+class ModerationEvent(db.Model):
+    """One change made to a comment: who, when, from which status to which."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("comment.id", ondelete="CASCADE"), index=True
+    )
+    # None when the change was made by the system (policy, spam filters).
+    moderator_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("moderator.id", ondelete="SET NULL")
+    )
+    action: Mapped[str] = mapped_column(sa.String(20))
+    from_status: Mapped[str | None] = mapped_column(sa.String(16))
+    to_status: Mapped[str | None] = mapped_column(sa.String(16))
+    note: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    comment: Mapped[Comment] = relationship(back_populates="events")
+    moderator: Mapped[Moderator | None] = relationship()

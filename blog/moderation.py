@@ -1,4 +1,8 @@
-"""The moderation state machine: which change is allowed from which status."""
+"""Moderation: the status state machine, the policy for new comments, the audit.
+
+Every function here is plain: it takes models and values, changes them in
+the session, and leaves committing to the caller.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,12 @@ import enum
 import sqlalchemy as sa
 
 from blog.extensions import db
-from blog.models import Article, Comment, CommentStatus
+from blog.models import Article, Comment, CommentStatus, ModerationEvent, Moderator
+from blog.sanitize import comment_to_html
 
 
 class Action(enum.StrEnum):
-    """What a moderator can do to a comment."""
+    """What a moderator can do to a comment's status."""
 
     APPROVE = "approve"
     UNAPPROVE = "unapprove"
@@ -19,10 +24,20 @@ class Action(enum.StrEnum):
     NOT_SPAM = "not_spam"
     TRASH = "trash"
     RESTORE = "restore"
+    DELETE = "delete"
 
 
-#: For each action: the statuses it applies to, and the status it leads to.
-TRANSITIONS: dict[Action, tuple[frozenset[CommentStatus], CommentStatus]] = {
+class Policy(enum.StrEnum):
+    """``COMMENT_MODERATION``: which new comments wait for a moderator."""
+
+    ALL = "all"
+    FIRST_TIME = "first_time"
+    NONE = "none"
+
+
+#: For each action: the statuses it applies to, and the status it leads to
+#: (None: the comment is deleted; RESTORE goes back to the status before trash).
+TRANSITIONS: dict[Action, tuple[frozenset[CommentStatus], CommentStatus | None]] = {
     Action.APPROVE: (frozenset({CommentStatus.PENDING}), CommentStatus.APPROVED),
     Action.UNAPPROVE: (frozenset({CommentStatus.APPROVED}), CommentStatus.PENDING),
     Action.SPAM: (
@@ -35,6 +50,7 @@ TRANSITIONS: dict[Action, tuple[frozenset[CommentStatus], CommentStatus]] = {
         CommentStatus.TRASH,
     ),
     Action.RESTORE: (frozenset({CommentStatus.TRASH}), CommentStatus.PENDING),
+    Action.DELETE: (frozenset({CommentStatus.TRASH}), None),
 }
 
 
@@ -43,25 +59,121 @@ class TransitionError(ValueError):
 
 
 def allowed_actions(status: CommentStatus) -> list[Action]:
-    """List the actions that apply to a comment in ``status``."""
+    """List the actions that apply to a comment in ``status``, in display order."""
     return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
 
 
-def target_status(action: Action, current: CommentStatus) -> CommentStatus:
-    """Return the status ``action`` leads to, or raise if it does not apply."""
-    sources, target = TRANSITIONS[action]
-    if current not in sources:
+def check_transition(action: Action, current: CommentStatus) -> None:
+    """Raise ``TransitionError`` unless ``action`` applies to ``current``."""
+    if current not in TRANSITIONS[action][0]:
         raise TransitionError(f"{action} does not apply to a {current} comment")
-    return target
 
 
-def apply_action(comment: Comment, action: Action) -> CommentStatus:
-    """Move ``comment`` along ``action`` and keep its article's counts right."""
+def record_event(
+    comment: Comment,
+    action: str,
+    moderator: Moderator | None,
+    from_status: CommentStatus | None,
+    to_status: CommentStatus | None,
+    note: str | None = None,
+) -> ModerationEvent:
+    """Add an audit entry for a change to ``comment``."""
+    event = ModerationEvent(
+        comment=comment,
+        moderator=moderator,
+        action=str(action),
+        from_status=from_status.value if from_status else None,
+        to_status=to_status.value if to_status else None,
+        note=note,
+    )
+    db.session.add(event)
+    return event
+
+
+def status_before_trash(comment: Comment) -> CommentStatus:
+    """The status a trashed comment had, so that restoring puts it back."""
+    previous = db.session.scalar(
+        sa.select(ModerationEvent.from_status)
+        .where(
+            ModerationEvent.comment_id == comment.id,
+            ModerationEvent.to_status == CommentStatus.TRASH.value,
+        )
+        .order_by(ModerationEvent.id.desc())
+        .limit(1)
+    )
+    return CommentStatus(previous) if previous else CommentStatus.PENDING
+
+
+def apply_action(
+    comment: Comment, action: Action, moderator: Moderator | None = None
+) -> CommentStatus:
+    """Move ``comment`` along ``action``, audit it, keep its article's counts right.
+
+    Returns the status the comment had before.
+    """
     previous = comment.status
-    comment.status = target_status(action, previous)
-    if CommentStatus.APPROVED in (previous, comment.status):
+    check_transition(action, previous)
+    if action is Action.DELETE:
+        delete_comment(comment)
+        return previous
+    target = TRANSITIONS[action][1]
+    if action is Action.RESTORE:
+        target = status_before_trash(comment)
+    assert target is not None
+    comment.status = target
+    record_event(comment, action, moderator, previous, target)
+    if CommentStatus.APPROVED in (previous, target):
         refresh_article_comments(comment.article)
     return previous
+
+
+def delete_comment(comment: Comment) -> None:
+    """Delete a comment for good; its replies move up a level, as in WordPress."""
+    article = comment.article
+    for reply in db.session.scalars(sa.select(Comment).where(Comment.parent_id == comment.id)):
+        reply.parent_id = comment.parent_id
+    db.session.delete(comment)
+    refresh_article_comments(article)
+
+
+def edit_comment(
+    comment: Comment, *, body: str, author: str, url: str, moderator: Moderator
+) -> None:
+    """Change a comment's text, name and site; the text is sanitized again."""
+    comment.body = body
+    comment.body_html = comment_to_html(body)
+    comment.author = author
+    comment.url = url
+    record_event(comment, "edit", moderator, comment.status, comment.status)
+    if comment.status == CommentStatus.APPROVED:
+        refresh_article_comments(comment.article)
+
+
+def initial_status(
+    policy: Policy | str, *, author: str, email: str, by_moderator: bool = False
+) -> CommentStatus:
+    """Decide where a new comment starts, by the moderation policy."""
+    if by_moderator or Policy(policy) is Policy.NONE:
+        return CommentStatus.APPROVED
+    if Policy(policy) is Policy.FIRST_TIME and has_approved_comment(author, email):
+        return CommentStatus.APPROVED
+    return CommentStatus.PENDING
+
+
+def has_approved_comment(author: str, email: str) -> bool:
+    """Tell whether this name and email already have an approved comment."""
+    return (
+        db.session.scalar(
+            sa.select(Comment.id)
+            .where(
+                Comment.status == CommentStatus.APPROVED,
+                Comment.email == email,
+                Comment.author == author,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def refresh_article_comments(article: Article) -> None:
@@ -73,3 +185,20 @@ def refresh_article_comments(article: Article) -> None:
         )
     )
     article.comment_version = (article.comment_version or 0) + 1
+
+
+def pending_count() -> int:
+    """How many comments wait for a moderator."""
+    return db.session.scalar(
+        sa.select(sa.func.count(Comment.id)).where(Comment.status == CommentStatus.PENDING)
+    )
+
+
+def status_counts() -> dict[CommentStatus, int]:
+    """Count comments in every status, in one query."""
+    rows = db.session.execute(
+        sa.select(Comment.status, sa.func.count(Comment.id)).group_by(Comment.status)
+    ).all()
+    counts = dict.fromkeys(CommentStatus, 0)
+    counts.update({status: count for status, count in rows})
+    return counts

@@ -17,6 +17,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_login import current_user
 from wtforms.validators import ValidationError
 
 from blog import messages
@@ -30,6 +31,7 @@ from blog.comments import (
 from blog.extensions import csrf, db
 from blog.forms import CommentForm
 from blog.models import Article, Comment, CommentStatus, utcnow
+from blog.moderation import initial_status
 from blog.thread import build_thread
 
 bp = Blueprint("reader", __name__)
@@ -119,6 +121,13 @@ def post_comment(slug: str) -> Response:
             return render_article(article, form, status=400, notice=messages.CSRF_EXPIRED)
         return render_article(article, form, status=422, notice=messages.FORM_HAS_ERRORS)
 
+    by_moderator = current_user.is_authenticated
+    status = initial_status(
+        current_app.config["COMMENT_MODERATION"],
+        author=form.author.data,
+        email=form.email.data,
+        by_moderator=by_moderator,
+    )
     comment = store_comment(
         article,
         NewComment(
@@ -129,10 +138,13 @@ def post_comment(slug: str) -> Response:
             parent_id=parent.id if parent else None,
             ip_address=request.remote_addr,
             user_agent=request.user_agent.string,
+            moderator_id=current_user.id if by_moderator else None,
         ),
-        CommentStatus.PENDING,
+        status,
     )
-    remember_own_comment(comment)
+    db.session.commit()
+    if comment.status == CommentStatus.PENDING:
+        remember_own_comment(comment)
     response = redirect(
         url_for("reader.article", slug=article.slug, _anchor=f"comment-{comment.id}"), 303
     )

@@ -153,9 +153,77 @@ def add_comment(
     )
     if age is not None:
         comment.created_at = utcnow() - age
-        db.session.commit()
+    db.session.commit()
     return comment
 
 
 def comments_in_db() -> list[Comment]:
     return list(db.session.scalars(sa.select(Comment).order_by(Comment.id)))
+
+
+MODERATOR_PASSWORD = "una password molto lunga"
+
+
+def add_moderator(
+    username: str = "anna",
+    password: str = MODERATOR_PASSWORD,
+    display_name: str = "Anna la moderatrice",
+    active: bool = True,
+    email: str | None = None,
+):
+    """Store a moderator account."""
+    from blog.models import Moderator
+
+    moderator = Moderator(username=username, display_name=display_name, active=active, email=email)
+    moderator.set_password(password)
+    db.session.add(moderator)
+    db.session.commit()
+    return moderator
+
+
+class AuthActions:
+    """Log a client in and out through the real login form."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(
+        self, username: str = "anna", password: str = MODERATOR_PASSWORD, next: str = ""
+    ) -> TestResponse:
+        page = soup(self.client.get("/moderation/login" + (f"?next={next}" if next else "")))
+        data = form_fields(page, "loginform")
+        data.update(username=username, password=password)
+        return self.client.post("/moderation/login", data=data)
+
+    def csrf_token(self) -> str:
+        """A token of this client's session, as any page form carries it."""
+        page = soup(self.client.get(ARTICLE_URL))
+        return page.find("input", attrs={"name": "csrf_token"})["value"]
+
+    def logout(self) -> TestResponse:
+        return self.client.post("/moderation/logout", data={"csrf_token": self.csrf_token()})
+
+
+@pytest.fixture
+def moderator(app: Flask):
+    with app.app_context():
+        return add_moderator().id
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def logged_in(client: FlaskClient, auth: AuthActions, moderator: int) -> FlaskClient:
+    """A client signed in as the moderator "anna"."""
+    response = auth.login()
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return client
+
+
+def queue_token(client: FlaskClient, query: str = "") -> str:
+    """The CSRF token from the queue page, as a moderator's browser has it."""
+    page = soup(client.get("/moderation/" + query))
+    return page.find("input", attrs={"name": "csrf_token"})["value"]

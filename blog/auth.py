@@ -1,0 +1,95 @@
+"""Moderators' login and logout."""
+
+from __future__ import annotations
+
+from functools import cache
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from blog import messages
+from blog.extensions import db, login_manager
+from blog.forms import ActionForm, LoginForm
+from blog.models import Moderator, utcnow
+
+bp = Blueprint("auth", __name__, url_prefix="/moderation")
+
+
+@login_manager.user_loader
+def load_moderator(session_id: str) -> Moderator | None:
+    """Find the moderator of a session; inactive ones and old sessions get None."""
+    moderator_id, _, token = session_id.partition(":")
+    if not moderator_id.isdigit() or not token:
+        return None
+    moderator = db.session.get(Moderator, int(moderator_id))
+    if moderator is None or not moderator.active or moderator.session_token != token:
+        return None
+    return moderator
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return ``target`` if it is a path on this site, else None.
+
+    Refuses absolute URLs, scheme-relative ``//host`` and the ``/\\host``
+    form that browsers read as ``//host``.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(not char.isprintable() for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+@cache
+def _decoy_hash() -> str:
+    """A hash checked for unknown users, so both failures take the same time."""
+    return generate_password_hash("not a real password", method="scrypt")
+
+
+def authenticate(username: str, password: str) -> Moderator | None:
+    """Return the active moderator with these credentials, or None."""
+    moderator = db.session.scalar(sa.select(Moderator).where(Moderator.username == username))
+    if moderator is None:
+        check_password_hash(_decoy_hash(), password)
+        return None
+    if not moderator.check_password(password) or not moderator.active:
+        return None
+    return moderator
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | tuple[str, int] | str:
+    """Show the login form and sign a moderator in."""
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    destination = safe_next(form.next.data) or url_for("moderation.queue")
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(destination)
+    if form.validate_on_submit():
+        moderator = authenticate(form.username.data, form.password.data)
+        if moderator is not None:
+            login_user(moderator, remember=form.remember.data)
+            moderator.last_login_at = utcnow()
+            db.session.commit()
+            flash(messages.LOGGED_IN.format(name=moderator.display_name), "success")
+            return redirect(destination, 303)
+        form.password.errors = [messages.LOGIN_FAILED]
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Sign out (a POST with a CSRF token, never a link)."""
+    form = ActionForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(messages.LOGGED_OUT, "info")
+    return redirect(url_for("auth.login"), 303)

@@ -1,0 +1,253 @@
+"""The moderation queue: where moderators approve, reject, edit and reply."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload, selectinload
+
+from blog import messages
+from blog.auth import safe_next
+from blog.comments import NewComment, store_comment
+from blog.extensions import db, login_manager
+from blog.forms import ActionForm, BulkActionForm, EditCommentForm, ReplyForm
+from blog.models import Comment, CommentStatus, ModerationEvent
+from blog.moderation import (
+    Action,
+    TransitionError,
+    allowed_actions,
+    apply_action,
+    edit_comment,
+    pending_count,
+    record_event,
+    status_counts,
+)
+
+bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+
+
+@bp.before_request
+@login_required
+def require_moderator() -> None:
+    """Every route here is for signed-in, active moderators only."""
+
+
+@login_manager.unauthorized_handler
+def send_to_login() -> Response:
+    """Anonymous visitors go to the login page; nothing they sent is acted on."""
+    flash(login_manager.login_message, login_manager.login_message_category)
+    target = request.full_path if request.method == "GET" else url_for("moderation.queue")
+    return redirect(url_for("auth.login", next=target.rstrip("?")), 303)
+
+
+@bp.app_context_processor
+def moderator_header() -> dict[str, object]:
+    """Give every page the pending count for the moderators' header."""
+    if current_user.is_authenticated:
+        return {"moderation_pending": pending_count()}
+    return {}
+
+
+def queue_url(status: str = "pending", page: int = 1, q: str = "") -> str:
+    params: dict[str, object] = {"status": status}
+    if page > 1:
+        params["page"] = page
+    if q:
+        params["q"] = q
+    return url_for("moderation.queue", **params)
+
+
+def back_to_queue(form_next: str | None) -> Response:
+    """Return to the tab and page the moderator acted from."""
+    return redirect(safe_next(form_next) or queue_url(), 303)
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def queue_query(status: CommentStatus, search: str) -> sa.Select:
+    """Comments of one status, newest first, optionally matching ``search``."""
+    query = (
+        sa.select(Comment)
+        .where(Comment.status == status)
+        .options(
+            joinedload(Comment.article),
+            joinedload(Comment.parent),
+            selectinload(Comment.events).joinedload(ModerationEvent.moderator),
+        )
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+    )
+    if search:
+        pattern = f"%{escape_like(search)}%"
+        query = query.where(
+            sa.or_(
+                Comment.body.ilike(pattern, escape="\\"),
+                Comment.author.ilike(pattern, escape="\\"),
+                Comment.email.ilike(pattern, escape="\\"),
+                Comment.ip_address.ilike(pattern, escape="\\"),
+            )
+        )
+    return query
+
+
+@bp.get("/")
+def queue() -> str:
+    """List the comments of one tab, 50 to a page, with their actions."""
+    try:
+        status = CommentStatus(request.args.get("status", "pending"))
+    except ValueError:
+        abort(404)
+    search = request.args.get("q", "").strip()[:200]
+    page = request.args.get("page", 1, type=int)
+    pagination = db.paginate(
+        queue_query(status, search),
+        page=max(page, 1),
+        per_page=current_app.config["MODERATION_PAGE_SIZE"],
+        error_out=False,
+    )
+    return render_template(
+        "moderation/queue.html",
+        status=status,
+        search=search,
+        pagination=pagination,
+        counts=status_counts(),
+        here=queue_url(status.value, pagination.page, search),
+        action_form=ActionForm(),
+        bulk_form=bulk_form_for(status),
+        reply_form=ReplyForm(),
+        allowed_actions=allowed_actions,
+        tabs=messages.STATUS_TABS,
+    )
+
+
+def bulk_form_for(status: CommentStatus) -> BulkActionForm:
+    form = BulkActionForm()
+    form.action.choices = [("", "Azioni di gruppo")] + [
+        (action.value, messages.ACTION_LABELS[action]) for action in allowed_actions(status)
+    ]
+    return form
+
+
+def get_comment_or_404(comment_id: int) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        abort(404)
+    return comment
+
+
+@bp.post("/comments/<int:comment_id>/<action>")
+def act(comment_id: int, action: str) -> Response:
+    """Apply one action (approve, spam, trash…) to one comment."""
+    try:
+        verb = Action(action)
+    except ValueError:
+        abort(404)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    comment = get_comment_or_404(comment_id)
+    try:
+        apply_action(comment, verb, current_user)
+    except TransitionError:
+        db.session.rollback()
+        flash(messages.ACTION_NOT_ALLOWED, "error")
+        return back_to_queue(form.next.data)
+    db.session.commit()
+    flash(messages.ACTION_DONE[verb].format(count=1), "success")
+    return back_to_queue(form.next.data)
+
+
+@bp.post("/bulk")
+def bulk() -> Response:
+    """Apply one action to every ticked comment it applies to."""
+    form = BulkActionForm()
+    form.action.choices = [(action.value, action.value) for action in Action]
+    if not form.validate_on_submit():
+        flash(messages.BULK_NO_ACTION, "error")
+        return back_to_queue(form.next.data)
+    ids = [int(raw) for raw in request.form.getlist("comment_ids") if raw.isdigit()]
+    if not ids:
+        flash(messages.BULK_NO_SELECTION, "error")
+        return back_to_queue(form.next.data)
+    verb = Action(form.action.data)
+    done = 0
+    for comment in db.session.scalars(sa.select(Comment).where(Comment.id.in_(ids))):
+        try:
+            apply_action(comment, verb, current_user)
+        except TransitionError:
+            continue
+        done += 1
+    db.session.commit()
+    flash(messages.ACTION_DONE[verb].format(count=done), "success" if done else "error")
+    return back_to_queue(form.next.data)
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+def edit(comment_id: int) -> Response | str:
+    """Edit a comment's text, name and site; the text is sanitized again."""
+    comment = get_comment_or_404(comment_id)
+    form = EditCommentForm()
+    if request.method == "GET":
+        form.comment.data = comment.body
+        form.author.data = comment.author
+        form.url.data = comment.url
+        form.next.data = request.args.get("next")
+    elif form.validate_on_submit():
+        edit_comment(
+            comment,
+            body=form.comment.data,
+            author=form.author.data,
+            url=form.url.data or "",
+            moderator=current_user,
+        )
+        db.session.commit()
+        flash(messages.COMMENT_EDITED, "success")
+        return back_to_queue(form.next.data)
+    form.next.data = safe_next(form.next.data) or queue_url(comment.status.value)
+    status = 422 if request.method == "POST" else 200
+    return render_template("moderation/edit.html", comment=comment, form=form), status
+
+
+@bp.post("/comments/<int:comment_id>/reply")
+def reply(comment_id: int) -> Response | tuple[str, int]:
+    """Publish a moderator's reply; a pending comment replied to is approved too."""
+    parent = get_comment_or_404(comment_id)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        flash(form.comment.errors[0] if form.comment.errors else messages.BULK_NO_ACTION, "error")
+        return back_to_queue(form.next.data)
+    if parent.status not in (CommentStatus.APPROVED, CommentStatus.PENDING):
+        flash(messages.ACTION_NOT_ALLOWED, "error")
+        return back_to_queue(form.next.data)
+    if parent.status == CommentStatus.PENDING:
+        apply_action(parent, Action.APPROVE, current_user)
+    answer = store_comment(
+        parent.article,
+        NewComment(
+            author=current_user.display_name,
+            email=current_user.email or "",
+            url="",
+            body=form.comment.data,
+            parent_id=parent.id,
+            ip_address=request.remote_addr,
+            user_agent=request.user_agent.string,
+            moderator_id=current_user.id,
+        ),
+        CommentStatus.APPROVED,
+    )
+    record_event(answer, "reply", current_user, None, CommentStatus.APPROVED)
+    db.session.commit()
+    flash(messages.REPLY_PUBLISHED, "success")
+    return back_to_queue(form.next.data)

@@ -1,0 +1,170 @@
+"""Moderators' login, logout, sessions and the ``next`` redirect."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from blog.auth import safe_next
+from blog.extensions import db
+from blog.models import Moderator
+from tests.conftest import MODERATOR_PASSWORD, add_moderator, soup, text_of
+
+
+def test_login_page_has_the_form(client):
+    page = soup(client.get("/moderation/login"))
+    form = page.find("form", id="loginform")
+    assert form.find("input", attrs={"name": "username"})
+    assert form.find("input", attrs={"name": "password"})["type"] == "password"
+    assert text_of(form.find("button")) == "Accedi"
+    assert form.find("input", attrs={"name": "csrf_token"})
+
+
+def test_login_succeeds_and_records_the_time(client, auth, moderator, app):
+    response = auth.login()
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/moderation/"
+    page = soup(client.get("/moderation/"))
+    assert "Moderazione dei commenti" in text_of(page)
+    assert "Bentornato, Anna la moderatrice." in text_of(page)
+    with app.app_context():
+        assert db.session.get(Moderator, moderator).last_login_at is not None
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("anna", "password sbagliata"), ("nessuno", MODERATOR_PASSWORD), ("ANNA", MODERATOR_PASSWORD)],
+    ids=["wrong password", "unknown user", "wrong case"],
+)
+def test_failed_login_says_the_same_thing(client, auth, moderator, username, password):
+    response = auth.login(username, password)
+    assert response.status_code == 422
+    assert "Nome utente o password non validi." in text_of(soup(response))
+    assert client.get("/moderation/").status_code == 303
+
+
+def test_unknown_user_and_wrong_password_pages_are_identical(client, auth, moderator):
+    def body(response):
+        page = soup(response)
+        for field in page.find_all("input", attrs={"name": ["csrf_token", "username"]}):
+            field["value"] = ""
+        return str(page.find("main"))
+
+    assert body(auth.login("anna", "sbagliata!!")) == body(auth.login("zzz", "sbagliata!!"))
+
+
+def test_inactive_moderator_cannot_log_in(client, auth, app):
+    with app.app_context():
+        add_moderator(active=False)
+    response = auth.login()
+    assert response.status_code == 422
+    assert "Nome utente o password non validi." in text_of(soup(response))
+
+
+def test_deactivated_moderator_is_logged_out_at_the_next_request(logged_in, app):
+    assert logged_in.get("/moderation/").status_code == 200
+    with app.app_context():
+        db.session.scalar(sa.select(Moderator)).active = False
+        db.session.commit()
+    response = logged_in.get("/moderation/")
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/moderation/login")
+
+
+def test_new_password_ends_open_sessions(logged_in, app):
+    with app.app_context():
+        db.session.scalar(sa.select(Moderator)).set_password("una nuova password lunga")
+        db.session.commit()
+    assert logged_in.get("/moderation/").status_code == 303
+
+
+def test_logout_is_a_post_with_csrf(logged_in, auth):
+    assert logged_in.get("/moderation/logout").status_code == 405
+    assert logged_in.post("/moderation/logout").status_code == 400
+    assert logged_in.get("/moderation/").status_code == 200
+    response = auth.logout()
+    assert response.status_code == 303
+    assert logged_in.get("/moderation/").status_code == 303
+
+
+def test_login_follows_a_local_next(client, auth, moderator):
+    response = auth.login(next="/moderation/%3Fstatus%3Dspam")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/moderation/?status=spam"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/",
+        "/\\evil.example/",
+        "\\\\evil.example",
+        "https://evil.example/",
+        "http:/evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+        "/\tevil",
+        "///evil.example",
+        "/\r\nSet-Cookie: x=1",
+    ],
+)
+def test_login_refuses_a_next_outside_the_site(client, auth, moderator, target):
+    from urllib.parse import quote
+
+    response = auth.login(next=quote(target, safe=""))
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/moderation/"
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/moderation/", "/moderation/"),
+        ("/moderation/?status=spam&page=2", "/moderation/?status=spam&page=2"),
+        ("//evil.example", None),
+        ("/\\evil.example", None),
+        ("https://evil.example/", None),
+        ("", None),
+        (None, None),
+        ("relative", None),
+        ("/a\nb", None),
+    ],
+)
+def test_safe_next(target, expected):
+    assert safe_next(target) == expected
+
+
+def test_login_page_redirects_a_signed_in_moderator(logged_in):
+    assert logged_in.get("/moderation/login").status_code == 302
+
+
+def test_session_cookie_is_httponly_and_lax(client, auth, moderator):
+    response = auth.login()
+    cookies = response.headers.getlist("Set-Cookie")
+    session_cookie = next(c for c in cookies if c.startswith("session="))
+    assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie
+
+
+def test_cookies_are_secure_under_https(app_config):
+    from blog import create_app
+
+    app_config["PREFERRED_URL_SCHEME"] = "https"
+    app = create_app(app_config)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+
+
+def test_remember_me_cookie_is_httponly(client, moderator):
+    page = soup(client.get("/moderation/login"))
+    token = page.find("input", attrs={"name": "csrf_token"})["value"]
+    response = client.post(
+        "/moderation/login",
+        data={
+            "username": "anna",
+            "password": MODERATOR_PASSWORD,
+            "remember": "y",
+            "csrf_token": token,
+        },
+    )
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember"))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

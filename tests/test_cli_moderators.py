@@ -1,0 +1,110 @@
+"""Moderator accounts from the command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from blog.extensions import db
+from blog.models import Moderator
+from tests.conftest import add_moderator
+
+PASSWORD = "una password sicura"
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def moderators(app) -> dict[str, Moderator]:
+    with app.app_context():
+        return {m.username: m for m in db.session.scalars(sa.select(Moderator))}
+
+
+def test_create_moderator_with_password_typed_twice(runner, app):
+    result = runner.invoke(
+        args=["create-moderator", "anna", "--display-name", "Anna B.", "--email", "a@example.it"],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Moderatore «anna» creato." in result.output
+    anna = moderators(app)["anna"]
+    assert anna.display_name == "Anna B." and anna.email == "a@example.it" and anna.active
+    assert anna.password_hash.startswith("scrypt:") and PASSWORD not in anna.password_hash
+    assert anna.check_password(PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("corta\ncorta\n", "almeno 12 caratteri"),
+        (f"{PASSWORD}\naltra password lunga\n", "non coincidono"),
+        ("", "almeno 12 caratteri"),
+    ],
+)
+def test_create_moderator_refuses_bad_passwords(runner, app, typed, message):
+    result = runner.invoke(args=["create-moderator", "anna"], input=typed)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert moderators(app) == {}
+
+
+def test_create_moderator_refuses_a_taken_name(runner, app):
+    with app.app_context():
+        add_moderator("anna")
+    result = runner.invoke(args=["create-moderator", "anna"], input=f"{PASSWORD}\n")
+    assert result.exit_code != 0 and "esiste già" in result.output
+
+
+def test_moderators_lists_accounts(runner, app):
+    with app.app_context():
+        add_moderator("anna", display_name="Anna")
+        add_moderator("bruno", display_name="Bruno", active=False)
+    result = runner.invoke(args=["moderators"])
+    lines = result.output.splitlines()
+    assert lines[1].split()[:3] == ["anna", "Anna", "—"] and "attivo" in lines[1]
+    assert lines[2].startswith("bruno") and "disattivato" in lines[2]
+
+
+def test_set_password_changes_it(runner, app):
+    with app.app_context():
+        add_moderator("anna")
+    result = runner.invoke(args=["set-password", "anna"], input="nuova password lunga\n")
+    assert result.exit_code == 0, result.output
+    assert moderators(app)["anna"].check_password("nuova password lunga")
+    result = runner.invoke(args=["set-password", "zeno"], input="nuova password lunga\n")
+    assert result.exit_code != 0 and "Nessun moderatore" in result.output
+
+
+def test_deactivate_moderator(runner, app):
+    with app.app_context():
+        add_moderator("anna")
+    result = runner.invoke(args=["deactivate-moderator", "anna"])
+    assert result.exit_code == 0
+    assert not moderators(app)["anna"].active
+
+
+def test_password_piped_to_the_real_command(tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "SECRET_KEY": "cli test",
+        "FLASK_APP": "app",
+    }
+    env.pop("TEST_DATABASE_URL", None)
+    flask = [sys.executable, "-m", "flask"]
+    run = subprocess.run
+    assert run([*flask, "init-db"], cwd=PROJECT, env=env, capture_output=True).returncode == 0
+    created = run(
+        [*flask, "create-moderator", "anna"],
+        cwd=PROJECT,
+        env=env,
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+        capture_output=True,
+        text=True,
+    )
+    assert created.returncode == 0, created.stderr
+    listed = run([*flask, "moderators"], cwd=PROJECT, env=env, capture_output=True, text=True)
+    assert "anna" in listed.stdout

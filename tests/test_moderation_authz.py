@@ -1,0 +1,108 @@
+"""Every moderation route, walked as anonymous, inactive and active moderator."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from blog.extensions import db
+from blog.models import Comment, CommentStatus, ModerationEvent, Moderator
+from blog.moderation import Action
+from tests.conftest import ARTICLE_URL, add_comment, soup
+
+ROUTES = [
+    ("GET", "/moderation/", {}),
+    ("GET", "/moderation/?status=spam&q=x", {}),
+    ("GET", "/moderation/comments/{id}/edit", {}),
+    *[("POST", f"/moderation/comments/{{id}}/{action.value}", {}) for action in Action],
+    ("POST", "/moderation/bulk", {"action": "approve", "comment_ids": "{id}"}),
+    (
+        "POST",
+        "/moderation/comments/{id}/edit",
+        {"comment": "riscritto", "author": "Intruso", "url": ""},
+    ),
+    ("POST", "/moderation/comments/{id}/reply", {"comment": "risposta abusiva"}),
+]
+
+
+def snapshot() -> list[tuple]:
+    comments = db.session.scalars(sa.select(Comment).order_by(Comment.id))
+    events = db.session.scalar(sa.select(sa.func.count(ModerationEvent.id)))
+    return [(c.id, c.status, c.body, c.author, c.parent_id) for c in comments] + [events]
+
+
+def public_token(client) -> str:
+    """The CSRF token any visitor gets from the public comment form."""
+    page = soup(client.get(ARTICLE_URL))
+    return page.find("input", attrs={"name": "csrf_token"})["value"]
+
+
+@pytest.fixture(params=["anonymous", "inactive", "moderator"])
+def role(request, app, client, auth):
+    with app.app_context():
+        from tests.conftest import add_moderator
+
+        add_moderator()
+    if request.param != "anonymous":
+        assert auth.login().status_code == 303
+    if request.param == "inactive":
+        with app.app_context():
+            db.session.scalar(sa.select(Moderator)).active = False
+            db.session.commit()
+    return request.param
+
+
+@pytest.mark.parametrize(("method", "path", "data"), ROUTES, ids=lambda v: str(v))
+def test_route_authorization(app, client, role, method, path, data):
+    with app.app_context():
+        status = CommentStatus.TRASH if path.endswith(("/restore", "/delete")) else None
+        status = status or (CommentStatus.SPAM if path.endswith("/not_spam") else None)
+        status = status or (
+            CommentStatus.APPROVED if path.endswith("/unapprove") else CommentStatus.PENDING
+        )
+        comment_id = add_comment(status=status).id
+        before = snapshot()
+    url = path.format(id=comment_id)
+    form = {key: value.format(id=comment_id) for key, value in data.items()}
+    # The strongest token an outsider can hold: a valid one for their own session.
+    form["csrf_token"] = public_token(client)
+    response = client.open(url, method=method, data=form if method == "POST" else None)
+
+    if role == "moderator":
+        assert response.status_code in (200, 303)
+        if response.status_code == 303:
+            assert not response.headers["Location"].startswith("/moderation/login")
+        if method == "POST":
+            with app.app_context():
+                assert snapshot() != before, "a moderator's POST has an effect"
+        return
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/moderation/login")
+    with app.app_context():
+        assert snapshot() == before, "no effect without an active moderator"
+
+
+def test_every_moderation_route_is_in_the_table(app):
+    tested = {path.split("?")[0] for _, path, _ in ROUTES}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("moderation."):
+            path = rule.rule.replace("<int:comment_id>", "{id}").replace("<action>", "approve")
+            assert path in tested, rule.rule
+
+
+def test_replayed_moderator_form_without_the_session_does_nothing(app, client, auth):
+    with app.app_context():
+        from tests.conftest import add_moderator
+
+        add_moderator()
+        comment_id = add_comment(status=CommentStatus.PENDING).id
+    auth.login()
+    moderator_page = soup(client.get("/moderation/"))
+    form = moderator_page.select_one(f"#entry-{comment_id} .entry-actions form")
+    data = {i["name"]: i["value"] for i in form.find_all("input")}
+    outsider = app.test_client()
+    public_token(outsider)
+    response = outsider.post(form["action"], data=data)
+    assert response.status_code in (303, 400)
+    with app.app_context():
+        assert db.session.get(Comment, comment_id).status == CommentStatus.PENDING

@@ -1,0 +1,366 @@
+"""The moderation queue: tabs, pagination, search, actions, edit, reply, audit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from blog.extensions import db
+from blog.models import Comment, CommentStatus, ModerationEvent
+from blog.moderation import Action
+from tests.conftest import (
+    ARTICLE_URL,
+    add_comment,
+    comments_in_db,
+    queue_token,
+    soup,
+    text_of,
+)
+
+P, A, S, T = (
+    CommentStatus.PENDING,
+    CommentStatus.APPROVED,
+    CommentStatus.SPAM,
+    CommentStatus.TRASH,
+)
+
+
+def entry_ids(page) -> list[int]:
+    return [int(li["id"].removeprefix("entry-")) for li in page.select("li.queue-entry")]
+
+
+def tab_labels(page) -> list[str]:
+    return [text_of(a) for a in page.select(".queue-tabs a")]
+
+
+def test_tabs_show_counts_and_pending_is_the_default(logged_in, app):
+    with app.app_context():
+        for status, number in ((P, 2), (A, 3), (S, 1)):
+            for index in range(number):
+                add_comment(status=status, comment=f"{status} {index}")
+    page = soup(logged_in.get("/moderation/"))
+    assert tab_labels(page) == ["In attesa (2)", "Approvati (3)", "Spam (1)", "Cestino (0)"]
+    assert text_of(page.select_one('.queue-tabs a[aria-current="page"]')) == "In attesa (2)"
+    assert len(entry_ids(page)) == 2
+    spam_page = soup(logged_in.get("/moderation/?status=spam"))
+    assert len(entry_ids(spam_page)) == 1
+    assert logged_in.get("/moderation/?status=boh").status_code == 404
+
+
+def test_entry_shows_everything_a_moderator_needs(logged_in, app):
+    with app.app_context():
+        parent = add_comment(author="Giulia", comment="Il commento originale, molto interessante")
+        reply = add_comment(
+            status=P,
+            parent=parent,
+            author="Bruno",
+            email="bruno@example.it",
+            url="https://bruno.example/",
+            comment="Sono <b>d'accordo</b>",
+            ip_address="203.0.113.9",
+            user_agent="Mozilla/5.0 (Prova)",
+        )
+        reply_id = reply.id
+    page = soup(logged_in.get("/moderation/"))
+    entry = page.find("li", id=f"entry-{reply_id}")
+    text = text_of(entry)
+    for expected in (
+        "Bruno",
+        "bruno@example.it",
+        "https://bruno.example/",
+        "203.0.113.9",
+        "Mozilla/5.0 (Prova)",
+        "Jean-Philippe Imparato ha visitato",
+        "In risposta a",
+        "Giulia: «Il commento originale, molto interessante»",
+    ):
+        assert expected in text, expected
+    assert entry.select_one(".entry-body b").get_text() == "d'accordo"
+    labels = [text_of(b) for b in entry.select(".entry-actions button")]
+    assert labels == ["Approva", "Spam", "Cestina"]
+
+
+@pytest.mark.parametrize(
+    ("status", "labels"),
+    [
+        (P, ["Approva", "Spam", "Cestina"]),
+        (A, ["Rimuovi approvazione", "Spam", "Cestina"]),
+        (S, ["Non è spam"]),
+        (T, ["Ripristina", "Elimina definitivamente"]),
+    ],
+)
+def test_each_tab_offers_its_actions_as_post_forms(logged_in, app, status, labels):
+    with app.app_context():
+        add_comment(status=status)
+    page = soup(logged_in.get(f"/moderation/?status={status.value}"))
+    forms = page.select(".entry-actions form")
+    assert [text_of(f.find("button")) for f in forms] == labels
+    for form in forms:
+        assert form["method"] == "post"
+        assert form.find("input", attrs={"name": "csrf_token"})["value"]
+    for link in page.select("main a[href]"):
+        path = link["href"].split("?")[0]
+        assert not path.endswith(tuple(f"/{a.value}" for a in Action)), "state change on a link"
+
+
+def test_newest_first_fifty_a_page(logged_in, app):
+    with app.app_context():
+        ids = [
+            add_comment(status=P, comment=f"numero {n}", age=timedelta(minutes=n)).id
+            for n in range(60)
+        ]
+    first = soup(logged_in.get("/moderation/"))
+    assert entry_ids(first) == ids[:50]
+    assert "pagina 1 di 2" in text_of(first.find(class_="queue-summary"))
+    next_link = first.select_one('.pagination a[rel="next"]')
+    second = soup(logged_in.get(next_link["href"]))
+    assert entry_ids(second) == ids[50:]
+    assert soup(logged_in.get("/moderation/?page=99")).select("li.queue-entry") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("turbina", "testo"),
+        ("zanardi", "autore"),
+        ("speciale@example", "email"),
+        ("198.51.100.7", "ip"),
+        ("TURBINA", "testo"),
+        ("100%", None),
+        ("nessuna corrispondenza", None),
+    ],
+)
+def test_search_by_text_author_email_or_ip(logged_in, app, query, expected):
+    with app.app_context():
+        made = {
+            "testo": add_comment(status=P, comment="Parliamo della turbina"),
+            "autore": add_comment(status=P, author="Alex Zanardi"),
+            "email": add_comment(status=P, email="speciale@example.it"),
+            "ip": add_comment(status=P, ip_address="198.51.100.7"),
+        }
+        add_comment(status=P, comment="altro")
+        ids = {key: comment.id for key, comment in made.items()}
+    page = soup(logged_in.get("/moderation/", query_string={"q": query}))
+    assert entry_ids(page) == ([ids[expected]] if expected else [])
+    assert page.find("input", id="q")["value"] == query
+
+
+def test_action_returns_to_the_same_tab_and_page_with_a_message(logged_in, app):
+    with app.app_context():
+        ids = [
+            add_comment(status=A, comment=f"c{n}", age=timedelta(minutes=n)).id for n in range(55)
+        ]
+    here = "/moderation/?status=approved&page=2"
+    token = queue_token(logged_in, "?status=approved&page=2")
+    target = ids[52]
+    response = logged_in.post(
+        f"/moderation/comments/{target}/trash", data={"csrf_token": token, "next": here}
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == here
+    page = soup(logged_in.get(here))
+    assert "Commenti spostati nel cestino: 1." in text_of(page.find(class_="flashes"))
+    with app.app_context():
+        assert db.session.get(Comment, target).status == T
+
+
+def test_action_that_does_not_apply_changes_nothing(logged_in, app):
+    with app.app_context():
+        comment_id = add_comment(status=S).id
+    token = queue_token(logged_in)
+    response = logged_in.post(
+        f"/moderation/comments/{comment_id}/approve", data={"csrf_token": token}
+    )
+    assert response.status_code == 303
+    page = soup(logged_in.get(response.headers["Location"]))
+    assert "non si applica" in text_of(page.find(class_="flashes"))
+    with app.app_context():
+        assert db.session.get(Comment, comment_id).status == S
+
+
+def test_unknown_action_or_comment_is_404(logged_in, app):
+    token = queue_token(logged_in)
+    with app.app_context():
+        comment_id = add_comment(status=P).id
+    assert (
+        logged_in.post(
+            f"/moderation/comments/{comment_id}/publish", data={"csrf_token": token}
+        ).status_code
+        == 404
+    )
+    assert (
+        logged_in.post(
+            "/moderation/comments/999999/approve", data={"csrf_token": token}
+        ).status_code
+        == 404
+    )
+
+
+def test_next_outside_the_site_is_ignored(logged_in, app):
+    with app.app_context():
+        comment_id = add_comment(status=P).id
+    response = logged_in.post(
+        f"/moderation/comments/{comment_id}/approve",
+        data={"csrf_token": queue_token(logged_in), "next": "//evil.example/"},
+    )
+    assert response.headers["Location"] == "/moderation/?status=pending"
+
+
+def test_bulk_action_applies_to_ticked_comments_it_fits(logged_in, app):
+    with app.app_context():
+        pending = [add_comment(status=P, comment=f"p{n}").id for n in range(3)]
+        spam = add_comment(status=S).id
+        untouched = add_comment(status=P, comment="resta").id
+    response = logged_in.post(
+        "/moderation/bulk",
+        data={
+            "csrf_token": queue_token(logged_in),
+            "action": "approve",
+            "comment_ids": [*map(str, pending), str(spam)],
+            "next": "/moderation/?status=pending",
+        },
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/moderation/?status=pending"
+    page = soup(logged_in.get("/moderation/?status=pending"))
+    assert "Commenti approvati: 3." in text_of(page.find(class_="flashes"))
+    with app.app_context():
+        statuses = {c.id: c.status for c in comments_in_db()}
+    assert [statuses[i] for i in pending] == [A, A, A]
+    assert statuses[spam] == S and statuses[untouched] == P
+
+
+def test_bulk_without_selection_or_action_says_so(logged_in, app):
+    with app.app_context():
+        comment_id = add_comment(status=P).id
+    token = queue_token(logged_in)
+    response = logged_in.post("/moderation/bulk", data={"csrf_token": token, "action": "approve"})
+    assert "Seleziona almeno un commento." in text_of(
+        soup(logged_in.get(response.headers["Location"]))
+    )
+    response = logged_in.post(
+        "/moderation/bulk", data={"csrf_token": token, "comment_ids": str(comment_id)}
+    )
+    assert "Scegli un'azione." in text_of(soup(logged_in.get(response.headers["Location"])))
+    with app.app_context():
+        assert db.session.get(Comment, comment_id).status == P
+
+
+def test_queue_offers_bulk_actions_of_the_tab(logged_in, app):
+    with app.app_context():
+        add_comment(status=T)
+    page = soup(logged_in.get("/moderation/?status=trash"))
+    options = [o["value"] for o in page.select("#bulk-action option") if o["value"]]
+    assert options == ["restore", "delete"]
+    checkbox = page.select_one('input[name="comment_ids"]')
+    assert checkbox["form"] == "bulk-form"
+
+
+def test_edit_resanitizes_and_is_audited(logged_in, app):
+    with app.app_context():
+        comment_id = add_comment(status=A, author="Vecchio nome").id
+    page = soup(logged_in.get(f"/moderation/comments/{comment_id}/edit"))
+    form = page.find("form", class_="comment-form")
+    data = {i["name"]: i.get("value", "") for i in form.find_all("input") if i.get("name")}
+    data.update(
+        comment="Testo <script>alert(1)</script>corretto\n\nwww.example.it",
+        author="Nuovo nome",
+        url="https://nuovo.example/",
+    )
+    response = logged_in.post(f"/moderation/comments/{comment_id}/edit", data=data)
+    assert response.status_code == 303
+    with app.app_context():
+        comment = db.session.get(Comment, comment_id)
+        assert comment.author == "Nuovo nome" and comment.url == "https://nuovo.example/"
+        assert comment.body_html == (
+            '<p>Testo corretto</p>\n<p><a href="http://www.example.it" '
+            'rel="nofollow ugc noopener">www.example.it</a></p>'
+        )
+        assert [e.action for e in comment.events] == ["edit"]
+    article = soup(logged_in.get(ARTICLE_URL))
+    assert "Nuovo nome" in text_of(article.find("li", id=f"comment-{comment_id}"))
+
+
+def test_edit_with_errors_keeps_the_text(logged_in, app):
+    with app.app_context():
+        comment_id = add_comment(status=P).id
+    token = queue_token(logged_in)
+    response = logged_in.post(
+        f"/moderation/comments/{comment_id}/edit",
+        data={"csrf_token": token, "comment": "nuovo testo", "author": "", "url": "ftp://x"},
+    )
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.find("textarea", id="comment").get_text().strip() == "nuovo testo"
+    assert "Inserisci il tuo nome." in text_of(page)
+    with app.app_context():
+        assert db.session.get(Comment, comment_id).body != "nuovo testo"
+
+
+def test_reply_from_the_queue_is_published_as_the_moderator(logged_in, app):
+    with app.app_context():
+        parent_id = add_comment(status=P, author="Lettore").id
+    response = logged_in.post(
+        f"/moderation/comments/{parent_id}/reply",
+        data={"csrf_token": queue_token(logged_in), "comment": "Grazie del commento!"},
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        parent = db.session.get(Comment, parent_id)
+        assert parent.status == A, "replying approves the comment replied to"
+        answer = db.session.scalar(sa.select(Comment).where(Comment.parent_id == parent_id))
+        assert answer.status == A
+        assert answer.author == "Anna la moderatrice"
+        assert answer.moderator_id is not None
+        answer_id = answer.id
+    reader = app.test_client()
+    page = soup(reader.get(ARTICLE_URL))
+    item = page.select_one(f"li#comment-{parent_id} > ol.children > li#comment-{answer_id}")
+    assert "Anna la moderatrice" in text_of(item) and "Grazie del commento!" in text_of(item)
+
+
+def test_reply_to_spam_is_refused(logged_in, app):
+    with app.app_context():
+        parent_id = add_comment(status=S).id
+    logged_in.post(
+        f"/moderation/comments/{parent_id}/reply",
+        data={"csrf_token": queue_token(logged_in), "comment": "No"},
+    )
+    with app.app_context():
+        assert len(comments_in_db()) == 1
+
+
+def test_audit_trail_is_shown_on_the_entry(logged_in, app):
+    with app.app_context():
+        comment_id = add_comment(status=P).id
+    token = queue_token(logged_in)
+    logged_in.post(f"/moderation/comments/{comment_id}/approve", data={"csrf_token": token})
+    logged_in.post(f"/moderation/comments/{comment_id}/spam", data={"csrf_token": token})
+    page = soup(logged_in.get("/moderation/?status=spam"))
+    history = [text_of(li) for li in page.select(f"#entry-{comment_id} .entry-history li")]
+    assert len(history) == 2
+    assert history[0].startswith("Approvato da Anna la moderatrice il ")
+    assert history[0].endswith("(in attesa → approvato)")
+    assert history[1].startswith("Segnato come spam da Anna la moderatrice")
+    assert history[1].endswith("(approvato → spam)")
+    with app.app_context():
+        events = db.session.scalars(sa.select(ModerationEvent)).all()
+        assert [(e.from_status, e.to_status) for e in events] == [
+            ("pending", "approved"),
+            ("approved", "spam"),
+        ]
+
+
+def test_pending_count_is_in_the_header_of_every_page(logged_in, app):
+    with app.app_context():
+        for n in range(4):
+            add_comment(status=P, comment=f"attesa {n}")
+    for path in ("/", ARTICLE_URL, "/moderation/?status=trash"):
+        badge = soup(logged_in.get(path)).select_one(".moderator-nav .pending-badge")
+        assert text_of(badge) == "4 in attesa", path
+
+
+def test_readers_do_not_see_the_moderators_header(client, app):
+    assert soup(client.get("/")).select_one(".moderator-nav") is None
