@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from blog import auth, cli, dates, errors, messages, moderation_views, reader
 from blog.config import load_config
 from blog.database import engine_options
-from blog.extensions import csrf, db, login_manager, migrate
+from blog.extensions import csrf, db, limiter, login_manager, migrate
 from blog.http import BlogRequest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
+    trust_proxies(app)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(moderation_views.bp)
@@ -40,6 +43,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cli.register(app)
     register_template_filters(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Read the client address from X-Forwarded-For only behind known proxies."""
+    x_for = int(app.config["PROXY_FIX_X_FOR"])
+    x_proto = int(app.config["PROXY_FIX_X_PROTO"])
+    if x_for or x_proto:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=x_for, x_proto=x_proto)  # type: ignore[method-assign]
 
 
 def register_template_filters(app: Flask) -> None:

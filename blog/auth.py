@@ -6,12 +6,21 @@ from functools import cache
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from blog import messages
-from blog.extensions import db, login_manager
+from blog.extensions import db, limiter, login_manager
 from blog.forms import ActionForm, LoginForm
 from blog.models import Moderator, utcnow
 
@@ -63,7 +72,18 @@ def authenticate(username: str, password: str) -> Moderator | None:
     return moderator
 
 
+def login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def login_username_key() -> str:
+    """Rate-limit key for guessing one account's password from many addresses."""
+    return "username:" + (request.form.get("username") or "").strip().casefold()[:80]
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"], key_func=login_username_key)
 def login() -> Response | tuple[str, int] | str:
     """Show the login form and sign a moderator in."""
     form = LoginForm()

@@ -25,6 +25,8 @@ class NewComment:
     ip_address: str | None = None
     user_agent: str | None = None
     moderator_id: int | None = None
+    #: The sanitized body, when the caller already made it.
+    body_html: str | None = None
 
 
 def find_reply_parent(article: Article, parent_id: int) -> Comment | None:
@@ -47,7 +49,7 @@ def store_comment(article: Article, new: NewComment, status: CommentStatus) -> C
         email=new.email,
         url=new.url,
         body=new.body,
-        body_html=comment_to_html(new.body),
+        body_html=new.body_html if new.body_html is not None else comment_to_html(new.body),
         status=status,
         ip_address=new.ip_address,
         user_agent=(new.user_agent or "")[:500] or None,
@@ -71,13 +73,17 @@ def approved_comments(article: Article) -> Sequence[Comment]:
 
 
 def own_pending_comments(article: Article, comment_ids: Sequence[int]) -> Sequence[Comment]:
-    """Return the comments still pending among those this reader wrote."""
+    """Return the comments still waiting among those this reader wrote.
+
+    A comment the filters sent to Spam is shown to its author as waiting too:
+    a false positive looks normal, and a spammer learns nothing.
+    """
     if not comment_ids:
         return []
     return db.session.scalars(
         sa.select(Comment).where(
             Comment.id.in_(comment_ids),
             Comment.article_id == article.id,
-            Comment.status == CommentStatus.PENDING,
+            Comment.status.in_((CommentStatus.PENDING, CommentStatus.SPAM)),
         )
     ).all()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template
+from flask import Flask, Response, current_app, render_template, request
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from blog import messages
+from blog import messages, reader
 from blog.extensions import db
 
 
@@ -35,6 +36,13 @@ def handle_csrf_error(error: CSRFError) -> tuple[str, int]:
     return render_error(400, messages.CSRF_FAILED)
 
 
+def handle_rate_limit(error: RateLimitExceeded) -> Response | tuple[str, int]:
+    """Over a rate limit: a comment keeps its typed text; anything else, the 429 page."""
+    if request.endpoint == "reader.post_comment" and request.view_args:
+        return reader.render_rate_limited(request.view_args["slug"])
+    return render_error(429)
+
+
 def handle_unexpected_error(error: Exception) -> tuple[str, int]:
     """Roll back, log the failure, and show the generic 500 page."""
     db.session.rollback()
@@ -47,5 +55,6 @@ def handle_unexpected_error(error: Exception) -> tuple[str, int]:
 def register(app: Flask) -> None:
     """Install the error handlers on ``app``."""
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limit)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected_error)

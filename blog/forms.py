@@ -52,6 +52,17 @@ def with_scheme(value: Any) -> Any:
     return value
 
 
+_ALLOWED_CONTROLS = frozenset("\n\r\t")
+
+
+def no_control_characters(form: FlaskForm, field: StringField) -> None:
+    """Refuse NUL and other control characters; newline and tab are text."""
+    if isinstance(field.data, str) and any(
+        unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROLS for char in field.data
+    ):
+        raise ValidationError(messages.CONTROL_CHARACTERS)
+
+
 def http_url(form: FlaskForm, field: StringField) -> None:
     """Accept only absolute http(s) URLs with a host."""
     if not field.data:
@@ -77,7 +88,11 @@ def comment_field() -> TextAreaField:
     return TextAreaField(
         "Commento",
         filters=[normalize_text],
-        validators=[DataRequired(messages.COMMENT_REQUIRED), too_long(COMMENT_MAX)],
+        validators=[
+            no_control_characters,
+            DataRequired(messages.COMMENT_REQUIRED),
+            too_long(COMMENT_MAX),
+        ],
     )
 
 
@@ -85,7 +100,11 @@ def author_field() -> StringField:
     return StringField(
         "Nome",
         filters=[normalize_text, visible_or_empty],
-        validators=[DataRequired(messages.AUTHOR_REQUIRED), too_long(AUTHOR_MAX)],
+        validators=[
+            no_control_characters,
+            DataRequired(messages.AUTHOR_REQUIRED),
+            too_long(AUTHOR_MAX),
+        ],
     )
 
 
@@ -93,7 +112,7 @@ def url_field() -> StringField:
     return StringField(
         "Sito web",
         filters=[normalize_text, with_scheme],
-        validators=[Optional(), too_long(URL_MAX), http_url],
+        validators=[no_control_characters, Optional(), too_long(URL_MAX), http_url],
     )
 
 
@@ -106,6 +125,7 @@ class CommentForm(FlaskForm):
         "Email",
         filters=[normalize_text],
         validators=[
+            no_control_characters,
             DataRequired(messages.EMAIL_REQUIRED),
             too_long(EMAIL_MAX),
             Email(messages.EMAIL_INVALID),
@@ -117,6 +137,9 @@ class CommentForm(FlaskForm):
         name="wp-comment-cookies-consent",
     )
     comment_parent = HiddenField(default="0")
+    # Spam traps: a field people never see, and when the form was served.
+    homepage = StringField("Non compilare questo campo", filters=[normalize_text])
+    form_time = HiddenField()
 
     def parent_id(self) -> int | None:
         """Return the id of the comment replied to, None for a new thread."""
@@ -132,7 +155,11 @@ class LoginForm(FlaskForm):
     username = StringField(
         "Nome utente",
         filters=[normalize_text],
-        validators=[DataRequired(messages.USERNAME_REQUIRED), Length(max=80)],
+        validators=[
+            no_control_characters,
+            DataRequired(messages.USERNAME_REQUIRED),
+            Length(max=80),
+        ],
     )
     password = PasswordField(
         "Password", validators=[DataRequired(messages.PASSWORD_REQUIRED), Length(max=1024)]
@@ -168,3 +195,16 @@ class ReplyForm(FlaskForm):
 
     comment = comment_field()
     next = HiddenField()
+
+
+class WordListsForm(FlaskForm):
+    """The moderators' word lists, one word or phrase per line."""
+
+    moderation_keys = TextAreaField(
+        "Parole che trattengono un commento in attesa",
+        validators=[no_control_characters, Length(max=20000)],
+    )
+    disallowed_keys = TextAreaField(
+        "Parole che mandano un commento nello spam",
+        validators=[no_control_characters, Length(max=20000)],
+    )

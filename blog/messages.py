@@ -28,9 +28,21 @@ URL_INVALID = "Inserisci un indirizzo web valido che inizi con http:// o https:/
 TOO_LONG = "Questo campo può contenere al massimo {max} caratteri."
 PARENT_INVALID = "Il commento a cui vuoi rispondere non esiste o non è ancora approvato."
 COMMENTS_CLOSED = "I commenti sono chiusi."
-CSRF_FAILED = (
-    "Il modulo è scaduto o non è valido. Torna indietro, ricarica la pagina e riprova."
+CONTROL_CHARACTERS = "Il testo contiene caratteri di controllo non ammessi."
+FLOOD = "Stai commentando troppo velocemente. Rallenta."
+DUPLICATE = "Commento duplicato: sembra che tu l'abbia già scritto!"
+FORM_EXPIRED = (
+    "Il modulo non è valido o è rimasto aperto più di due ore: "
+    "il tuo testo è ancora qui, invialo di nuovo."
 )
+RATE_LIMITED = (
+    "Hai inviato troppi commenti in poco tempo. Il tuo testo è ancora qui: "
+    "riprova fra qualche minuto."
+)
+WORD_LISTS_SAVED = "Elenchi di parole salvati."
+ARTICLE_OPENED = "Commenti aperti per «{title}»."
+ARTICLE_CLOSED = "Commenti chiusi per «{title}»."
+CSRF_FAILED = "Il modulo è scaduto o non è valido. Torna indietro, ricarica la pagina e riprova."
 FORM_HAS_ERRORS = "Il commento non è stato inviato: correggi i campi segnalati."
 CSRF_EXPIRED = (
     "La pagina è rimasta aperta troppo a lungo o il modulo non è valido: "
@@ -86,7 +98,7 @@ EVENT_LABELS = {
     "restore": "Ripristinato",
     "edit": "Modificato",
     "reply": "Risposta del moderatore",
-    "filter": "Deciso dai filtri",
+    "filter": "Trattenuto dai filtri",
 }
 #: Flash message after an action, by action; {count} comments.
 ACTION_DONE = {

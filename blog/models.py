@@ -59,6 +59,8 @@ class Comment(db.Model):
         sa.Index("ix_comment_article_status_created", "article_id", "status", "created_at"),
         # The moderation queue: one status, newest first.
         sa.Index("ix_comment_status_created", "status", "created_at"),
+        # Flood control: the latest comment from one address.
+        sa.Index("ix_comment_ip_created", "ip_address", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -160,3 +162,10 @@ class ModerationEvent(db.Model):
 
     comment: Mapped[Comment] = relationship(back_populates="events")
     moderator: Mapped[Moderator | None] = relationship()
+
+
+class SiteSetting(db.Model):
+    """A setting saved by moderators, overriding the configuration (JSON value)."""
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.Text)

@@ -21,8 +21,8 @@ from blog import messages
 from blog.auth import safe_next
 from blog.comments import NewComment, store_comment
 from blog.extensions import db, login_manager
-from blog.forms import ActionForm, BulkActionForm, EditCommentForm, ReplyForm
-from blog.models import Comment, CommentStatus, ModerationEvent
+from blog.forms import ActionForm, BulkActionForm, EditCommentForm, ReplyForm, WordListsForm
+from blog.models import Article, Comment, CommentStatus, ModerationEvent
 from blog.moderation import (
     Action,
     TransitionError,
@@ -33,6 +33,7 @@ from blog.moderation import (
     record_event,
     status_counts,
 )
+from blog.spam import save_word_list, word_lists
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -251,3 +252,48 @@ def reply(comment_id: int) -> Response | tuple[str, int]:
     db.session.commit()
     flash(messages.REPLY_PUBLISHED, "success")
     return back_to_queue(form.next.data)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings() -> Response | tuple[str, int]:
+    """Edit the word lists and open or close comments per article."""
+    form = WordListsForm()
+    if form.validate_on_submit():
+        save_word_list("COMMENT_MODERATION_KEYS", form.moderation_keys.data.splitlines())
+        save_word_list("COMMENT_DISALLOWED_KEYS", form.disallowed_keys.data.splitlines())
+        db.session.commit()
+        flash(messages.WORD_LISTS_SAVED, "success")
+        return redirect(url_for("moderation.settings"), 303)
+    if request.method == "GET":
+        lists = word_lists(current_app.config)
+        form.moderation_keys.data = "\n".join(lists["COMMENT_MODERATION_KEYS"])
+        form.disallowed_keys.data = "\n".join(lists["COMMENT_DISALLOWED_KEYS"])
+    articles = db.session.scalars(sa.select(Article).order_by(Article.published_at.desc())).all()
+    status = 422 if request.method == "POST" else 200
+    return (
+        render_template(
+            "moderation/settings.html",
+            form=form,
+            articles=articles,
+            action_form=ActionForm(),
+            close_after_days=current_app.config["COMMENT_CLOSE_AFTER_DAYS"],
+        ),
+        status,
+    )
+
+
+@bp.post("/articles/<int:article_id>/comments/<any(open, close):switch>")
+def switch_comments(article_id: int, switch: str) -> Response:
+    """Open or close an article's comments."""
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    article = db.session.get(Article, article_id)
+    if article is None:
+        abort(404)
+    article.comments_open = switch == "open"
+    article.comment_version += 1
+    db.session.commit()
+    message = messages.ARTICLE_OPENED if article.comments_open else messages.ARTICLE_CLOSED
+    flash(message.format(title=article.title), "success")
+    return redirect(url_for("moderation.settings"), 303)

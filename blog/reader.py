@@ -28,10 +28,22 @@ from blog.comments import (
     own_pending_comments,
     store_comment,
 )
-from blog.extensions import csrf, db
+from blog.extensions import csrf, db, limiter
 from blog.forms import CommentForm
 from blog.models import Article, Comment, CommentStatus, utcnow
-from blog.moderation import initial_status
+from blog.moderation import initial_status, record_event
+from blog.sanitize import comment_to_html
+from blog.spam import (
+    SpamSettings,
+    Submission,
+    decide,
+    form_age,
+    is_duplicate,
+    is_flood,
+    screen,
+    sign_form_time,
+    word_lists,
+)
 from blog.thread import build_thread
 
 bp = Blueprint("reader", __name__)
@@ -57,8 +69,11 @@ def get_article_or_404(slug: str) -> Article:
 
 
 def comments_open(article: Article) -> bool:
-    """Tell whether ``article`` still takes comments."""
-    return article.comments_open
+    """Tell whether ``article`` still takes comments: its switch, and its age."""
+    if not article.comments_open:
+        return False
+    days = current_app.config["COMMENT_CLOSE_AFTER_DAYS"]
+    return not days or article.published_at > utcnow() - timedelta(days=days)
 
 
 @bp.get("/")
@@ -90,12 +105,21 @@ def show_article(slug: str) -> Response:
     return render_article(article, form)
 
 
+def comment_limit() -> str:
+    return current_app.config["COMMENT_RATE_LIMIT"]
+
+
+def is_moderator() -> bool:
+    return bool(current_user.is_authenticated)
+
+
 @bp.post("/<slug>/comment")
+@limiter.limit(comment_limit, exempt_when=is_moderator)
 # The form checks its own CSRF token, so that a stale token re-renders the
 # page with everything the reader typed instead of throwing it away.
 @csrf.exempt
 def post_comment(slug: str) -> Response:
-    """Validate and store a comment as pending, then show it to its author."""
+    """Validate, screen and store a comment, then show it to its author."""
     article = get_article_or_404(slug)
     form = CommentForm()
     if not comments_open(article):
@@ -121,13 +145,43 @@ def post_comment(slug: str) -> Response:
             return render_article(article, form, status=400, notice=messages.CSRF_EXPIRED)
         return render_article(article, form, status=422, notice=messages.FORM_HAS_ERRORS)
 
-    by_moderator = current_user.is_authenticated
+    config = current_app.config
+    age = form_age(
+        config["SECRET_KEY"], form.form_time.data, article.id, config["COMMENT_FORM_MAX_AGE"]
+    )
+    if age is None:
+        return render_article(article, form, status=400, notice=messages.FORM_EXPIRED)
+    by_moderator = is_moderator()
+    ip_address = request.remote_addr or ""
+    if not by_moderator and is_flood(ip_address, form.email.data, config["COMMENT_FLOOD_SECONDS"]):
+        return render_article(article, form, status=429, notice=messages.FLOOD)
+    if is_duplicate(article, form.author.data, form.email.data, form.comment.data):
+        return render_article(article, form, status=409, notice=messages.DUPLICATE)
+
+    body_html = comment_to_html(form.comment.data)
     status = initial_status(
-        current_app.config["COMMENT_MODERATION"],
+        config["COMMENT_MODERATION"],
         author=form.author.data,
         email=form.email.data,
         by_moderator=by_moderator,
     )
+    verdicts = []
+    if not by_moderator:
+        verdicts = screen(
+            Submission(
+                author=form.author.data,
+                email=form.email.data,
+                url=form.url.data or "",
+                body=form.comment.data,
+                body_html=body_html,
+                ip_address=ip_address,
+                user_agent=request.user_agent.string,
+                honeypot=form.homepage.data or "",
+                seconds_to_submit=age,
+            ),
+            spam_settings(),
+        )
+        status = decide(status, verdicts)
     comment = store_comment(
         article,
         NewComment(
@@ -135,21 +189,43 @@ def post_comment(slug: str) -> Response:
             email=form.email.data,
             url=form.url.data or "",
             body=form.comment.data,
+            body_html=body_html,
             parent_id=parent.id if parent else None,
-            ip_address=request.remote_addr,
+            ip_address=ip_address or None,
             user_agent=request.user_agent.string,
             moderator_id=current_user.id if by_moderator else None,
         ),
         status,
     )
+    if verdicts:
+        reasons = "; ".join(verdict.reason for verdict in verdicts)
+        record_event(comment, "filter", None, None, status, note=reasons[:200])
     db.session.commit()
-    if comment.status == CommentStatus.PENDING:
+    if comment.status != CommentStatus.APPROVED:
         remember_own_comment(comment)
     response = redirect(
         url_for("reader.article", slug=article.slug, _anchor=f"comment-{comment.id}"), 303
     )
     remember_commenter(response, form)
     return response
+
+
+def spam_settings() -> SpamSettings:
+    """The thresholds from config, the word lists as moderators saved them."""
+    config = current_app.config
+    lists = word_lists(config)
+    return SpamSettings(
+        min_seconds=config["COMMENT_MIN_SECONDS"],
+        max_links=config["COMMENT_MAX_LINKS"],
+        moderation_keys=lists["COMMENT_MODERATION_KEYS"],
+        disallowed_keys=lists["COMMENT_DISALLOWED_KEYS"],
+    )
+
+
+def render_rate_limited(slug: str) -> Response:
+    """A comment over the rate limit: 429, with the typed text kept."""
+    article = get_article_or_404(slug)
+    return render_article(article, CommentForm(), status=429, notice=messages.RATE_LIMITED)
 
 
 def remember_own_comment(comment: Comment) -> None:
@@ -193,6 +269,7 @@ def render_article(
         replying_to = next((c for c in approved if c.id == int(parent_field)), None)
     if replying_to is None:
         form.comment_parent.data = "0"
+    form.form_time.data = sign_form_time(current_app.config["SECRET_KEY"], article.id)
     body = render_template(
         "reader/article.html",
         article=article,

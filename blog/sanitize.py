@@ -14,7 +14,7 @@ from typing import Any
 
 import bleach
 from bleach import html5lib_shim
-from bleach.linkifier import LinkifyFilter
+from bleach.linkifier import TLDS, LinkifyFilter
 
 #: WordPress's allowlist for comments (``$allowedtags`` in kses.php).
 COMMENT_TAGS: frozenset[str] = frozenset(
@@ -49,6 +49,29 @@ LINK_REL = "nofollow ugc noopener"
 PROTOCOLS: frozenset[str] = frozenset({"http", "https", "mailto"})
 #: Elements removed together with everything inside them.
 DROP_CONTENT_TAGS: frozenset[str] = frozenset({"script", "style"})
+
+#: Newer generic top-level domains that bleach's list predates; linked even
+#: without "http://", like the classic ones.
+EXTRA_TLDS = (
+    "app", "art", "blog", "cloud", "club", "design", "dev", "email", "live", "news",
+    "online", "page", "shop", "site", "store", "tech", "top", "website", "xyz",
+)  # fmt: skip
+
+# Bare URLs: with http(s):// any well-formed host is a link (so that a new
+# top-level domain cannot slip links past the link count); without a scheme
+# only hosts under a known top-level domain, so that "ciao.come" stays text.
+URL_RE = re.compile(
+    r"""\(*  # opening parentheses, trimmed again by the linkifier
+    \b(?<![@.])
+    (?:
+        https?://(?:[\w-]+\.)+(?:[^\W\d_]{{2,63}}|xn--[\w-]+)
+      | (?:[\w-]+\.)+(?:{tlds})
+    )
+    (?::[0-9]+)?(?!\.\w)\b
+    (?:[/?#][^\s{{}}|\\^`<>"]*)?
+    """.format(tlds="|".join(sorted({*TLDS, *EXTRA_TLDS}, key=len, reverse=True))),
+    re.IGNORECASE | re.VERBOSE | re.UNICODE,
+)
 
 _HREF = (None, "href")
 _REL = (None, "rel")
@@ -108,7 +131,11 @@ def _set_link_rel(attrs: dict[Any, str], is_new: bool) -> dict[Any, str] | None:
 
 def _linkify(source: Any) -> LinkifyFilter:
     return LinkifyFilter(
-        source=source, callbacks=[_set_link_rel], skip_tags={"code"}, parse_email=False
+        source=source,
+        callbacks=[_set_link_rel],
+        skip_tags={"code"},
+        parse_email=False,
+        url_re=URL_RE,
     )
 
 

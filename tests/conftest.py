@@ -40,6 +40,11 @@ def app_config(tmp_path: Any) -> dict[str, Any]:
         "TESTING": True,
         "SECRET_KEY": "test secret key",
         "SQLALCHEMY_DATABASE_URI": test_database_url(tmp_path),
+        # Per-client throttles are off except in the tests of the defenses
+        # themselves (tests/test_spam*.py), which switch them back on.
+        "RATELIMIT_ENABLED": False,
+        "COMMENT_FLOOD_SECONDS": 0,
+        "COMMENT_MIN_SECONDS": 0,
     }
 
 

@@ -244,7 +244,7 @@ def test_reply_must_answer_an_approved_comment_of_the_same_article(
 def test_reply_to_approved_comment_is_stored_with_its_parent(commenter, app):
     with app.app_context():
         parent_id = add_comment().id
-    assert commenter.post(comment_parent=str(parent_id)).status_code == 303
+    assert commenter.post(comment_parent=str(parent_id), comment="Una risposta").status_code == 303
     with app.app_context():
         assert comments_in_db()[-1].parent_id == parent_id
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ARTICLE_URL, POST_URL, VALID_COMMENT, comments_in_db, soup, text_of
+from tests.conftest import (
+    ARTICLE_URL,
+    POST_URL,
+    VALID_COMMENT,
+    comments_in_db,
+    form_fields,
+    soup,
+    text_of,
+)
 
 
 def test_csrf_protection_is_on_in_tests(app):
@@ -44,8 +52,9 @@ def test_token_from_another_session_is_refused(app, commenter):
 def test_resubmitting_after_a_stale_token_works(client, app):
     response = client.post(POST_URL, data={**VALID_COMMENT, "csrf_token": "scaduto"})
     assert response.status_code == 400
-    fresh = soup(response).find("input", attrs={"name": "csrf_token"})["value"]
-    response = client.post(POST_URL, data={**VALID_COMMENT, "csrf_token": fresh})
+    resubmitted = form_fields(soup(response))
+    assert resubmitted["comment"].strip() == VALID_COMMENT["comment"]
+    response = client.post(POST_URL, data=resubmitted)
     assert response.status_code == 303
     with app.app_context():
         assert len(comments_in_db()) == 1

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from blog.extensions import db
-from blog.models import Comment, CommentStatus, ModerationEvent, Moderator
+from blog.models import Article, Comment, CommentStatus, ModerationEvent, Moderator, SiteSetting
 from blog.moderation import Action
 from tests.conftest import ARTICLE_URL, add_comment, soup
 
@@ -22,19 +22,33 @@ ROUTES = [
         {"comment": "riscritto", "author": "Intruso", "url": ""},
     ),
     ("POST", "/moderation/comments/{id}/reply", {"comment": "risposta abusiva"}),
+    ("GET", "/moderation/settings", {}),
+    ("POST", "/moderation/settings", {"moderation_keys": "", "disallowed_keys": "ciao"}),
+    ("POST", "/moderation/articles/{article}/comments/close", {}),
+    ("POST", "/moderation/articles/{article}/comments/open", {}),
 ]
 
 
 def snapshot() -> list[tuple]:
     comments = db.session.scalars(sa.select(Comment).order_by(Comment.id))
     events = db.session.scalar(sa.select(sa.func.count(ModerationEvent.id)))
-    return [(c.id, c.status, c.body, c.author, c.parent_id) for c in comments] + [events]
+    articles = db.session.scalars(sa.select(Article.comments_open).order_by(Article.id)).all()
+    settings = db.session.execute(sa.select(SiteSetting.key, SiteSetting.value)).all()
+    return [
+        *[(c.id, c.status, c.body, c.author, c.parent_id) for c in comments],
+        events,
+        tuple(articles),
+        tuple(settings),
+    ]
 
 
 def public_token(client) -> str:
-    """The CSRF token any visitor gets from the public comment form."""
-    page = soup(client.get(ARTICLE_URL))
-    return page.find("input", attrs={"name": "csrf_token"})["value"]
+    """A valid CSRF token of this client's own session, from a public form."""
+    for path in (ARTICLE_URL, "/moderation/login", "/moderation/"):
+        field = soup(client.get(path)).find("input", attrs={"name": "csrf_token"})
+        if field is not None:
+            return field["value"]
+    raise AssertionError("no form with a CSRF token")
 
 
 @pytest.fixture(params=["anonymous", "inactive", "moderator"])
@@ -61,8 +75,13 @@ def test_route_authorization(app, client, role, method, path, data):
             CommentStatus.APPROVED if path.endswith("/unapprove") else CommentStatus.PENDING
         )
         comment_id = add_comment(status=status).id
+        article = db.session.scalar(sa.select(Article))
+        if path.endswith("/open"):
+            article.comments_open = False
+            db.session.commit()
+        article_id = article.id
         before = snapshot()
-    url = path.format(id=comment_id)
+    url = path.format(id=comment_id, article=article_id)
     form = {key: value.format(id=comment_id) for key, value in data.items()}
     # The strongest token an outsider can hold: a valid one for their own session.
     form["csrf_token"] = public_token(client)
@@ -86,7 +105,12 @@ def test_every_moderation_route_is_in_the_table(app):
     tested = {path.split("?")[0] for _, path, _ in ROUTES}
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("moderation."):
-            path = rule.rule.replace("<int:comment_id>", "{id}").replace("<action>", "approve")
+            path = (
+                rule.rule.replace("<int:comment_id>", "{id}")
+                .replace("<int:article_id>", "{article}")
+                .replace("<action>", "approve")
+                .replace("<any(open, close):switch>", "open")
+            )
             assert path in tested, rule.rule
 
 

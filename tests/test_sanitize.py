@@ -55,6 +55,22 @@ CASES = [
         f'<p>vedi <a href="https://e.it/pagina" {REL}>https://e.it/pagina</a></p>',
     ),
     ("www url", "vedi www.e.it", f'<p>vedi <a href="http://www.e.it" {REL}>www.e.it</a></p>'),
+    (
+        "any tld with a scheme",
+        "https://uno.example/a?b=1",
+        f'<p><a href="https://uno.example/a?b=1" {REL}>https://uno.example/a?b=1</a></p>',
+    ),
+    (
+        "new gtld without scheme",
+        "www.negozio.shop",
+        f'<p><a href="http://www.negozio.shop" {REL}>www.negozio.shop</a></p>',
+    ),
+    ("unknown tld without scheme stays text", "ciao.come va", "<p>ciao.come va</p>"),
+    (
+        "ftp is not linked as ftp",
+        "ftp://x.com",
+        f'<p>ftp://<a href="http://x.com" {REL}>x.com</a></p>',
+    ),
     ("javascript link", '<a href="javascript:alert(1)">x</a>', "<p>x</p>"),
     ("data link", '<a href="data:text/html,x">x</a>', "<p>x</p>"),
     ("script dropped with content", "a<script>alert(1)</script>b", "<p>ab</p>"),

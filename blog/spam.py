@@ -1,0 +1,222 @@
+"""Spam and abuse defenses, none of them a CAPTCHA.
+
+Each screening check is a plain function of the submission that returns a
+``Verdict`` (where the comment should go, and why) or None when it has no
+objection. ``screen`` combines them: Spam beats pending beats the policy.
+Nothing here refuses a comment outright; the refusals (flood, duplicate)
+are the two lookups at the end, and they store nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+from blog.extensions import db
+from blog.models import Article, Comment, CommentStatus, SiteSetting, utcnow
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What the screening checks look at."""
+
+    author: str
+    email: str
+    url: str
+    body: str
+    body_html: str
+    ip_address: str
+    user_agent: str
+    honeypot: str
+    seconds_to_submit: float
+
+
+@dataclass(frozen=True)
+class SpamSettings:
+    """The thresholds and word lists in force for one submission."""
+
+    min_seconds: float
+    max_links: int
+    moderation_keys: Sequence[str]
+    disallowed_keys: Sequence[str]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Where a check sends the comment, and why (for the moderators)."""
+
+    status: CommentStatus
+    reason: str
+
+
+def check_honeypot(submission: Submission, settings: SpamSettings) -> Verdict | None:
+    """People never see the trap field; anything in it was typed by a bot."""
+    if submission.honeypot.strip():
+        return Verdict(CommentStatus.SPAM, "campo trappola compilato")
+    return None
+
+
+def check_time_trap(submission: Submission, settings: SpamSettings) -> Verdict | None:
+    """Nobody reads an article and writes a comment in a couple of seconds."""
+    if submission.seconds_to_submit < settings.min_seconds:
+        return Verdict(CommentStatus.SPAM, f"inviato dopo {submission.seconds_to_submit:.0f} s")
+    return None
+
+
+def _matching_key(submission: Submission, keys: Iterable[str]) -> str | None:
+    haystack = "\n".join(
+        (
+            submission.author,
+            submission.email,
+            submission.url,
+            submission.body,
+            submission.ip_address,
+            submission.user_agent,
+        )
+    ).casefold()
+    for key in keys:
+        needle = key.strip().casefold()
+        if needle and needle in haystack:
+            return key.strip()
+    return None
+
+
+def check_disallowed_keys(submission: Submission, settings: SpamSettings) -> Verdict | None:
+    """A word from the disallowed list anywhere sends the comment to Spam."""
+    key = _matching_key(submission, settings.disallowed_keys)
+    return Verdict(CommentStatus.SPAM, f"parola vietata «{key}»") if key else None
+
+
+def check_moderation_keys(submission: Submission, settings: SpamSettings) -> Verdict | None:
+    """A word from the moderation list anywhere holds the comment for review."""
+    key = _matching_key(submission, settings.moderation_keys)
+    return Verdict(CommentStatus.PENDING, f"parola da moderare «{key}»") if key else None
+
+
+_LINK = re.compile(r"<a\s", re.IGNORECASE)
+
+
+def count_links(body_html: str) -> int:
+    """Count the links in sanitized HTML (typed ones and bare URLs alike)."""
+    return len(_LINK.findall(body_html))
+
+
+def check_links(submission: Submission, settings: SpamSettings) -> Verdict | None:
+    """Many links are the mark of link spam: hold the comment for review."""
+    links = count_links(submission.body_html)
+    if settings.max_links and links >= settings.max_links:
+        return Verdict(CommentStatus.PENDING, f"{links} link")
+    return None
+
+
+CHECKS: tuple[Callable[[Submission, SpamSettings], Verdict | None], ...] = (
+    check_honeypot,
+    check_time_trap,
+    check_disallowed_keys,
+    check_moderation_keys,
+    check_links,
+)
+
+
+def screen(submission: Submission, settings: SpamSettings) -> list[Verdict]:
+    """Run every check; return the verdicts of those that objected."""
+    return [verdict for check in CHECKS if (verdict := check(submission, settings))]
+
+
+def decide(policy_status: CommentStatus, verdicts: Sequence[Verdict]) -> CommentStatus:
+    """Spam beats pending, pending beats what the moderation policy chose."""
+    statuses = {verdict.status for verdict in verdicts}
+    if CommentStatus.SPAM in statuses:
+        return CommentStatus.SPAM
+    if CommentStatus.PENDING in statuses:
+        return CommentStatus.PENDING
+    return policy_status
+
+
+# The time trap's signed timestamp, as django-contrib-comments does it.
+
+FORM_TIME_SALT = "comment-form-time"
+
+
+def sign_form_time(secret_key: str, article_id: int) -> str:
+    """A token saying "this form for this article was served now"."""
+    return URLSafeTimedSerializer(secret_key, salt=FORM_TIME_SALT).dumps(article_id)
+
+
+def form_age(secret_key: str, token: str | None, article_id: int, max_age: int) -> float | None:
+    """Seconds since the form was served; None if tampered, foreign or too old."""
+    serializer = URLSafeTimedSerializer(secret_key, salt=FORM_TIME_SALT)
+    try:
+        signed_for, signed_at = serializer.loads(
+            token or "", max_age=max_age, return_timestamp=True
+        )
+    except BadData:
+        return None
+    if signed_for != article_id:
+        return None
+    return max(0.0, (datetime.now(UTC) - signed_at).total_seconds())
+
+
+# Refusals: these look at what is already stored.
+
+
+def is_flood(ip_address: str | None, email: str, seconds: float) -> bool:
+    """Tell whether this IP or email commented less than ``seconds`` ago."""
+    if seconds <= 0:
+        return False
+    since = utcnow() - timedelta(seconds=seconds)
+    same_sender = Comment.email == email
+    if ip_address:
+        same_sender = sa.or_(same_sender, Comment.ip_address == ip_address)
+    recent = db.session.scalar(
+        sa.select(Comment.id).where(Comment.created_at > since, same_sender).limit(1)
+    )
+    return recent is not None
+
+
+def is_duplicate(article: Article, author: str, email: str, body: str) -> bool:
+    """Tell whether this author or email already wrote this text on this article."""
+    existing = db.session.scalar(
+        sa.select(Comment.id)
+        .where(
+            Comment.article_id == article.id,
+            Comment.status != CommentStatus.TRASH,
+            sa.or_(Comment.author == author, Comment.email == email),
+            Comment.body == body,
+        )
+        .limit(1)
+    )
+    return existing is not None
+
+
+# Word lists: the config gives the defaults, moderators can override them.
+
+WORD_LIST_KEYS = ("COMMENT_MODERATION_KEYS", "COMMENT_DISALLOWED_KEYS")
+
+
+def word_lists(config: dict) -> dict[str, list[str]]:
+    """The word lists in force: saved by moderators if they did, else config."""
+    lists = {key: list(config.get(key) or []) for key in WORD_LIST_KEYS}
+    saved = db.session.execute(
+        sa.select(SiteSetting.key, SiteSetting.value).where(SiteSetting.key.in_(WORD_LIST_KEYS))
+    ).all()
+    for key, value in saved:
+        lists[key] = json.loads(value)
+    return lists
+
+
+def save_word_list(key: str, words: Iterable[str]) -> list[str]:
+    """Store a word list edited by moderators; it overrides the config."""
+    if key not in WORD_LIST_KEYS:
+        raise KeyError(key)
+    cleaned = sorted({word.strip() for word in words if word.strip()}, key=str.casefold)
+    setting = db.session.get(SiteSetting, key) or SiteSetting(key=key)
+    setting.value = json.dumps(cleaned, ensure_ascii=False)
+    db.session.add(setting)
+    return cleaned
