@@ -20,6 +20,7 @@ test: $(VENV)/.test-installed
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml -r blog
 
 format: $(VENV)/.test-installed
 	$(BIN)/ruff format .

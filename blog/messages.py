@@ -51,11 +51,12 @@ CSRF_EXPIRED = (
 
 # Moderators
 USERNAME_REQUIRED = "Inserisci il nome utente."
-PASSWORD_REQUIRED = "Inserisci la password."
+# Messages about passwords, not passwords: bandit's B105 misreads them.
+PASSWORD_REQUIRED = "Inserisci la password."  # nosec B105
 LOGIN_FAILED = "Nome utente o password non validi."
 LOGGED_IN = "Bentornato, {name}."
 LOGGED_OUT = "Sei uscito."
-PASSWORD_TOO_SHORT = "La password deve contenere almeno {min} caratteri."
+PASSWORD_TOO_SHORT = "La password deve contenere almeno {min} caratteri."  # nosec B105
 PASSWORDS_DIFFER = "Le due password non coincidono."
 BULK_NO_ACTION = "Scegli un'azione."
 BULK_NO_SELECTION = "Seleziona almeno un commento."

@@ -116,10 +116,11 @@ def apply_action(
     if action is Action.DELETE:
         delete_comment(comment)
         return previous
-    target = TRANSITIONS[action][1]
-    if action is Action.RESTORE:
-        target = status_before_trash(comment)
-    assert target is not None
+    target = (
+        status_before_trash(comment)
+        if action is Action.RESTORE
+        else TRANSITIONS[action][1] or CommentStatus.TRASH  # only DELETE has None
+    )
     comment.status = target
     record_event(comment, action, moderator, previous, target)
     if CommentStatus.APPROVED in (previous, target):
