@@ -8,11 +8,11 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from blog import auth, cli, dates, errors, messages, moderation_views, reader
+from blog import auth, cli, dates, errors, health, messages, moderation_views, reader, security
 from blog.config import load_config
 from blog.database import engine_options
 from blog.extensions import csrf, db, limiter, login_manager, migrate
-from blog.http import BlogRequest
+from blog.http import BlogRequest, setup_request_logging
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,10 +36,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     trust_proxies(app)
 
+    app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(moderation_views.bp)
     app.register_blueprint(reader.bp)
     errors.register(app)
+    security.register(app)
+    setup_request_logging(app)
     cli.register(app)
     register_template_filters(app)
     return app

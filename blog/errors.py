@@ -16,7 +16,11 @@ def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
     title, explanation = messages.ERRORS.get(code, messages.ERRORS[400 if code < 500 else 500])
     return (
         render_template(
-            "errors/error.html", code=code, title=title, explanation=detail or explanation
+            "errors/error.html",
+            code=code,
+            title=title,
+            explanation=detail or explanation,
+            request_id=request.id if code >= 500 else None,
         ),
         code,
     )
@@ -48,7 +52,9 @@ def handle_unexpected_error(error: Exception) -> tuple[str, int]:
     db.session.rollback()
     if isinstance(error, InternalServerError) and error.original_exception is not None:
         error = error.original_exception
-    current_app.logger.error("Unhandled error", exc_info=error)
+    current_app.logger.error(
+        "Unhandled error on %s %s", request.method, request.path, exc_info=error
+    )
     return render_error(500)
 
 

@@ -1,11 +1,15 @@
-"""The request class: malformed form bodies are refused, not read as empty."""
+"""The request class (strict forms, a request id) and request-id logging."""
 
 from __future__ import annotations
 
+import logging
+import re
+import uuid
+from functools import cached_property
 from typing import IO, Any
 from urllib.parse import parse_qsl
 
-from flask import Request
+from flask import Flask, Request, Response, has_request_context, request
 from werkzeug.exceptions import BadRequest
 from werkzeug.formparser import FormDataParser
 
@@ -43,7 +47,41 @@ class StrictFormDataParser(FormDataParser):
         return stream, self.cls(items), self.cls()
 
 
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
 class BlogRequest(Request):
-    """Flask's request, with the strict form parser."""
+    """Flask's request, with the strict form parser and an id for the logs."""
 
     form_data_parser_class = StrictFormDataParser
+
+    @cached_property
+    def id(self) -> str:
+        """The proxy's X-Request-ID when it looks like one, else a new one."""
+        incoming = self.headers.get("X-Request-ID", "")
+        return incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamp every log record with the id of the request it belongs to."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request.id if has_request_context() else "-"
+        return True
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
+
+
+def setup_request_logging(app: Flask) -> None:
+    """Log with request ids, and hand each id back in X-Request-ID."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.addFilter(RequestIdFilter())
+    app.logger.handlers[:] = [handler]
+    app.logger.setLevel(logging.INFO)
+
+    @app.after_request
+    def send_request_id(response: Response) -> Response:
+        response.headers["X-Request-ID"] = request.id
+        return response

@@ -1,0 +1,23 @@
+"""Production defaults for ``gunicorn app:app`` (read automatically from here)."""
+
+import multiprocessing
+import os
+
+# Behind a reverse proxy on the same host; override with GUNICORN_BIND.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Sync workers: each handles one request at a time, so use a few per core.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+# A request that takes longer than this is killed and its worker replaced.
+timeout = 30
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then, so that a slow leak can never grow for long.
+max_requests = 5000
+max_requests_jitter = 500
+# Access and error logs to standard output, for journald or the container.
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%({x-request-id}o)s"'
+# Trust X-Forwarded-* (for the scheme) only from a proxy on this host.
+forwarded_allow_ips = "127.0.0.1,::1"
