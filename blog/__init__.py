@@ -13,6 +13,7 @@ from blog.config import load_config
 from blog.database import engine_options
 from blog.extensions import csrf, db, limiter, login_manager, migrate
 from blog.http import BlogRequest, setup_request_logging
+from blog.page_cache import RenderCache
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +36,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
     trust_proxies(app)
+
+    app.extensions["thread_cache"] = RenderCache(app.config["COMMENT_CACHE_ENTRIES"])
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)

@@ -56,20 +56,74 @@ def store_comment(article: Article, new: NewComment, status: CommentStatus) -> C
         moderator_id=new.moderator_id,
     )
     db.session.add(comment)
+    db.session.flush()  # gives the comment its id
+    if new.parent_id is None:
+        comment.thread_id = comment.id
+    else:
+        comment.thread_id = db.session.scalar(
+            sa.select(Comment.thread_id).where(Comment.id == new.parent_id)
+        )
     if status == CommentStatus.APPROVED:
         refresh_article_comments(article)
-    else:
-        db.session.flush()
     return comment
 
 
-def approved_comments(article: Article) -> Sequence[Comment]:
-    """Return the approved comments of ``article``, oldest first."""
-    return db.session.scalars(
+def page_count(article: Article, per_page: int) -> int:
+    """How many comment pages the article has (at least one)."""
+    return max(1, -(-article.approved_thread_count // per_page))
+
+
+def _threads_by_start(article: Article) -> sa.Select:
+    """The article's threads with an approved comment, in the order they started."""
+    started = sa.func.min(Comment.created_at).label("started")
+    return (
+        sa.select(Comment.thread_id, started)
+        .where(Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
+        .group_by(Comment.thread_id)
+    )
+
+
+def approved_comments(article: Article, page: int = 1, per_page: int = 0) -> Sequence[Comment]:
+    """Return the approved comments of one page of threads, oldest first.
+
+    A page holds ``per_page`` threads (a top-level comment with all its
+    replies), so a page costs the same however long the article's thread
+    grows. ``per_page=0`` returns every approved comment.
+    """
+    query = (
         sa.select(Comment)
         .where(Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
         .order_by(Comment.created_at, Comment.id)
-    ).all()
+    )
+    if per_page:
+        threads = _threads_by_start(article).subquery()
+        page_threads = (
+            sa.select(threads.c.thread_id)
+            .order_by(threads.c.started, threads.c.thread_id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        query = query.where(Comment.thread_id.in_(page_threads))
+    return db.session.scalars(query).all()
+
+
+def page_of(comment: Comment, per_page: int) -> int:
+    """The comment page on which ``comment`` is shown (its thread's page)."""
+    threads = _threads_by_start(comment.article).subquery()
+    started = db.session.scalar(
+        sa.select(threads.c.started).where(threads.c.thread_id == comment.thread_id)
+    )
+    if started is None:  # nothing approved in its thread yet: the last page
+        return page_count(comment.article, per_page)
+    earlier = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            sa.or_(
+                threads.c.started < started,
+                sa.and_(threads.c.started == started, threads.c.thread_id < comment.thread_id),
+            )
+        )
+    )
+    return earlier // per_page + 1
 
 
 def own_pending_comments(article: Article, comment_ids: Sequence[int]) -> Sequence[Comment]:

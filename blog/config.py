@@ -17,6 +17,8 @@ DEFAULTS: dict[str, Any] = {
     "TIMEZONE": "Europe/Rome",
     # Comments
     "COMMENT_THREAD_DEPTH": 5,
+    "COMMENTS_PER_PAGE": 50,
+    "COMMENT_CACHE_ENTRIES": 256,
     "COMMENT_MODERATION": "all",
     "COMMENT_AUTHOR_COOKIE_DAYS": 365,
     "COMMENT_PREVIEW_LIMIT": 20,

@@ -40,6 +40,9 @@ class Article(db.Model):
     comments_open: Mapped[bool] = mapped_column(default=True)
     # Derived at write time so that no page has to count rows.
     approved_comment_count: Mapped[int] = mapped_column(default=0)
+    # Threads (a top-level comment and its replies) with an approved comment:
+    # what the comment pages are counted in.
+    approved_thread_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # Bumped by every change that alters what readers see of the comments.
     comment_version: Mapped[int] = mapped_column(default=0)
 
@@ -61,6 +64,8 @@ class Comment(db.Model):
         sa.Index("ix_comment_status_created", "status", "created_at"),
         # Flood control: the latest comment from one address.
         sa.Index("ix_comment_ip_created", "ip_address", "created_at"),
+        # Comment pages: the approved comments of some threads of one article.
+        sa.Index("ix_comment_article_status_thread", "article_id", "status", "thread_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,6 +73,10 @@ class Comment(db.Model):
     parent_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("comment.id", ondelete="SET NULL"), index=True
     )
+    # The id of the top-level comment this one belongs under (its own id for
+    # a top-level comment): set at write time, so that a page of threads is
+    # one indexed query.
+    thread_id: Mapped[int | None] = mapped_column(index=True)
     author: Mapped[str] = mapped_column(sa.String(245))
     email: Mapped[str] = mapped_column(sa.String(100), index=True)
     url: Mapped[str] = mapped_column(sa.String(200), default="")

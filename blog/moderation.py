@@ -129,10 +129,25 @@ def apply_action(
 
 
 def delete_comment(comment: Comment) -> None:
-    """Delete a comment for good; its replies move up a level, as in WordPress."""
+    """Delete a comment for good; its replies move up a level, as in WordPress.
+
+    Deleting a top-level comment makes each of its replies the start of a
+    thread of its own, so their threads are worked out again.
+    """
     article = comment.article
-    for reply in db.session.scalars(sa.select(Comment).where(Comment.parent_id == comment.id)):
-        reply.parent_id = comment.parent_id
+    thread = db.session.scalars(
+        sa.select(Comment).where(Comment.thread_id == comment.thread_id, Comment.id != comment.id)
+    ).all()
+    for reply in thread:
+        if reply.parent_id == comment.id:
+            reply.parent_id = comment.parent_id
+    if comment.parent_id is None:
+        by_id = {member.id: member for member in thread}
+        for member in thread:
+            root = member
+            while root.parent_id in by_id:
+                root = by_id[root.parent_id]
+            member.thread_id = root.id
     db.session.delete(comment)
     refresh_article_comments(article)
 
@@ -178,13 +193,15 @@ def has_approved_comment(author: str, email: str) -> bool:
 
 
 def refresh_article_comments(article: Article) -> None:
-    """Recount approved comments and bump the version readers' pages key on."""
+    """Recount approved comments and threads; bump the version pages are cached by."""
     db.session.flush()
-    article.approved_comment_count = db.session.scalar(
-        sa.select(sa.func.count(Comment.id)).where(
+    comments, threads = db.session.execute(
+        sa.select(sa.func.count(Comment.id), sa.func.count(sa.distinct(Comment.thread_id))).where(
             Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED
         )
-    )
+    ).one()
+    article.approved_comment_count = comments
+    article.approved_thread_count = threads
     article.comment_version = (article.comment_version or 0) + 1
 
 

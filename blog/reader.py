@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
 from wtforms.validators import ValidationError
 
 from blog import messages
@@ -26,12 +27,15 @@ from blog.comments import (
     approved_comments,
     find_reply_parent,
     own_pending_comments,
+    page_count,
+    page_of,
     store_comment,
 )
 from blog.extensions import csrf, db, limiter
 from blog.forms import CommentForm
 from blog.models import Article, Comment, CommentStatus, utcnow
 from blog.moderation import initial_status, record_event
+from blog.page_cache import RenderCache
 from blog.sanitize import comment_to_html
 from blog.spam import (
     SpamSettings,
@@ -203,8 +207,15 @@ def post_comment(slug: str) -> Response:
     db.session.commit()
     if comment.status != CommentStatus.APPROVED:
         remember_own_comment(comment)
+    page = page_of(comment, config["COMMENTS_PER_PAGE"])
     response = redirect(
-        url_for("reader.article", slug=article.slug, _anchor=f"comment-{comment.id}"), 303
+        url_for(
+            "reader.article",
+            slug=article.slug,
+            cpage=page if page > 1 else None,
+            _anchor=f"comment-{comment.id}",
+        ),
+        303,
     )
     remember_commenter(response, form)
     return response
@@ -256,27 +267,73 @@ def remember_commenter(response: Response, form: CommentForm) -> None:
                 response.delete_cookie(cookie, httponly=True, samesite="Lax", secure=secure)
 
 
+def thread_cache() -> RenderCache:
+    """This app's cache of rendered comment pages (one per process)."""
+    return current_app.extensions["thread_cache"]
+
+
+def requested_page() -> int:
+    return max(1, request.args.get("cpage", 1, type=int))
+
+
 def render_article(
     article: Article, form: CommentForm, status: int = 200, notice: str | None = None
 ) -> Response:
-    """Render the article page around ``form``."""
-    approved = approved_comments(article)
-    pending = own_pending_comments(article, session.get(PENDING_KEY, []))
-    thread = build_thread([*approved, *pending], current_app.config["COMMENT_THREAD_DEPTH"])
+    """Render the article page around ``form``.
+
+    The comment thread comes from the per-process cache, keyed by the
+    article's comment version, unless this reader has comments of their
+    own waiting: only then is it rendered for them alone.
+    """
+    config = current_app.config
+    per_page = config["COMMENTS_PER_PAGE"]
+    pages = page_count(article, per_page)
+    page = min(requested_page(), pages)
+    is_open = comments_open(article)
+
+    def render_thread(comments: list[Comment]) -> str:
+        return render_template(
+            "reader/_comment_list.html",
+            article=article,
+            thread=build_thread(comments, config["COMMENT_THREAD_DEPTH"]),
+            page=page,
+            pages=pages,
+            comments_open=is_open,
+        )
+
+    own_ids = session.get(PENDING_KEY)
+    own = own_pending_comments(article, own_ids) if own_ids else []
+    if own:
+        approved = list(approved_comments(article, page, per_page))
+        threads_here = {comment.thread_id for comment in approved}
+        own = [
+            comment
+            for comment in own
+            if comment.thread_id in threads_here
+            or (page == pages and comment.thread_id == comment.id)
+        ]
+    if own:
+        thread_html = Markup(render_thread([*approved, *own]))  # noqa: S704 - our template
+    else:
+        thread_html = thread_cache().get_or_render(
+            (article.id, article.comment_version, page, is_open),
+            lambda: render_thread(list(approved_comments(article, page, per_page))),
+        )
+
     replying_to = None
     parent_field = (form.comment_parent.data or "").strip()
     if parent_field.isdigit() and int(parent_field):
-        replying_to = next((c for c in approved if c.id == int(parent_field)), None)
+        replying_to = find_reply_parent(article, int(parent_field))
     if replying_to is None:
         form.comment_parent.data = "0"
-    form.form_time.data = sign_form_time(current_app.config["SECRET_KEY"], article.id)
+    form.form_time.data = sign_form_time(config["SECRET_KEY"], article.id)
     body = render_template(
         "reader/article.html",
         article=article,
-        thread=thread,
+        thread_html=thread_html,
         form=form,
         replying_to=replying_to,
-        comments_open=comments_open(article),
+        comments_open=is_open,
         notice=notice,
     )
     return make_response(body, status)
