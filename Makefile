@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test lint format init-db clean
+.PHONY: run test lint format init-db bench clean
 
 run: $(VENV)/.runtime-installed init-db
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
@@ -16,6 +16,10 @@ init-db: $(VENV)/.runtime-installed
 
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Performance targets, measured side by side; writes benchmarks/RESULTS.md.
+bench: $(VENV)/.test-installed
+	$(BIN)/python benchmarks/run.py
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .

@@ -109,6 +109,9 @@ def approved_comments(article: Article, page: int = 1, per_page: int = 0) -> Seq
 
 def page_of(comment: Comment, per_page: int) -> int:
     """The comment page on which ``comment`` is shown (its thread's page)."""
+    if comment.thread_id == comment.id and comment.status != CommentStatus.APPROVED:
+        # A new thread with nothing approved yet is shown on the last page.
+        return page_count(comment.article, per_page)
     threads = _threads_by_start(comment.article).subquery()
     started = db.session.scalar(
         sa.select(threads.c.started).where(threads.c.thread_id == comment.thread_id)

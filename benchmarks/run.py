@@ -1,0 +1,647 @@
+"""``make bench``: measure the performance targets side by side, as ratios.
+
+1. seeds SQLite databases (10, 100, 1,000 and 10,000 comments; 100,000 for
+   the moderation queue);
+2. starts the servers: ours under gunicorn, the floor (a bare WSGI app
+   returning the same bytes) under the same settings, and Isso 0.14 in a
+   temporary venv;
+3. drives them with wrk when it is installed, otherwise a bounded Python
+   client;
+4. prints one table of every target: ours, the reference, the ratio, pass
+   or fail;
+5. writes that table to benchmarks/RESULTS.md with the machine and the date.
+
+Everything binds to 127.0.0.1 and every load is bounded in time and count.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from blog import create_app  # noqa: E402
+from blog.extensions import db  # noqa: E402
+from blog.models import Article, Comment, CommentStatus, Moderator  # noqa: E402
+from blog.moderation import refresh_article_comments  # noqa: E402
+from blog.seed import seed_articles  # noqa: E402
+
+WORK = PROJECT / "benchmarks" / ".work"
+BIN = Path(sys.executable).parent
+SLUG = "jean-philippe-imparato-ha-visitato-il-cassino-plant-e-pomigliano-darco"
+ARTICLE_URL = f"/{SLUG}/"
+LOAD_SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
+THROTTLES_OFF = {
+    "FLASK_RATELIMIT_ENABLED": "false",
+    "FLASK_COMMENT_FLOOD_SECONDS": "0",
+    "FLASK_COMMENT_MIN_SECONDS": "0",
+}
+
+
+# Data
+
+
+def seed_article_db(path: Path, comments: int) -> str:
+    """A database holding the article with ``comments`` approved comments."""
+    url = f"sqlite:///{path}"
+    path.unlink(missing_ok=True)
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        db.create_all()
+        seed_articles()
+        article = db.session.scalar(sa.select(Article))
+        start = datetime(2026, 1, 1)
+        rows = []
+        for number in range(comments):
+            # Every other comment answers the one before it: threads of two.
+            rows.append(
+                {
+                    "id": number + 1,
+                    "article_id": article.id,
+                    "parent_id": number if number % 2 else None,
+                    "thread_id": number if number % 2 else number + 1,
+                    "author": f"Lettore {number}",
+                    "email": f"lettore{number}@example.it",
+                    "url": "https://example.it/" if number % 3 == 0 else "",
+                    "body": f"Commento numero {number}, con un po' di testo.",
+                    "body_html": f"<p>Commento numero {number}, con un po' di testo.</p>",
+                    "status": CommentStatus.APPROVED.value,
+                    "created_at": start + timedelta(minutes=number),
+                    "ip_address": "192.0.2.1",
+                    "user_agent": "bench",
+                }
+            )
+        if rows:
+            db.session.execute(sa.insert(Comment), rows)
+        refresh_article_comments(article)
+        db.session.commit()
+        db.engine.dispose()
+    return url
+
+
+def seed_queue_db(path: Path, comments: int = 100_000) -> str:
+    """A database with ``comments`` comments in mixed statuses, and a moderator."""
+    url = f"sqlite:///{path}"
+    path.unlink(missing_ok=True)
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
+    statuses = ["pending", "approved", "approved", "spam", "trash"]
+    with app.app_context():
+        db.create_all()
+        seed_articles()
+        moderator = Moderator(username="bench", display_name="Bench")
+        moderator.set_password("bench password long")
+        db.session.add(moderator)
+        start = datetime(2025, 1, 1)
+        for offset in range(0, comments, 10_000):
+            db.session.execute(
+                sa.insert(Comment),
+                [
+                    {
+                        "id": n + 1,
+                        "article_id": 1,
+                        "thread_id": n + 1,
+                        "author": f"Autore {n}",
+                        "email": f"autore{n % 5000}@example.it",
+                        "url": "",
+                        "body": f"Testo del commento {n} sulla Giulia e sullo Stelvio",
+                        "body_html": f"<p>Testo del commento {n} sulla Giulia e sullo Stelvio</p>",
+                        "status": statuses[n % len(statuses)],
+                        "created_at": start + timedelta(seconds=n * 30),
+                        "ip_address": f"10.0.{n % 250}.{n % 200}",
+                        "user_agent": "bench",
+                    }
+                    for n in range(offset, min(offset + 10_000, comments))
+                ],
+            )
+        db.session.commit()
+        db.engine.dispose()
+    return url
+
+
+# Servers
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(port: int, path: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    import http.client
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server on {port} exited")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", path)
+            if connection.getresponse().status < 500:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"server on {port} did not start")
+
+
+@contextmanager
+def gunicorn(
+    app_spec: str, workers: int, env: dict[str, str], cwd: Path, binary: Path, check_path: str
+) -> Iterator[tuple[int, subprocess.Popen]]:
+    port = free_port()
+    command = [
+        str(binary),
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--access-logfile",
+        "/dev/null",
+        "--error-logfile",
+        str(WORK / f"gunicorn-{port}.log"),
+        app_spec,
+    ]
+    log = open(WORK / f"server-{port}.log", "wb")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=log)
+    try:
+        wait_until_up(port, check_path, process)
+        yield port, process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def our_env(database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "TEST_"))}
+    env.update(DATABASE_URL=database_url, SECRET_KEY="bench secret", **THROTTLES_OFF)
+    return env
+
+
+# Load generators
+
+
+def wrk_rps(port: int, path: str, seconds: int = LOAD_SECONDS) -> float:
+    output = subprocess.run(
+        ["wrk", "-t2", "-c8", f"-d{seconds}s", f"http://127.0.0.1:{port}{path}"],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+        check=True,
+    ).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        raise RuntimeError(f"{errors.group(1)} failed responses:\n{output}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def python_rps(port: int, path: str, seconds: int = LOAD_SECONDS, threads: int = 8) -> float:
+    """A bounded closed-loop client: ``threads`` connections for ``seconds``."""
+    import http.client
+
+    done = [0]
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def loop() -> None:
+        count = 0
+        while time.monotonic() < deadline and count < 200_000:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"status {response.status}")
+            connection.close()
+            count += 1
+        with lock:
+            done[0] += count
+
+    workers = [threading.Thread(target=loop) for _ in range(threads)]
+    started = time.monotonic()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(seconds + 60)
+    return done[0] / (time.monotonic() - started)
+
+
+def get_rps(port: int, path: str) -> float:
+    return wrk_rps(port, path) if shutil.which("wrk") else python_rps(port, path)
+
+
+def load_generator() -> str:
+    return "wrk (2 threads, 8 connections)" if shutil.which("wrk") else "Python client (8 threads)"
+
+
+def post_throughput(
+    port: int, make_request: Callable[[int, int], tuple[str, bytes, dict]], ok: int, threads=8
+) -> float:
+    """Posts per second for LOAD_SECONDS: ``make_request(thread, n)`` builds each one."""
+    import http.client
+
+    accepted = [0]
+    failures: list[int] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + LOAD_SECONDS
+
+    def loop(number: int) -> None:
+        count = 0
+        while time.monotonic() < deadline and count < 50_000:
+            path, body, headers = make_request(number, count)
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            connection.close()
+            with lock:
+                if response.status == ok:
+                    accepted[0] += 1
+                else:
+                    failures.append(response.status)
+            count += 1
+
+    workers = [threading.Thread(target=loop, args=(n,)) for n in range(threads)]
+    started = time.monotonic()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(LOAD_SECONDS + 120)
+    if failures:
+        raise RuntimeError(f"{len(failures)} posts failed: {sorted(set(failures))}")
+    return accepted[0] / (time.monotonic() - started)
+
+
+# Targets
+
+
+def fetch(port: int, path: str) -> bytes:
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    body = response.read()
+    assert response.status == 200, response.status
+    return body
+
+
+def article_page_targets(results: list[dict]) -> None:
+    for comments in (100, 1_000, 10_000):
+        database = seed_article_db(WORK / f"article-{comments}.sqlite3", comments)
+        with gunicorn("app:app", 2, our_env(database), PROJECT, BIN / "gunicorn", "/healthz") as (
+            port,
+            _,
+        ):
+            body = fetch(port, ARTICLE_URL)
+            body_file = WORK / f"floor-{comments}.html"
+            body_file.write_bytes(body)
+            fetch(port, ARTICLE_URL)  # warm both workers' caches
+            fetch(port, ARTICLE_URL)
+            ours = get_rps(port, ARTICLE_URL)
+        floor_env = {**os.environ, "FLOOR_BODY": str(body_file)}
+        with gunicorn(
+            "floor_app:app", 2, floor_env, PROJECT / "benchmarks", BIN / "gunicorn", "/"
+        ) as (port, _):
+            floor = get_rps(port, ARTICLE_URL)
+        ratio = ours / floor
+        results.append(
+            {
+                "target": f"article page, {comments:,} comments (req/s, 2 sync workers)",
+                "ours": f"{ours:,.0f}",
+                "reference": f"floor {floor:,.0f}",
+                "ratio": f"{ratio:.2f}×",
+                "goal": "≥ 0.70×",
+                "pass": ratio >= 0.7,
+            }
+        )
+
+
+def query_count_target(results: list[dict]) -> None:
+    from blog.extensions import db as database
+
+    for comments in (0, 10, 500):
+        url = seed_article_db(WORK / f"queries-{comments}.sqlite3", comments)
+        app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
+        client = app.test_client()
+        counts = []
+        with app.app_context():
+            engine = database.engine
+        statements: list[str] = []
+
+        def count(conn, cursor, statement, *args, statements=statements):
+            if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA")):
+                statements.append(statement)
+
+        sa.event.listen(engine, "before_cursor_execute", count)
+        for _ in range(2):  # uncached, then cached
+            statements.clear()
+            client.get(ARTICLE_URL)
+            counts.append(len(statements))
+        sa.event.remove(engine, "before_cursor_execute", count)
+        results.append(
+            {
+                "target": f"queries per article view, {comments} comments (uncached / cached)",
+                "ours": f"{counts[0]} / {counts[1]}",
+                "reference": "—",
+                "ratio": "—",
+                "goal": "≤ 3",
+                "pass": max(counts) <= 3,
+            }
+        )
+
+
+def isso_venv() -> Path:
+    venv = WORK / "isso-venv"
+    if not (venv / "bin" / "gunicorn").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "-q", "isso==0.14.0", "gunicorn==27.0.1"],
+            check=True,
+            capture_output=True,
+        )
+    return venv
+
+
+def post_target(results: list[dict]) -> None:
+    import http.client
+    from urllib.parse import urlencode
+
+    database = seed_article_db(WORK / "posts.sqlite3", 0)
+    with gunicorn("app:app", 4, our_env(database), PROJECT, BIN / "gunicorn", "/healthz") as (
+        port,
+        _,
+    ):
+        sessions = {}
+        for number in range(8):  # each client thread has its own session
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request("GET", ARTICLE_URL)
+            response = connection.getresponse()
+            html = response.read().decode()
+            cookie = response.getheader("Set-Cookie").split(";")[0]
+            tokens = {
+                name: re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html).group(1)
+                for name in ("csrf_token", "form_time")
+            }
+            sessions[number] = (cookie, tokens)
+
+        def ours_request(number: int, count: int):
+            cookie, tokens = sessions[number]
+            body = urlencode(
+                {
+                    **tokens,
+                    "comment": f"Commento di prova {number}-{count}",
+                    "author": f"Lettore {number}",
+                    "email": f"lettore{number}@example.it",
+                    "url": "",
+                    "comment_parent": "0",
+                }
+            ).encode()
+            headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+            return f"/{SLUG}/comment", body, headers
+
+        ours = post_throughput(port, ours_request, ok=303)
+
+    venv = isso_venv()
+    isso_db = WORK / "isso.sqlite3"
+    isso_db.unlink(missing_ok=True)
+    config = WORK / "isso.cfg"
+    config.write_text(
+        "[general]\n"
+        f"dbpath = {isso_db}\n"
+        "host = http://127.0.0.1/\n"
+        "[moderation]\nenabled = false\n"
+        "[guard]\nenabled = false\n"
+        "[server]\nlisten = http://127.0.0.1:8080/\n"
+    )
+    env = {**os.environ, "ISSO_SETTINGS": str(config)}
+    with gunicorn("isso.run", 4, env, WORK, venv / "bin" / "gunicorn", "/info") as (port, _):
+
+        def isso_request(number: int, count: int):
+            body = json.dumps(
+                {
+                    "text": f"Commento di prova {number}-{count}",
+                    "author": f"Lettore {number}",
+                    "email": f"lettore{number}@example.it",
+                    "title": "Articolo",
+                }
+            ).encode()
+            headers = {"Content-Type": "application/json"}
+            return "/new?uri=%2Farticolo", body, headers
+
+        # The first post creates Isso's thread; then measure.
+        isso_request_first = isso_request(0, -1)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request(
+            "POST",
+            *isso_request_first[:1],
+            body=isso_request_first[1],
+            headers=isso_request_first[2],
+        )
+        first = connection.getresponse()
+        first.read()
+        if first.status != 201:
+            raise RuntimeError(f"Isso refused the first post: {first.status}")
+        isso = post_throughput(port, isso_request, ok=201)
+    ratio = ours / isso
+    results.append(
+        {
+            "target": "comment POST throughput (posts/s, 4 workers, SQLite, throttles off)",
+            "ours": f"{ours:,.0f}",
+            "reference": f"Isso 0.14 {isso:,.0f}",
+            "ratio": f"{ratio:.2f}×",
+            "goal": "≥ 2×",
+            "pass": ratio >= 2,
+        }
+    )
+
+
+def queue_target(results: list[dict]) -> None:
+    url = seed_queue_db(WORK / "queue.sqlite3")
+    app = create_app(
+        {
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "WTF_CSRF_ENABLED": True,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    client = app.test_client()
+    page = client.get("/moderation/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]*)"', page).group(1)
+    response = client.post(
+        "/moderation/login",
+        data={"username": "bench", "password": "bench password long", "csrf_token": token},
+    )
+    assert response.status_code == 303, response.status_code
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+    sa.event.listen(
+        engine,
+        "before_cursor_execute",
+        lambda conn, cursor, statement, *args: statements.append(statement),
+    )
+    paths = [
+        f"/moderation/?status={status}&page={page}"
+        for status in ("pending", "approved", "spam", "trash")
+        for page in (1, 200)
+    ] + ["/moderation/?status=approved&q=Stelvio", "/moderation/?status=pending&q=autore42@"]
+    for path in paths:
+        timings, query_counts = [], set()
+        for _ in range(9):
+            statements.clear()
+            started = time.perf_counter()
+            response = client.get(path)
+            timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+            query_counts.add(len(statements))
+        median = statistics.median(timings)
+        results.append(
+            {
+                "target": f"queue of 100,000: {path.removeprefix('/moderation/')}",
+                "ours": f"{median:.1f} ms, {max(query_counts)} queries",
+                "reference": "—",
+                "ratio": "—",
+                "goal": "< 50 ms, constant queries",
+                "pass": median < 50 and len(query_counts) == 1,
+            }
+        )
+
+
+def memory_target(results: list[dict]) -> None:
+    database = seed_article_db(WORK / "article-10000.sqlite3", 10_000)
+    with gunicorn("app:app", 2, our_env(database), PROJECT, BIN / "gunicorn", "/healthz") as (
+        port,
+        process,
+    ):
+        import http.client
+
+        views = [0]
+        lock = threading.Lock()
+        deadline = time.monotonic() + 300
+
+        def loop() -> None:
+            while time.monotonic() < deadline:
+                with lock:
+                    if views[0] >= 10_000:
+                        return
+                    views[0] += 1
+                    number = views[0]
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                page = 1 + number % 100  # walk through the article's 100 comment pages
+                connection.request("GET", f"{ARTICLE_URL}?cpage={page}")
+                connection.getresponse().read()
+                connection.close()
+
+        threads = [threading.Thread(target=loop) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(320)
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        peaks = []
+        for pid in children:
+            status = Path(f"/proc/{pid}/status").read_text()
+            peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024)
+    peak = max(peaks)
+    results.append(
+        {
+            "target": f"peak RSS per worker after {views[0]:,} views of the 10,000-comment article",
+            "ours": f"{peak:.0f} MB",
+            "reference": "—",
+            "ratio": "—",
+            "goal": "< 120 MB",
+            "pass": peak < 120,
+        }
+    )
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{platform.system()} {platform.release()}, {os.cpu_count()} cores ({cpu}), "
+        f"Python {platform.python_version()}"
+    )
+
+
+def table(results: list[dict]) -> str:
+    lines = [
+        "| target | ours | reference | ratio | goal | result |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in results:
+        verdict = "pass" if row["pass"] else "FAIL"
+        lines.append(
+            f"| {row['target']} | {row['ours']} | {row['reference']} | {row['ratio']} "
+            f"| {row['goal']} | {verdict} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    WORK.mkdir(parents=True, exist_ok=True)
+    only = set(sys.argv[1:])
+    results: list[dict] = []
+    steps = {
+        "pages": article_page_targets,
+        "queries": query_count_target,
+        "posts": post_target,
+        "queue": queue_target,
+        "memory": memory_target,
+    }
+    for name, step in steps.items():
+        if only and name not in only:
+            continue
+        print(f"== {name}", flush=True)
+        step(results)
+        print(table(results[-1:]).splitlines()[-1], flush=True)
+    report = table(results)
+    print()
+    print(report)
+    if not only:
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        (PROJECT / "benchmarks" / "RESULTS.md").write_text(
+            "# Benchmark results\n\n"
+            f"Measured by `make bench` on {stamp}.\n\n"
+            f"Machine: {machine()}. Load generator: {load_generator()}, "
+            f"{LOAD_SECONDS} s per measurement.\n\n"
+            "Each ratio compares two servers measured one after the other in the same run, "
+            "under the same gunicorn settings; absolute figures drift between runs.\n\n"
+            f"{report}\n"
+        )
+    return 0 if all(row["pass"] for row in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
