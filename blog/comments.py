@@ -60,9 +60,9 @@ def store_comment(article: Article, new: NewComment, status: CommentStatus) -> C
     if new.parent_id is None:
         comment.thread_id = comment.id
     else:
-        comment.thread_id = db.session.scalar(
-            sa.select(Comment.thread_id).where(Comment.id == new.parent_id)
-        )
+        # The callers have just loaded the parent: this comes from the session.
+        parent = db.session.get(Comment, new.parent_id)
+        comment.thread_id = parent.thread_id if parent else comment.id
     if status == CommentStatus.APPROVED:
         refresh_article_comments(article)
     return comment
@@ -83,28 +83,29 @@ def _threads_by_start(article: Article) -> sa.Select:
     )
 
 
-def approved_comments(article: Article, page: int = 1, per_page: int = 0) -> Sequence[Comment]:
+def approved_comments(article: Article, page: int, per_page: int) -> Sequence[Comment]:
     """Return the approved comments of one page of threads, oldest first.
 
     A page holds ``per_page`` threads (a top-level comment with all its
     replies), so a page costs the same however long the article's thread
-    grows. ``per_page=0`` returns every approved comment.
+    grows.
     """
-    query = (
-        sa.select(Comment)
-        .where(Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
-        .order_by(Comment.created_at, Comment.id)
+    threads = _threads_by_start(article).subquery()
+    page_threads = (
+        sa.select(threads.c.thread_id)
+        .order_by(threads.c.started, threads.c.thread_id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     )
-    if per_page:
-        threads = _threads_by_start(article).subquery()
-        page_threads = (
-            sa.select(threads.c.thread_id)
-            .order_by(threads.c.started, threads.c.thread_id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
+    return db.session.scalars(
+        sa.select(Comment)
+        .where(
+            Comment.article_id == article.id,
+            Comment.status == CommentStatus.APPROVED,
+            Comment.thread_id.in_(page_threads),
         )
-        query = query.where(Comment.thread_id.in_(page_threads))
-    return db.session.scalars(query).all()
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
 
 
 def page_of(comment: Comment, per_page: int) -> int:
