@@ -173,6 +173,9 @@ def gunicorn(
         str(workers),
         "--worker-class",
         "sync",
+        # The same settings for every server: not the project's gunicorn.conf.py.
+        "--config",
+        "/dev/null",
         "--bind",
         f"127.0.0.1:{port}",
         "--access-logfile",
@@ -298,7 +301,8 @@ def post_throughput(
 # Targets
 
 
-def fetch(port: int, path: str) -> bytes:
+def fetch(port: int, path: str) -> tuple[bytes, list[tuple[str, str]]]:
+    """The body and headers of one response to a reader with no cookies."""
     import http.client
 
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -306,7 +310,7 @@ def fetch(port: int, path: str) -> bytes:
     response = connection.getresponse()
     body = response.read()
     assert response.status == 200, response.status
-    return body
+    return body, response.getheaders()
 
 
 def article_page_targets(results: list[dict]) -> None:
@@ -316,13 +320,24 @@ def article_page_targets(results: list[dict]) -> None:
             port,
             _,
         ):
-            body = fetch(port, ARTICLE_URL)
+            body, headers = fetch(port, ARTICLE_URL)
             body_file = WORK / f"floor-{comments}.html"
             body_file.write_bytes(body)
+            # The floor answers with the same bytes: the body and our headers
+            # (gunicorn's own Date, Server and Connection aside).
+            headers_file = WORK / f"floor-{comments}.headers.json"
+            own = {"date", "server", "connection", "content-length", "transfer-encoding"}
+            headers_file.write_text(
+                json.dumps([(k, v) for k, v in headers if k.lower() not in own])
+            )
             fetch(port, ARTICLE_URL)  # warm both workers' caches
             fetch(port, ARTICLE_URL)
             ours = get_rps(port, ARTICLE_URL)
-        floor_env = {**os.environ, "FLOOR_BODY": str(body_file)}
+        floor_env = {
+            **os.environ,
+            "FLOOR_BODY": str(body_file),
+            "FLOOR_HEADERS": str(headers_file),
+        }
         with gunicorn(
             "floor_app:app", 2, floor_env, PROJECT / "benchmarks", BIN / "gunicorn", "/"
         ) as (port, _):

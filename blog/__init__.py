@@ -14,6 +14,7 @@ from blog.database import engine_options
 from blog.extensions import csrf, db, limiter, login_manager, migrate
 from blog.http import BlogRequest, setup_request_logging
 from blog.page_cache import RenderCache
+from blog.page_server import ArticlePageServer
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,9 +36,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
-    trust_proxies(app)
 
     app.extensions["thread_cache"] = RenderCache(app.config["COMMENT_CACHE_ENTRIES"])
+    page_server = ArticlePageServer(app, app.wsgi_app)
+    app.extensions["page_server"] = page_server
+    app.wsgi_app = page_server  # type: ignore[method-assign]
+    trust_proxies(app)
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)

@@ -43,7 +43,8 @@ class Article(db.Model):
     # Threads (a top-level comment and its replies) with an approved comment:
     # what the comment pages are counted in.
     approved_thread_count: Mapped[int] = mapped_column(default=0, server_default="0")
-    # Bumped by every change that alters what readers see of the comments.
+    # Bumped by every change that alters what readers see of the article or
+    # its comments (and by any update of this row: see below).
     comment_version: Mapped[int] = mapped_column(default=0)
 
     comments: Mapped[list[Comment]] = relationship(
@@ -52,6 +53,17 @@ class Article(db.Model):
 
     def __repr__(self) -> str:
         return f"<Article {self.slug!r}>"
+
+
+@sa.event.listens_for(Article, "before_update")
+def _bump_article_version(mapper: sa.orm.Mapper, _connection: object, article: Article) -> None:
+    """Any change to an article row is a change readers may see: a new version."""
+    state = sa.inspect(article)
+    changed = {
+        attr.key for attr in mapper.column_attrs if state.attrs[attr.key].history.has_changes()
+    }
+    if changed and "comment_version" not in changed:
+        article.comment_version = (article.comment_version or 0) + 1
 
 
 class Comment(db.Model):

@@ -17,8 +17,11 @@ from tests.conftest import ARTICLE_URL, Commenter, add_comment, add_moderator, s
 
 @contextmanager
 def count_queries(app):
-    """Count the SQL statements the app sends while the block runs."""
+    """Count the SQL statements the app sends while the block runs: those
+    through SQLAlchemy, and the page server's own lookups on the driver."""
     statements: list[str] = []
+    server = app.extensions["page_server"]
+    lookups = server.lookups
 
     def before_execute(conn, cursor, statement, parameters, context, executemany):
         if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA", "SAVEPOINT", "RELEASE")):
@@ -31,6 +34,7 @@ def count_queries(app):
         yield statements
     finally:
         sa.event.remove(engine, "before_cursor_execute", before_execute)
+        statements += ["page server: article version"] * (server.lookups - lookups)
 
 
 def seed_threads(count: int, replies_each: int = 0) -> None:
@@ -78,6 +82,7 @@ def test_article_page_queries_are_few_and_constant(app, client, comments):
     with count_queries(app) as cached:
         assert client.get(ARTICLE_URL).status_code == 200
     app.extensions["thread_cache"].clear()
+    app.extensions["page_server"].clear()
     with count_queries(app) as uncached:
         assert client.get(ARTICLE_URL).status_code == 200
     assert len(cached) == 1, cached  # the article, which carries the version
@@ -88,6 +93,7 @@ def test_queries_stay_constant_on_a_later_page(app, client):
     with app.app_context():
         seed_threads(120)
     app.extensions["thread_cache"].clear()
+    app.extensions["page_server"].clear()
     with count_queries(app) as statements:
         assert client.get(ARTICLE_URL + "?cpage=3").status_code == 200
     assert len(statements) <= 3
@@ -170,8 +176,16 @@ def test_approval_shows_on_the_next_view_served_by_another_worker(app, app_confi
     with app.app_context():
         apply_action(db.session.get(Comment, comment_id), Action.APPROVE)
         db.session.commit()
+    hits = [worker.extensions["page_server"].hits for worker in (app, other_worker)]
     for worker in (other_worker, app):
         assert "Appena approvato" in worker.test_client().get(ARTICLE_URL).get_data(as_text=True)
+    # Both views were whole pages from memory, each worker re-rendering once.
+    assert [worker.extensions["page_server"].hits for worker in (app, other_worker)] == hits
+    for worker in (other_worker, app):
+        assert "Appena approvato" in worker.test_client().get(ARTICLE_URL).get_data(as_text=True)
+    assert [worker.extensions["page_server"].hits for worker in (app, other_worker)] == [
+        hit + 1 for hit in hits
+    ]
 
 
 @pytest.mark.parametrize("change", ["spam", "trash", "unapprove", "edit", "close", "delete"])

@@ -1,0 +1,259 @@
+"""Whole article pages served from memory to anonymous readers, with each
+reader's own CSRF token and form time filled in, and everything personal
+left to Flask."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from blog.extensions import db
+from blog.models import Article, CommentStatus
+from tests.conftest import (
+    ARTICLE_URL,
+    POST_URL,
+    VALID_COMMENT,
+    Commenter,
+    add_comment,
+    comments_in_db,
+    form_fields,
+    soup,
+    text_of,
+)
+
+
+def server(app):
+    return app.extensions["page_server"]
+
+
+def test_second_view_comes_from_memory_and_matches_flask(app, client):
+    with app.app_context():
+        add_comment(comment="Un commento approvato")
+    first = client.get(ARTICLE_URL)
+    assert server(app).hits == 0
+    second = client.get(ARTICLE_URL)
+    assert server(app).hits == 1
+    assert second.status_code == 200
+    assert "Un commento approvato" in text_of(soup(second))
+    strip = {"csrf_token", "form_time"}
+    first_fields = {k: v for k, v in form_fields(soup(first)).items() if k not in strip}
+    assert {k: v for k, v in form_fields(soup(second)).items() if k not in strip} == first_fields
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Vary"):
+        assert second.headers[header] == first.headers[header]
+    assert second.headers["X-Request-ID"] != first.headers["X-Request-ID"]
+    assert int(second.headers["Content-Length"]) == len(second.get_data())
+
+
+def test_each_reader_gets_a_session_and_a_token_of_their_own(app):
+    readers = [app.test_client() for _ in range(3)]
+    tokens = []
+    for reader in readers:
+        response = reader.get(ARTICLE_URL)
+        tokens.append(form_fields(soup(response))["csrf_token"])
+        with reader.session_transaction() as session:
+            assert set(session) == {"csrf_token"}
+    assert server(app).hits == 2
+    assert len(set(tokens)) == 3
+    # A reader who comes back keeps their session: no new cookie.
+    again = readers[0].get(ARTICLE_URL)
+    assert "Set-Cookie" not in again.headers
+
+
+def test_a_form_served_from_memory_posts_a_comment(app, client):
+    client.get(ARTICLE_URL)
+    response = Commenter(client).post(comment="Dal modulo in memoria")
+    assert server(app).hits >= 1
+    assert response.status_code == 303
+    with app.app_context():
+        assert [c.body for c in comments_in_db()] == ["Dal modulo in memoria"]
+
+
+def test_a_token_served_to_one_reader_fails_for_another(app):
+    alice, mallory = app.test_client(), app.test_client()
+    alice.get(ARTICLE_URL)
+    stolen = form_fields(soup(alice.get(ARTICLE_URL)))
+    mallory.get(ARTICLE_URL)
+    response = mallory.post(POST_URL, data={**stolen, **VALID_COMMENT})
+    assert response.status_code == 400
+    with app.app_context():
+        assert comments_in_db() == []
+
+
+def test_the_time_trap_measures_each_reader(app_config):
+    """The form time is signed per view, so an entry rendered long ago does
+    not make a bot posting at once look patient."""
+    from blog import create_app
+    from blog.seed import seed_articles
+
+    app = create_app({**app_config, "COMMENT_MIN_SECONDS": 30})
+    with app.app_context():
+        db.create_all()
+        seed_articles()
+    client = app.test_client()
+    client.get(ARTICLE_URL)
+    response = Commenter(client).post(comment="Troppo veloce")
+    assert server(app).hits >= 1
+    assert response.status_code == 303
+    with app.app_context():
+        [comment] = comments_in_db()
+        assert comment.status == CommentStatus.SPAM
+        db.drop_all()
+
+
+@pytest.mark.parametrize(
+    "cookie", ["comment_author", "comment_author_email", "comment_author_url", "remember_token"]
+)
+def test_personal_cookies_go_to_flask(app, client, cookie):
+    client.get(ARTICLE_URL)
+    client.set_cookie(cookie, "Maria")
+    page = soup(client.get(ARTICLE_URL))
+    assert server(app).hits == 0
+    if cookie.startswith("comment_author"):
+        field = {"comment_author": "author", "comment_author_email": "email"}.get(cookie, "url")
+        assert page.find("input", attrs={"name": field})["value"].endswith("Maria")
+
+
+def test_a_reader_with_a_pending_comment_sees_it(app, client):
+    commenter = Commenter(client)
+    commenter.post(comment="Aspetto la moderazione")
+    hits = server(app).hits
+    page = soup(client.get(ARTICLE_URL))
+    assert "Aspetto la moderazione" in text_of(page)
+    assert server(app).hits == hits
+    other = app.test_client()
+    other.get(ARTICLE_URL)
+    assert "Aspetto la moderazione" not in text_of(soup(other.get(ARTICLE_URL)))
+
+
+def test_a_moderator_gets_their_own_page(app, logged_in):
+    hits = server(app).hits
+    page = soup(logged_in.get(ARTICLE_URL))
+    assert server(app).hits == hits
+    assert page.find("form", action="/moderation/logout") is not None
+
+
+def test_a_tampered_session_goes_to_flask(app, client):
+    client.set_cookie("session", "non.una.sessione")
+    response = client.get(ARTICLE_URL)
+    client.get(ARTICLE_URL)
+    assert response.status_code == 200
+    assert server(app).hits == 0
+
+
+@pytest.mark.parametrize("query", ["?replytocom=1", "?cpage=abc", "?cpage=2&x=1"])
+def test_other_queries_go_to_flask(app, client, query):
+    with app.app_context():
+        add_comment(comment="Genitore")
+    for _ in range(2):
+        assert client.get(ARTICLE_URL + query).status_code == 200
+    assert server(app).hits == 0
+
+
+def test_pages_are_cached_one_by_one(app, client):
+    with app.app_context():
+        for number in range(60):
+            add_comment(comment=f"Numero {number}")
+    for _ in range(2):
+        first = text_of(soup(client.get(ARTICLE_URL)))
+        second = text_of(soup(client.get(ARTICLE_URL + "?cpage=2")))
+    assert server(app).hits == 2
+    assert "Numero 0" in first and "Numero 0" not in second
+    assert "Numero 55" in second and "Numero 55" not in first
+
+
+def test_unknown_and_unpublished_articles_are_404(app, client):
+    with app.app_context():
+        article = db.session.scalar(sa.select(Article))
+        article.published_at = article.published_at.replace(year=2999)
+        db.session.commit()
+    for _ in range(2):
+        assert client.get(ARTICLE_URL).status_code == 404
+        assert client.get("/non-esiste/").status_code == 404
+
+
+def test_any_change_to_the_article_row_renews_the_page(app, client):
+    client.get(ARTICLE_URL)
+    with app.app_context():
+        db.session.scalar(sa.select(Article)).title = "Un titolo nuovo"
+        db.session.commit()
+    assert "Un titolo nuovo" in text_of(soup(client.get(ARTICLE_URL)))
+
+
+def test_entries_expire_after_page_cache_seconds(app, client):
+    """What changes with the clock alone shows within PAGE_CACHE_SECONDS."""
+    client.get(ARTICLE_URL)
+    with app.app_context():
+        article = db.session.scalar(sa.select(Article))
+        # Behind the application's back: only the clock can notice.
+        db.session.execute(
+            sa.update(Article).where(Article.id == article.id).values(title="Cambiato di nascosto")
+        )
+        db.session.commit()
+    assert "Cambiato di nascosto" not in text_of(soup(client.get(ARTICLE_URL)))
+    for key, entry in list(server(app)._entries.items()):
+        server(app)._entries[key] = entry.__class__(
+            **{**entry.__dict__, "rendered_at": entry.rendered_at - 3600}
+        )
+    assert "Cambiato di nascosto" in text_of(soup(client.get(ARTICLE_URL)))
+
+
+def test_the_page_server_can_be_turned_off(app_config):
+    from blog import create_app
+    from blog.seed import seed_articles
+
+    app = create_app({**app_config, "PAGE_CACHE_SECONDS": 0})
+    with app.app_context():
+        db.create_all()
+        seed_articles()
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get(ARTICLE_URL).status_code == 200
+    assert server(app).hits == 0
+    with app.app_context():
+        db.drop_all()
+
+
+def test_a_closed_article_is_served_from_memory_without_a_form(app, client):
+    with app.app_context():
+        db.session.scalar(sa.select(Article)).comments_open = False
+        db.session.commit()
+    client.get(ARTICLE_URL)
+    page = soup(client.get(ARTICLE_URL))
+    assert server(app).hits == 1
+    assert page.find("form", id="commentform") is None
+    assert "I commenti sono chiusi." in text_of(page)
+
+
+def test_fast_signing_writes_what_the_serializers_read(app):
+    """The three signatures the server makes are read back by the very
+    serializers Flask, Flask-WTF and the time trap use, and a changed byte
+    fails them."""
+    from itsdangerous import BadSignature
+
+    from blog.spam import form_age
+
+    page_server = server(app)
+    secret = "0123456789abcdef0123456789abcdef01234567"
+    with app.test_request_context():
+        session_json = app.session_interface.serializer.dumps({"csrf_token": secret})
+    assert session_json == f'{{"csrf_token":"{secret}"}}'
+    cookie = page_server._session_cookie(secret)
+    value = cookie.split(";")[0].split("=", 1)[1]
+    interface = app.session_interface
+    assert interface.get_signing_serializer(app).loads(value) == {"csrf_token": secret}
+
+    token = page_server._csrf.sign(f'"{secret}"')
+    assert page_server._csrf.serializer.loads(token) == secret
+    with app.test_request_context():
+        from flask import session
+        from flask_wtf.csrf import validate_csrf
+
+        session["csrf_token"] = secret
+        validate_csrf(token.decode())  # raises when the token does not fit
+    tampered = token[:-2] + (b"A" if token[-2:-1] != b"A" else b"B") + token[-1:]
+    with pytest.raises(BadSignature):
+        page_server._csrf.serializer.loads(tampered)
+
+    stamp = page_server._form_time.sign("7").decode()
+    assert form_age(app.config["SECRET_KEY"], stamp, 7, 60) is not None
+    assert form_age(app.config["SECRET_KEY"], stamp, 8, 60) is None
