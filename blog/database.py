@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy.engine import Connection, Engine
 
 #: Methods whose requests may write: their SQLite transactions take the write
@@ -14,6 +16,8 @@ from sqlalchemy.engine import Connection, Engine
 #: and writes later fails at once with "database is locked" when another
 #: worker committed in between, whatever the busy timeout.
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: ``g`` key overriding the method's choice for this request's next BEGIN.
+IMMEDIATE_KEY = "sqlite_begin_immediate"
 
 
 def engine_options(app: Flask) -> dict[str, Any]:
@@ -57,5 +61,37 @@ def _sqlite_begin(connection: Connection) -> None:
     """Start SQLite transactions: IMMEDIATE for requests that write."""
     if connection.dialect.name != "sqlite":
         return
-    writes = has_request_context() and request.method in WRITE_METHODS
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
+
+
+def _may_write() -> bool:
+    if not has_request_context():
+        return False
+    return g.get(IMMEDIATE_KEY, request.method in WRITE_METHODS)
+
+
+def reads_first() -> None:
+    """This request reads before it writes: its first transaction only reads.
+
+    A view that does most of its work before writing (the comment form:
+    parsing, sanitizing, spam checks) calls this first, then does its writes
+    inside :func:`write_transaction`. SQLite then holds its single write
+    lock only for the writes, not for the whole request.
+    """
+    setattr(g, IMMEDIATE_KEY, False)
+
+
+@contextmanager
+def write_transaction(session: Any) -> Iterator[None]:
+    """End the read transaction and run the block in a writing one.
+
+    On SQLite the new transaction takes the write lock up front; the block
+    must check again whatever its decision depends on, because another
+    worker may have written since the read. The block commits.
+    """
+    session.commit()  # nothing pending: this only ends the read snapshot
+    setattr(g, IMMEDIATE_KEY, True)
+    try:
+        yield
+    finally:
+        setattr(g, IMMEDIATE_KEY, False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 import secrets
 from datetime import UTC, datetime
 
@@ -78,6 +79,8 @@ class Comment(db.Model):
         sa.Index("ix_comment_ip_created", "ip_address", "created_at"),
         # Comment pages: the approved comments of some threads of one article.
         sa.Index("ix_comment_article_status_thread", "article_id", "status", "thread_id"),
+        # The duplicate check: the same text on one article.
+        sa.Index("ix_comment_article_digest", "article_id", "body_digest"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,6 +96,9 @@ class Comment(db.Model):
     email: Mapped[str] = mapped_column(sa.String(100), index=True)
     url: Mapped[str] = mapped_column(sa.String(200), default="")
     body: Mapped[str] = mapped_column(sa.Text)
+    # SHA-256 of the body, kept by the "set" event below: what the duplicate
+    # check looks up, instead of comparing every text of a sender.
+    body_digest: Mapped[str | None] = mapped_column(sa.String(64))
     body_html: Mapped[str] = mapped_column(sa.Text)
     status: Mapped[CommentStatus] = mapped_column(
         sa.Enum(
@@ -183,6 +189,16 @@ class ModerationEvent(db.Model):
 
     comment: Mapped[Comment] = relationship(back_populates="events")
     moderator: Mapped[Moderator | None] = relationship()
+
+
+def body_digest(body: str) -> str:
+    """The digest the duplicate check finds a text by."""
+    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@sa.event.listens_for(Comment.body, "set")
+def _keep_body_digest(comment: Comment, body: str | None, *_: object) -> None:
+    comment.body_digest = body_digest(body) if body is not None else None
 
 
 class SiteSetting(db.Model):

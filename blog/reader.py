@@ -31,6 +31,7 @@ from blog.comments import (
     page_of,
     store_comment,
 )
+from blog.database import reads_first, write_transaction
 from blog.extensions import csrf, db, limiter
 from blog.forms import CommentForm
 from blog.models import Article, Comment, CommentStatus, utcnow
@@ -123,7 +124,12 @@ def is_moderator() -> bool:
 # page with everything the reader typed instead of throwing it away.
 @csrf.exempt
 def post_comment(slug: str) -> Response:
-    """Validate, screen and store a comment, then show it to its author."""
+    """Validate, screen and store a comment, then show it to its author.
+
+    Everything up to the insert only reads, so on SQLite other workers can
+    do the same at once; the write lock is held for the insert alone.
+    """
+    reads_first()
     article = get_article_or_404(slug)
     form = CommentForm()
     if not comments_open(article):
@@ -159,8 +165,6 @@ def post_comment(slug: str) -> Response:
     ip_address = request.remote_addr or ""
     if not by_moderator and is_flood(ip_address, form.email.data, config["COMMENT_FLOOD_SECONDS"]):
         return render_article(article, form, status=429, notice=messages.FLOOD)
-    if is_duplicate(article, form.author.data, form.email.data, form.comment.data):
-        return render_article(article, form, status=409, notice=messages.DUPLICATE)
 
     body_html = comment_to_html(form.comment.data)
     status = initial_status(
@@ -186,25 +190,27 @@ def post_comment(slug: str) -> Response:
             spam_settings(),
         )
         status = decide(status, verdicts)
-    comment = store_comment(
-        article,
-        NewComment(
-            author=form.author.data,
-            email=form.email.data,
-            url=form.url.data or "",
-            body=form.comment.data,
-            body_html=body_html,
-            parent_id=parent.id if parent else None,
-            ip_address=ip_address or None,
-            user_agent=request.user_agent.string,
-            moderator_id=current_user.id if by_moderator else None,
-        ),
-        status,
+    new = NewComment(
+        author=form.author.data,
+        email=form.email.data,
+        url=form.url.data or "",
+        body=form.comment.data,
+        body_html=body_html,
+        parent_id=parent.id if parent else None,
+        ip_address=ip_address or None,
+        user_agent=request.user_agent.string,
+        moderator_id=current_user.id if by_moderator else None,
     )
-    if verdicts:
-        reasons = "; ".join(verdict.reason for verdict in verdicts)
-        record_event(comment, "filter", None, None, status, note=reasons[:200])
-    db.session.commit()
+    with write_transaction(db.session):
+        # Under the write lock, so that a double click stores one comment.
+        if is_duplicate(article, new.author, new.email, new.body):
+            db.session.rollback()
+            return render_article(article, form, status=409, notice=messages.DUPLICATE)
+        comment = store_comment(article, new, status)
+        if verdicts:
+            reasons = "; ".join(verdict.reason for verdict in verdicts)
+            record_event(comment, "filter", None, None, status, note=reasons[:200])
+        db.session.commit()
     if comment.status != CommentStatus.APPROVED:
         remember_own_comment(comment)
     page = page_of(comment, config["COMMENTS_PER_PAGE"])

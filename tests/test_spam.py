@@ -20,6 +20,7 @@ from tests.conftest import (
     VALID_COMMENT,
     Commenter,
     add_comment,
+    add_moderator,
     comments_in_db,
     form_fields,
     soup,
@@ -491,3 +492,23 @@ def test_length_limits_count_after_nfc(make_app):
     decomposed = "e\u0301" * 245  # 490 code points, 245 once composed
     assert Reader(app).post(author=decomposed).status_code == 303
     assert stored(app)[0][0] == "\u00e9" * 245
+
+
+def test_the_duplicate_check_follows_an_edited_text(app, client):
+    """The digest the check looks texts up by follows every change of the body."""
+    from blog.models import Comment, body_digest
+    from blog.moderation import edit_comment
+
+    with app.app_context():
+        moderator = add_moderator()
+        comment = add_comment(comment="Prima versione")
+        edit_comment(
+            comment, body="Versione corretta", author=comment.author, url="", moderator=moderator
+        )
+        db.session.commit()
+        stored = db.session.get(Comment, comment.id)
+        assert stored.body_digest == body_digest("Versione corretta")
+    response = Commenter(client).post(comment="Versione corretta")
+    assert response.status_code == 409
+    response = Commenter(client).post(comment="Prima versione")
+    assert response.status_code == 303
