@@ -8,7 +8,18 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from blog import auth, cli, dates, errors, health, messages, moderation_views, reader, security
+from blog import (
+    auth,
+    cli,
+    dates,
+    errors,
+    feeds,
+    health,
+    messages,
+    moderation_views,
+    reader,
+    security,
+)
 from blog.config import load_config
 from blog.database import engine_options
 from blog.extensions import csrf, db, limiter, login_manager, migrate
@@ -46,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(moderation_views.bp)
+    app.register_blueprint(feeds.bp)
     app.register_blueprint(reader.bp)
     errors.register(app)
     security.register(app)

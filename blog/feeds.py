@@ -1,0 +1,147 @@
+"""Atom feeds: the articles, all approved comments, one article's comments.
+
+Built with feedgenerator (Django's feed writer, standalone), which escapes
+every text it writes. Commenters' email addresses never appear. Each feed
+answers conditional GETs: its ETag comes from the article versions, which
+every change readers can see bumps, so a feed reader polling an unchanged
+feed gets a 304 after one small query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import sqlalchemy as sa
+from feedgenerator import Atom1Feed
+from flask import Blueprint, Response, abort, current_app, request, url_for
+
+from blog.extensions import db
+from blog.models import Article, Comment, CommentStatus, utcnow
+
+bp = Blueprint("feeds", __name__)
+
+#: Entries per feed, newest first.
+FEED_ENTRIES = 50
+ATOM = "application/atom+xml; charset=utf-8"
+
+
+def _published() -> sa.ColumnElement[bool]:
+    return Article.published_at <= utcnow()
+
+
+def _not_modified(*parts: object) -> tuple[str, Response | None]:
+    """The feed's ETag, and a 304 when the reader already has it."""
+    etag = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+        response.set_etag(etag)
+        return etag, response
+    return etag, None
+
+
+def _atom(feed: Atom1Feed, etag: str) -> Response:
+    response = Response(feed.writeString("utf-8"), content_type=ATOM)
+    response.set_etag(etag)
+    response.cache_control.no_cache = True  # revalidate, cheaply, every time
+    return response
+
+
+@bp.get("/feed/")
+def articles() -> Response:
+    """The site's articles."""
+    state = db.session.execute(
+        sa.select(sa.func.count(Article.id), sa.func.max(Article.published_at)).where(_published())
+    ).one()
+    etag, cached = _not_modified("articles", *state, _article_versions())
+    if cached:
+        return cached
+    site = current_app.config["SITE_NAME"]
+    feed = Atom1Feed(
+        title=site,
+        link=url_for("reader.index", _external=True),
+        description=site,
+        language="it",
+        feed_url=url_for("feeds.articles", _external=True),
+    )
+    for article in db.session.scalars(
+        sa.select(Article)
+        .where(_published())
+        .order_by(Article.published_at.desc())
+        .limit(FEED_ENTRIES)
+    ):
+        link = url_for("reader.article", slug=article.slug, _external=True)
+        feed.add_item(
+            title=article.title,
+            link=link,
+            description=article.standfirst or article.title,
+            content=article.body_html,
+            pubdate=article.published_at,
+            unique_id=link,
+        )
+    return _atom(feed, etag)
+
+
+def _article_versions() -> int:
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Article.comment_version), 0)).where(_published())
+    )
+
+
+@bp.get("/comments/feed/")
+def all_comments() -> Response:
+    """Every approved comment, newest first."""
+    etag, cached = _not_modified("comments", _article_versions())
+    if cached:
+        return cached
+    site = current_app.config["SITE_NAME"]
+    feed = Atom1Feed(
+        title=f"Commenti – {site}",
+        link=url_for("reader.index", _external=True),
+        description=f"Commenti – {site}",
+        language="it",
+        feed_url=url_for("feeds.all_comments", _external=True),
+    )
+    _add_comments(feed, sa.true())
+    return _atom(feed, etag)
+
+
+@bp.get("/<slug>/feed/")
+def article_comments(slug: str) -> Response:
+    """One article's approved comments, newest first."""
+    article = db.session.scalar(sa.select(Article).where(Article.slug == slug, _published()))
+    if article is None:
+        abort(404)
+    etag, cached = _not_modified("article", article.id, article.comment_version)
+    if cached:
+        return cached
+    feed = Atom1Feed(
+        title=f"Commenti a: {article.title}",
+        link=url_for("reader.article", slug=article.slug, _external=True),
+        description=f"Commenti a: {article.title}",
+        language="it",
+        feed_url=url_for("feeds.article_comments", slug=article.slug, _external=True),
+    )
+    _add_comments(feed, Comment.article_id == article.id)
+    return _atom(feed, etag)
+
+
+def _add_comments(feed: Atom1Feed, where: sa.ColumnElement[bool]) -> None:
+    comments = db.session.execute(
+        sa.select(Comment, Article.slug, Article.title)
+        .join(Article, Comment.article_id == Article.id)
+        .where(where, Comment.status == CommentStatus.APPROVED, _published())
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(FEED_ENTRIES)
+    ).all()
+    for comment, slug, title in comments:
+        link = url_for("reader.article", slug=slug, _external=True) + f"#comment-{comment.id}"
+        feed.add_item(
+            title=f"{comment.author} su «{title}»",
+            link=link,
+            description=comment.body_html,
+            content=comment.body_html,
+            author_name=comment.author,
+            author_link=comment.url or None,
+            pubdate=comment.created_at,
+            unique_id=link,
+        )

@@ -1,0 +1,86 @@
+"""Atom feeds, read back with feedparser as a feed reader would."""
+
+from __future__ import annotations
+
+import feedparser
+import pytest
+import sqlalchemy as sa
+
+from blog.extensions import db
+from blog.models import Article, CommentStatus
+from tests.conftest import ARTICLE_URL, SLUG, add_comment, soup
+from tests.xss_vectors import XSS_VECTORS
+
+FEEDS = ["/feed/", "/comments/feed/", f"/{SLUG}/feed/"]
+
+
+def parse(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.content_type == "application/atom+xml; charset=utf-8"
+    feed = feedparser.parse(response.get_data())
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.version == "atom10"
+    return feed
+
+
+def test_articles_feed_lists_the_article(client):
+    feed = parse(client, "/feed/")
+    [entry] = feed.entries
+    assert entry.title.startswith("Jean-Philippe Imparato")
+    assert entry.link.endswith(ARTICLE_URL)
+    assert "Cassino" in entry.content[0].value
+
+
+def test_comment_feeds_show_approved_comments_only(app, client):
+    with app.app_context():
+        add_comment(comment="Commento approvato", author="Giulia")
+        add_comment(comment="Commento in attesa", status=CommentStatus.PENDING)
+        add_comment(comment="Commento spam", status=CommentStatus.SPAM)
+    for url in FEEDS[1:]:
+        feed = parse(client, url)
+        texts = [entry.content[0].value for entry in feed.entries]
+        assert texts == ["<p>Commento approvato</p>"]
+        assert feed.entries[0].author == "Giulia"
+        assert "example.it" not in client.get(url).get_data(as_text=True)  # no emails
+
+
+@pytest.mark.parametrize("vector", XSS_VECTORS[:20])
+def test_commenter_text_is_escaped(app, client, vector):
+    with app.app_context():
+        add_comment(comment=vector, author=vector[:200])
+    body = client.get("/comments/feed/").get_data(as_text=True)
+    feed = feedparser.parse(body)
+    assert not feed.bozo, feed.bozo_exception
+    for entry in feed.entries:
+        # feedparser sanitizes too; the raw XML must carry no live markup.
+        assert "<script" not in body.lower()
+        assert "onerror=" not in entry.content[0].value.lower()
+
+
+def test_pages_link_their_feeds(client):
+    page = soup(client.get(ARTICLE_URL))
+    hrefs = {link["href"] for link in page.find_all("link", rel="alternate")}
+    assert set(FEEDS) <= hrefs
+
+
+@pytest.mark.parametrize("url", FEEDS)
+def test_feeds_answer_conditional_gets(app, client, url):
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.get_data() == b""
+    with app.app_context():
+        if url == "/feed/":
+            db.session.scalar(sa.select(Article)).title = "Cambia il feed"
+            db.session.commit()
+        else:
+            add_comment(comment="Cambia il feed")
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert "Cambia il feed" in changed.get_data(as_text=True)
+
+
+def test_unknown_article_feed_is_404(client):
+    assert client.get("/non-esiste/feed/").status_code == 404
