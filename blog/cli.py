@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from typing import TextIO
 
 import click
 import sqlalchemy as sa
@@ -10,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from blog import messages
+from blog import messages, privacy
 from blog.extensions import db
 from blog.models import Moderator, new_session_token
 from blog.seed import seed_articles
@@ -121,6 +123,56 @@ def deactivate_moderator_command(username: str) -> None:
     click.echo(f"Moderatore «{username}» disattivato.")
 
 
+@click.command("privacy-export")
+@click.argument("email")
+@click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="Il file JSON da scrivere (predefinito: lo standard output).",
+)
+@with_appcontext
+def privacy_export_command(email: str, output: TextIO) -> None:
+    """Write a JSON of every comment and personal field stored for EMAIL."""
+    data = privacy.export(email)
+    json.dump(data, output, ensure_ascii=False, indent=2)
+    output.write("\n")
+    click.echo(f"Commenti esportati per {email}: {len(data['comments'])}", err=True)
+
+
+@click.command("privacy-erase")
+@click.argument("email")
+@click.option("--delete", is_flag=True, help="Elimina i commenti invece di anonimizzarli.")
+@click.option("--yes", is_flag=True, help="Non chiedere conferma.")
+@with_appcontext
+def privacy_erase_command(email: str, delete: bool, yes: bool) -> None:
+    """Anonymise (or delete) every comment stored for EMAIL, as WordPress does."""
+    count = len(privacy.comments_of(email))
+    if not count:
+        click.echo(f"Nessun commento con l'email {email}.")
+        return
+    verb = "eliminare" if delete else "anonimizzare"
+    if not yes:
+        click.confirm(f"{count} commenti di {email}: {verb}?", abort=True, err=True)
+    erased = privacy.erase(email, delete=delete)
+    db.session.commit()
+    done = "eliminati" if delete else "anonimizzati"
+    click.echo(f"Commenti {done}: {erased.comments}")
+
+
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Clear IP addresses and user agents past COMMENT_IP_RETENTION_DAYS."""
+    days = current_app.config["COMMENT_IP_RETENTION_DAYS"]
+    cleared = privacy.purge_addresses(days)
+    db.session.commit()
+    click.echo(
+        f"Indirizzi IP e browser cancellati da {cleared} commenti (più vecchi di {days} giorni)."
+    )
+
+
 def register(app: Flask) -> None:
     """Attach the commands to the app's ``flask`` CLI."""
     for command in (
@@ -129,5 +181,8 @@ def register(app: Flask) -> None:
         list_moderators_command,
         set_password_command,
         deactivate_moderator_command,
+        privacy_export_command,
+        privacy_erase_command,
+        purge_command,
     ):
         app.cli.add_command(command)

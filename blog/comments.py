@@ -25,6 +25,8 @@ class NewComment:
     ip_address: str | None = None
     user_agent: str | None = None
     moderator_id: int | None = None
+    #: The author asked for mail when it is approved or replied to.
+    notify: bool = False
     #: The sanitized body, when the caller already made it.
     body_html: str | None = None
 
@@ -54,6 +56,7 @@ def store_comment(article: Article, new: NewComment, status: CommentStatus) -> C
         ip_address=new.ip_address,
         user_agent=(new.user_agent or "")[:500] or None,
         moderator_id=new.moderator_id,
+        notify=new.notify,
     )
     db.session.add(comment)
     db.session.flush()  # gives the comment its id

@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "COMMENT_MODERATION": "all",
     "COMMENT_AUTHOR_COOKIE_DAYS": 365,
     "COMMENT_PREVIEW_LIMIT": 20,
+    # Privacy: IP addresses and user agents are cleared after this many days.
+    "COMMENT_IP_RETENTION_DAYS": 90,
     # Spam and abuse
     "COMMENT_FLOOD_SECONDS": 15,
     "COMMENT_MIN_SECONDS": 3,

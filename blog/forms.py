@@ -11,6 +11,8 @@ from wtforms import (
     BooleanField,
     HiddenField,
     PasswordField,
+    RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -136,6 +138,10 @@ class CommentForm(FlaskForm):
         "Salva il mio nome, email e sito web in questo browser per la prossima volta che commento.",
         name="wp-comment-cookies-consent",
     )
+    notify = BooleanField(
+        "Avvisami quando il mio commento viene approvato e quando qualcuno risponde",
+        name="comment-notify",
+    )
     comment_parent = HiddenField(default="0")
     # Spam traps: a field people never see, and when the form was served.
     homepage = StringField("Non compilare questo campo", filters=[normalize_text])
@@ -208,3 +214,27 @@ class WordListsForm(FlaskForm):
         "Parole che mandano un commento nello spam",
         validators=[no_control_characters, Length(max=20000)],
     )
+
+
+class PrivacyForm(FlaskForm):
+    """A person's data, by email: download it, anonymise it, or delete it."""
+
+    email = StringField(
+        "Email",
+        filters=[normalize_text],
+        validators=[
+            DataRequired(messages.PRIVACY_EMAIL_INVALID),
+            too_long(EMAIL_MAX),
+            Email(messages.PRIVACY_EMAIL_INVALID),
+        ],
+    )
+    action = RadioField(
+        "Azione",
+        choices=[
+            SelectChoice("export", "Scarica i dati"),
+            SelectChoice("anonymise", "Anonimizza"),
+            SelectChoice("delete", "Elimina"),
+        ],
+        default="export",
+    )
+    confirm = BooleanField("Confermo: l'operazione non si può annullare")

@@ -130,3 +130,10 @@ ERRORS: dict[int, tuple[str, str]] = {
         "Si è verificato un errore imprevisto. Riprova fra qualche minuto.",
     ),
 }
+
+# Privacy
+PRIVACY_EMAIL_INVALID = "Scrivi un indirizzo email valido."
+PRIVACY_NOTHING = "Nessun commento con l'email {email}."
+PRIVACY_ANONYMISED = "Commenti anonimizzati per {email}: {count}."
+PRIVACY_DELETED = "Commenti eliminati per {email}: {count}."
+PRIVACY_CONFIRM_REQUIRED = "Spunta la conferma per procedere."

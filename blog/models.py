@@ -113,6 +113,8 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(500))
+    # The author asked to be mailed when it is approved and when replied to.
+    notify: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Set when a moderator wrote the comment (a reply from the queue).
     moderator_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("moderator.id", ondelete="SET NULL")
@@ -206,3 +208,27 @@ class SiteSetting(db.Model):
 
     key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     value: Mapped[str] = mapped_column(sa.Text)
+
+
+class MailMessage(db.Model):
+    """A message in the outbox: stored with the change that causes it, sent
+    after the commit, and retried until it goes or its attempts run out."""
+
+    __table_args__ = (sa.Index("ix_mail_message_due", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+
+
+class UsedLink(db.Model):
+    """A one-click link from an email that has been used: it works once."""
+
+    digest: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    used_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -17,11 +19,18 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
-from blog import messages
+from blog import messages, privacy
 from blog.auth import safe_next
 from blog.comments import NewComment, store_comment
 from blog.extensions import db, login_manager
-from blog.forms import ActionForm, BulkActionForm, EditCommentForm, ReplyForm, WordListsForm
+from blog.forms import (
+    ActionForm,
+    BulkActionForm,
+    EditCommentForm,
+    PrivacyForm,
+    ReplyForm,
+    WordListsForm,
+)
 from blog.models import Article, Comment, CommentStatus, ModerationEvent
 from blog.moderation import (
     Action,
@@ -297,3 +306,36 @@ def switch_comments(article_id: int, switch: str) -> Response:
     message = messages.ARTICLE_OPENED if article.comments_open else messages.ARTICLE_CLOSED
     flash(message.format(title=article.title), "success")
     return redirect(url_for("moderation.settings"), 303)
+
+
+@bp.route("/privacy", methods=["GET", "POST"])
+def privacy_tools() -> Response | tuple[str, int]:
+    """Find what is stored for an email; export it, anonymise it or delete it."""
+    form = PrivacyForm() if request.method == "POST" else PrivacyForm(formdata=None)
+    found: list[Comment] = []
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            email = form.email.data
+            if form.action.data == "export":
+                body = json.dumps(privacy.export(email), ensure_ascii=False, indent=2)
+                response = Response(body, mimetype="application/json")
+                response.headers["Content-Disposition"] = "attachment; filename=dati-personali.json"
+                return response
+            if not form.confirm.data:
+                form.confirm.errors = [messages.PRIVACY_CONFIRM_REQUIRED]
+            else:
+                erased = privacy.erase(
+                    email, delete=form.action.data == "delete", moderator=current_user
+                )
+                db.session.commit()
+                done = messages.PRIVACY_DELETED if erased.deleted else messages.PRIVACY_ANONYMISED
+                flash(done.format(email=email, count=erased.comments), "success")
+                return redirect(url_for("moderation.privacy_tools"), 303)
+        status = 422
+        found = privacy.comments_of(form.email.data or "")
+    elif request.args.get("email"):
+        # Looking only: a GET changes nothing, so it needs no token.
+        form.email.data = request.args["email"].strip()[:254]
+        found = privacy.comments_of(form.email.data)
+    return render_template("moderation/privacy.html", form=form, found=found), status

@@ -200,6 +200,7 @@ def post_comment(slug: str) -> Response:
         ip_address=ip_address or None,
         user_agent=request.user_agent.string,
         moderator_id=current_user.id if by_moderator else None,
+        notify=bool(form.notify.data),
     )
     with write_transaction(db.session):
         # Under the write lock, so that a double click stores one comment.

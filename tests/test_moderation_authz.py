@@ -26,6 +26,12 @@ ROUTES = [
     ("POST", "/moderation/settings", {"moderation_keys": "", "disallowed_keys": "ciao"}),
     ("POST", "/moderation/articles/{article}/comments/close", {}),
     ("POST", "/moderation/articles/{article}/comments/open", {}),
+    ("GET", "/moderation/privacy?email=mario.rossi@example.it", {}),
+    (
+        "POST",
+        "/moderation/privacy",
+        {"email": "mario.rossi@example.it", "action": "delete", "confirm": "y"},
+    ),
 ]
 
 
