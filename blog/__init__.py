@@ -15,6 +15,8 @@ from blog import (
     errors,
     feeds,
     health,
+    mail,
+    mail_links,
     messages,
     moderation_views,
     reader,
@@ -58,9 +60,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(moderation_views.bp)
     app.register_blueprint(feeds.bp)
+    app.register_blueprint(mail_links.bp)
     app.register_blueprint(reader.bp)
     errors.register(app)
     security.register(app)
+    mail.register(app)
     setup_request_logging(app)
     cli.register(app)
     register_template_filters(app)

@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from blog import messages, privacy
+from blog import mail, messages, privacy
 from blog.extensions import db
 from blog.models import Moderator, new_session_token
 from blog.seed import seed_articles
@@ -173,6 +173,16 @@ def purge_command() -> None:
     )
 
 
+@click.command("send-mail")
+@with_appcontext
+def send_mail_command() -> None:
+    """Send the mail whose time has come, retrying failed sends."""
+    sent, failed = mail.deliver_due()
+    click.echo(f"Messaggi inviati: {sent}; non riusciti (riproverò): {failed}")
+    if failed:
+        sys.exit(1)
+
+
 def register(app: Flask) -> None:
     """Attach the commands to the app's ``flask`` CLI."""
     for command in (
@@ -184,5 +194,6 @@ def register(app: Flask) -> None:
         privacy_export_command,
         privacy_erase_command,
         purge_command,
+        send_mail_command,
     ):
         app.cli.add_command(command)

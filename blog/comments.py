@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from blog import notifications
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus
 from blog.moderation import refresh_article_comments
@@ -68,6 +69,7 @@ def store_comment(article: Article, new: NewComment, status: CommentStatus) -> C
         comment.thread_id = parent.thread_id if parent else comment.id
     if status == CommentStatus.APPROVED:
         refresh_article_comments(article)
+    notifications.comment_stored(comment)
     return comment
 
 

@@ -41,6 +41,21 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "PROXY_FIX_X_FOR": 0,
     "PROXY_FIX_X_PROTO": 0,
+    # Mail: with no MAIL_SERVER, messages are written to the log.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_USE_TLS": False,
+    "MAIL_FROM": "blog@localhost",
+    "MAIL_TIMEOUT": 10,
+    "MAIL_MAX_ATTEMPTS": 6,
+    # Send after the response in a thread (off: at the end of the request).
+    "MAIL_BACKGROUND": True,
+    # One-click links in moderators' mail stay valid this long.
+    "MAIL_LINK_MAX_AGE": 7 * 24 * 60 * 60,
+    # The site's address for links in mail sent outside a request.
+    "SITE_URL": "http://localhost:8000",
     # Moderation
     "MODERATION_PAGE_SIZE": 50,
     # Requests
@@ -83,6 +98,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         secret = os.environ.get("SECRET_KEY")
         if secret:
             app.config["SECRET_KEY"] = secret
+        mail_from_environment(app)
     else:
         app.config.from_mapping(test_config)
 
@@ -95,6 +111,29 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+
+
+#: Mail settings read from the environment under their own names too.
+MAIL_ENVIRONMENT = {
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_USE_TLS": lambda value: value.strip().lower() in {"1", "true", "yes", "on"},
+    "MAIL_FROM": str,
+    "SITE_URL": str,
+}
+
+
+def mail_from_environment(app: Flask) -> None:
+    """``MAIL_SERVER=smtp.example.it`` as well as ``FLASK_MAIL_SERVER=…``."""
+    for key, parse in MAIL_ENVIRONMENT.items():
+        value = os.environ.get(key)
+        if value:
+            try:
+                app.config[key] = parse(value)
+            except ValueError as error:
+                raise RuntimeError(f"{key}={value!r} non è valido") from error
 
 
 def instance_secret_key(instance_path: Path) -> str:

@@ -238,3 +238,27 @@ class PrivacyForm(FlaskForm):
         default="export",
     )
     confirm = BooleanField("Confermo: l'operazione non si può annullare")
+
+
+class ProfileForm(FlaskForm):
+    """A moderator's own name and the address notifications go to."""
+
+    display_name = StringField(
+        "Nome mostrato",
+        filters=[normalize_text],
+        validators=[
+            no_control_characters,
+            DataRequired(messages.AUTHOR_REQUIRED),
+            too_long(AUTHOR_MAX),
+        ],
+    )
+    email = StringField(
+        "Email per le notifiche",
+        filters=[normalize_text],
+        validators=[
+            no_control_characters,
+            Optional(),
+            too_long(EMAIL_MAX),
+            Email(messages.EMAIL_INVALID),
+        ],
+    )

@@ -137,3 +137,24 @@ PRIVACY_NOTHING = "Nessun commento con l'email {email}."
 PRIVACY_ANONYMISED = "Commenti anonimizzati per {email}: {count}."
 PRIVACY_DELETED = "Commenti eliminati per {email}: {count}."
 PRIVACY_CONFIRM_REQUIRED = "Spunta la conferma per procedere."
+
+# Links in mail
+LINK_INVALID_TITLE = "Collegamento non valido"
+LINK_INVALID = "Il collegamento non è valido o è scaduto (vale sette giorni)."
+LINK_DONE_TITLE = "Fatto"
+LINK_DONE = "Fatto: {action}."
+LINK_ALREADY_USED = "Questo collegamento è già stato usato: l'operazione è già stata fatta."
+LINK_ALREADY_IN_STATE = "Il commento era già in quello stato: nessun cambiamento."
+LINK_COMMENT_GONE = "Il commento non c'è più: è stato eliminato."
+UNSUBSCRIBE_TITLE = "Non ricevere più messaggi"
+UNSUBSCRIBE_QUESTION = (
+    "Vuoi smettere di ricevere messaggi sulle approvazioni e sulle risposte ai tuoi commenti?"
+)
+UNSUBSCRIBED_TITLE = "Iscrizione annullata"
+UNSUBSCRIBED = "Non riceverai più messaggi sui tuoi commenti."
+PROFILE_SAVED = "Profilo salvato."
+LINK_NOT_ALLOWED_TITLE = "Operazione non possibile"
+LINK_NOT_ALLOWED = (
+    "Da quando è arrivato il messaggio il commento ha cambiato stato, e questa operazione "
+    "non si applica più. Decidi dalla coda di moderazione."
+)

@@ -10,6 +10,7 @@ import enum
 
 import sqlalchemy as sa
 
+from blog import notifications
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, ModerationEvent, Moderator
 from blog.sanitize import comment_to_html
@@ -125,6 +126,8 @@ def apply_action(
     record_event(comment, action, moderator, previous, target)
     if CommentStatus.APPROVED in (previous, target):
         refresh_article_comments(comment.article)
+    if action is Action.APPROVE:
+        notifications.comment_approved(comment)
     return previous
 
 

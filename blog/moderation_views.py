@@ -28,6 +28,7 @@ from blog.forms import (
     BulkActionForm,
     EditCommentForm,
     PrivacyForm,
+    ProfileForm,
     ReplyForm,
     WordListsForm,
 )
@@ -339,3 +340,17 @@ def privacy_tools() -> Response | tuple[str, int]:
         form.email.data = request.args["email"].strip()[:254]
         found = privacy.comments_of(form.email.data)
     return render_template("moderation/privacy.html", form=form, found=found), status
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+def profile() -> Response | tuple[str, int]:
+    """The signed-in moderator's name and notification address."""
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.display_name = form.display_name.data
+        current_user.email = form.email.data or None
+        db.session.commit()
+        flash(messages.PROFILE_SAVED, "success")
+        return redirect(url_for("moderation.profile"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("moderation/profile.html", form=form), status

@@ -75,6 +75,7 @@ URL_RE = re.compile(
 
 _HREF = (None, "href")
 _REL = (None, "rel")
+_NOT_IN_URL = re.compile(r"[\s\"'<>`]")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
 _EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>")
 _TAG = re.compile(r"<[^>]*>")
@@ -121,9 +122,12 @@ class _Cleaner(bleach.Cleaner):
 
 
 def _set_link_rel(attrs: dict[Any, str], is_new: bool) -> dict[Any, str] | None:
-    """Give every link ``rel="nofollow ugc noopener"``; unwrap links with no href."""
+    """Give every link ``rel="nofollow ugc noopener"``; unwrap links with no
+    href, or with an href no URL could be."""
     href = attrs.get(_HREF, "")
-    if not href:
+    # Characters a URL never holds unencoded. A quote inside the value would
+    # also make the serializer re-escape the value on every pass.
+    if not href or _NOT_IN_URL.search(href):
         return None
     attrs[_REL] = LINK_REL
     return attrs

@@ -45,6 +45,9 @@ def app_config(tmp_path: Any) -> dict[str, Any]:
         "RATELIMIT_ENABLED": False,
         "COMMENT_FLOOD_SECONDS": 0,
         "COMMENT_MIN_SECONDS": 0,
+        # Mail is sent at the end of the request, not in a thread: tests
+        # read the SMTP server's inbox right after.
+        "MAIL_BACKGROUND": False,
     }
 
 

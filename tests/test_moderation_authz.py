@@ -26,6 +26,8 @@ ROUTES = [
     ("POST", "/moderation/settings", {"moderation_keys": "", "disallowed_keys": "ciao"}),
     ("POST", "/moderation/articles/{article}/comments/close", {}),
     ("POST", "/moderation/articles/{article}/comments/open", {}),
+    ("GET", "/moderation/profile", {}),
+    ("POST", "/moderation/profile", {"display_name": "Altro nome", "email": "x@example.it"}),
     ("GET", "/moderation/privacy?email=mario.rossi@example.it", {}),
     (
         "POST",
@@ -40,7 +42,11 @@ def snapshot() -> list[tuple]:
     events = db.session.scalar(sa.select(sa.func.count(ModerationEvent.id)))
     articles = db.session.scalars(sa.select(Article.comments_open).order_by(Article.id)).all()
     settings = db.session.execute(sa.select(SiteSetting.key, SiteSetting.value)).all()
+    moderators = db.session.execute(
+        sa.select(Moderator.display_name, Moderator.email).order_by(Moderator.id)
+    ).all()
     return [
+        tuple(moderators),
         *[(c.id, c.status, c.body, c.author, c.parent_id) for c in comments],
         events,
         tuple(articles),

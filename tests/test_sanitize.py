@@ -102,3 +102,13 @@ def test_dirty_html_is_not_taken_as_sanitized():
 def test_whitespace_inside_a_tag_is_not_a_paragraph_break():
     html = comment_to_html('<abbr title="uno\n\ndue">x</abbr>')
     assert html == '<p><abbr title="uno due">x</abbr></p>'
+
+
+@pytest.mark.parametrize(
+    "typed", ['<a href=0"<b>', "<a href='x\"y'>z</a>", '<a href="http://x.it/a b">y</a>']
+)
+def test_an_href_no_url_could_be_is_unwrapped_and_stable(typed):
+    """Found by hypothesis: a quote inside an href made every pass escape it again."""
+    html = comment_to_html(typed)
+    assert is_sanitized(html)
+    assert "href" not in html

@@ -1,0 +1,118 @@
+"""Pages behind the links in mail: moderating one comment, unsubscribing.
+
+A GET only shows what the link would do; the POST of that page does it
+(mail scanners follow links). The links carry their own authority, signed
+and bound to the comment, the action and the moderator, so they work
+without logging in; each works once, and a moderator deactivated since
+the mail was sent can no longer use theirs.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from blog import messages
+from blog.extensions import db
+from blog.forms import ActionForm
+from blog.models import Comment, CommentStatus, Moderator
+from blog.moderation import Action, TransitionError, apply_action
+from blog.notifications import (
+    MAIL_ACTIONS,
+    link_used,
+    mark_link_used,
+    read_action_token,
+    read_unsubscribe_token,
+)
+
+bp = Blueprint("mail_links", __name__, url_prefix="/email")
+
+#: Where each action leaves a comment.
+TARGET = {
+    "approve": CommentStatus.APPROVED,
+    "spam": CommentStatus.SPAM,
+    "trash": CommentStatus.TRASH,
+}
+
+
+def page(template_vars: dict, status: int = 200) -> tuple[str, int]:
+    return render_template("mail/link.html", **template_vars), status
+
+
+@bp.route("/moderazione/<token>", methods=["GET", "POST"])
+def confirm_action(token: str) -> tuple[str, int]:
+    """A moderator's one-click link: confirm, then act once."""
+    link = read_action_token(token)
+    moderator = db.session.get(Moderator, link.moderator_id) if link else None
+    if link is None or moderator is None or not moderator.active:
+        return page({"title": messages.LINK_INVALID_TITLE, "message": messages.LINK_INVALID}, 400)
+    comment = db.session.get(Comment, link.comment_id)
+    if comment is None:
+        return page({"title": messages.LINK_DONE_TITLE, "message": messages.LINK_COMMENT_GONE})
+    label = MAIL_ACTIONS[link.action]
+    if link_used(token):
+        return page({"title": messages.LINK_DONE_TITLE, "message": messages.LINK_ALREADY_USED})
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            raise CSRFError(messages.CSRF_EXPIRED)
+        if comment.status == TARGET[link.action]:
+            message = messages.LINK_ALREADY_IN_STATE
+        else:
+            try:
+                apply_action(comment, Action(link.action), moderator)
+            except TransitionError:
+                db.session.rollback()
+                return page(
+                    {
+                        "title": messages.LINK_NOT_ALLOWED_TITLE,
+                        "message": messages.LINK_NOT_ALLOWED,
+                        "comment": comment,
+                    },
+                    409,
+                )
+            message = messages.LINK_DONE.format(action=label)
+        mark_link_used(token)
+        db.session.commit()
+        return page({"title": messages.LINK_DONE_TITLE, "message": message, "comment": comment})
+    return page(
+        {
+            "title": f"{label}: conferma",
+            "comment": comment,
+            "form": form,
+            "button": label,
+        }
+    )
+
+
+@bp.route("/disiscrivi/<token>", methods=["GET", "POST"])
+def confirm_unsubscribe(token: str) -> tuple[str, int]:
+    """Stop mail about replies and approvals, for every comment of that email."""
+    link = read_unsubscribe_token(token)
+    if link is None:
+        return page({"title": messages.LINK_INVALID_TITLE, "message": messages.LINK_INVALID}, 400)
+    comment_id, email = link
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            raise CSRFError(messages.CSRF_EXPIRED)
+        same_author = Comment.id == comment_id
+        if email:
+            same_author = sa.or_(same_author, sa.func.lower(Comment.email) == email.lower())
+        db.session.execute(
+            sa.update(Comment)
+            .where(same_author)
+            .values(notify=False)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        return page({"title": messages.UNSUBSCRIBED_TITLE, "message": messages.UNSUBSCRIBED})
+    return page(
+        {
+            "title": messages.UNSUBSCRIBE_TITLE,
+            "message": messages.UNSUBSCRIBE_QUESTION,
+            "form": form,
+            "button": "Non inviarmi più messaggi",
+        }
+    )

@@ -1,0 +1,194 @@
+"""What mail is sent, to whom, and the signed links it carries.
+
+* A comment lands in pending: every active moderator with an email gets
+  it, with one-click links (Approva, Spam, Cestina) that are signed, bound
+  to the comment and the action, valid for ``MAIL_LINK_MAX_AGE`` and good
+  for one use. A link opens a confirmation page; only that page's POST acts.
+* An author who ticked the box gets mail when a moderator approves their
+  comment and when an approved reply to it appears; each such mail carries
+  a signed unsubscribe link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context, url_for
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+from blog.extensions import db
+from blog.mail import enqueue
+from blog.models import Comment, CommentStatus, Moderator, UsedLink
+
+ACTION_SALT = "mail-moderation-link"
+UNSUBSCRIBE_SALT = "mail-unsubscribe-link"
+#: The actions a moderator's mail offers, with their Italian names.
+MAIL_ACTIONS = {"approve": "Approva", "spam": "Spam", "trash": "Cestina"}
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute URL, in a request or outside one (``SITE_URL``)."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url=current_app.config["SITE_URL"]):
+        return url_for(endpoint, _external=True, **values)
+
+
+# Links
+
+
+@dataclass(frozen=True)
+class MailAction:
+    comment_id: int
+    action: str
+    moderator_id: int
+
+
+def action_token(comment: Comment, action: str, moderator: Moderator) -> str:
+    """A link for one moderator to do one action to one comment."""
+    return _serializer(ACTION_SALT).dumps({"c": comment.id, "a": action, "m": moderator.id})
+
+
+def read_action_token(token: str) -> MailAction | None:
+    """What a link stands for; None if forged, altered or expired."""
+    try:
+        data = _serializer(ACTION_SALT).loads(
+            token, max_age=current_app.config["MAIL_LINK_MAX_AGE"]
+        )
+    except BadData:
+        return None
+    if not isinstance(data, dict) or data.get("a") not in MAIL_ACTIONS:
+        return None
+    comment_id, moderator_id = data.get("c"), data.get("m")
+    if not isinstance(comment_id, int) or not isinstance(moderator_id, int):
+        return None
+    return MailAction(comment_id, data["a"], moderator_id)
+
+
+def unsubscribe_token(comment: Comment) -> str:
+    return _serializer(UNSUBSCRIBE_SALT).dumps({"c": comment.id, "e": comment.email})
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    try:
+        data = _serializer(UNSUBSCRIBE_SALT).loads(token)
+    except BadData:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("c"), int):
+        return None
+    return data["c"], str(data.get("e", ""))
+
+
+def link_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def link_used(token: str) -> bool:
+    return db.session.get(UsedLink, link_digest(token)) is not None
+
+
+def mark_link_used(token: str) -> None:
+    db.session.add(UsedLink(digest=link_digest(token)))
+
+
+# Messages
+
+
+def comment_link(comment: Comment) -> str:
+    return external_url("reader.article", slug=comment.article.slug) + f"#comment-{comment.id}"
+
+
+def notify_moderators(comment: Comment) -> int:
+    """Mail each active moderator with an email about a pending comment."""
+    moderators = db.session.scalars(
+        sa.select(Moderator)
+        .where(Moderator.active.is_(True), Moderator.email.is_not(None), Moderator.email != "")
+        .order_by(Moderator.id)
+    ).all()
+    subject = f"[{current_app.config['SITE_NAME']}] Commento in attesa: «{comment.article.title}»"
+    for moderator in moderators:
+        enqueue(moderator.email, subject, _moderator_message(comment, moderator))
+    return len(moderators)
+
+
+def _moderator_message(comment: Comment, moderator: Moderator) -> str:
+    links = "\n".join(
+        f"{label}: "
+        + external_url("mail_links.confirm_action", token=action_token(comment, action, moderator))
+        for action, label in MAIL_ACTIONS.items()
+    )
+    return (
+        f"Un nuovo commento a «{comment.article.title}» aspetta la moderazione.\n\n"
+        f"Autore: {comment.author}\n"
+        f"Email: {comment.email}\n"
+        f"Sito web: {comment.url or '-'}\n"
+        f"Indirizzo IP: {comment.ip_address or '-'}\n\n"
+        f"Testo:\n{comment.body}\n\n"
+        f"{links}\n\n"
+        "I collegamenti valgono sette giorni e una volta sola; ciascuno apre una pagina "
+        "di conferma.\n"
+        f"Tutti i commenti in attesa: {external_url('moderation.queue')}\n"
+    )
+
+
+def _author_footer(comment: Comment) -> str:
+    unsubscribe = external_url("mail_links.confirm_unsubscribe", token=unsubscribe_token(comment))
+    return (
+        "\n\nHai ricevuto questo messaggio perché l'hai chiesto commentando.\n"
+        f"Per non riceverne più: {unsubscribe}\n"
+    )
+
+
+def notify_author_approved(comment: Comment) -> bool:
+    """Tell an author who asked that their comment is now published."""
+    if not comment.notify or not comment.email:
+        return False
+    body = (
+        f"Ciao {comment.author},\n\n"
+        f"il tuo commento a «{comment.article.title}» è stato approvato:\n"
+        f"{comment_link(comment)}" + _author_footer(comment)
+    )
+    site = current_app.config["SITE_NAME"]
+    enqueue(comment.email, f"[{site}] Il tuo commento è stato approvato", body)
+    return True
+
+
+def notify_parent_author(reply: Comment) -> bool:
+    """Tell the author of the comment replied to, when they asked."""
+    if reply.status != CommentStatus.APPROVED or reply.parent_id is None:
+        return False
+    parent = db.session.get(Comment, reply.parent_id)
+    if parent is None or not parent.notify or not parent.email:
+        return False
+    if parent.email.lower() == (reply.email or "").lower():
+        return False  # nobody needs mail about their own reply
+    body = (
+        f"Ciao {parent.author},\n\n"
+        f"{reply.author} ha risposto al tuo commento a «{parent.article.title}»:\n\n"
+        f"{reply.body}\n\n"
+        f"{comment_link(reply)}" + _author_footer(parent)
+    )
+    site = current_app.config["SITE_NAME"]
+    enqueue(parent.email, f"[{site}] Nuova risposta al tuo commento", body)
+    return True
+
+
+def comment_stored(comment: Comment) -> None:
+    """A new comment was stored: mail whoever should hear of it."""
+    if comment.status == CommentStatus.PENDING:
+        notify_moderators(comment)
+    elif comment.status == CommentStatus.APPROVED:
+        notify_parent_author(comment)
+
+
+def comment_approved(comment: Comment) -> None:
+    """A moderator approved a comment that was not approved before."""
+    notify_author_approved(comment)
+    notify_parent_author(comment)
