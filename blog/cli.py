@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import TextIO
 
 import click
@@ -12,7 +13,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from blog import mail, messages, privacy
+from blog import mail, messages, privacy, wxr
 from blog.extensions import db
 from blog.models import Moderator, new_session_token
 from blog.seed import seed_articles
@@ -183,6 +184,45 @@ def send_mail_command() -> None:
         sys.exit(1)
 
 
+@click.command("import-wxr")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_wxr_command(file: Path) -> None:
+    """Import posts and comments from a WordPress export (WXR 1.1/1.2).
+
+    Running it again with the same file changes nothing.
+    """
+
+    def progress(entries):
+        with click.progressbar(
+            entries, label="Importazione", show_pos=True, file=sys.stderr
+        ) as bar:
+            yield from bar
+
+    try:
+        report = wxr.import_wxr(file, progress=progress)
+    except wxr.WxrError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    width = max(len(label) for label, _ in report.rows())
+    click.echo("")
+    for label, value in report.rows():
+        click.echo(f"{label.ljust(width)}  {value.rjust(6)}")
+    for title, reason in report.skipped_posts:
+        click.echo(f"Non pubblicato: «{title}» ({reason})")
+
+
+@click.command("export-wxr")
+@click.argument("file", type=click.File("wb"))
+@with_appcontext
+def export_wxr_command(file) -> None:
+    """Write every article and comment as a WordPress export (WXR 1.2)."""
+    config = current_app.config
+    count = wxr.export_wxr(file, config["SITE_NAME"], config["SITE_URL"])
+    click.echo(f"Articoli esportati: {count}", err=True)
+
+
 def register(app: Flask) -> None:
     """Attach the commands to the app's ``flask`` CLI."""
     for command in (
@@ -195,5 +235,7 @@ def register(app: Flask) -> None:
         privacy_erase_command,
         purge_command,
         send_mail_command,
+        import_wxr_command,
+        export_wxr_command,
     ):
         app.cli.add_command(command)

@@ -44,6 +44,9 @@ class Article(db.Model):
     # Threads (a top-level comment and its replies) with an approved comment:
     # what the comment pages are counted in.
     approved_thread_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The post's id in the WordPress export it came from: what a second
+    # import of the same file recognises it by.
+    wp_post_id: Mapped[int | None] = mapped_column(unique=True)
     # Bumped by every change that alters what readers see of the article or
     # its comments (and by any update of this row: see below).
     comment_version: Mapped[int] = mapped_column(default=0)
@@ -81,6 +84,8 @@ class Comment(db.Model):
         sa.Index("ix_comment_article_status_thread", "article_id", "status", "thread_id"),
         # The duplicate check: the same text on one article.
         sa.Index("ix_comment_article_digest", "article_id", "body_digest"),
+        # A comment imported from WordPress, by its id there.
+        sa.UniqueConstraint("article_id", "wp_comment_id", name="uq_comment_article_wp_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -113,6 +118,7 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(500))
+    wp_comment_id: Mapped[int | None] = mapped_column()
     # The author asked to be mailed when it is approved and when replied to.
     notify: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Set when a moderator wrote the comment (a reply from the queue).

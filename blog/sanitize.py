@@ -159,6 +159,72 @@ class _Cleaners(threading.local):
 _cleaners = _Cleaners()
 
 
+# Articles (imported from WordPress): a wider allowlist than comments, for
+# text an author wrote, still with no scripts, styles or event handlers.
+
+ARTICLE_TAGS: frozenset[str] = COMMENT_TAGS | LAYOUT_TAGS | frozenset(
+    {
+        "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd",
+        "img", "figure", "figcaption", "table", "caption", "thead", "tbody",
+        "tfoot", "tr", "th", "td", "hr", "pre", "sub", "sup", "u", "small",
+        "mark", "div", "span", "cite",
+    }
+)  # fmt: skip
+ARTICLE_ATTRIBUTES: dict[str, list[str]] = {
+    **{tag: ["class"] for tag in ARTICLE_TAGS},
+    **{tag: ["class", *names] for tag, names in COMMENT_ATTRIBUTES.items()},
+    "a": ["class", "href", "title", "rel"],
+    "img": ["class", "src", "alt", "title", "width", "height"],
+    "ol": ["class", "start", "reversed"],
+    "th": ["class", "colspan", "rowspan", "scope"],
+    "td": ["class", "colspan", "rowspan"],
+    "div": ["class", "aria-hidden"],
+}
+_BLOCK_START = re.compile(
+    r"<(?:h[1-6]|ul|ol|dl|table|blockquote|figure|pre|div|hr|p)\b", re.IGNORECASE
+)
+
+
+class _ArticleCleaner(threading.local):
+    def __init__(self) -> None:
+        self.cleaner = _Cleaner(
+            tags=ARTICLE_TAGS, attributes=ARTICLE_ATTRIBUTES, protocols=PROTOCOLS
+        )
+
+
+_article_cleaner = _ArticleCleaner()
+
+
+def _article_paragraphs(html: str) -> str:
+    """WordPress stores posts without paragraphs (wpautop adds them on
+    display): blank lines become paragraphs, except around block elements."""
+    blocks = []
+    for block in _BLANK_LINES.split(html.strip()):
+        block = block.strip()
+        if not block:
+            continue
+        if _BLOCK_START.match(block):
+            blocks.append(block)
+        else:
+            blocks.append("<p>" + block.replace("\n", "<br>\n") + "</p>")
+    return "\n".join(blocks)
+
+
+def article_to_html(html: str) -> str:
+    """Sanitize an article's HTML with the article allowlist; add paragraphs
+    when the source has none (as WordPress exports do)."""
+    html = html.replace("\r\n", "\n").replace("\r", "\n")
+    if "<p" not in html.lower():
+        html = _article_paragraphs(html)
+    cleaned = _article_cleaner.cleaner.clean(html)
+    for _ in range(3):
+        again = _article_cleaner.cleaner.clean(cleaned)
+        if again == cleaned:
+            break
+        cleaned = again
+    return _EMPTY_PARAGRAPH.sub("", cleaned)
+
+
 def _paragraphs(html: str) -> str:
     """Blank lines become paragraphs, single newlines line breaks (like wpautop)."""
     # Whitespace inside a tag is never a paragraph break.

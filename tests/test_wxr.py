@@ -1,0 +1,260 @@
+"""WordPress import and export, checked by what readers and moderators then see."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from blog.extensions import db
+from blog.models import Article, Comment, CommentStatus
+from tests.conftest import comments_in_db, soup, text_of
+
+FIXTURE = Path(__file__).parent / "fixtures" / "small.wxr"
+CORPUS = (
+    Path(__file__).resolve().parents[2] / "shared" / "corpora" / "wordpress-theme-unit-test.xml"
+)
+TONALE = "/il-tonale-a-pomigliano/"
+
+
+def import_file(runner, path: Path):
+    result = runner.invoke(args=["import-wxr", str(path)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_import_keeps_published_posts_and_reports_the_rest(app, runner):
+    output = import_file(runner, FIXTURE)
+    assert re.search(r"Articoli importati\s+1\n", output), output
+    assert re.search(r"Pingback e trackback saltati\s+2\n", output), output
+    for title, reason in (
+        ("Una bozza", "bozza"),
+        ("Domani", "programmato"),
+        ("Riservato", "privato"),
+        ("Con password", "protetto da password"),
+    ):
+        assert f"Non pubblicato: «{title}» ({reason})" in output
+    assert "Pingback e trackback saltati" in output
+    with app.app_context():
+        slugs = set(db.session.scalars(sa.select(Article.slug)))
+        assert "il-tonale-a-pomigliano" in slugs
+        assert not slugs & {"domani", "riservato", "con-password", "chi-siamo"}
+        article = db.session.scalar(sa.select(Article).where(Article.wp_post_id == 101))
+        assert article.title == "Il Tonale a Pomigliano"
+        assert article.published_at.isoformat() == "2024-05-10T10:30:00"
+        assert article.standfirst == "Il SUV in fabbrica."
+
+
+def test_article_html_keeps_structure_and_loses_scripts(app, runner, client):
+    import_file(runner, FIXTURE)
+    page = soup(client.get(TONALE))
+    body = page.find(class_="entry-content") or page.find("article")
+    html = str(body)
+    assert body.find("h2").get_text() == "Un titoletto"
+    assert [li.get_text() for li in body.find_all("li")][:2] == ["uno", "due"]
+    assert body.find("figure").find("img")["src"] == "https://piccolo.example.it/tonale.jpg"
+    assert body.find("figcaption").get_text() == "La linea"
+    assert body.find("table").find("th").get_text() == "Anno"
+    assert "Prima riga del pezzo." in [p.get_text() for p in body.find_all("p")]
+    assert "rubare" not in html and "onclick" not in html and "onerror" not in html
+
+
+def test_comments_keep_their_people_threads_and_statuses(app, runner, client):
+    import_file(runner, FIXTURE)
+    with app.app_context():
+        by_wp = {c.wp_comment_id: c for c in comments_in_db()}
+        assert set(by_wp) == {7, 8, 9, 10, 11}  # no pingback, no trackback
+        nikos = by_wp[7]
+        assert (nikos.author, nikos.email, nikos.url, nikos.ip_address) == (
+            "Νίκος Παπαδόπουλος",
+            "nikos@example.gr",
+            "https://nikos.example.gr",
+            "192.0.2.10",
+        )
+        assert nikos.created_at.isoformat() == "2024-05-10T12:00:00"
+        assert "<img" not in nikos.body_html and "<h1>" not in nikos.body_html
+        assert "<strong>davvero</strong>" in nikos.body_html
+        assert by_wp[9].parent_id == nikos.id
+        assert by_wp[8].parent_id == by_wp[9].id  # parent listed after the reply
+        assert by_wp[8].thread_id == nikos.id
+        assert [by_wp[n].status for n in (7, 8, 9, 10, 11)] == [
+            CommentStatus.APPROVED,
+            CommentStatus.PENDING,
+            CommentStatus.APPROVED,
+            CommentStatus.SPAM,
+            CommentStatus.TRASH,
+        ]
+        assert (
+            db.session.scalar(
+                sa.select(Article.approved_comment_count).where(Article.wp_post_id == 101)
+            )
+            == 2
+        )
+    page = soup(client.get(TONALE))
+    nikos_li = page.find(string="Νίκος Παπαδόπουλος").find_parent("li")
+    assert "Rispondo a Nikos." in text_of(nikos_li)
+    assert "in attesa" not in text_of(page) and "Compra ora" not in text_of(page)
+
+
+def test_moderators_see_the_imported_queue(app, runner, logged_in):
+    import_file(runner, FIXTURE)
+    pending = text_of(soup(logged_in.get("/moderation/?status=pending")))
+    assert "E io rispondo a Giulia, in attesa." in pending
+    assert "Compra ora" in text_of(soup(logged_in.get("/moderation/?status=spam")))
+    assert "Nel cestino" in text_of(soup(logged_in.get("/moderation/?status=trash")))
+
+
+def test_running_the_import_again_changes_nothing(app, runner):
+    import_file(runner, FIXTURE)
+    with app.app_context():
+        before = [(c.id, c.parent_id, c.status, c.body) for c in comments_in_db()]
+        articles = db.session.scalar(sa.select(sa.func.count(Article.id)))
+    output = import_file(runner, FIXTURE)
+    assert "Commenti già presenti" in output
+    with app.app_context():
+        assert [(c.id, c.parent_id, c.status, c.body) for c in comments_in_db()] == before
+        assert db.session.scalar(sa.select(sa.func.count(Article.id))) == articles
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"not xml at all",
+        b"<?xml version='1.0'?><rss><channel><title>x</title></channel></rss>",
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]><rss>&b;</rss>',
+    ],
+)
+def test_bad_files_get_a_clear_error_and_change_nothing(app, runner, tmp_path, content):
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(content)
+    result = runner.invoke(args=["import-wxr", str(bad)])
+    assert result.exit_code != 0
+    assert "Error" in result.output or "Errore" in result.output
+    assert "Traceback" not in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Article.id))) == 1
+
+
+def snapshot(app) -> tuple:
+    with app.app_context():
+        articles = [
+            (a.slug, a.title, a.standfirst, a.body_html, a.published_at, a.comments_open)
+            for a in db.session.scalars(sa.select(Article).order_by(Article.slug))
+        ]
+        by_id = {c.id: c for c in comments_in_db()}
+
+        def key(comment):
+            parent = by_id.get(comment.parent_id)
+            return (
+                comment.article.slug,
+                comment.author,
+                comment.email,
+                comment.url,
+                comment.ip_address,
+                comment.created_at.replace(microsecond=0),
+                comment.body,
+                comment.body_html,
+                comment.status,
+                parent.body if parent else None,
+            )
+
+        return articles, sorted(key(c) for c in by_id.values())
+
+
+def test_export_then_import_reads_back_identically(app, runner, app_config, tmp_path):
+    from blog import create_app
+
+    import_file(runner, FIXTURE)
+    exported = tmp_path / "export.xml"
+    result = runner.invoke(args=["export-wxr", str(exported)])
+    assert result.exit_code == 0, result.output
+    original = snapshot(app)
+
+    # A second, empty blog reads the export back.
+    other = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'b.db'}"})
+    with other.app_context():
+        db.create_all()
+    import_file(other.test_cli_runner(), exported)
+    assert snapshot(other) == original
+    with other.app_context():
+        db.drop_all()
+
+
+def test_export_has_the_structure_wordpress_imports(app, runner, tmp_path):
+    import defusedxml.ElementTree as SafeET
+
+    import_file(runner, FIXTURE)
+    exported = tmp_path / "export.xml"
+    runner.invoke(args=["export-wxr", str(exported)])
+    root = SafeET.parse(exported).getroot()
+    wp = "{http://wordpress.org/export/1.2/}"
+    channel = root.find("channel")
+    assert root.tag == "rss" and root.get("version") == "2.0"
+    assert channel.find(f"{wp}wxr_version").text == "1.2"
+    assert channel.find(f"{wp}base_site_url").text
+    for item in channel.findall("item"):
+        for field in ("post_id", "post_date_gmt", "post_name", "status", "post_type"):
+            assert item.find(f"{wp}{field}") is not None, field
+        assert item.find("{http://purl.org/rss/1.0/modules/content/}encoded") is not None
+        for comment in item.findall(f"{wp}comment"):
+            for field in (
+                "comment_id",
+                "comment_author",
+                "comment_date_gmt",
+                "comment_content",
+                "comment_approved",
+                "comment_parent",
+            ):
+                assert comment.find(f"{wp}{field}") is not None, field
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="needs ../shared/corpora (CI has it)")
+def test_wordpress_theme_unit_test_export(app, runner, client, logged_in):
+    output = import_file(runner, CORPUS)
+    assert "Non pubblicato: «Draft» (bozza)" in output
+    assert "Non pubblicato: «Scheduled» (programmato)" in output
+    assert "protetto da password" in output
+    with app.app_context():
+        article = db.session.scalar(sa.select(Article).where(Article.slug == "template-comments"))
+        comments = db.session.scalars(
+            sa.select(Comment).where(Comment.article_id == article.id)
+        ).all()
+        assert len(comments) == 20
+        assert sum(c.status == CommentStatus.PENDING for c in comments) == 1
+        assert article.approved_comment_count == 19
+        by_id = {c.id: c for c in comments}
+
+        def depth(comment):
+            level = 1
+            while comment.parent_id:
+                comment, level = by_id[comment.parent_id], level + 1
+            return level
+
+        assert max(depth(c) for c in comments) == 10
+        assert any("Γιάννης" in c.author for c in comments)
+        assert all("<h1>" not in c.body_html and "<img" not in c.body_html for c in comments)
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(Article.id)).where(Article.slug.in_(["draft", "scheduled"]))
+            )
+            == 0
+        )
+    page = soup(client.get("/template-comments/"))
+    assert "John Γιάννης Doe Κάποιος" in text_of(page)
+    assert page.select("ol.comment-list li.comment")
+    pending = text_of(soup(logged_in.get("/moderation/?status=pending")))
+    assert pending  # the pending one waits for a moderator
+    with app.app_context():
+        waiting = [c for c in comments if c.status == CommentStatus.PENDING][0]
+        assert waiting.author in pending
+    again = import_file(runner, CORPUS)
+    assert re.search(r"Commenti importati\s+0\n", again), again
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(Comment.id)).where(Comment.article_id == article.id)
+            )
+            == 20
+        )
