@@ -14,7 +14,7 @@ run: $(VENV)/.runtime-installed init-db
 init-db: $(VENV)/.runtime-installed
 	$(BIN)/flask init-db
 
-test: $(VENV)/.test-installed
+test: $(VENV)/.test-installed node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Performance targets, measured side by side; writes benchmarks/RESULTS.md.
@@ -42,5 +42,12 @@ $(VENV)/.test-installed: requirements.txt requirements-test.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt
 	touch $(VENV)/.runtime-installed $@
 
+# axe-core for the accessibility tests, from npm, at the locked version.
+# Without npm the browser tests that need it skip (CI installs npm).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the accessibility tests will skip"; fi
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules

@@ -84,7 +84,9 @@ class LiveServer:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int = 4) -> Iterator[LiveServer]:
+def gunicorn(
+    database_url: str, workers: int = 4, env: dict[str, str] | None = None
+) -> Iterator[LiveServer]:
     """Start gunicorn with the project's config on a free loopback port."""
     port = free_port()
     process = subprocess.Popen(
@@ -101,7 +103,7 @@ def gunicorn(database_url: str, workers: int = 4) -> Iterator[LiveServer]:
             "app:app",
         ],
         cwd=PROJECT,
-        env=app_env(database_url),
+        env=app_env(database_url, **(env or {})),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
