@@ -20,6 +20,7 @@ from blog import (
     messages,
     moderation_views,
     reader,
+    search,
     security,
 )
 from blog.config import load_config
@@ -45,7 +46,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    migrate.init_app(
+        app,
+        db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        # The search index is kept by blog/search.py, not by the models.
+        include_object=search.include_object,
+    )
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)

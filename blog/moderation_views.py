@@ -20,6 +20,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
 from blog import messages, privacy
+from blog import search as search_index
 from blog.auth import safe_next
 from blog.comments import NewComment, store_comment
 from blog.extensions import db, login_manager
@@ -84,10 +85,6 @@ def back_to_queue(form_next: str | None) -> Response:
     return redirect(safe_next(form_next) or queue_url(), 303)
 
 
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def queue_query(status: CommentStatus, search: str) -> sa.Select:
     """Comments of one status, newest first, optionally matching ``search``."""
     query = (
@@ -101,15 +98,7 @@ def queue_query(status: CommentStatus, search: str) -> sa.Select:
         .order_by(Comment.created_at.desc(), Comment.id.desc())
     )
     if search:
-        pattern = f"%{escape_like(search)}%"
-        query = query.where(
-            sa.or_(
-                Comment.body.ilike(pattern, escape="\\"),
-                Comment.author.ilike(pattern, escape="\\"),
-                Comment.email.ilike(pattern, escape="\\"),
-                Comment.ip_address.ilike(pattern, escape="\\"),
-            )
-        )
+        query = query.where(search_index.matching(search, db.engine.dialect.name))
     return query
 
 

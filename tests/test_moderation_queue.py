@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from blog.extensions import db
-from blog.models import Comment, CommentStatus, ModerationEvent
+from blog.models import Comment, CommentStatus, ModerationEvent, Moderator
 from blog.moderation import Action
 from tests.conftest import (
     ARTICLE_URL,
@@ -364,3 +364,74 @@ def test_pending_count_is_in_the_header_of_every_page(logged_in, app):
 
 def test_readers_do_not_see_the_moderators_header(client, app):
     assert soup(client.get("/")).select_one(".moderator-nav") is None
+
+
+def test_search_follows_edits_deletions_and_erasure(logged_in, app):
+    """The index is kept by triggers: what the queue finds is what is stored now."""
+    from blog.moderation import edit_comment
+    from blog.privacy import erase
+
+    with app.app_context():
+        moderator = db.session.scalar(sa.select(Moderator))
+        edited = add_comment(status=P, comment="Parola vecchia")
+        erased = add_comment(status=P, comment="Sparirà presto", email="via@example.it")
+        edit_comment(
+            edited, body="Parola nuovissima", author=edited.author, url="", moderator=moderator
+        )
+        db.session.commit()
+        edited_id, erased_id = edited.id, erased.id
+        erase("via@example.it")
+        db.session.commit()
+
+    def found(query):
+        return entry_ids(soup(logged_in.get("/moderation/", query_string={"q": query})))
+
+    assert found("vecchia") == []
+    assert found("nuovissima") == [edited_id]
+    assert found("via@example") == []  # the email was erased
+    assert found("Sparirà") == [erased_id]  # the text stays, anonymised
+
+
+def test_a_deleted_comments_text_is_not_found_under_a_reused_id(logged_in, app):
+    """SQLite may give the next comment the id of the last one deleted."""
+    from blog.moderation import apply_action
+
+    with app.app_context():
+        last = add_comment(status=T, comment="Cancellato per sempre")
+        last_id = last.id
+        apply_action(last, Action.DELETE)
+        db.session.commit()
+        newer = add_comment(status=P, comment="Un testo diverso")
+        newer_id = newer.id
+    page = soup(logged_in.get("/moderation/", query_string={"q": "per sempre"}))
+    assert entry_ids(page) == [], (last_id, newer_id)
+
+
+@pytest.mark.parametrize("query", ['"', "'", "%", "_", "a\"b'c", "NEAR(", "*", "AND OR"])
+def test_search_takes_any_characters(logged_in, app, query):
+    with app.app_context():
+        add_comment(status=P, comment="niente di speciale")
+    response = logged_in.get("/moderation/", query_string={"q": query})
+    assert response.status_code == 200
+    assert entry_ids(soup(response)) == []
+
+
+def test_queue_search_uses_the_index(app):
+    from blog.moderation_views import queue_query
+
+    with app.app_context():
+        statement = queue_query(CommentStatus.PENDING, "turbina")
+        compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
+        with db.engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled)).all()
+                assert any("VIRTUAL TABLE INDEX" in str(row[-1]) for row in plan), plan
+            else:
+                indexes = (
+                    connection.exec_driver_sql(
+                        "SELECT indexname FROM pg_indexes WHERE tablename = 'comment'"
+                    )
+                    .scalars()
+                    .all()
+                )
+                assert {"ix_comment_body_trgm", "ix_comment_email_trgm"} <= set(indexes)
