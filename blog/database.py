@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, g, has_request_context, request
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import scoped_session
 
 #: Methods whose requests may write: their SQLite transactions take the write
 #: lock up front (BEGIN IMMEDIATE). A deferred transaction that reads first
@@ -89,7 +90,14 @@ def write_transaction(session: Any) -> Iterator[None]:
     must check again whatever its decision depends on, because another
     worker may have written since the read. The block commits.
     """
-    session.commit()  # nothing pending: this only ends the read snapshot
+    # Nothing is pending: this only ends the read snapshot. What was read
+    # stays loaded (the block must not trust it for decisions: see above).
+    actual = session() if isinstance(session, scoped_session) else session
+    expire, actual.expire_on_commit = actual.expire_on_commit, False
+    try:
+        actual.commit()
+    finally:
+        actual.expire_on_commit = expire
     setattr(g, IMMEDIATE_KEY, True)
     try:
         yield

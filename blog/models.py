@@ -67,7 +67,7 @@ def _bump_article_version(mapper: sa.orm.Mapper, _connection: object, article: A
         attr.key for attr in mapper.column_attrs if state.attrs[attr.key].history.has_changes()
     }
     if changed and "comment_version" not in changed:
-        article.comment_version = (article.comment_version or 0) + 1
+        article.comment_version = Article.comment_version + 1
 
 
 class Comment(db.Model):

@@ -205,7 +205,10 @@ def refresh_article_comments(article: Article) -> None:
     ).one()
     article.approved_comment_count = comments
     article.approved_thread_count = threads
-    article.comment_version = (article.comment_version or 0) + 1
+    # Incremented by the database: a version read earlier in another
+    # transaction must never be written back plus one.
+    article.comment_version = Article.comment_version + 1
+    db.session.flush()  # the new version is read back from the database when used
 
 
 def pending_count() -> int:

@@ -291,7 +291,7 @@ def switch_comments(article_id: int, switch: str) -> Response:
     if article is None:
         abort(404)
     article.comments_open = switch == "open"
-    article.comment_version += 1
+    article.comment_version = Article.comment_version + 1
     db.session.commit()
     message = messages.ARTICLE_OPENED if article.comments_open else messages.ARTICLE_CLOSED
     flash(message.format(title=article.title), "success")

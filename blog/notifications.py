@@ -51,7 +51,7 @@ class MailAction:
     moderator_id: int
 
 
-def action_token(comment: Comment, action: str, moderator: Moderator) -> str:
+def action_token(comment: Comment, action: str, moderator: Moderator | sa.Row) -> str:
     """A link for one moderator to do one action to one comment."""
     return _serializer(ACTION_SALT).dumps({"c": comment.id, "a": action, "m": moderator.id})
 
@@ -107,8 +107,8 @@ def comment_link(comment: Comment) -> str:
 
 def notify_moderators(comment: Comment) -> int:
     """Mail each active moderator with an email about a pending comment."""
-    moderators = db.session.scalars(
-        sa.select(Moderator)
+    moderators = db.session.execute(
+        sa.select(Moderator.id, Moderator.email)
         .where(Moderator.active.is_(True), Moderator.email.is_not(None), Moderator.email != "")
         .order_by(Moderator.id)
     ).all()
@@ -118,7 +118,7 @@ def notify_moderators(comment: Comment) -> int:
     return len(moderators)
 
 
-def _moderator_message(comment: Comment, moderator: Moderator) -> str:
+def _moderator_message(comment: Comment, moderator: Moderator | sa.Row) -> str:
     links = "\n".join(
         f"{label}: "
         + external_url("mail_links.confirm_action", token=action_token(comment, action, moderator))

@@ -101,7 +101,7 @@ def erase(email: str, *, delete: bool = False, moderator: Moderator | None = Non
         comment.ip_address = None
         comment.user_agent = None
         comment.notify = False
-        comment.article.comment_version += 1
+        comment.article.comment_version = Article.comment_version + 1
         record_event(comment, "anonymise", moderator, None, None)
     return Erased(comments=len(comments), deleted=delete)
 

@@ -211,16 +211,18 @@ def post_comment(slug: str) -> Response:
         if verdicts:
             reasons = "; ".join(verdict.reason for verdict in verdicts)
             record_event(comment, "filter", None, None, status, note=reasons[:200])
+        # Worked out before the commit, which would expire what it reads.
+        page = page_of(comment, config["COMMENTS_PER_PAGE"])
+        comment_id, approved = comment.id, comment.status == CommentStatus.APPROVED
         db.session.commit()
-    if comment.status != CommentStatus.APPROVED:
-        remember_own_comment(comment)
-    page = page_of(comment, config["COMMENTS_PER_PAGE"])
+    if not approved:
+        remember_own_comment(comment_id)
     response = redirect(
         url_for(
             "reader.article",
-            slug=article.slug,
+            slug=slug,
             cpage=page if page > 1 else None,
-            _anchor=f"comment-{comment.id}",
+            _anchor=f"comment-{comment_id}",
         ),
         303,
     )
@@ -246,11 +248,11 @@ def render_rate_limited(slug: str) -> Response:
     return render_article(article, CommentForm(), status=429, notice=messages.RATE_LIMITED)
 
 
-def remember_own_comment(comment: Comment) -> None:
+def remember_own_comment(comment_id: int) -> None:
     """Let this browser see its comment while it waits for moderation."""
     limit = current_app.config["COMMENT_PREVIEW_LIMIT"]
-    own = [cid for cid in session.get(PENDING_KEY, []) if cid != comment.id]
-    session[PENDING_KEY] = [*own, comment.id][-limit:]
+    own = [cid for cid in session.get(PENDING_KEY, []) if cid != comment_id]
+    session[PENDING_KEY] = [*own, comment_id][-limit:]
     session.permanent = True
 
 

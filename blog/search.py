@@ -24,43 +24,51 @@ SEARCHED = ("body", "author", "email", "ip_address")
 #: FTS5's trigram tokenizer matches from three characters on.
 MIN_INDEXED = 3
 
+# Written out in full: constants, no string building.
 SQLITE_CREATE = [
-    f"""CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(
-        {", ".join(SEARCHED)}, content='comment', content_rowid='id', tokenize='trigram'
+    """CREATE VIRTUAL TABLE IF NOT EXISTS comment_search USING fts5(
+        body, author, email, ip_address,
+        content='comment', content_rowid='id', tokenize='trigram'
     )""",
-    f"""CREATE TRIGGER IF NOT EXISTS comment_search_insert AFTER INSERT ON comment BEGIN
-        INSERT INTO {FTS_TABLE}(rowid, {", ".join(SEARCHED)})
-        VALUES (new.id, {", ".join(f"new.{c}" for c in SEARCHED)});
+    """CREATE TRIGGER IF NOT EXISTS comment_search_insert AFTER INSERT ON comment BEGIN
+        INSERT INTO comment_search(rowid, body, author, email, ip_address)
+        VALUES (new.id, new.body, new.author, new.email, new.ip_address);
     END""",
-    f"""CREATE TRIGGER IF NOT EXISTS comment_search_delete AFTER DELETE ON comment BEGIN
-        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {", ".join(SEARCHED)})
-        VALUES ('delete', old.id, {", ".join(f"old.{c}" for c in SEARCHED)});
+    """CREATE TRIGGER IF NOT EXISTS comment_search_delete AFTER DELETE ON comment BEGIN
+        INSERT INTO comment_search(comment_search, rowid, body, author, email, ip_address)
+        VALUES ('delete', old.id, old.body, old.author, old.email, old.ip_address);
     END""",
-    f"""CREATE TRIGGER IF NOT EXISTS comment_search_update
-        AFTER UPDATE OF {", ".join(SEARCHED)} ON comment BEGIN
-        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {", ".join(SEARCHED)})
-        VALUES ('delete', old.id, {", ".join(f"old.{c}" for c in SEARCHED)});
-        INSERT INTO {FTS_TABLE}(rowid, {", ".join(SEARCHED)})
-        VALUES (new.id, {", ".join(f"new.{c}" for c in SEARCHED)});
+    """CREATE TRIGGER IF NOT EXISTS comment_search_update
+        AFTER UPDATE OF body, author, email, ip_address ON comment BEGIN
+        INSERT INTO comment_search(comment_search, rowid, body, author, email, ip_address)
+        VALUES ('delete', old.id, old.body, old.author, old.email, old.ip_address);
+        INSERT INTO comment_search(rowid, body, author, email, ip_address)
+        VALUES (new.id, new.body, new.author, new.email, new.ip_address);
     END""",
     # Whatever the table already holds (the migration on an existing blog).
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')",
+    "INSERT INTO comment_search(comment_search) VALUES ('rebuild')",
 ]
 SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS comment_search_insert",
     "DROP TRIGGER IF EXISTS comment_search_delete",
     "DROP TRIGGER IF EXISTS comment_search_update",
-    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+    "DROP TABLE IF EXISTS comment_search",
 ]
 POSTGRESQL_CREATE = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    *(
-        f"CREATE INDEX IF NOT EXISTS ix_comment_{column}_trgm "
-        f"ON comment USING gin ({column} gin_trgm_ops)"
-        for column in SEARCHED
-    ),
+    "CREATE INDEX IF NOT EXISTS ix_comment_body_trgm ON comment USING gin (body gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS ix_comment_author_trgm ON comment USING gin (author gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS ix_comment_email_trgm ON comment USING gin (email gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS ix_comment_ip_address_trgm "
+    "ON comment USING gin (ip_address gin_trgm_ops)",
 ]
-POSTGRESQL_DROP = [f"DROP INDEX IF EXISTS ix_comment_{column}_trgm" for column in SEARCHED]
+POSTGRESQL_DROP = [
+    "DROP INDEX IF EXISTS ix_comment_body_trgm",
+    "DROP INDEX IF EXISTS ix_comment_author_trgm",
+    "DROP INDEX IF EXISTS ix_comment_email_trgm",
+    "DROP INDEX IF EXISTS ix_comment_ip_address_trgm",
+]
+MATCHING_IDS = sa.text("SELECT rowid FROM comment_search WHERE comment_search MATCH :phrase")
 
 
 def create_index(connection: Connection) -> None:
@@ -99,8 +107,8 @@ def matching(search: str, dialect: str) -> sa.ColumnElement[bool]:
     """A condition on Comment: ``search`` is part of its text, author, email or IP."""
     if dialect == "sqlite" and len(search) >= MIN_INDEXED:
         phrase = '"' + search.replace('"', '""') + '"'
-        hits = sa.text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :phrase")
-        return Comment.id.in_(hits.bindparams(phrase=phrase).columns(sa.column("rowid")))
+        hits = MATCHING_IDS.bindparams(phrase=phrase).columns(sa.column("rowid"))
+        return Comment.id.in_(hits)
     return _like(search)
 
 
