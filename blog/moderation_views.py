@@ -17,7 +17,8 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload, selectinload
+from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from blog import messages, privacy
 from blog import search as search_index
@@ -98,8 +99,35 @@ def queue_query(status: CommentStatus, search: str) -> sa.Select:
         .order_by(Comment.created_at.desc(), Comment.id.desc())
     )
     if search:
-        query = query.where(search_index.matching(search, db.engine.dialect.name))
+        query = search_index.search_comments(query, search, db.engine.dialect.name)
     return query
+
+
+#: A search counts its matches up to here; past it the queue says "oltre".
+SEARCH_COUNT_LIMIT = 1000
+
+
+class CappedPagination(SelectPagination):
+    """Pages of search results, counted up to ``SEARCH_COUNT_LIMIT`` + 1.
+
+    Counting every match of a common word would read the whole tab; nobody
+    pages through a thousand results, they search better.
+    """
+
+    def _query_count(self) -> int:
+        select = self._query_args["select"]
+        # The order stays: on SQLite it is what lets the index drive the count.
+        capped = (
+            select.options(lazyload("*"))
+            .with_only_columns(sa.literal(1))
+            .limit(SEARCH_COUNT_LIMIT + 1)
+            .subquery()
+        )
+        return (
+            self._query_args["session"]
+            .execute(sa.select(sa.func.count()).select_from(capped))
+            .scalar_one()
+        )
 
 
 @bp.get("/")
@@ -111,17 +139,24 @@ def queue() -> str:
         abort(404)
     search = request.args.get("q", "").strip()[:200]
     page = request.args.get("page", 1, type=int)
-    pagination = db.paginate(
-        queue_query(status, search),
-        page=max(page, 1),
-        per_page=current_app.config["MODERATION_PAGE_SIZE"],
-        error_out=False,
-    )
+    per_page = current_app.config["MODERATION_PAGE_SIZE"]
+    select = queue_query(status, search)
+    if search:
+        pagination = CappedPagination(
+            select=select,
+            session=db.session(),
+            page=max(page, 1),
+            per_page=per_page,
+            error_out=False,
+        )
+    else:
+        pagination = db.paginate(select, page=max(page, 1), per_page=per_page, error_out=False)
     return render_template(
         "moderation/queue.html",
         status=status,
         search=search,
         pagination=pagination,
+        more_than=SEARCH_COUNT_LIMIT if search and pagination.total > SEARCH_COUNT_LIMIT else None,
         counts=status_counts(),
         here=queue_url(status.value, pagination.page, search),
         action_form=ActionForm(),

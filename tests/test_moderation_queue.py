@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from blog.extensions import db
-from blog.models import Comment, CommentStatus, ModerationEvent, Moderator
+from blog.models import Article, Comment, CommentStatus, ModerationEvent, Moderator
 from blog.moderation import Action
 from tests.conftest import (
     ARTICLE_URL,
@@ -435,3 +435,34 @@ def test_queue_search_uses_the_index(app):
                     .all()
                 )
                 assert {"ix_comment_body_trgm", "ix_comment_email_trgm"} <= set(indexes)
+
+
+def test_a_search_matching_thousands_counts_up_to_a_thousand(logged_in, app):
+    with app.app_context():
+        article_id = db.session.scalar(sa.select(Article.id))
+        db.session.execute(
+            sa.insert(Comment),
+            [
+                {
+                    "article_id": article_id,
+                    "author": f"Autore {n}",
+                    "email": f"a{n}@example.it",
+                    "url": "",
+                    "body": f"Parliamo dello Stelvio, numero {n}",
+                    "body_html": f"<p>Parliamo dello Stelvio, numero {n}</p>",
+                    "status": "pending",
+                }
+                for n in range(1020)
+            ],
+        )
+        db.session.commit()
+    page = soup(logged_in.get("/moderation/", query_string={"q": "stelvio"}))
+    summary = text_of(page.find(class_="queue-summary"))
+    assert summary.startswith("Oltre 1.000 commenti per «stelvio»"), summary
+    assert "pagina 1 di 21" in summary
+    assert len(entry_ids(page)) == 50
+    newest = text_of(page.select_one("li.queue-entry .entry-body"))
+    assert newest == "Parliamo dello Stelvio, numero 1019"
+    exact = soup(logged_in.get("/moderation/", query_string={"q": "numero 101"}))
+    # 101, 1010…1019: an exact count under the cap.
+    assert text_of(exact.find(class_="queue-summary")).startswith("11 commenti per «numero 101»")
