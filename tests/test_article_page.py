@@ -6,7 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from blog.extensions import db
+from blog.models import Article
 from blog.seed import load_content
 from tests.conftest import ARTICLE_URL, SLUG, add_comment, soup, text_of
 
@@ -158,3 +161,16 @@ def test_page_is_semantic(client):
 
 def test_article_slug_is_stable():
     assert SLUG == load_content()[0]["slug"]
+
+
+def test_the_article_list_answers_conditional_gets(app, client):
+    first = client.get("/")
+    etag = first.headers["ETag"]
+    again = client.get("/", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    with app.app_context():
+        db.session.scalar(sa.select(Article)).title = "Titolo cambiato"
+        db.session.commit()
+    changed = client.get("/", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert "Titolo cambiato" in changed.get_data(as_text=True)
