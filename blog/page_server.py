@@ -205,9 +205,19 @@ class ArticlePageServer:
         sql, positional = self._lookup_sql
         connection = getattr(self._local, "connection", None)
         if connection is None:
-            connection = self._local.connection = self._engine.raw_connection()
-            if not isinstance(connection.dbapi_connection, sqlite3.Connection):
-                connection.dbapi_connection.autocommit = True  # psycopg: no idle transaction
+            connection = self._engine.raw_connection()
+            dbapi = connection.dbapi_connection
+            if not isinstance(dbapi, sqlite3.Connection):
+                # psycopg: out of whatever transaction the pool's ping began,
+                # then autocommit, so that this connection never sits in a
+                # transaction holding locks (a schema change would wait).
+                try:
+                    dbapi.rollback()
+                    dbapi.autocommit = True
+                except Exception:
+                    connection.invalidate()
+                    raise
+            self._local.connection = connection
         try:
             cursor = connection.cursor()
             cursor.execute(sql, (slug,) if positional else {"slug": slug})

@@ -250,6 +250,7 @@ def test_a_failed_send_keeps_the_comment_and_is_retried(app_config, smtp):
     down = free_port()  # nothing listens here
     app = create_app({**app_config, "MAIL_PORT": down})
     with app.app_context():
+        db.session.remove()  # end the session's transaction first
         db.drop_all()
         db.create_all()
         seed_articles()
@@ -273,6 +274,7 @@ def test_a_failed_send_keeps_the_comment_and_is_retried(app_config, smtp):
     assert len(smtp.to("anna@example.it")) == 1
     with app.app_context():
         assert db.session.scalar(sa.select(MailMessage)).sent_at is not None
+        db.session.remove()  # end the session's transaction first
         db.drop_all()
 
 
@@ -282,6 +284,7 @@ def test_without_a_mail_server_messages_go_to_the_log(app_config, caplog):
 
     app = create_app({**app_config, "MAIL_SERVER": None})
     with app.app_context():
+        db.session.remove()  # end the session's transaction first
         db.drop_all()
         db.create_all()
         seed_articles()
@@ -291,6 +294,7 @@ def test_without_a_mail_server_messages_go_to_the_log(app_config, caplog):
     assert "anna@example.it" in caplog.text and "Solo nel log" in caplog.text
     with app.app_context():
         assert db.session.scalar(sa.select(MailMessage)).sent_at is not None
+        db.session.remove()  # end the session's transaction first
         db.drop_all()
 
 

@@ -97,6 +97,7 @@ def test_the_time_trap_measures_each_reader(app_config):
     with app.app_context():
         [comment] = comments_in_db()
         assert comment.status == CommentStatus.SPAM
+        db.session.remove()  # end the session's transaction first
         db.drop_all()
 
 
@@ -210,6 +211,7 @@ def test_the_page_server_can_be_turned_off(app_config):
         assert client.get(ARTICLE_URL).status_code == 200
     assert server(app).hits == 0
     with app.app_context():
+        db.session.remove()  # end the session's transaction first
         db.drop_all()
 
 

@@ -179,6 +179,7 @@ def test_export_then_import_reads_back_identically(app, runner, app_config, tmp_
     import_file(other.test_cli_runner(), exported)
     assert snapshot(other) == original
     with other.app_context():
+        db.session.remove()  # end the session's transaction first
         db.drop_all()
 
 
