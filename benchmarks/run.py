@@ -372,10 +372,14 @@ def query_count_target(results: list[dict]) -> None:
                 statements.append(statement)
 
         sa.event.listen(engine, "before_cursor_execute", count)
+        # The page server reads the article's version on the driver's cursor,
+        # past SQLAlchemy's events: its own counter adds those queries.
+        page_server = app.extensions["page_server"]
         for _ in range(2):  # uncached, then cached
             statements.clear()
+            lookups = page_server.lookups
             client.get(ARTICLE_URL)
-            counts.append(len(statements))
+            counts.append(len(statements) + page_server.lookups - lookups)
         sa.event.remove(engine, "before_cursor_execute", count)
         results.append(
             {

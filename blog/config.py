@@ -18,10 +18,10 @@ DEFAULTS: dict[str, Any] = {
     # Comments
     "COMMENT_THREAD_DEPTH": 5,
     "COMMENTS_PER_PAGE": 50,
-    "COMMENT_CACHE_ENTRIES": 256,
+    "COMMENT_CACHE_ENTRIES": 64,
     # Whole article pages for anonymous readers, per worker (0 turns it off).
     "PAGE_CACHE_SECONDS": 60,
-    "PAGE_CACHE_ENTRIES": 256,
+    "PAGE_CACHE_ENTRIES": 64,
     "COMMENT_MODERATION": "all",
     "COMMENT_AUTHOR_COOKIE_DAYS": 365,
     "COMMENT_PREVIEW_LIMIT": 20,

@@ -36,7 +36,6 @@ from functools import cached_property
 from secrets import token_hex
 from typing import Any
 
-import psycopg
 import sqlalchemy as sa
 from flask import Flask, g, request
 from itsdangerous import BadData, URLSafeTimedSerializer
@@ -64,8 +63,6 @@ HEX = re.compile(r"[0-9a-f]+")
 SLOTS = re.compile(f"({CSRF_SLOT}|{FORM_TIME_SLOT})")
 OWN_HEADERS = frozenset({"content-length", "set-cookie", "x-request-id"})
 
-#: What the drivers raise when the database is away.
-DBAPI_ERRORS = (sqlite3.Error, psycopg.Error)
 
 StartResponse = Callable[..., Any]
 
@@ -138,7 +135,7 @@ class ArticlePageServer:
         key = (slug, int(query.group(1) or 1))
         try:
             entry = self._entry(key, environ)
-        except (sa.exc.SQLAlchemyError, *DBAPI_ERRORS):
+        except (sa.exc.SQLAlchemyError, self._driver_error):
             entry = None  # Flask answers, with the right error page if need be
         if entry is None:
             return self.wsgi_app(environ, start_response)
@@ -234,6 +231,11 @@ class ArticlePageServer:
     def _engine(self) -> sa.Engine:
         with self.app.app_context():
             return db.engine
+
+    @cached_property
+    def _driver_error(self) -> type[Exception]:
+        """What the configured driver raises (psycopg is imported only if used)."""
+        return self._engine.dialect.loaded_dbapi.Error
 
     @cached_property
     def _lookup_sql(self) -> tuple[str, bool]:
