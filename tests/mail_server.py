@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import email
-import socket
 import threading
 import time
 from email.message import Message
 
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.live_server import free_port
 
 
 class Inbox:

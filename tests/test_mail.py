@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -243,18 +244,34 @@ def test_an_approved_reply_mails_the_parent_author_until_they_unsubscribe(app, s
     assert len(smtp.to("maria@example.it")) == 1
 
 
-def test_a_failed_send_keeps_the_comment_and_is_retried(app_config, smtp):
+@contextmanager
+def blog_with(app_config, **settings):
+    """A fresh app with these settings and a moderator who has an email."""
     from blog import create_app
     from blog.seed import seed_articles
 
-    down = free_port()  # nothing listens here
-    app = create_app({**app_config, "MAIL_PORT": down})
+    app = create_app({**app_config, **settings})
     with app.app_context():
-        db.session.remove()  # end the session's transaction first
+        db.session.remove()
         db.drop_all()
         db.create_all()
         seed_articles()
         add_moderator("anna", email="anna@example.it")
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()  # end the session's transaction first
+            db.drop_all()
+
+
+def test_a_failed_send_keeps_the_comment_and_is_retried(app_config, smtp):
+    down = free_port()  # nothing listens here
+    with blog_with(app_config, MAIL_PORT=down) as app:
+        failed_then_retried(app, smtp)
+
+
+def failed_then_retried(app, smtp):
     client = app.test_client()
     response = Commenter(client).post(comment="Arrivo comunque")
     assert response.status_code == 303
@@ -274,28 +291,15 @@ def test_a_failed_send_keeps_the_comment_and_is_retried(app_config, smtp):
     assert len(smtp.to("anna@example.it")) == 1
     with app.app_context():
         assert db.session.scalar(sa.select(MailMessage)).sent_at is not None
-        db.session.remove()  # end the session's transaction first
-        db.drop_all()
 
 
 def test_without_a_mail_server_messages_go_to_the_log(app_config, caplog):
-    from blog import create_app
-    from blog.seed import seed_articles
-
-    app = create_app({**app_config, "MAIL_SERVER": None})
-    with app.app_context():
-        db.session.remove()  # end the session's transaction first
-        db.drop_all()
-        db.create_all()
-        seed_articles()
-        add_moderator("anna", email="anna@example.it")
-    with caplog.at_level(logging.INFO, logger="blog.mail"):
-        Commenter(app.test_client()).post(comment="Solo nel log")
-    assert "anna@example.it" in caplog.text and "Solo nel log" in caplog.text
-    with app.app_context():
-        assert db.session.scalar(sa.select(MailMessage)).sent_at is not None
-        db.session.remove()  # end the session's transaction first
-        db.drop_all()
+    with blog_with(app_config, MAIL_SERVER=None) as app:
+        with caplog.at_level(logging.INFO, logger="blog.mail"):
+            Commenter(app.test_client()).post(comment="Solo nel log")
+        assert "anna@example.it" in caplog.text and "Solo nel log" in caplog.text
+        with app.app_context():
+            assert db.session.scalar(sa.select(MailMessage)).sent_at is not None
 
 
 def test_moderators_set_their_email_on_the_profile_page(app, logged_in):
