@@ -6,6 +6,7 @@ speed figures live in benchmarks/.
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import threading
@@ -62,7 +63,8 @@ class Load:
             }
             try:
                 status, headers, _ = browser.post_form(POST_URL, fields)
-            except OSError as error:
+            # A worker killed mid-answer cuts the connection, or the body.
+            except (OSError, http.client.HTTPException) as error:
                 with self.lock:
                     self.failures.append(f"{body}: {error!r}")
                 continue
@@ -78,7 +80,7 @@ class Load:
                 break
             try:
                 status, _, _ = browser.get(ARTICLE_URL)
-            except OSError as error:
+            except (OSError, http.client.HTTPException) as error:
                 with self.lock:
                     self.failures.append(f"read: {error!r}")
                 continue
