@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -137,8 +136,7 @@ def deactivate_moderator_command(username: str) -> None:
 def privacy_export_command(email: str, output: TextIO) -> None:
     """Write a JSON of every comment and personal field stored for EMAIL."""
     data = privacy.export(email)
-    json.dump(data, output, ensure_ascii=False, indent=2)
-    output.write("\n")
+    output.write(privacy.as_json(data))
     click.echo(f"Commenti esportati per {email}: {len(data['comments'])}", err=True)
 
 

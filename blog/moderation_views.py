@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -325,8 +323,7 @@ def switch_comments(article_id: int, switch: str) -> Response:
     article = db.session.get(Article, article_id)
     if article is None:
         abort(404)
-    article.comments_open = switch == "open"
-    article.comment_version = Article.comment_version + 1
+    article.comments_open = switch == "open"  # a new version, as any change to the row
     db.session.commit()
     message = messages.ARTICLE_OPENED if article.comments_open else messages.ARTICLE_CLOSED
     flash(message.format(title=article.title), "success")
@@ -343,8 +340,9 @@ def privacy_tools() -> Response | tuple[str, int]:
         if form.validate():
             email = form.email.data
             if form.action.data == "export":
-                body = json.dumps(privacy.export(email), ensure_ascii=False, indent=2)
-                response = Response(body, mimetype="application/json")
+                response = Response(
+                    privacy.as_json(privacy.export(email)), mimetype="application/json"
+                )
                 response.headers["Content-Disposition"] = "attachment; filename=dati-personali.json"
                 return response
             if not form.confirm.data:

@@ -58,9 +58,9 @@ CSRF_SALT = "wtf-csrf-token"
 
 ARTICLE_PATH = re.compile(r"/([a-z0-9][a-z0-9-]{0,199})/")
 PAGE_QUERY = re.compile(r"(?:cpage=([1-9][0-9]{0,5}))?")
-#: Headers that are the reader's own, never copied from the rendered page.
 HEX = re.compile(r"[0-9a-f]+")
 SLOTS = re.compile(f"({CSRF_SLOT}|{FORM_TIME_SLOT})")
+#: Headers that are the reader's own, never copied from the rendered page.
 OWN_HEADERS = frozenset({"content-length", "set-cookie", "x-request-id"})
 
 
@@ -139,7 +139,7 @@ class ArticlePageServer:
             entry = None  # Flask answers, with the right error page if need be
         if entry is None:
             return self.wsgi_app(environ, start_response)
-        return self._serve(entry, csrf_secret, environ, start_response)
+        return self._serve(entry, csrf_secret, start_response)
 
     def _reader_csrf_secret(self, cookie_header: str) -> str | None | bool:
         """The reader's CSRF secret; None when they have no session yet;
@@ -293,7 +293,6 @@ class ArticlePageServer:
         self,
         entry: Entry,
         csrf_secret: str | None,
-        environ: dict[str, Any],
         start_response: StartResponse,
     ) -> Iterable[bytes]:
         headers = list(entry.headers)

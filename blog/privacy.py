@@ -6,6 +6,7 @@ Anonymising follows WordPress's personal-data eraser: the name becomes
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -76,6 +77,11 @@ def export(email: str) -> dict[str, Any]:
             for moderator in moderators
         ],
     }
+
+
+def as_json(exported: dict[str, Any]) -> str:
+    """What :func:`export` gathered, as the JSON file a person is given."""
+    return json.dumps(exported, ensure_ascii=False, indent=2) + "\n"
 
 
 @dataclass(frozen=True)

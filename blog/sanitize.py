@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import bleach
@@ -143,22 +143,6 @@ def _linkify(source: Any) -> LinkifyFilter:
     )
 
 
-class _Cleaners(threading.local):
-    """bleach cleaners are not thread-safe: one set per thread."""
-
-    def __init__(self) -> None:
-        self.typed = _Cleaner(tags=COMMENT_TAGS, attributes=COMMENT_ATTRIBUTES, protocols=PROTOCOLS)
-        self.stored = _Cleaner(
-            tags=COMMENT_TAGS | LAYOUT_TAGS,
-            attributes={**COMMENT_ATTRIBUTES, "a": ["href", "title", "rel"]},
-            protocols=PROTOCOLS,
-            filters=[_linkify],
-        )
-
-
-_cleaners = _Cleaners()
-
-
 # Articles (imported from WordPress): a wider allowlist than comments, for
 # text an author wrote, still with no scripts, styles or event handlers.
 
@@ -185,14 +169,37 @@ _BLOCK_START = re.compile(
 )
 
 
-class _ArticleCleaner(threading.local):
+class _Cleaners(threading.local):
+    """bleach cleaners are not thread-safe: one set per thread."""
+
     def __init__(self) -> None:
-        self.cleaner = _Cleaner(
+        self.typed = _Cleaner(tags=COMMENT_TAGS, attributes=COMMENT_ATTRIBUTES, protocols=PROTOCOLS)
+        self.stored = _Cleaner(
+            tags=COMMENT_TAGS | LAYOUT_TAGS,
+            attributes={**COMMENT_ATTRIBUTES, "a": ["href", "title", "rel"]},
+            protocols=PROTOCOLS,
+            filters=[_linkify],
+        )
+        self.article = _Cleaner(
             tags=ARTICLE_TAGS, attributes=ARTICLE_ATTRIBUTES, protocols=PROTOCOLS
         )
 
 
-_article_cleaner = _ArticleCleaner()
+_cleaners = _Cleaners()
+
+
+def _fixed_point(clean: Callable[[str], str], html: str) -> str:
+    """Clean again until nothing changes (at most three more passes).
+
+    Cleaning can reshape broken markup; the stored form must be exactly what
+    the sanitizer would keep.
+    """
+    for _ in range(3):
+        again = clean(html)
+        if again == html:
+            break
+        html = again
+    return html
 
 
 def _article_paragraphs(html: str) -> str:
@@ -216,12 +223,7 @@ def article_to_html(html: str) -> str:
     html = html.replace("\r\n", "\n").replace("\r", "\n")
     if "<p" not in html.lower():
         html = _article_paragraphs(html)
-    cleaned = _article_cleaner.cleaner.clean(html)
-    for _ in range(3):
-        again = _article_cleaner.cleaner.clean(cleaned)
-        if again == cleaned:
-            break
-        cleaned = again
+    cleaned = _fixed_point(_cleaners.article.clean, _cleaners.article.clean(html))
     return _EMPTY_PARAGRAPH.sub("", cleaned)
 
 
@@ -253,15 +255,7 @@ def comment_to_html(text: str) -> str:
     """Render a comment as typed into the sanitized HTML that pages show."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     allowed_only = _cleaners.typed.clean(text)
-    html = sanitize_stored_html(_paragraphs(allowed_only))
-    # Cleaning can reshape broken markup; run it to a fixed point so that the
-    # stored form is exactly what the sanitizer would keep.
-    for _ in range(3):
-        again = sanitize_stored_html(html)
-        if again == html:
-            break
-        html = again
-    return html
+    return _fixed_point(sanitize_stored_html, sanitize_stored_html(_paragraphs(allowed_only)))
 
 
 def is_sanitized(html: str) -> bool:
