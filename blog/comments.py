@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from blog import notifications
 from blog.extensions import db
-from blog.models import Article, Comment, CommentStatus
+from blog.models import Article, Comment, CommentStatus, body_digest, utcnow
 from blog.moderation import refresh_article_comments
 from blog.sanitize import comment_to_html
 
@@ -43,34 +43,73 @@ def find_reply_parent(article: Article, parent_id: int) -> Comment | None:
     )
 
 
-def store_comment(article: Article, new: NewComment, status: CommentStatus) -> Comment:
-    """Sanitize a comment and add it to the session; the caller commits."""
-    comment = Comment(
-        article=article,
-        parent_id=new.parent_id,
-        author=new.author,
-        email=new.email,
-        url=new.url,
-        body=new.body,
-        body_html=new.body_html if new.body_html is not None else comment_to_html(new.body),
-        status=status,
-        ip_address=new.ip_address,
-        user_agent=(new.user_agent or "")[:500] or None,
-        moderator_id=new.moderator_id,
-        notify=new.notify,
-    )
-    db.session.add(comment)
-    db.session.flush()  # gives the comment its id
+@dataclass(frozen=True)
+class StoredComment:
+    """What the code that stored a comment needs to know of it."""
+
+    id: int
+    thread_id: int
+    status: CommentStatus
+
+
+_comment_table = Comment.__table__
+# Built once: the comment form is the busiest writer, and building a
+# statement costs more than running it.
+_INSERT_COMMENT = sa.insert(_comment_table)
+_OWN_THREAD = (
+    sa.update(_comment_table)
+    .where(_comment_table.c.id == sa.bindparam("comment_id"))
+    .values(thread_id=_comment_table.c.id)
+)
+
+
+def insert_comment(article: Article, new: NewComment, status: CommentStatus) -> StoredComment:
+    """Sanitize and insert a comment, then do what follows a new comment.
+
+    The row is written with plain inserts, not through the ORM's unit of
+    work: this is the path every reader's comment takes. The caller commits.
+    """
     if new.parent_id is None:
-        comment.thread_id = comment.id
+        thread_id = None
     else:
         # The callers have just loaded the parent: this comes from the session.
         parent = db.session.get(Comment, new.parent_id)
-        comment.thread_id = parent.thread_id if parent else comment.id
+        thread_id = parent.thread_id if parent else None
+    connection = db.session.connection()
+    body = new.body
+    comment_id = connection.execute(
+        _INSERT_COMMENT,
+        {
+            "article_id": article.id,
+            "parent_id": new.parent_id,
+            "thread_id": thread_id,
+            "author": new.author,
+            "email": new.email,
+            "url": new.url,
+            "body": body,
+            "body_digest": body_digest(body),
+            "body_html": new.body_html if new.body_html is not None else comment_to_html(body),
+            "status": status,
+            "created_at": utcnow(),
+            "ip_address": new.ip_address,
+            "user_agent": (new.user_agent or "")[:500] or None,
+            "moderator_id": new.moderator_id,
+            "notify": new.notify,
+        },
+    ).inserted_primary_key[0]
+    if thread_id is None:
+        connection.execute(_OWN_THREAD, {"comment_id": comment_id})
+        thread_id = comment_id
+    stored = StoredComment(id=comment_id, thread_id=thread_id, status=status)
     if status == CommentStatus.APPROVED:
         refresh_article_comments(article)
-    notifications.comment_stored(comment)
-    return comment
+    notifications.comment_stored(comment_id, status)
+    return stored
+
+
+def store_comment(article: Article, new: NewComment, status: CommentStatus) -> Comment:
+    """Store a comment as :func:`insert_comment` does and load it; the caller commits."""
+    return db.session.get(Comment, insert_comment(article, new, status).id)
 
 
 def page_count(article: Article, per_page: int) -> int:
@@ -113,17 +152,17 @@ def approved_comments(article: Article, page: int, per_page: int) -> Sequence[Co
     ).all()
 
 
-def page_of(comment: Comment, per_page: int) -> int:
+def page_of(article: Article, comment: Comment | StoredComment, per_page: int) -> int:
     """The comment page on which ``comment`` is shown (its thread's page)."""
     if comment.thread_id == comment.id and comment.status != CommentStatus.APPROVED:
         # A new thread with nothing approved yet is shown on the last page.
-        return page_count(comment.article, per_page)
-    threads = _threads_by_start(comment.article).subquery()
+        return page_count(article, per_page)
+    threads = _threads_by_start(article).subquery()
     started = db.session.scalar(
         sa.select(threads.c.started).where(threads.c.thread_id == comment.thread_id)
     )
     if started is None:  # nothing approved in its thread yet: the last page
-        return page_count(comment.article, per_page)
+        return page_count(article, per_page)
     earlier = db.session.scalar(
         sa.select(sa.func.count()).where(
             sa.or_(

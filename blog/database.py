@@ -23,15 +23,17 @@ IMMEDIATE_KEY = "sqlite_begin_immediate"
 
 def engine_options(app: Flask) -> dict[str, Any]:
     """Return the SQLAlchemy engine options for the configured database."""
-    # pre_ping checks each connection as it leaves the pool, so a database
-    # restart costs only the requests that were in flight.
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    options: dict[str, Any] = {}
     url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite":
+        # A file has no server to restart: no ping before each checkout.
         timeout_seconds = app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000
         options["connect_args"] = {"timeout": timeout_seconds}
     else:
         options.update(
+            # pre_ping checks each connection as it leaves the pool, so a
+            # database restart costs only the requests that were in flight.
+            pool_pre_ping=True,
             pool_size=app.config["DATABASE_POOL_SIZE"],
             max_overflow=app.config["DATABASE_MAX_OVERFLOW"],
             pool_recycle=app.config["DATABASE_POOL_RECYCLE"],

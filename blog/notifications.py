@@ -105,13 +105,19 @@ def comment_link(comment: Comment) -> str:
     return external_url("reader.article", slug=comment.article.slug) + f"#comment-{comment.id}"
 
 
-def notify_moderators(comment: Comment) -> int:
+_MODERATORS_TO_MAIL = (
+    sa.select(Moderator.id, Moderator.email)
+    .where(Moderator.active.is_(True), Moderator.email.is_not(None), Moderator.email != "")
+    .order_by(Moderator.id)
+)
+
+
+def notify_moderators(comment_id: int) -> int:
     """Mail each active moderator with an email about a pending comment."""
-    moderators = db.session.execute(
-        sa.select(Moderator.id, Moderator.email)
-        .where(Moderator.active.is_(True), Moderator.email.is_not(None), Moderator.email != "")
-        .order_by(Moderator.id)
-    ).all()
+    moderators = db.session.connection().execute(_MODERATORS_TO_MAIL).all()
+    if not moderators:
+        return 0
+    comment = db.session.get(Comment, comment_id)
     subject = f"[{current_app.config['SITE_NAME']}] Commento in attesa: «{comment.article.title}»"
     for moderator in moderators:
         enqueue(moderator.email, subject, _moderator_message(comment, moderator))
@@ -180,12 +186,12 @@ def notify_parent_author(reply: Comment) -> bool:
     return True
 
 
-def comment_stored(comment: Comment) -> None:
+def comment_stored(comment_id: int, status: CommentStatus) -> None:
     """A new comment was stored: mail whoever should hear of it."""
-    if comment.status == CommentStatus.PENDING:
-        notify_moderators(comment)
-    elif comment.status == CommentStatus.APPROVED:
-        notify_parent_author(comment)
+    if status == CommentStatus.PENDING:
+        notify_moderators(comment_id)
+    elif status == CommentStatus.APPROVED:
+        notify_parent_author(db.session.get(Comment, comment_id))
 
 
 def comment_approved(comment: Comment) -> None:

@@ -180,18 +180,35 @@ def is_flood(ip_address: str | None, email: str, seconds: float) -> bool:
     return recent is not None
 
 
+# Built once, like the other statements of the comment form's path.
+_SAME_TEXT = (
+    sa.select(Comment.id)
+    .where(
+        Comment.article_id == sa.bindparam("article_id"),
+        Comment.body_digest == sa.bindparam("digest"),
+        Comment.body == sa.bindparam("body"),
+        Comment.status != CommentStatus.TRASH,
+        sa.or_(Comment.email == sa.bindparam("email"), Comment.author == sa.bindparam("author")),
+    )
+    .limit(1)
+)
+
+
 def is_duplicate(article: Article, author: str, email: str, body: str) -> bool:
     """Tell whether this author or email already wrote this text on this article."""
-    existing = db.session.scalar(
-        sa.select(Comment.id)
-        .where(
-            Comment.article_id == article.id,
-            Comment.body_digest == body_digest(body),
-            Comment.body == body,
-            Comment.status != CommentStatus.TRASH,
-            sa.or_(Comment.email == email, Comment.author == author),
+    existing = (
+        db.session.connection()
+        .execute(
+            _SAME_TEXT,
+            {
+                "article_id": article.id,
+                "digest": body_digest(body),
+                "body": body,
+                "email": email,
+                "author": author,
+            },
         )
-        .limit(1)
+        .first()
     )
     return existing is not None
 
@@ -199,14 +216,15 @@ def is_duplicate(article: Article, author: str, email: str, body: str) -> bool:
 # Word lists: the config gives the defaults, moderators can override them.
 
 WORD_LIST_KEYS = ("COMMENT_MODERATION_KEYS", "COMMENT_DISALLOWED_KEYS")
+_SAVED_WORD_LISTS = sa.select(SiteSetting.key, SiteSetting.value).where(
+    SiteSetting.key.in_(WORD_LIST_KEYS)
+)
 
 
 def word_lists(config: dict) -> dict[str, list[str]]:
     """The word lists in force: saved by moderators if they did, else config."""
     lists = {key: list(config.get(key) or []) for key in WORD_LIST_KEYS}
-    saved = db.session.execute(
-        sa.select(SiteSetting.key, SiteSetting.value).where(SiteSetting.key.in_(WORD_LIST_KEYS))
-    ).all()
+    saved = db.session.connection().execute(_SAVED_WORD_LISTS).all()
     for key, value in saved:
         lists[key] = json.loads(value)
     return lists

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from blog.sanitize import comment_to_html, is_sanitized
+from blog.sanitize import clean_comment, comment_to_html, is_plain_text, is_sanitized
 
 REL = 'rel="nofollow ugc noopener"'
 
@@ -112,3 +114,39 @@ def test_an_href_no_url_could_be_is_unwrapped_and_stable(typed):
     html = comment_to_html(typed)
     assert is_sanitized(html)
     assert "href" not in html
+
+
+# Plain text skips the HTML parser; it must come out exactly as the parser
+# would have made it.
+
+PLAIN_PIECES = [
+    *"abcxyzàèéìòù ABC.,;:!?'\"()[]{}-_/\\*#%$€@+=~^|`",
+    "\n", "\n\n", "\t", " ", "\u00a0", "🚗", "\ufeff", "\ufdd0", "\uffff", "\u200b",
+    "\u2028", "\u0301", "it", "com", "www.", "http", "://", "x.it", ".blog", "ciao.come",
+]  # fmt: skip
+
+
+def random_texts(count: int, seed: int) -> list[str]:
+    chooser = random.Random(seed)
+    return [
+        "".join(chooser.choice(PLAIN_PIECES) for _ in range(chooser.randint(0, 40)))
+        for _ in range(count)
+    ]
+
+
+def test_plain_text_comes_out_as_the_full_cleaner_makes_it():
+    texts = [*random_texts(3000, seed=7), "Ciao a tutti", "riga\n\nriga", "  a  \t b "]
+    plain = [text for text in texts if is_plain_text(text)]
+    assert len(plain) > 2000  # the generator mostly makes plain text
+    for text in plain:
+        assert comment_to_html(text) == clean_comment(text), repr(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a < b", "a > b", "A&amp;B", "R&D", "a\x0cb", "vedi www.alfaromeo.it", "https://e.it/x",
+     "test.com", "<b>x</b>", "\x00"],
+)  # fmt: skip
+def test_text_the_cleaner_would_change_is_not_plain(text):
+    assert not is_plain_text(text)
+    assert comment_to_html(text) == clean_comment(text)
