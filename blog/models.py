@@ -97,7 +97,7 @@ class Comment(db.Model):
     # a top-level comment): set at write time, so that a page of threads is
     # one indexed query.
     thread_id: Mapped[int | None] = mapped_column(index=True)
-    author: Mapped[str] = mapped_column(sa.String(245), index=True)
+    author: Mapped[str] = mapped_column(sa.String(245))
     email: Mapped[str] = mapped_column(sa.String(100), index=True)
     url: Mapped[str] = mapped_column(sa.String(200), default="")
     body: Mapped[str] = mapped_column(sa.Text)
