@@ -259,3 +259,10 @@ def test_fast_signing_writes_what_the_serializers_read(app):
     stamp = page_server._form_time.sign("7").decode()
     assert form_age(app.config["SECRET_KEY"], stamp, 7, 60) is not None
     assert form_age(app.config["SECRET_KEY"], stamp, 8, 60) is None
+
+    # The form time, alike for every reader, is signed once a second.
+    shared = page_server._form_time.sign_shared("7")
+    assert form_age(app.config["SECRET_KEY"], shared.decode(), 7, 60) is not None
+    other = page_server._form_time.sign_shared("8").decode()
+    assert form_age(app.config["SECRET_KEY"], other, 8, 60) is not None
+    assert page_server._form_time.sign_shared("7") in (shared, page_server._form_time.sign("7"))
