@@ -200,32 +200,36 @@ class ArticlePageServer:
         ``lookups`` counts these queries for the query-count tests.
         """
         sql, positional = self._lookup_sql
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = self._engine.raw_connection()
-            dbapi = connection.dbapi_connection
-            if not isinstance(dbapi, sqlite3.Connection):
-                # psycopg: out of whatever transaction the pool's ping began,
-                # then autocommit, so that this connection never sits in a
-                # transaction holding locks (a schema change would wait).
-                try:
-                    dbapi.rollback()
-                    dbapi.autocommit = True
-                except Exception:
-                    connection.invalidate()
-                    raise
-            self._local.connection = connection
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._driver_cursor()
         try:
-            cursor = connection.cursor()
             cursor.execute(sql, (slug,) if positional else {"slug": slug})
             row = cursor.fetchone()
-            cursor.close()
         except Exception:
-            self._local.connection = None
-            connection.invalidate()
+            self._local.cursor = None
+            self._local.connection.invalidate()
             raise
         self.lookups += 1
         return (row[0], row[1] or 0) if row else None
+
+    def _driver_cursor(self) -> Any:
+        """A driver cursor kept by this thread, on a connection of its own."""
+        connection = self._engine.raw_connection()
+        dbapi = connection.dbapi_connection
+        if not isinstance(dbapi, sqlite3.Connection):
+            # psycopg: out of whatever transaction the pool's ping began,
+            # then autocommit, so that this connection never sits in a
+            # transaction holding locks (a schema change would wait).
+            try:
+                dbapi.rollback()
+                dbapi.autocommit = True
+            except Exception:
+                connection.invalidate()
+                raise
+        self._local.connection = connection
+        self._local.cursor = dbapi.cursor()
+        return self._local.cursor
 
     @cached_property
     def _engine(self) -> sa.Engine:
