@@ -94,6 +94,8 @@ def seed_article_db(path: Path, comments: int) -> str:
         refresh_article_comments(article)
         db.session.commit()
         db.engine.dispose()
+    # Written out now, not by the kernel in the middle of a measurement.
+    os.sync()
     return url
 
 
@@ -133,6 +135,7 @@ def seed_queue_db(path: Path, comments: int = 100_000) -> str:
             )
         db.session.commit()
         db.engine.dispose()
+    os.sync()
     return url
 
 
