@@ -103,7 +103,7 @@ def insert_comment(article: Article, new: NewComment, status: CommentStatus) -> 
     stored = StoredComment(id=comment_id, thread_id=thread_id, status=status)
     if status == CommentStatus.APPROVED:
         refresh_article_comments(article)
-    notifications.comment_stored(comment_id, status)
+    notifications.comment_stored(comment_id, status, new.parent_id)
     return stored
 
 

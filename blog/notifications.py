@@ -186,11 +186,11 @@ def notify_parent_author(reply: Comment) -> bool:
     return True
 
 
-def comment_stored(comment_id: int, status: CommentStatus) -> None:
+def comment_stored(comment_id: int, status: CommentStatus, parent_id: int | None) -> None:
     """A new comment was stored: mail whoever should hear of it."""
     if status == CommentStatus.PENDING:
         notify_moderators(comment_id)
-    elif status == CommentStatus.APPROVED:
+    elif status == CommentStatus.APPROVED and parent_id is not None:
         notify_parent_author(db.session.get(Comment, comment_id))
 
 
