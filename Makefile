@@ -8,6 +8,8 @@ export FLASK_APP := app
 
 .PHONY: run test lint format init-db bench clean
 
+# Links in mail point at the development server unless SITE_URL says otherwise.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.runtime-installed init-db
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 

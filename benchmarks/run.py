@@ -204,6 +204,8 @@ def gunicorn(
 def our_env(database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "TEST_"))}
     env.update(DATABASE_URL=database_url, SECRET_KEY="bench secret", **THROTTLES_OFF)
+    # Every server here answers on loopback; the port does not matter to the host check.
+    env.setdefault("SITE_URL", "http://127.0.0.1")
     return env
 
 

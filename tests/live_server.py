@@ -103,7 +103,7 @@ def gunicorn(
             "app:app",
         ],
         cwd=PROJECT,
-        env=app_env(database_url, **(env or {})),
+        env=app_env(database_url, **{"SITE_URL": f"http://127.0.0.1:{port}", **(env or {})}),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
