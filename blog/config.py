@@ -10,6 +10,9 @@ from typing import Any
 
 from flask import Flask
 
+from blog.database import make_private_folder
+from blog.urls import site_parts, trusted_hosts
+
 #: Every setting the application reads, with its default. Each one can be
 #: overridden from the environment as ``FLASK_<KEY>`` (values parsed as JSON).
 DEFAULTS: dict[str, Any] = {
@@ -53,8 +56,12 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_BACKGROUND": True,
     # One-click links in moderators' mail stay valid this long.
     "MAIL_LINK_MAX_AGE": 7 * 24 * 60 * 60,
-    # The site's address for links in mail sent outside a request.
-    "SITE_URL": "http://localhost:8000",
+    # The site's public address: every absolute URL (mail, feeds, exports)
+    # is built from it, never from a request. Required under gunicorn.
+    "SITE_URL": None,
+    # Host names accepted besides SITE_URL's (Flask's TRUSTED_HOSTS; a
+    # leading dot accepts every subdomain). Any other Host gets a 400.
+    "TRUSTED_HOSTS": [],
     # Moderation
     "MODERATION_PAGE_SIZE": 50,
     # Requests
@@ -111,6 +118,36 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    configure_site_url(app)
+
+
+#: Where ``flask run`` serves when nothing else is said.
+DEVELOPMENT_SITE_URL = "http://127.0.0.1:5000"
+
+
+def configure_site_url(app: Flask) -> None:
+    """Check ``SITE_URL`` and accept requests for its host only.
+
+    Under gunicorn (which sets ``SERVER_SOFTWARE``) a missing ``SITE_URL``
+    stops the start: mail links would otherwise point at a made-up address.
+    A development server without one answers on loopback names only.
+    """
+    site_url = app.config.get("SITE_URL")
+    extra = list(app.config.get("TRUSTED_HOSTS") or [])
+    if not site_url:
+        if os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn"):
+            raise RuntimeError(
+                "SITE_URL non è impostato: in produzione serve l'indirizzo pubblico del "
+                "blog, per esempio SITE_URL=https://blog.example.it"
+            )
+        app.config["SITE_URL"] = DEVELOPMENT_SITE_URL
+        app.config["TRUSTED_HOSTS"] = trusted_hosts(None, extra)
+        return
+    try:
+        site_parts(site_url)
+    except ValueError as error:
+        raise RuntimeError(str(error)) from None
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(site_url, extra)
 
 
 #: Mail settings read from the environment under their own names too.
@@ -143,7 +180,7 @@ def instance_secret_key(instance_path: Path) -> str:
         return key_file.read_text(encoding="ascii").strip()
     except FileNotFoundError:
         pass
-    instance_path.mkdir(parents=True, exist_ok=True)
+    make_private_folder(instance_path)
     key = secrets.token_hex(32)
     # Written aside, then linked into place: when several workers start at
     # once, exactly one key wins and nobody ever reads a half-written file.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +28,7 @@ def engine_options(app: Flask) -> dict[str, Any]:
     options: dict[str, Any] = {}
     url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite":
+        create_private_sqlite_file(url.database, Path(app.instance_path))
         # A file has no server to restart: no ping before each checkout.
         timeout_seconds = app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000
         options["connect_args"] = {"timeout": timeout_seconds}
@@ -40,6 +43,34 @@ def engine_options(app: Flask) -> dict[str, Any]:
             pool_timeout=10,
         )
     return {**options, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+
+
+def create_private_sqlite_file(database: str | None, instance_path: Path) -> None:
+    """Create a new SQLite file readable by its owner alone (0600).
+
+    The file holds password hashes, emails and the mail outbox; SQLite would
+    create it with the umask's permissions (usually 0644), and its -wal and
+    -shm files copy the database's. The instance folder, when the database
+    lives there, is created 0700.
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.parent.resolve() == instance_path.resolve():
+        make_private_folder(instance_path)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:
+        pass  # SQLite will report the real problem, in its own words, on first use
+
+
+def make_private_folder(path: Path) -> None:
+    """Create ``path`` (and its parents) if missing, the last one 0700."""
+    if not path.exists():
+        path.mkdir(parents=True, exist_ok=True)
+        os.chmod(path, 0o700)
 
 
 @sa.event.listens_for(Engine, "connect")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, render_template, request
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from blog import messages, reader
 from blog.extensions import db
@@ -32,6 +32,10 @@ def handle_http_error(error: HTTPException) -> tuple[str, int]:
         return error  # type: ignore[return-value]
     if error.code >= 500:
         db.session.rollback()
+    if isinstance(error, SecurityError):
+        # A Host we don't serve: no URL can be built for it, so the page
+        # stands alone, without the site's layout.
+        return render_template("errors/untrusted_host.html"), 400
     return render_error(error.code)
 
 

@@ -13,10 +13,11 @@ import hashlib
 
 import sqlalchemy as sa
 from feedgenerator import Atom1Feed
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, Response, abort, current_app, request
 
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, utcnow
+from blog.urls import external_url
 
 bp = Blueprint("feeds", __name__)
 
@@ -58,10 +59,10 @@ def articles() -> Response:
     site = current_app.config["SITE_NAME"]
     feed = Atom1Feed(
         title=site,
-        link=url_for("reader.index", _external=True),
+        link=external_url("reader.index"),
         description=site,
         language="it",
-        feed_url=url_for("feeds.articles", _external=True),
+        feed_url=external_url("feeds.articles"),
     )
     for article in db.session.scalars(
         sa.select(Article)
@@ -69,7 +70,7 @@ def articles() -> Response:
         .order_by(Article.published_at.desc())
         .limit(FEED_ENTRIES)
     ):
-        link = url_for("reader.article", slug=article.slug, _external=True)
+        link = external_url("reader.article", slug=article.slug)
         feed.add_item(
             title=article.title,
             link=link,
@@ -96,10 +97,10 @@ def all_comments() -> Response:
     site = current_app.config["SITE_NAME"]
     feed = Atom1Feed(
         title=f"Commenti – {site}",
-        link=url_for("reader.index", _external=True),
+        link=external_url("reader.index"),
         description=f"Commenti – {site}",
         language="it",
-        feed_url=url_for("feeds.all_comments", _external=True),
+        feed_url=external_url("feeds.all_comments"),
     )
     _add_comments(feed, sa.true())
     return _atom(feed, etag)
@@ -116,10 +117,10 @@ def article_comments(slug: str) -> Response:
         return cached
     feed = Atom1Feed(
         title=f"Commenti a: {article.title}",
-        link=url_for("reader.article", slug=article.slug, _external=True),
+        link=external_url("reader.article", slug=article.slug),
         description=f"Commenti a: {article.title}",
         language="it",
-        feed_url=url_for("feeds.article_comments", slug=article.slug, _external=True),
+        feed_url=external_url("feeds.article_comments", slug=article.slug),
     )
     _add_comments(feed, Comment.article_id == article.id)
     return _atom(feed, etag)
@@ -134,7 +135,7 @@ def _add_comments(feed: Atom1Feed, where: sa.ColumnElement[bool]) -> None:
         .limit(FEED_ENTRIES)
     ).all()
     for comment, slug, title in comments:
-        link = url_for("reader.article", slug=slug, _external=True) + f"#comment-{comment.id}"
+        link = external_url("reader.article", slug=slug, anchor=f"comment-{comment.id}")
         feed.add_item(
             title=f"{comment.author} su «{title}»",
             link=link,

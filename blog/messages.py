@@ -29,6 +29,7 @@ TOO_LONG = "Questo campo può contenere al massimo {max} caratteri."
 PARENT_INVALID = "Il commento a cui vuoi rispondere non esiste o non è ancora approvato."
 COMMENTS_CLOSED = "I commenti sono chiusi."
 CONTROL_CHARACTERS = "Il testo contiene caratteri di controllo non ammessi."
+NOT_ONE_LINE = "Scrivi questo campo su una sola riga, senza a capo né caratteri di controllo."
 FLOOD = "Stai commentando troppo velocemente. Rallenta."
 DUPLICATE = "Commento duplicato: sembra che tu l'abbia già scritto!"
 FORM_EXPIRED = (
@@ -42,6 +43,10 @@ RATE_LIMITED = (
 WORD_LISTS_SAVED = "Elenchi di parole salvati."
 ARTICLE_OPENED = "Commenti aperti per «{title}»."
 ARTICLE_CLOSED = "Commenti chiusi per «{title}»."
+UNTRUSTED_HOST = (
+    "Questo sito non risponde all'indirizzo richiesto. Controlla l'indirizzo nella barra del "
+    "browser."
+)
 CSRF_FAILED = "Il modulo è scaduto o non è valido. Torna indietro, ricarica la pagina e riprova."
 FORM_HAS_ERRORS = "Il commento non è stato inviato: correggi i campi segnalati."
 CSRF_EXPIRED = (

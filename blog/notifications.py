@@ -12,16 +12,17 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from blog.extensions import db
 from blog.mail import enqueue
 from blog.models import Comment, CommentStatus, Moderator, UsedLink
+from blog.urls import external_url
 
 ACTION_SALT = "mail-moderation-link"
 UNSUBSCRIBE_SALT = "mail-unsubscribe-link"
@@ -31,14 +32,6 @@ MAIL_ACTIONS = {"approve": "Approva", "spam": "Spam", "trash": "Cestina"}
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
-
-
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL, in a request or outside one (``SITE_URL``)."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["SITE_URL"]):
-        return url_for(endpoint, _external=True, **values)
 
 
 # Links
@@ -132,9 +125,9 @@ def _moderator_message(comment: Comment, moderator: Moderator | sa.Row) -> str:
     )
     return (
         f"Un nuovo commento a «{comment.article.title}» aspetta la moderazione.\n\n"
-        f"Autore: {comment.author}\n"
-        f"Email: {comment.email}\n"
-        f"Sito web: {comment.url or '-'}\n"
+        f"Autore: {one_line(comment.author)}\n"
+        f"Email: {one_line(comment.email)}\n"
+        f"Sito web: {one_line(comment.url) or '-'}\n"
         f"Indirizzo IP: {comment.ip_address or '-'}\n\n"
         f"Testo:\n{comment.body}\n\n"
         f"{links}\n\n"
@@ -142,6 +135,14 @@ def _moderator_message(comment: Comment, moderator: Moderator | sa.Row) -> str:
         "di conferma.\n"
         f"Tutti i commenti in attesa: {external_url('moderation.queue')}\n"
     )
+
+
+_LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(value: str | None) -> str:
+    """A value on one line: what the form refuses may still come from an import."""
+    return _LINE_BREAKS.sub(" ", value or "").strip()
 
 
 def _author_footer(comment: Comment) -> str:
@@ -157,7 +158,7 @@ def notify_author_approved(comment: Comment) -> bool:
     if not comment.notify or not comment.email:
         return False
     body = (
-        f"Ciao {comment.author},\n\n"
+        f"Ciao {one_line(comment.author)},\n\n"
         f"il tuo commento a «{comment.article.title}» è stato approvato:\n"
         f"{comment_link(comment)}" + _author_footer(comment)
     )
@@ -176,8 +177,8 @@ def notify_parent_author(reply: Comment) -> bool:
     if parent.email.lower() == (reply.email or "").lower():
         return False  # nobody needs mail about their own reply
     body = (
-        f"Ciao {parent.author},\n\n"
-        f"{reply.author} ha risposto al tuo commento a «{parent.article.title}»:\n\n"
+        f"Ciao {one_line(parent.author)},\n\n"
+        f"{one_line(reply.author)} ha risposto al tuo commento a «{parent.article.title}»:\n\n"
         f"{reply.body}\n\n"
         f"{comment_link(reply)}" + _author_footer(parent)
     )

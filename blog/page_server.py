@@ -40,7 +40,9 @@ import sqlalchemy as sa
 from flask import Flask, g, request
 from itsdangerous import BadData, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode, int_to_bytes, want_bytes
+from werkzeug.exceptions import SecurityError
 from werkzeug.http import dump_cookie, parse_cookie
+from werkzeug.wsgi import get_host
 
 from blog.extensions import db
 from blog.models import Article
@@ -126,7 +128,7 @@ class ArticlePageServer:
             return self.wsgi_app(environ, start_response)
         path = ARTICLE_PATH.fullmatch(environ.get("PATH_INFO", ""))
         query = PAGE_QUERY.fullmatch(environ.get("QUERY_STRING", ""))
-        if path is None or query is None:
+        if path is None or query is None or not self._host_is_trusted(environ):
             return self.wsgi_app(environ, start_response)
         csrf_secret = self._reader_csrf_secret(environ.get("HTTP_COOKIE", ""))
         if csrf_secret is False:
@@ -140,6 +142,14 @@ class ArticlePageServer:
         if entry is None:
             return self.wsgi_app(environ, start_response)
         return self._serve(entry, csrf_secret, start_response)
+
+    def _host_is_trusted(self, environ: dict[str, Any]) -> bool:
+        """Leave a request for a host we don't serve to Flask, which refuses it."""
+        try:
+            get_host(environ, self.app.config["TRUSTED_HOSTS"])
+        except SecurityError:
+            return False
+        return True
 
     def _reader_csrf_secret(self, cookie_header: str) -> str | None | bool:
         """The reader's CSRF secret; None when they have no session yet;
