@@ -9,8 +9,10 @@ are the two lookups at the end, and they store nothing.
 
 from __future__ import annotations
 
+import html
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -69,20 +71,39 @@ def check_time_trap(submission: Submission, settings: SpamSettings) -> Verdict |
     return None
 
 
+_BLOCK_TAG = re.compile(r"</?(?:p|br|blockquote)\b[^>]*>", re.IGNORECASE)
+_ANY_TAG = re.compile(r"<[^>]*>")
+
+
+def fold(text: str) -> str:
+    """Text as compared with the word lists: NFKC, no invisible format
+    characters (zero-width spaces and the like), case folded."""
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(char for char in folded if unicodedata.category(char) != "Cf").casefold()
+
+
+def visible_text(body_html: str) -> str:
+    """What readers see of sanitized HTML: tags gone, entities decoded."""
+    return html.unescape(_ANY_TAG.sub("", _BLOCK_TAG.sub(" ", body_html)))
+
+
 def _matching_key(submission: Submission, keys: Iterable[str]) -> str | None:
+    """The first key found in the raw fields or in the text as readers see it."""
+    fields = (
+        submission.author,
+        submission.email,
+        submission.url,
+        submission.body,
+        submission.ip_address,
+        submission.user_agent,
+    )
     haystack = "\n".join(
-        (
-            submission.author,
-            submission.email,
-            submission.url,
-            submission.body,
-            submission.ip_address,
-            submission.user_agent,
-        )
-    ).casefold()
+        (*(field.casefold() for field in fields), fold("\n".join(fields)),
+         fold(visible_text(submission.body_html)))
+    )  # fmt: skip
     for key in keys:
-        needle = key.strip().casefold()
-        if needle and needle in haystack:
+        needle = fold(key.strip())
+        if needle and (needle in haystack or key.strip().casefold() in haystack):
             return key.strip()
     return None
 
