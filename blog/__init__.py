@@ -26,7 +26,7 @@ from blog import (
 from blog.config import load_config
 from blog.database import engine_options
 from blog.extensions import csrf, db, limiter, login_manager, migrate
-from blog.http import BlogRequest, setup_request_logging
+from blog.http import BlogRequest, IdConverter, setup_request_logging
 from blog.page_cache import RenderCache
 from blog.page_server import ArticlePageServer
 
@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.request_class = BlogRequest
+    app.url_map.converters["int"] = IdConverter
     load_config(app, test_config)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app)
 

@@ -7,7 +7,9 @@ import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.form import SUBMIT_METHODS
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -21,6 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from blog import messages
+from blog.http import parse_id
 
 # WordPress's column sizes (wp_comments), which its form enforces too.
 AUTHOR_MAX = 245
@@ -56,13 +59,26 @@ def with_scheme(value: Any) -> Any:
 
 
 #: Unicode's control characters (category Cc) but newline, return and tab.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: What a one-line value never holds: any control character, line breaks
+#: included, and Unicode's line and paragraph separators.
+NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def no_control_characters(form: FlaskForm, field: StringField) -> None:
     """Refuse NUL and other control characters; newline and tab are text."""
-    if isinstance(field.data, str) and _CONTROL_CHARACTERS.search(field.data):
+    if isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
         raise ValidationError(messages.CONTROL_CHARACTERS)
+
+
+def one_line(form: FlaskForm, field: StringField) -> None:
+    """Refuse line breaks and control characters in a name, an email or an address.
+
+    Such values are written into mail and headers, where a line break would
+    start a line of the writer's choosing.
+    """
+    if isinstance(field.data, str) and NOT_ONE_LINE.search(field.data):
+        raise ValidationError(messages.NOT_ONE_LINE)
 
 
 def http_url(form: FlaskForm, field: StringField) -> None:
@@ -80,6 +96,21 @@ def http_url(form: FlaskForm, field: StringField) -> None:
         or any(char.isspace() or not char.isprintable() for char in field.data)
     ):
         raise ValidationError(messages.URL_INVALID)
+
+
+class TextForm(FlaskForm):
+    """A form of text fields: an uploaded file or a JSON body is never a field's value.
+
+    Flask-WTF reads files and JSON bodies into a form's data as well; no form
+    here takes either, and a file or a number where text belongs would only
+    reach the validators as something that is not a string.
+    """
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            if formdata is None or hasattr(formdata, "getlist"):
+                return formdata  # given by the caller: used as it is
+            return request.form if request.method in SUBMIT_METHODS else None
 
 
 def too_long(limit: int) -> Length:
@@ -103,7 +134,7 @@ def author_field() -> StringField:
         "Nome",
         filters=[normalize_text, visible_or_empty],
         validators=[
-            no_control_characters,
+            one_line,
             DataRequired(messages.AUTHOR_REQUIRED),
             too_long(AUTHOR_MAX),
         ],
@@ -114,11 +145,11 @@ def url_field() -> StringField:
     return StringField(
         "Sito web",
         filters=[normalize_text, with_scheme],
-        validators=[no_control_characters, Optional(), too_long(URL_MAX), http_url],
+        validators=[one_line, Optional(), too_long(URL_MAX), http_url],
     )
 
 
-class CommentForm(FlaskForm):
+class CommentForm(TextForm):
     """The "Lascia un commento" form under each article."""
 
     comment = comment_field()
@@ -127,7 +158,7 @@ class CommentForm(FlaskForm):
         "Email",
         filters=[normalize_text],
         validators=[
-            no_control_characters,
+            one_line,
             DataRequired(messages.EMAIL_REQUIRED),
             too_long(EMAIL_MAX),
             Email(messages.EMAIL_INVALID),
@@ -150,19 +181,22 @@ class CommentForm(FlaskForm):
     def parent_id(self) -> int | None:
         """Return the id of the comment replied to, None for a new thread."""
         raw = (self.comment_parent.data or "0").strip()
-        if not raw.isdigit():
+        if raw == "0":
+            return None
+        parent_id = parse_id(raw)
+        if parent_id is None:
             raise ValidationError(messages.PARENT_INVALID)
-        return int(raw) or None
+        return parent_id
 
 
-class LoginForm(FlaskForm):
+class LoginForm(TextForm):
     """The moderators' login."""
 
     username = StringField(
         "Nome utente",
         filters=[normalize_text],
         validators=[
-            no_control_characters,
+            one_line,
             DataRequired(messages.USERNAME_REQUIRED),
             Length(max=80),
         ],
@@ -174,20 +208,20 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ActionForm(FlaskForm):
+class ActionForm(TextForm):
     """A button that changes state: only the CSRF token and where to go back."""
 
     next = HiddenField()
 
 
-class BulkActionForm(FlaskForm):
+class BulkActionForm(TextForm):
     """The same verbs as the buttons, applied to the ticked comments."""
 
     action = SelectField("Azione di gruppo", validators=[DataRequired(messages.BULK_NO_ACTION)])
     next = HiddenField()
 
 
-class EditCommentForm(FlaskForm):
+class EditCommentForm(TextForm):
     """A moderator's edit of a comment's text, name and site."""
 
     comment = comment_field()
@@ -196,14 +230,14 @@ class EditCommentForm(FlaskForm):
     next = HiddenField()
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(TextForm):
     """A moderator's reply, written from the queue."""
 
     comment = comment_field()
     next = HiddenField()
 
 
-class WordListsForm(FlaskForm):
+class WordListsForm(TextForm):
     """The moderators' word lists, one word or phrase per line."""
 
     moderation_keys = TextAreaField(
@@ -216,13 +250,14 @@ class WordListsForm(FlaskForm):
     )
 
 
-class PrivacyForm(FlaskForm):
+class PrivacyForm(TextForm):
     """A person's data, by email: download it, anonymise it, or delete it."""
 
     email = StringField(
         "Email",
         filters=[normalize_text],
         validators=[
+            one_line,
             DataRequired(messages.PRIVACY_EMAIL_INVALID),
             too_long(EMAIL_MAX),
             Email(messages.PRIVACY_EMAIL_INVALID),
@@ -240,14 +275,14 @@ class PrivacyForm(FlaskForm):
     confirm = BooleanField("Confermo: l'operazione non si può annullare")
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(TextForm):
     """A moderator's own name and the address notifications go to."""
 
     display_name = StringField(
         "Nome mostrato",
         filters=[normalize_text],
         validators=[
-            no_control_characters,
+            one_line,
             DataRequired(messages.AUTHOR_REQUIRED),
             too_long(AUTHOR_MAX),
         ],
@@ -256,7 +291,7 @@ class ProfileForm(FlaskForm):
         "Email per le notifiche",
         filters=[normalize_text],
         validators=[
-            no_control_characters,
+            one_line,
             Optional(),
             too_long(EMAIL_MAX),
             Email(messages.EMAIL_INVALID),

@@ -12,6 +12,39 @@ from urllib.parse import parse_qsl
 from flask import Flask, Request, Response, has_request_context, request
 from werkzeug.exceptions import BadRequest
 from werkzeug.formparser import FormDataParser
+from werkzeug.routing import IntegerConverter
+
+#: The largest row id: PostgreSQL's ``integer``. An id from a request above
+#: it names nothing, and would overflow the database driver.
+MAX_ID = 2**31 - 1
+#: The furthest page a listing opens; past it the offset alone would overflow.
+MAX_PAGE = 1_000_000
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in routes: a whole number the database can hold, else 404."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+def parse_id(raw: object) -> int | None:
+    """Read a row id typed by a stranger: digits only, 1 to ``MAX_ID``; else None."""
+    if not isinstance(raw, str):
+        return None
+    raw = raw.strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(MAX_ID)):
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_ID else None
+
+
+def page_number(raw: object) -> int:
+    """Read a page number from the query string: 1 to ``MAX_PAGE``, 1 when unreadable."""
+    if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit() or len(raw) > 7:
+        return 1
+    return min(max(int(raw), 1), MAX_PAGE)
 
 
 class StrictFormDataParser(FormDataParser):

@@ -24,6 +24,7 @@ from blog.auth import safe_next
 from blog.comments import NewComment, store_comment
 from blog.extensions import db, login_manager
 from blog.forms import (
+    NOT_ONE_LINE,
     ActionForm,
     BulkActionForm,
     EditCommentForm,
@@ -32,6 +33,7 @@ from blog.forms import (
     ReplyForm,
     WordListsForm,
 )
+from blog.http import page_number
 from blog.models import Article, Comment, CommentStatus, ModerationEvent
 from blog.moderation import (
     Action,
@@ -136,7 +138,9 @@ def queue() -> str:
     except ValueError:
         abort(404)
     search = request.args.get("q", "").strip()[:200]
-    page = request.args.get("page", 1, type=int)
+    if NOT_ONE_LINE.search(search):
+        abort(400)
+    page = page_number(request.args.get("page"))
     per_page = current_app.config["MODERATION_PAGE_SIZE"]
     select = queue_query(status, search)
     if search:

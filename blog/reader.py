@@ -34,6 +34,7 @@ from blog.comments import (
 from blog.database import reads_first, write_transaction
 from blog.extensions import csrf, db, limiter
 from blog.forms import CommentForm
+from blog.http import page_number, parse_id
 from blog.models import Article, Comment, CommentStatus, utcnow
 from blog.moderation import initial_status, record_event
 from blog.page_cache import RenderCache
@@ -115,7 +116,7 @@ def show_article(slug: str) -> Response:
         data={
             **remembered,
             "remember": bool(remembered["author"]),
-            "comment_parent": str(request.args.get("replytocom", 0, type=int)),
+            "comment_parent": str(parse_id(request.args.get("replytocom")) or 0),
         },
     )
     return render_article(article, form)
@@ -294,7 +295,7 @@ def thread_cache() -> RenderCache:
 
 
 def requested_page() -> int:
-    return max(1, request.args.get("cpage", 1, type=int))
+    return page_number(request.args.get("cpage"))
 
 
 def render_article(
@@ -343,9 +344,9 @@ def render_article(
         )
 
     replying_to = None
-    parent_field = (form.comment_parent.data or "").strip()
-    if parent_field.isdigit() and int(parent_field):
-        replying_to = find_reply_parent(article, int(parent_field))
+    parent_id = parse_id(form.comment_parent.data)
+    if parent_id is not None:
+        replying_to = find_reply_parent(article, parent_id)
     if replying_to is None:
         form.comment_parent.data = "0"
     if request.environ.get(page_server.TEMPLATE_KEY):
