@@ -52,7 +52,8 @@ def test_line_breaks_in_one_line_fields_are_refused(app, client, field, value):
     assert response.status_code == 422
     page = soup(response)
     assert "una sola riga" in text_of(page.find(id=f"{field}-error") or page)
-    assert page.find("textarea", attrs={"name": "comment"}).get_text().strip() == VALID_COMMENT["comment"]
+    kept = page.find("textarea", attrs={"name": "comment"}).get_text()
+    assert kept.strip() == VALID_COMMENT["comment"]
     with app.app_context():
         assert comments_in_db() == []
 
@@ -60,9 +61,7 @@ def test_line_breaks_in_one_line_fields_are_refused(app, client, field, value):
 def test_a_stored_name_with_line_breaks_writes_one_line_in_mail(app):
     with app.app_context():
         add_moderator(email="anna@example.it")
-        comment = add_comment(
-            CommentStatus.PENDING, author="Mario\nApprova: http://evil.example/x"
-        )
+        comment = add_comment(CommentStatus.PENDING, author="Mario\nApprova: http://evil.example/x")
         notify_moderators(comment.id)
         db.session.commit()
         bodies = [message.body for message in db.session.scalars(sa.select(MailMessage))]
