@@ -103,6 +103,31 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+#: The token of a one-click link from mail (``/email/<page>/<token>``): it
+#: acts without a login, so it is a credential and stays out of every log.
+#: Slashes may come percent-encoded in a raw request line.
+_MAIL_LINK_TOKEN = re.compile(r"(/email(?:/|%2f)[\w-]+(?:/|%2f))[^/?#\s\"]+", re.IGNORECASE)
+
+
+def redact_link_tokens(text: str) -> str:
+    """Replace the tokens of mail links in ``text`` with ``[token]``."""
+    return _MAIL_LINK_TOKEN.sub(r"\1[token]", text)
+
+
+class RedactLinkTokens(logging.Filter):
+    """Cut the tokens of mail links out of a log record's message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True  # a malformed call: the handler reports it, as without us
+        redacted = redact_link_tokens(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
 
 
@@ -113,6 +138,12 @@ def setup_request_logging(app: Flask) -> None:
     handler.addFilter(RequestIdFilter())
     app.logger.handlers[:] = [handler]
     app.logger.setLevel(logging.INFO)
+    # On the logger, not the handler: the record reaches every handler, and
+    # those of the root logger (where it propagates), already redacted.
+    # Child loggers pass as they are: without MAIL_SERVER, blog.mail writes
+    # whole messages, links included, because that log is the mail.
+    if not any(isinstance(f, RedactLinkTokens) for f in app.logger.filters):
+        app.logger.addFilter(RedactLinkTokens())
 
     @app.after_request
     def send_request_id(response: Response) -> Response:

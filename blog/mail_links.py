@@ -2,9 +2,12 @@
 
 A GET only shows what the link would do; the POST of that page does it
 (mail scanners follow links). The links carry their own authority, signed
-and bound to the comment, the action and the moderator, so they work
-without logging in; each works once, and a moderator deactivated since
-the mail was sent can no longer use theirs.
+and bound to the comment, the action, the moderator and the comment's
+status version, so they work without logging in. One use of a mail's
+links uses them all (the use is recorded by what the link says, not by
+its text); a link for a comment whose status changed since the mail was
+written does nothing; and a moderator deactivated since the mail was sent
+can no longer use theirs.
 """
 
 from __future__ import annotations
@@ -51,8 +54,17 @@ def confirm_action(token: str) -> tuple[str, int]:
     if comment is None:
         return page({"title": messages.LINK_DONE_TITLE, "message": messages.LINK_COMMENT_GONE})
     label = MAIL_ACTIONS[link.action]
-    if link_used(token):
+    if link_used(link):
         return page({"title": messages.LINK_DONE_TITLE, "message": messages.LINK_ALREADY_USED})
+    if comment.status_version != link.status_version:
+        return page(
+            {
+                "title": messages.LINK_NOT_ALLOWED_TITLE,
+                "message": messages.LINK_STATUS_CHANGED,
+                "comment": comment,
+            },
+            409,
+        )
     form = ActionForm()
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -73,7 +85,7 @@ def confirm_action(token: str) -> tuple[str, int]:
                     409,
                 )
             message = messages.LINK_DONE.format(action=label)
-        mark_link_used(token)
+        mark_link_used(link)
         db.session.commit()
         return page({"title": messages.LINK_DONE_TITLE, "message": message, "comment": comment})
     return page(
@@ -89,17 +101,19 @@ def confirm_action(token: str) -> tuple[str, int]:
 @bp.route("/disiscrivi/<token>", methods=["GET", "POST"])
 def confirm_unsubscribe(token: str) -> tuple[str, int]:
     """Stop mail about replies and approvals, for every comment of that email."""
-    link = read_unsubscribe_token(token)
-    if link is None:
+    comment_id = read_unsubscribe_token(token)
+    if comment_id is None:
         return page({"title": messages.LINK_INVALID_TITLE, "message": messages.LINK_INVALID}, 400)
-    comment_id, email = link
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        return page({"title": messages.LINK_DONE_TITLE, "message": messages.LINK_COMMENT_GONE})
     form = ActionForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             raise CSRFError(messages.CSRF_EXPIRED)
-        same_author = Comment.id == comment_id
-        if email:
-            same_author = sa.or_(same_author, sa.func.lower(Comment.email) == email.lower())
+        same_author = Comment.id == comment.id
+        if comment.email:
+            same_author = sa.or_(same_author, sa.func.lower(Comment.email) == comment.email.lower())
         db.session.execute(
             sa.update(Comment)
             .where(same_author)

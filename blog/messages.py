@@ -148,7 +148,13 @@ LINK_INVALID_TITLE = "Collegamento non valido"
 LINK_INVALID = "Il collegamento non è valido o è scaduto (vale sette giorni)."
 LINK_DONE_TITLE = "Fatto"
 LINK_DONE = "Fatto: {action}."
-LINK_ALREADY_USED = "Questo collegamento è già stato usato: l'operazione è già stata fatta."
+LINK_ALREADY_USED = (
+    "Un collegamento di questo messaggio è già stato usato: ciascun messaggio vale una volta sola."
+)
+LINK_STATUS_CHANGED = (
+    "Lo stato del commento è cambiato dopo l'invio di questo messaggio: "
+    "aprilo dalla coda di moderazione."
+)
 LINK_ALREADY_IN_STATE = "Il commento era già in quello stato: nessun cambiamento."
 LINK_COMMENT_GONE = "Il commento non c'è più: è stato eliminato."
 UNSUBSCRIBE_TITLE = "Non ricevere più messaggi"

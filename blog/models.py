@@ -115,6 +115,9 @@ class Comment(db.Model):
         ),
         default=CommentStatus.PENDING,
     )
+    # Bumped by every change of status: a link mailed to moderators carries
+    # the version it was written for, and stops working once it is stale.
+    status_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(500))
@@ -234,7 +237,11 @@ class MailMessage(db.Model):
 
 
 class UsedLink(db.Model):
-    """A one-click link from an email that has been used: it works once."""
+    """A moderator's mail whose one-click links have been used: they work once.
+
+    ``digest`` is ``notifications.link_digest`` of what the link says (the
+    comment, the moderator, the status version), never of the link's text.
+    """
 
     digest: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     used_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -123,6 +123,9 @@ def apply_action(
         else TRANSITIONS[action][1] or CommentStatus.TRASH  # only DELETE has None
     )
     comment.status = target
+    # Incremented by the database, as the article's version is: mailed links
+    # written for an earlier version must never match again.
+    comment.status_version = Comment.status_version + 1
     record_event(comment, action, moderator, previous, target)
     if CommentStatus.APPROVED in (previous, target):
         refresh_article_comments(comment.article)

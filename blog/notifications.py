@@ -2,11 +2,14 @@
 
 * A comment lands in pending: every active moderator with an email gets
   it, with one-click links (Approva, Spam, Cestina) that are signed, bound
-  to the comment and the action, valid for ``MAIL_LINK_MAX_AGE`` and good
-  for one use. A link opens a confirmation page; only that page's POST acts.
+  to the comment, the action, the moderator and the comment's status
+  version, valid for ``MAIL_LINK_MAX_AGE``; one use of any of them uses
+  them all, and a change of status since the mail was written retires
+  them. A link opens a confirmation page; only that page's POST acts.
 * An author who ticked the box gets mail when a moderator approves their
   comment and when an approved reply to it appears; each such mail carries
-  a signed unsubscribe link.
+  a signed unsubscribe link, which names the comment (the email is looked
+  up when it is used, and never travels in the link).
 """
 
 from __future__ import annotations
@@ -39,14 +42,21 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
 
 @dataclass(frozen=True)
 class MailAction:
+    """What a moderator's link stands for, as it was mailed."""
+
     comment_id: int
     action: str
     moderator_id: int
+    #: The comment's ``status_version`` when the mail was written: with the
+    #: comment and the moderator, it names the mail the link came in.
+    status_version: int
 
 
 def action_token(comment: Comment, action: str, moderator: Moderator | sa.Row) -> str:
-    """A link for one moderator to do one action to one comment."""
-    return _serializer(ACTION_SALT).dumps({"c": comment.id, "a": action, "m": moderator.id})
+    """A link for one moderator to do one action to one comment, as it stands now."""
+    return _serializer(ACTION_SALT).dumps(
+        {"c": comment.id, "a": action, "m": moderator.id, "v": comment.status_version}
+    )
 
 
 def read_action_token(token: str) -> MailAction | None:
@@ -59,36 +69,45 @@ def read_action_token(token: str) -> MailAction | None:
         return None
     if not isinstance(data, dict) or data.get("a") not in MAIL_ACTIONS:
         return None
-    comment_id, moderator_id = data.get("c"), data.get("m")
-    if not isinstance(comment_id, int) or not isinstance(moderator_id, int):
+    numbers = data.get("c"), data.get("m"), data.get("v")
+    if not all(isinstance(number, int) for number in numbers):
         return None
-    return MailAction(comment_id, data["a"], moderator_id)
+    return MailAction(data["c"], data["a"], data["m"], data["v"])
 
 
 def unsubscribe_token(comment: Comment) -> str:
-    return _serializer(UNSUBSCRIBE_SALT).dumps({"c": comment.id, "e": comment.email})
+    """An author's link to stop mail; it names the comment, never the email."""
+    return _serializer(UNSUBSCRIBE_SALT).dumps({"c": comment.id})
 
 
-def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+def read_unsubscribe_token(token: str) -> int | None:
+    """The comment an unsubscribe link was sent for; None if forged or altered."""
     try:
         data = _serializer(UNSUBSCRIBE_SALT).loads(token)
     except BadData:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("c"), int):
         return None
-    return data["c"], str(data.get("e", ""))
+    return data["c"]
 
 
-def link_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def link_digest(link: MailAction) -> str:
+    """What a used link is remembered by: the mail it came in, not its text.
+
+    One signature has more than one spelling that itsdangerous accepts, so
+    the text of a token cannot tell a new link from a replayed one; and
+    using any link of a mail uses them all.
+    """
+    key = f"moderation:{link.comment_id}:{link.moderator_id}:{link.status_version}"
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
-def link_used(token: str) -> bool:
-    return db.session.get(UsedLink, link_digest(token)) is not None
+def link_used(link: MailAction) -> bool:
+    return db.session.get(UsedLink, link_digest(link)) is not None
 
 
-def mark_link_used(token: str) -> None:
-    db.session.add(UsedLink(digest=link_digest(token)))
+def mark_link_used(link: MailAction) -> None:
+    db.session.add(UsedLink(digest=link_digest(link)))
 
 
 # Messages

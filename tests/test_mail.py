@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import string
 import time
 from contextlib import contextmanager
 from datetime import timedelta
@@ -15,7 +16,8 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, MailMessage, Moderator
-from blog.notifications import ACTION_SALT
+from blog.moderation import Action, apply_action
+from blog.notifications import ACTION_SALT, UNSUBSCRIBE_SALT, action_token
 from tests.conftest import (
     ARTICLE_URL,
     POST_URL,
@@ -139,9 +141,13 @@ def test_each_link_works_once_and_follows_the_state_machine(app, client, smtp, m
     assert status_of(app, cid) == CommentStatus.SPAM
     replay = browser.post(links["Spam"], data=form_fields(soup(spam), "confirm-form"))
     assert "già stato usato" in text_of(soup(replay))
-    # Spam cannot go to the trash (the state machine says so): said, not done.
-    trash = browser.get(links["Cestina"])
-    refused = browser.post(links["Cestina"], data=form_fields(soup(trash), "confirm-form"))
+    # A link written for the spam comment as it is now (no mail offers one):
+    # spam cannot go to the trash, the state machine says so. Said, not done.
+    with app.app_context():
+        comment, anna = db.session.get(Comment, cid), db.session.get(Moderator, moderators)
+        trash_now = f"/email/moderazione/{action_token(comment, 'trash', anna)}"
+    trash = browser.get(trash_now)
+    refused = browser.post(trash_now, data=form_fields(soup(trash), "confirm-form"))
     assert refused.status_code == 409
     assert "Operazione non possibile" in text_of(soup(refused))
     assert status_of(app, cid) == CommentStatus.SPAM
@@ -170,7 +176,7 @@ def test_forged_expired_and_revoked_links_are_refused(app, client, smtp, moderat
 
     old = URLSafeTimedSerializer(
         app.config["SECRET_KEY"], salt=ACTION_SALT, signer=EightDaysAgo
-    ).dumps({"c": cid, "a": "approve", "m": moderators})
+    ).dumps({"c": cid, "a": "approve", "m": moderators, "v": 0})
     expired = browser.get(f"/email/moderazione/{old}")
     assert expired.status_code == 400
     assert "scaduto" in text_of(soup(expired))
@@ -180,6 +186,121 @@ def test_forged_expired_and_revoked_links_are_refused(app, client, smtp, moderat
         db.session.commit()
     assert browser.get(approve).status_code == 400
     assert status_of(app, cid) == CommentStatus.PENDING
+
+
+BASE64URL = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
+
+
+def respelled(app, link: str) -> str:
+    """The same signed link, its signature's last character spelled another way.
+
+    The signature's bits do not fill its last base64 character; the spare
+    bits are ignored when decoding, so both spellings verify.
+    """
+    prefix, token = link.rsplit("/", 1)
+    twin = token[:-1] + BASE64URL[BASE64URL.index(token[-1]) ^ 1]
+    serializer = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=ACTION_SALT)
+    assert twin != token and serializer.loads(twin) == serializer.loads(token)
+    return f"{prefix}/{twin}"
+
+
+def use(browser, link: str):
+    """Open a link and confirm on its page."""
+    return browser.post(link, data=form_fields(soup(browser.get(link)), "confirm-form"))
+
+
+def csrf_token_of(browser) -> str:
+    """A valid form token for this browser, to POST where no form is offered."""
+    return form_fields(soup(browser.get(ARTICLE_URL)))["csrf_token"]
+
+
+def actions_on(app, cid: int) -> list[str]:
+    with app.app_context():
+        return [event.action for event in db.session.get(Comment, cid).events]
+
+
+def change_status(app, cid: int, moderator_id: int, *actions: Action) -> None:
+    """A moderator changes the comment from the queue, not from the mail."""
+    with app.app_context():
+        comment, moderator = db.session.get(Comment, cid), db.session.get(Moderator, moderator_id)
+        for action in actions:
+            apply_action(comment, action, moderator)
+        db.session.commit()
+
+
+def assert_refused(browser, link: str, message: str, status: int = 200) -> None:
+    """The link's page says ``message``, offers no button, and its POST says it again."""
+    page = browser.get(link)
+    assert page.status_code == status
+    assert message in text_of(soup(page))
+    assert soup(page).find(id="confirm-form") is None
+    posted = browser.post(link, data={"csrf_token": csrf_token_of(browser)})
+    assert posted.status_code == status
+    assert message in text_of(soup(posted))
+
+
+USED = "già stato usato"
+STATUS_CHANGED = "Lo stato del commento è cambiato dopo l'invio di questo messaggio"
+
+
+def test_a_used_link_spelled_another_way_is_still_used(app, client, smtp, moderators):
+    post_pending(client)
+    cid = comment_id(app)
+    approve = links_in(smtp.to("anna@example.it")[0])["Approva"]
+    browser = app.test_client()
+    assert "Fatto: Approva." in text_of(soup(use(browser, approve)))
+    assert_refused(browser, respelled(app, approve), USED)
+    assert actions_on(app, cid) == ["approve"]
+
+
+def test_using_one_link_of_a_mail_retires_the_others(app, client, smtp, moderators):
+    post_pending(client)
+    cid = comment_id(app)
+    links = links_in(smtp.to("anna@example.it")[0])
+    browser = app.test_client()
+    use(browser, links["Spam"])
+    for sibling in (links["Approva"], links["Cestina"], respelled(app, links["Approva"])):
+        assert_refused(browser, sibling, USED)
+    assert status_of(app, cid) == CommentStatus.SPAM
+    assert actions_on(app, cid) == ["spam"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        (Action.APPROVE,),
+        (Action.TRASH,),
+        # Back where it was when mailed: the links are still out of date.
+        (Action.APPROVE, Action.UNAPPROVE),
+    ],
+    ids=["approved", "trashed", "approved-then-unapproved"],
+)
+def test_a_link_mailed_before_the_status_changed_does_nothing(
+    app, client, smtp, moderators, changes
+):
+    post_pending(client)
+    cid = comment_id(app)
+    links = links_in(smtp.to("bruno@example.it")[0])
+    change_status(app, cid, moderators, *changes)
+    status = status_of(app, cid)
+    browser = app.test_client()
+    for link in links.values():
+        assert_refused(browser, link, STATUS_CHANGED, 409)
+    assert status_of(app, cid) == status
+    assert actions_on(app, cid) == [str(action) for action in changes]
+
+
+def test_a_used_link_does_nothing_after_the_comment_is_unapproved(app, client, smtp, moderators):
+    post_pending(client)
+    cid = comment_id(app)
+    links = links_in(smtp.to("anna@example.it")[0])
+    browser = app.test_client()
+    use(browser, links["Approva"])
+    change_status(app, cid, moderators, Action.UNAPPROVE)
+    for link in (links["Approva"], respelled(app, links["Approva"]), links["Spam"]):
+        assert_refused(browser, link, USED)
+    assert status_of(app, cid) == CommentStatus.PENDING
+    assert actions_on(app, cid) == ["approve", "unapprove"]
 
 
 def test_moderator_approval_mails_an_author_who_asked(app, client, smtp, logged_in):
@@ -229,6 +350,16 @@ def test_an_approved_reply_mails_the_parent_author_until_they_unsubscribe(app, s
     assert "Nuova risposta" in message["Subject"]
     assert "Ecco una risposta" in body_of(message)
     unsubscribe = path_of(UNSUBSCRIBE.search(body_of(message)).group(1))
+    # The link's payload is signed, not secret: it names the comment only.
+    payload = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).loads(
+        unsubscribe.rsplit("/", 1)[1]
+    )
+    assert "maria" not in str(payload)
+    with app.app_context():
+        earlier = add_comment(comment="Un commento di prima", email="Maria@Example.it")
+        earlier.notify = True
+        db.session.commit()
+        earlier_id = earlier.id
 
     browser = app.test_client()
     page = browser.get(unsubscribe)
@@ -239,6 +370,7 @@ def test_an_approved_reply_mails_the_parent_author_until_they_unsubscribe(app, s
     assert "Non riceverai più messaggi" in text_of(soup(done))
     with app.app_context():
         assert not db.session.get(Comment, parent_id).notify
+        assert not db.session.get(Comment, earlier_id).notify, "every comment of that email"
         add_comment(comment="Un'altra risposta", parent=db.session.get(Comment, parent_id))
     app.test_cli_runner().invoke(args=["send-mail"])
     assert len(smtp.to("maria@example.it")) == 1
