@@ -39,6 +39,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_RATE_LIMIT": "5 per minute",
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Per-address defenses count an IPv4 address alone and an IPv6 one by its /64.
+    "IP_BLOCK_PREFIX_V4": 32,
+    "IP_BLOCK_PREFIX_V6": 64,
     "PROXY_FIX_X_FOR": 0,
     "PROXY_FIX_X_PROTO": 0,
     # Mail: with no MAIL_SERVER, messages are written to the log.

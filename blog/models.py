@@ -78,8 +78,8 @@ class Comment(db.Model):
         sa.Index("ix_comment_article_status_created", "article_id", "status", "created_at"),
         # The moderation queue: one status, newest first.
         sa.Index("ix_comment_status_created", "status", "created_at"),
-        # Flood control: the latest comment from one address.
-        sa.Index("ix_comment_ip_created", "ip_address", "created_at"),
+        # Flood control: the latest comment from one address block.
+        sa.Index("ix_comment_ip_block_created", "ip_block", "created_at"),
         # Comment pages: the approved comments of some threads of one article.
         sa.Index("ix_comment_article_status_thread", "article_id", "status", "thread_id"),
         # The duplicate check: the same text on one article.
@@ -117,6 +117,9 @@ class Comment(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    # The network the address belongs to (blog/addresses.py): what flood
+    # control compares, since one IPv6 user holds a whole /64.
+    ip_block: Mapped[str | None] = mapped_column(sa.String(49))
     user_agent: Mapped[str | None] = mapped_column(sa.String(500))
     wp_comment_id: Mapped[int | None] = mapped_column()
     # The author asked to be mailed when it is approved and when replied to.

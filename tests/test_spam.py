@@ -467,6 +467,83 @@ def test_proxy_fix_trusts_the_configured_number_of_proxies(make_app):
         assert comments_in_db()[0].ip_address == "203.0.113.50"
 
 
+# Address blocks: one IPv6 user holds a whole /64
+
+
+@pytest.mark.parametrize(
+    ("address", "prefix_v4", "prefix_v6", "expected"),
+    [
+        ("198.51.100.7", 32, 64, "198.51.100.7/32"),
+        ("198.51.100.7", 24, 64, "198.51.100.0/24"),
+        ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", 32, 64, "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::1", 32, 48, "2001:db8:1::/48"),
+        ("2001:DB8:1:2::1", 32, 128, "2001:db8:1:2::1/128"),
+        ("::ffff:198.51.100.7", 32, 64, "198.51.100.7/32"),
+        ("fe80::1%eth0", 32, 64, "fe80::/64"),
+        ("", 32, 64, None),
+        (None, 32, 64, None),
+        ("unknown", 32, 64, None),
+        ("198.51.100.300", 32, 64, None),
+    ],
+)
+def test_address_block(address, prefix_v4, prefix_v6, expected):
+    from blog.addresses import address_block
+
+    assert address_block(address, prefix_v4, prefix_v6) == expected
+
+
+def test_flood_counts_an_ipv6_64_as_one_address(make_app):
+    app = make_app(**DEFAULT_DEFENSES)
+    assert Reader(app, ip="2001:db8:1:2::1").post(comment="Primo").status_code == 303
+    neighbour = Reader(app, ip="2001:db8:1:2:ffff::9")
+    response = neighbour.post(comment="Secondo", email="altra@example.it", author="Altro")
+    assert response.status_code == 429
+    other_network = Reader(app, ip="2001:db8:1:3::1")
+    assert other_network.post(comment="Terzo", email="terzo@example.it").status_code == 303
+    assert [row[3] for row in stored(app)] == ["Primo", "Terzo"]
+    with app.app_context():
+        assert [c.ip_block for c in comments_in_db()] == ["2001:db8:1:2::/64", "2001:db8:1:3::/64"]
+
+
+def test_flood_block_size_is_configurable(make_app):
+    app = make_app(**DEFAULT_DEFENSES, IP_BLOCK_PREFIX_V6=128)
+    assert Reader(app, ip="2001:db8:1:2::1").post(comment="Primo").status_code == 303
+    neighbour = Reader(app, ip="2001:db8:1:2::2")
+    assert neighbour.post(comment="Secondo", email="altra@example.it").status_code == 303
+
+
+def test_comment_rate_limit_counts_an_ipv6_64_as_one_address(make_app):
+    app = make_app(**{**DEFAULT_DEFENSES, "COMMENT_FLOOD_SECONDS": 0})
+    codes = [
+        Reader(app, ip=f"2001:db8:1:2::{number + 1:x}").post(comment=f"c{number}").status_code
+        for number in range(6)
+    ]
+    assert codes == [303] * 5 + [429]
+    assert Reader(app, ip="2001:db8:1:3::1").post(comment="Altra rete").status_code == 303
+    assert Reader(app, ip="198.51.100.9").post(comment="IPv4").status_code == 303
+
+
+def test_login_rate_limit_counts_an_ipv6_64_as_one_address(make_app):
+    app = make_app(**DEFAULT_DEFENSES)
+    codes = []
+    for number in range(6):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"2001:db8:1:2::{number + 1:x}"
+        codes.append(_login_attempt(client, f"utente{number}").status_code)
+    assert codes == [422] * 5 + [429]
+
+
+@pytest.mark.parametrize("address", ["unknown", "", "2001:db8::zz", "x" * 80])
+def test_a_malformed_client_address_is_no_error(make_app, address):
+    app = make_app(**DEFAULT_DEFENSES)
+    reader = Reader(app, ip=address)
+    assert reader.post(comment="Primo").status_code == 303
+    response = reader.post(comment="Secondo", email="altra@example.it", author="Altro")
+    assert response.status_code == 303
+    with app.app_context():
+        assert {c.ip_block for c in comments_in_db()} == {None}
+
+
 # Input hygiene
 
 
