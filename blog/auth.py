@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from time import sleep
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -17,9 +18,11 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
+from limits import parse
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from blog import messages
+from blog.addresses import rate_limit_key
 from blog.extensions import db, limiter, login_manager
 from blog.forms import ActionForm, LoginForm
 from blog.models import Moderator, utcnow
@@ -76,14 +79,53 @@ def login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def login_username_limit() -> str:
+    return current_app.config["LOGIN_USERNAME_RATE_LIMIT"]
+
+
+def typed_username() -> str:
+    """The username of a login POST, as the throttles count it."""
+    return (request.form.get("username") or "").strip().casefold()[:80]
+
+
 def login_username_key() -> str:
-    """Rate-limit key for guessing one account's password from many addresses."""
-    return "username:" + (request.form.get("username") or "").strip().casefold()[:80]
+    """Rate-limit key for one address block guessing one account's password.
+
+    Never the username alone: anyone could then lock the real moderator out
+    by failing from addresses of their own (see ``slow_down_guessing``).
+    """
+    return rate_limit_key() + "|username:" + typed_username()
+
+
+#: The limits namespace of the per-username failure counter.
+LOGIN_FAILURES = "login-failures"
+
+
+def slow_down_guessing(username: str) -> None:
+    """Wait a little when ``username`` failed often lately, from anywhere.
+
+    A slowdown, never a refusal: the right password still gets in. Known
+    and unknown usernames are counted and delayed alike. The counter lives
+    in the rate limiter's storage (Flask-Limiter's public ``limiter.limiter``).
+    """
+    config = current_app.config
+    if not config["RATELIMIT_ENABLED"]:
+        return
+    allowed = parse(config["LOGIN_SLOWDOWN_AFTER"])
+    if not limiter.limiter.test(allowed, LOGIN_FAILURES, username):
+        sleep(config["LOGIN_SLOWDOWN_SECONDS"])
+
+
+def count_login_failure(username: str) -> None:
+    """Count a failed login for ``username``, known or not."""
+    config = current_app.config
+    if config["RATELIMIT_ENABLED"]:
+        limiter.limiter.hit(parse(config["LOGIN_SLOWDOWN_AFTER"]), LOGIN_FAILURES, username)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
-@limiter.limit(login_limit, methods=["POST"], key_func=login_username_key)
+@limiter.limit(login_username_limit, methods=["POST"], key_func=login_username_key)
 def login() -> Response | tuple[str, int] | str:
     """Show the login form and sign a moderator in."""
     form = LoginForm()
@@ -93,6 +135,7 @@ def login() -> Response | tuple[str, int] | str:
     if current_user.is_authenticated and request.method == "GET":
         return redirect(destination)
     if form.validate_on_submit():
+        slow_down_guessing(typed_username())
         moderator = authenticate(form.username.data, form.password.data)
         if moderator is not None:
             login_user(moderator, remember=form.remember.data)
@@ -100,6 +143,7 @@ def login() -> Response | tuple[str, int] | str:
             db.session.commit()
             flash(messages.LOGGED_IN.format(name=moderator.display_name), "success")
             return redirect(destination, 303)
+        count_login_failure(typed_username())
         form.password.errors = [messages.LOGIN_FAILED]
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status

@@ -37,6 +37,10 @@ DEFAULTS: dict[str, Any] = {
     "COMMENT_CLOSE_AFTER_DAYS": 0,
     "COMMENT_RATE_LIMIT": "5 per minute;50 per day",
     "LOGIN_RATE_LIMIT": "5 per minute",
+    # Per address block and username; per username alone only a slowdown.
+    "LOGIN_USERNAME_RATE_LIMIT": "10 per hour",
+    "LOGIN_SLOWDOWN_AFTER": "5 per 15 minutes",
+    "LOGIN_SLOWDOWN_SECONDS": 1,
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
     # Per-address defenses count an IPv4 address alone and an IPv6 one by its /64.
