@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+from datetime import timedelta
 from functools import cache
 from time import sleep
 from urllib.parse import urlsplit
@@ -15,6 +17,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
@@ -25,21 +28,75 @@ from blog import messages
 from blog.addresses import rate_limit_key
 from blog.extensions import db, limiter, login_manager
 from blog.forms import ActionForm, LoginForm
-from blog.models import Moderator, utcnow
+from blog.models import Moderator, ModeratorSession, utcnow
 
 bp = Blueprint("auth", __name__, url_prefix="/moderation")
 
 
 @login_manager.user_loader
-def load_moderator(session_id: str) -> Moderator | None:
-    """Find the moderator of a session; inactive ones and old sessions get None."""
-    moderator_id, _, token = session_id.partition(":")
-    if not moderator_id.isdigit() or not token:
+def load_moderator(user_id: str) -> Moderator | None:
+    """Find the moderator of a login session (``Moderator.get_id``).
+
+    None for a session logged out or expired, an account deactivated, or a
+    token from before the last password change. The session cookie and the
+    remember cookie both end up here.
+    """
+    moderator_id, token, session_id = (user_id.split(":") + ["", ""])[:3]
+    if not moderator_id.isdigit() or not token or not session_id:
         return None
-    moderator = db.session.get(Moderator, int(moderator_id))
-    if moderator is None or not moderator.active or moderator.session_token != token:
+    record = db.session.get(ModeratorSession, session_id)
+    if record is None or record.moderator_id != int(moderator_id):
         return None
+    moderator = record.moderator
+    if (
+        record.expires_at <= utcnow()
+        or not moderator.active
+        or not hmac.compare_digest(moderator.session_token, token)
+    ):
+        return None
+    moderator.current_session = record
     return moderator
+
+
+def session_seconds(remember: bool) -> float:
+    """How long a new login session lasts, checked at every request."""
+    config = current_app.config
+    if not remember:
+        return config["MODERATOR_SESSION_SECONDS"]
+    duration = config["REMEMBER_COOKIE_DURATION"]
+    return duration.total_seconds() if isinstance(duration, timedelta) else duration
+
+
+def start_session(moderator: Moderator, remember: bool) -> None:
+    """Log ``moderator`` in on a fresh session of their own.
+
+    Nothing of the anonymous session is kept (the CSRF secret above all:
+    Flask-WTF keeps it in the session, so clearing it is how a new one is
+    made without touching the library's private key name).
+    """
+    session.clear()
+    db.session.add(ModeratorSession.start(moderator, session_seconds(remember)))
+    moderator.last_login_at = utcnow()
+    db.session.flush()  # the record's id goes into the cookie
+    login_user(moderator, remember=remember)
+
+
+def end_session() -> None:
+    """Log out this device: its record goes, the other devices stay in."""
+    if current_user.is_authenticated and current_user.current_session is not None:
+        db.session.delete(current_user.current_session)
+    session.clear()
+    logout_user()
+
+
+def delete_expired_sessions() -> int:
+    """Delete the login session records past their expiry; the caller commits."""
+    result = db.session.execute(
+        sa.delete(ModeratorSession)
+        .where(ModeratorSession.expires_at <= utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
 
 
 def safe_next(target: str | None) -> str | None:
@@ -138,8 +195,7 @@ def login() -> Response | tuple[str, int] | str:
         slow_down_guessing(typed_username())
         moderator = authenticate(form.username.data, form.password.data)
         if moderator is not None:
-            login_user(moderator, remember=form.remember.data)
-            moderator.last_login_at = utcnow()
+            start_session(moderator, remember=bool(form.remember.data))
             db.session.commit()
             flash(messages.LOGGED_IN.format(name=moderator.display_name), "success")
             return redirect(destination, 303)
@@ -154,6 +210,7 @@ def logout() -> Response:
     """Sign out (a POST with a CSRF token, never a link)."""
     form = ActionForm()
     if form.validate_on_submit():
-        logout_user()
+        end_session()
+        db.session.commit()
         flash(messages.LOGGED_OUT, "info")
     return redirect(url_for("auth.login"), 303)

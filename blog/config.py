@@ -78,6 +78,9 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_SECURE": False,
     "REMEMBER_COOKIE_DURATION": 14 * 24 * 60 * 60,
+    # A login without "Ricordami" ends this long after it began, even if the
+    # browser keeps its session cookie (and they all end at logout).
+    "MODERATOR_SESSION_SECONDS": 12 * 60 * 60,
     "SESSION_PROTECTION": "basic",
     "PREFERRED_URL_SCHEME": "http",
     # Database
