@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from blog import mail, messages, privacy, wxr
+from blog import auth, mail, messages, privacy, wxr
 from blog.extensions import db
 from blog.models import Moderator, new_session_token
 from blog.seed import seed_articles
@@ -163,13 +163,15 @@ def privacy_erase_command(email: str, delete: bool, yes: bool) -> None:
 @click.command("purge")
 @with_appcontext
 def purge_command() -> None:
-    """Clear IP addresses and user agents past COMMENT_IP_RETENTION_DAYS."""
+    """Clear IP addresses and user agents past COMMENT_IP_RETENTION_DAYS; drop expired logins."""
     days = current_app.config["COMMENT_IP_RETENTION_DAYS"]
     cleared = privacy.purge_addresses(days)
+    sessions = auth.delete_expired_sessions()
     db.session.commit()
     click.echo(
         f"Indirizzi IP e browser cancellati da {cleared} commenti (più vecchi di {days} giorni)."
     )
+    click.echo(f"Sessioni dei moderatori scadute eliminate: {sessions}")
 
 
 @click.command("send-mail")

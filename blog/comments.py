@@ -24,6 +24,8 @@ class NewComment:
     body: str
     parent_id: int | None = None
     ip_address: str | None = None
+    #: The address's block (blog/addresses.py), what flood control compares.
+    ip_block: str | None = None
     user_agent: str | None = None
     moderator_id: int | None = None
     #: The author asked for mail when it is approved or replied to.
@@ -92,6 +94,7 @@ def insert_comment(article: Article, new: NewComment, status: CommentStatus) -> 
             "status": status,
             "created_at": utcnow(),
             "ip_address": new.ip_address,
+            "ip_block": new.ip_block,
             "user_agent": (new.user_agent or "")[:500] or None,
             "moderator_id": new.moderator_id,
             "notify": new.notify,

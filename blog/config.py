@@ -40,8 +40,15 @@ DEFAULTS: dict[str, Any] = {
     "COMMENT_CLOSE_AFTER_DAYS": 0,
     "COMMENT_RATE_LIMIT": "5 per minute;50 per day",
     "LOGIN_RATE_LIMIT": "5 per minute",
+    # Per address block and username; per username alone only a slowdown.
+    "LOGIN_USERNAME_RATE_LIMIT": "10 per hour",
+    "LOGIN_SLOWDOWN_AFTER": "5 per 15 minutes",
+    "LOGIN_SLOWDOWN_SECONDS": 1,
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Per-address defenses count an IPv4 address alone and an IPv6 one by its /64.
+    "IP_BLOCK_PREFIX_V4": 32,
+    "IP_BLOCK_PREFIX_V6": 64,
     "PROXY_FIX_X_FOR": 0,
     "PROXY_FIX_X_PROTO": 0,
     # Mail: with no MAIL_SERVER, messages are written to the log.
@@ -78,6 +85,9 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_SECURE": False,
     "REMEMBER_COOKIE_DURATION": 14 * 24 * 60 * 60,
+    # A login without "Ricordami" ends this long after it began, even if the
+    # browser keeps its session cookie (and they all end at logout).
+    "MODERATOR_SESSION_SECONDS": 12 * 60 * 60,
     "SESSION_PROTECTION": "basic",
     "PREFERRED_URL_SCHEME": "http",
     # Database

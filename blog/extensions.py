@@ -1,13 +1,14 @@
 """Flask extensions, created unbound and bound to the app in ``create_app``."""
 
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from blog.addresses import rate_limit_key
 
 # Named constraints, so that migrations can alter them on SQLite too.
 NAMING_CONVENTION = {
@@ -33,4 +34,5 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = "Accedi per continuare."
 login_manager.login_message_category = "info"
 # Limits, storage and the on/off switch come from the RATELIMIT_* config keys.
-limiter = Limiter(key_func=get_remote_address)
+# Every limit counts per address block (IPv6 by /64), not per address.
+limiter = Limiter(key_func=rate_limit_key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -78,8 +78,8 @@ class Comment(db.Model):
         sa.Index("ix_comment_article_status_created", "article_id", "status", "created_at"),
         # The moderation queue: one status, newest first.
         sa.Index("ix_comment_status_created", "status", "created_at"),
-        # Flood control: the latest comment from one address.
-        sa.Index("ix_comment_ip_created", "ip_address", "created_at"),
+        # Flood control: the latest comment from one address block.
+        sa.Index("ix_comment_ip_block_created", "ip_block", "created_at"),
         # Comment pages: the approved comments of some threads of one article.
         sa.Index("ix_comment_article_status_thread", "article_id", "status", "thread_id"),
         # The duplicate check: the same text on one article.
@@ -120,6 +120,9 @@ class Comment(db.Model):
     status_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    # The network the address belongs to (blog/addresses.py): what flood
+    # control compares, since one IPv6 user holds a whole /64.
+    ip_block: Mapped[str | None] = mapped_column(sa.String(49))
     user_agent: Mapped[str | None] = mapped_column(sa.String(500))
     wp_comment_id: Mapped[int | None] = mapped_column()
     # The author asked to be mailed when it is approved and when replied to.
@@ -162,12 +165,27 @@ class Moderator(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 
+    sessions: Mapped[list[ModeratorSession]] = relationship(
+        back_populates="moderator", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    #: The login session of this request, set at login and by the user loader.
+    #: Not mapped, so declared by a type comment, which Declarative ignores.
+    current_session = None  # type: ModeratorSession | None
+
     @property
     def is_active(self) -> bool:  # Flask-Login's name for it
         return self.active
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        """What Flask-Login keeps in the session and the remember cookie.
+
+        The account's token (a new password ends every session) and the
+        login session's record (logout, expiry) are both checked by the
+        user loader.
+        """
+        session_id = self.current_session.id if self.current_session else ""
+        return f"{self.id}:{self.session_token}:{session_id}"
 
     def set_password(self, password: str) -> None:
         """Store a scrypt hash of ``password`` and end all open sessions."""
@@ -179,6 +197,35 @@ class Moderator(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Moderator {self.username!r}>"
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class ModeratorSession(db.Model):
+    """One device's login: logging out ends it, and only it."""
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True, default=new_session_id)
+    moderator_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("moderator.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Checked at every request, whatever the cookie's own expiry says; and
+    # what ``flask purge`` deletes by.
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    moderator: Mapped[Moderator] = relationship(back_populates="sessions")
+
+    @classmethod
+    def start(cls, moderator: Moderator, seconds: float) -> ModeratorSession:
+        """Open a session lasting ``seconds`` and make it the moderator's current one."""
+        now = utcnow()
+        record = cls(
+            moderator=moderator, created_at=now, expires_at=now + timedelta(seconds=seconds)
+        )
+        moderator.current_session = record
+        return record
 
 
 class ModerationEvent(db.Model):

@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from blog import messages, privacy
 from blog import search as search_index
+from blog.addresses import client_block
 from blog.auth import safe_next
 from blog.comments import NewComment, store_comment
 from blog.extensions import db, login_manager
@@ -279,6 +280,7 @@ def reply(comment_id: int) -> Response | tuple[str, int]:
             body=form.comment.data,
             parent_id=parent.id,
             ip_address=request.remote_addr,
+            ip_block=client_block(),
             user_agent=request.user_agent.string,
             moderator_id=current_user.id,
         ),

@@ -105,6 +105,7 @@ def erase(email: str, *, delete: bool = False, moderator: Moderator | None = Non
         comment.email = ""
         comment.url = ""
         comment.ip_address = None
+        comment.ip_block = None
         comment.user_agent = None
         comment.notify = False
         comment.article.comment_version = Article.comment_version + 1
@@ -122,9 +123,13 @@ def purge_addresses(retention_days: int) -> int:
         sa.update(Comment)
         .where(
             Comment.created_at < cutoff,
-            sa.or_(Comment.ip_address.is_not(None), Comment.user_agent.is_not(None)),
+            sa.or_(
+                Comment.ip_address.is_not(None),
+                Comment.ip_block.is_not(None),
+                Comment.user_agent.is_not(None),
+            ),
         )
-        .values(ip_address=None, user_agent=None)
+        .values(ip_address=None, ip_block=None, user_agent=None)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0

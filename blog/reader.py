@@ -22,6 +22,7 @@ from markupsafe import Markup
 from wtforms.validators import ValidationError
 
 from blog import messages, page_server
+from blog.addresses import client_block
 from blog.comments import (
     NewComment,
     approved_comments,
@@ -175,7 +176,8 @@ def post_comment(slug: str) -> Response:
         return render_article(article, form, status=400, notice=messages.FORM_EXPIRED)
     by_moderator = is_moderator()
     ip_address = request.remote_addr or ""
-    if not by_moderator and is_flood(ip_address, form.email.data, config["COMMENT_FLOOD_SECONDS"]):
+    ip_block = client_block()
+    if not by_moderator and is_flood(ip_block, form.email.data, config["COMMENT_FLOOD_SECONDS"]):
         return render_article(article, form, status=429, notice=messages.FLOOD)
 
     body_html = comment_to_html(form.comment.data)
@@ -209,7 +211,8 @@ def post_comment(slug: str) -> Response:
         body=form.comment.data,
         body_html=body_html,
         parent_id=parent.id if parent else None,
-        ip_address=ip_address or None,
+        ip_address=ip_address[:45] or None,
+        ip_block=ip_block,
         user_agent=request.user_agent.string,
         moderator_id=current_user.id if by_moderator else None,
         notify=bool(form.notify.data),

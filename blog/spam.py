@@ -187,14 +187,14 @@ def form_age(secret_key: str, token: str | None, article_id: int, max_age: int) 
 # Refusals: these look at what is already stored.
 
 
-def is_flood(ip_address: str | None, email: str, seconds: float) -> bool:
-    """Tell whether this IP or email commented less than ``seconds`` ago."""
+def is_flood(ip_block: str | None, email: str, seconds: float) -> bool:
+    """Tell whether this address block or email commented less than ``seconds`` ago."""
     if seconds <= 0:
         return False
     since = utcnow() - timedelta(seconds=seconds)
     same_sender = Comment.email == email
-    if ip_address:
-        same_sender = sa.or_(same_sender, Comment.ip_address == ip_address)
+    if ip_block:
+        same_sender = sa.or_(same_sender, Comment.ip_block == ip_block)
     recent = db.session.scalar(
         sa.select(Comment.id).where(Comment.created_at > since, same_sender).limit(1)
     )

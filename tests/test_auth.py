@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 import sqlalchemy as sa
 
 from blog.auth import safe_next
 from blog.extensions import db
 from blog.models import Moderator
-from tests.conftest import MODERATOR_PASSWORD, add_moderator, soup, text_of
+from tests.conftest import (
+    MODERATOR_PASSWORD,
+    AuthActions,
+    add_moderator,
+    form_fields,
+    soup,
+    text_of,
+)
 
 
 def test_login_page_has_the_form(client):
@@ -168,3 +177,115 @@ def test_remember_me_cookie_is_httponly(client, moderator):
     )
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember"))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+# Sessions end on the server, not only in the browser
+
+
+def login_remembered(client) -> None:
+    page = soup(client.get("/moderation/login"))
+    data = form_fields(page, "loginform")
+    data.update(username="anna", password=MODERATOR_PASSWORD, remember="y")
+    assert client.post("/moderation/login", data=data).status_code == 303
+
+
+def cookie_value(client, name: str) -> str:
+    cookie = client.get_cookie(name)
+    assert cookie is not None, f"no {name} cookie"
+    return cookie.value
+
+
+def replayed(app, **cookies: str):
+    """A fresh browser holding only the given cookies."""
+    client = app.test_client()
+    for name, value in cookies.items():
+        client.set_cookie(name, value)
+    return client
+
+
+def test_logout_ends_the_session_and_the_remember_cookie_on_the_server(
+    app, client, auth, moderator
+):
+    login_remembered(client)
+    old_session = cookie_value(client, "session")
+    old_remember = cookie_value(client, "remember_token")
+    assert replayed(app, session=old_session).get("/moderation/").status_code == 200
+    assert replayed(app, remember_token=old_remember).get("/moderation/").status_code == 200
+
+    assert auth.logout().status_code == 303
+
+    assert replayed(app, session=old_session).get("/moderation/").status_code == 303
+    assert replayed(app, remember_token=old_remember).get("/moderation/").status_code == 303
+    both = replayed(app, session=old_session, remember_token=old_remember)
+    assert both.get("/moderation/").status_code == 303
+
+
+def test_logout_on_one_device_keeps_the_others(app, client, auth, moderator):
+    laptop, phone = client, app.test_client()
+    assert auth.login().status_code == 303
+    assert AuthActions(phone).login().status_code == 303
+    assert auth.logout().status_code == 303
+    assert laptop.get("/moderation/").status_code == 303
+    assert phone.get("/moderation/").status_code == 200
+
+
+def test_a_remember_cookie_expires_on_the_server(app, client, moderator):
+    login_remembered(client)
+    old_remember = cookie_value(client, "remember_token")
+    with app.app_context():
+        db.session.execute(
+            sa.text("UPDATE moderator_session SET expires_at = :past"),
+            {"past": datetime(2020, 1, 1)},
+        )
+        db.session.commit()
+    assert replayed(app, remember_token=old_remember).get("/moderation/").status_code == 303
+    assert client.get("/moderation/").status_code == 303
+
+
+def test_a_session_without_remember_me_expires_on_the_server(app_config, moderator, app):
+    from blog import create_app
+
+    short = create_app({**app_config, "MODERATOR_SESSION_SECONDS": 0})
+    client = short.test_client()
+    assert AuthActions(client).login().status_code == 303
+    assert client.get("/moderation/").status_code == 303
+
+
+def test_login_replaces_the_anonymous_session(client, auth, moderator):
+    anonymous_token = auth.csrf_token()
+    assert auth.login(next="/moderation/%3Fstatus%3Dspam").headers["Location"] == (
+        "/moderation/?status=spam"
+    )
+    assert "Bentornato, Anna la moderatrice." in text_of(soup(client.get("/moderation/")))
+    stale = client.post("/moderation/logout", data={"csrf_token": anonymous_token})
+    assert stale.status_code == 400
+    assert client.get("/moderation/").status_code == 200  # the stale token did nothing
+    assert auth.logout().status_code == 303
+    assert client.get("/moderation/").status_code == 303
+
+
+def test_deactivation_from_the_cli_ends_every_session(app, client, auth, moderator, runner):
+    login_remembered(client)
+    old_remember = cookie_value(client, "remember_token")
+    assert runner.invoke(args=["deactivate-moderator", "anna"]).exit_code == 0
+    assert client.get("/moderation/").status_code == 303
+    assert replayed(app, remember_token=old_remember).get("/moderation/").status_code == 303
+
+
+def test_purge_deletes_expired_sessions_only(app, client, auth, moderator, runner):
+    assert auth.login().status_code == 303
+    assert AuthActions(app.test_client()).login().status_code == 303
+    with app.app_context():
+        db.session.execute(
+            sa.text(
+                "UPDATE moderator_session SET expires_at = :past"
+                " WHERE id = (SELECT min(id) FROM moderator_session)"
+            ),
+            {"past": datetime(2020, 1, 1)},
+        )
+        db.session.commit()
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    assert "Sessioni dei moderatori scadute eliminate: 1" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.text("SELECT count(*) FROM moderator_session")) == 1

@@ -175,11 +175,25 @@ def test_rate_limits_can_be_switched_off(make_app):
     assert {reader.post(comment=f"c{n}").status_code for n in range(8)} == {303}
 
 
-def _login_attempt(client, username: str):
+def _login_attempt(client, username: str, password: str = "password sbagliata"):
     page = soup(client.get("/moderation/login"))
     data = form_fields(page, "loginform")
-    data.update(username=username, password="password sbagliata")
+    data.update(username=username, password=password)
     return client.post("/moderation/login", data=data)
+
+
+def _client_at(app, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+@pytest.fixture
+def slept(monkeypatch):
+    """The login's slowdowns, recorded instead of slept."""
+    delays = []
+    monkeypatch.setattr("blog.auth.sleep", delays.append, raising=False)
+    return delays
 
 
 def test_login_rate_limit_per_ip(make_app):
@@ -191,14 +205,66 @@ def test_login_rate_limit_per_ip(make_app):
     assert "Troppe richieste" in text_of(soup(response))
 
 
-def test_login_rate_limit_per_username_across_ips(make_app):
+def test_login_rate_limit_per_address_and_username(make_app):
+    app = make_app(
+        **DEFAULT_DEFENSES,
+        LOGIN_RATE_LIMIT="100 per minute",
+        LOGIN_USERNAME_RATE_LIMIT="3 per hour",
+    )
+    client = _client_at(app, "203.0.113.1")
+    codes = [_login_attempt(client, "Anna").status_code for _ in range(4)]
+    assert codes == [422] * 3 + [429]
+    assert _login_attempt(client, "altro").status_code == 422
+    assert _login_attempt(_client_at(app, "203.0.113.2"), "anna").status_code == 422
+
+
+def test_guessing_from_many_addresses_does_not_lock_the_moderator_out(make_app, slept):
+    from tests.conftest import MODERATOR_PASSWORD
+
     app = make_app(**DEFAULT_DEFENSES)
-    codes = []
-    for number in range(6):
-        client = app.test_client()
-        client.environ_base["REMOTE_ADDR"] = f"203.0.113.{number + 1}"
-        codes.append(_login_attempt(client, "Anna").status_code)
-    assert codes == [422] * 5 + [429]
+    with app.app_context():
+        add_moderator()
+    codes = [
+        _login_attempt(_client_at(app, f"203.0.113.{n + 1}"), "anna").status_code for n in range(5)
+    ]
+    assert codes == [422] * 5
+    assert slept == []
+    response = _login_attempt(_client_at(app, "203.0.113.6"), "anna", MODERATOR_PASSWORD)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/moderation/"
+    assert slept == [1]
+
+
+def test_login_slowdown_is_bounded_and_configurable(make_app, slept):
+    app = make_app(**DEFAULT_DEFENSES, LOGIN_SLOWDOWN_AFTER="2 per hour", LOGIN_SLOWDOWN_SECONDS=2)
+    codes = [
+        _login_attempt(_client_at(app, f"203.0.113.{n + 1}"), "anna").status_code for n in range(6)
+    ]
+    assert codes == [422] * 6
+    assert slept == [2, 2, 2, 2]
+
+
+def test_unknown_and_known_users_are_throttled_alike(make_app, slept):
+    app = make_app(**DEFAULT_DEFENSES)
+    with app.app_context():
+        add_moderator()
+
+    def attempts(username: str, network: int):
+        answers = []
+        for number in range(7):
+            response = _login_attempt(_client_at(app, f"203.0.{network}.{number + 1}"), username)
+            page = soup(response)
+            for field in page.find_all("input", attrs={"name": ["csrf_token", "username"]}):
+                field["value"] = ""
+            answers.append((response.status_code, str(page.find("main")), len(slept)))
+        return answers
+
+    known = attempts("anna", 113)
+    slept.clear()
+    unknown = attempts("nessuno", 114)
+    assert known == unknown
+    assert [code for code, _, _ in known] == [422] * 7
+    assert [count for _, _, count in known] == [0, 0, 0, 0, 0, 1, 2]
 
 
 # Duplicates
@@ -465,6 +531,83 @@ def test_proxy_fix_trusts_the_configured_number_of_proxies(make_app):
     reader.post()
     with app.app_context():
         assert comments_in_db()[0].ip_address == "203.0.113.50"
+
+
+# Address blocks: one IPv6 user holds a whole /64
+
+
+@pytest.mark.parametrize(
+    ("address", "prefix_v4", "prefix_v6", "expected"),
+    [
+        ("198.51.100.7", 32, 64, "198.51.100.7/32"),
+        ("198.51.100.7", 24, 64, "198.51.100.0/24"),
+        ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", 32, 64, "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::1", 32, 48, "2001:db8:1::/48"),
+        ("2001:DB8:1:2::1", 32, 128, "2001:db8:1:2::1/128"),
+        ("::ffff:198.51.100.7", 32, 64, "198.51.100.7/32"),
+        ("fe80::1%eth0", 32, 64, "fe80::/64"),
+        ("", 32, 64, None),
+        (None, 32, 64, None),
+        ("unknown", 32, 64, None),
+        ("198.51.100.300", 32, 64, None),
+    ],
+)
+def test_address_block(address, prefix_v4, prefix_v6, expected):
+    from blog.addresses import address_block
+
+    assert address_block(address, prefix_v4, prefix_v6) == expected
+
+
+def test_flood_counts_an_ipv6_64_as_one_address(make_app):
+    app = make_app(**DEFAULT_DEFENSES)
+    assert Reader(app, ip="2001:db8:1:2::1").post(comment="Primo").status_code == 303
+    neighbour = Reader(app, ip="2001:db8:1:2:ffff::9")
+    response = neighbour.post(comment="Secondo", email="altra@example.it", author="Altro")
+    assert response.status_code == 429
+    other_network = Reader(app, ip="2001:db8:1:3::1")
+    assert other_network.post(comment="Terzo", email="terzo@example.it").status_code == 303
+    assert [row[3] for row in stored(app)] == ["Primo", "Terzo"]
+    with app.app_context():
+        assert [c.ip_block for c in comments_in_db()] == ["2001:db8:1:2::/64", "2001:db8:1:3::/64"]
+
+
+def test_flood_block_size_is_configurable(make_app):
+    app = make_app(**DEFAULT_DEFENSES, IP_BLOCK_PREFIX_V6=128)
+    assert Reader(app, ip="2001:db8:1:2::1").post(comment="Primo").status_code == 303
+    neighbour = Reader(app, ip="2001:db8:1:2::2")
+    assert neighbour.post(comment="Secondo", email="altra@example.it").status_code == 303
+
+
+def test_comment_rate_limit_counts_an_ipv6_64_as_one_address(make_app):
+    app = make_app(**{**DEFAULT_DEFENSES, "COMMENT_FLOOD_SECONDS": 0})
+    codes = [
+        Reader(app, ip=f"2001:db8:1:2::{number + 1:x}").post(comment=f"c{number}").status_code
+        for number in range(6)
+    ]
+    assert codes == [303] * 5 + [429]
+    assert Reader(app, ip="2001:db8:1:3::1").post(comment="Altra rete").status_code == 303
+    assert Reader(app, ip="198.51.100.9").post(comment="IPv4").status_code == 303
+
+
+def test_login_rate_limit_counts_an_ipv6_64_as_one_address(make_app):
+    app = make_app(**DEFAULT_DEFENSES)
+    codes = []
+    for number in range(6):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"2001:db8:1:2::{number + 1:x}"
+        codes.append(_login_attempt(client, f"utente{number}").status_code)
+    assert codes == [422] * 5 + [429]
+
+
+@pytest.mark.parametrize("address", ["unknown", "", "2001:db8::zz", "x" * 80])
+def test_a_malformed_client_address_is_no_error(make_app, address):
+    app = make_app(**DEFAULT_DEFENSES)
+    reader = Reader(app, ip=address)
+    assert reader.post(comment="Primo").status_code == 303
+    response = reader.post(comment="Secondo", email="altra@example.it", author="Altro")
+    assert response.status_code == 303
+    with app.app_context():
+        assert {c.ip_block for c in comments_in_db()} == {None}
 
 
 # Input hygiene
