@@ -1,7 +1,7 @@
 """comment address block for flood control: one IPv6 user holds a whole /64
 
 Revision ID: 3d7b1f0c9e24
-Revises: c5e0d7a9b312
+Revises: d2b7e4f1a836
 Create Date: 2026-11-27 10:00:00
 
 Flood control now compares the block an address belongs to (IPv4 /32,
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "3d7b1f0c9e24"
-down_revision = "c5e0d7a9b312"
+down_revision = "d2b7e4f1a836"
 branch_labels = None
 depends_on = None
 
