@@ -60,9 +60,8 @@ def with_scheme(value: Any) -> Any:
 
 #: Unicode's control characters (category Cc) but newline, return and tab.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-#: What a one-line value never holds: any control character, line breaks
-#: included, and Unicode's line and paragraph separators.
-NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: Line breaks: a one-line value (a name, an email, an address) holds none.
+LINE_BREAKS = re.compile(r"[\n\r\x0b\x0c\x85\u2028\u2029]")
 
 
 def no_control_characters(form: FlaskForm, field: StringField) -> None:
@@ -71,14 +70,18 @@ def no_control_characters(form: FlaskForm, field: StringField) -> None:
         raise ValidationError(messages.CONTROL_CHARACTERS)
 
 
-def one_line(form: FlaskForm, field: StringField) -> None:
-    """Refuse line breaks and control characters in a name, an email or an address.
+def no_line_breaks(form: FlaskForm, field: StringField) -> None:
+    """Refuse line breaks in a name, an email or an address.
 
     Such values are written into mail and headers, where a line break would
     start a line of the writer's choosing.
     """
-    if isinstance(field.data, str) and NOT_ONE_LINE.search(field.data):
+    if isinstance(field.data, str) and LINE_BREAKS.search(field.data):
         raise ValidationError(messages.NOT_ONE_LINE)
+
+
+#: What a one-line field checks first: no control character, no line break.
+ONE_LINE = [no_control_characters, no_line_breaks]
 
 
 def http_url(form: FlaskForm, field: StringField) -> None:
@@ -134,7 +137,7 @@ def author_field() -> StringField:
         "Nome",
         filters=[normalize_text, visible_or_empty],
         validators=[
-            one_line,
+            *ONE_LINE,
             DataRequired(messages.AUTHOR_REQUIRED),
             too_long(AUTHOR_MAX),
         ],
@@ -145,7 +148,7 @@ def url_field() -> StringField:
     return StringField(
         "Sito web",
         filters=[normalize_text, with_scheme],
-        validators=[one_line, Optional(), too_long(URL_MAX), http_url],
+        validators=[*ONE_LINE, Optional(), too_long(URL_MAX), http_url],
     )
 
 
@@ -158,7 +161,7 @@ class CommentForm(TextForm):
         "Email",
         filters=[normalize_text],
         validators=[
-            one_line,
+            *ONE_LINE,
             DataRequired(messages.EMAIL_REQUIRED),
             too_long(EMAIL_MAX),
             Email(messages.EMAIL_INVALID),
@@ -196,7 +199,7 @@ class LoginForm(TextForm):
         "Nome utente",
         filters=[normalize_text],
         validators=[
-            one_line,
+            *ONE_LINE,
             DataRequired(messages.USERNAME_REQUIRED),
             Length(max=80),
         ],
@@ -257,7 +260,7 @@ class PrivacyForm(TextForm):
         "Email",
         filters=[normalize_text],
         validators=[
-            one_line,
+            *ONE_LINE,
             DataRequired(messages.PRIVACY_EMAIL_INVALID),
             too_long(EMAIL_MAX),
             Email(messages.PRIVACY_EMAIL_INVALID),
@@ -282,7 +285,7 @@ class ProfileForm(TextForm):
         "Nome mostrato",
         filters=[normalize_text],
         validators=[
-            one_line,
+            *ONE_LINE,
             DataRequired(messages.AUTHOR_REQUIRED),
             too_long(AUTHOR_MAX),
         ],
@@ -291,7 +294,7 @@ class ProfileForm(TextForm):
         "Email per le notifiche",
         filters=[normalize_text],
         validators=[
-            one_line,
+            *ONE_LINE,
             Optional(),
             too_long(EMAIL_MAX),
             Email(messages.EMAIL_INVALID),

@@ -25,7 +25,8 @@ from blog.auth import safe_next
 from blog.comments import NewComment, store_comment
 from blog.extensions import db, login_manager
 from blog.forms import (
-    NOT_ONE_LINE,
+    CONTROL_CHARACTERS,
+    LINE_BREAKS,
     ActionForm,
     BulkActionForm,
     EditCommentForm,
@@ -139,7 +140,7 @@ def queue() -> str:
     except ValueError:
         abort(404)
     search = request.args.get("q", "").strip()[:200]
-    if NOT_ONE_LINE.search(search):
+    if CONTROL_CHARACTERS.search(search) or LINE_BREAKS.search(search):
         abort(400)
     page = page_number(request.args.get("page"))
     per_page = current_app.config["MODERATION_PAGE_SIZE"]

@@ -41,7 +41,6 @@ def fresh_form(client) -> dict[str, str]:
         ("author", "Mario\nLink: http://evil.example/"),
         ("author", "Mario\r\nRossi"),
         ("author", "Mario\u2028Rossi"),
-        ("author", "Mario\tRossi"),
         ("url", "http://example.it/\r\nX-Header: 1"),
         ("email", "mario@example.it\nbcc@example.it"),
     ],
