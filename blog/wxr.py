@@ -30,6 +30,7 @@ from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, utcnow
 from blog.moderation import refresh_article_comments
 from blog.sanitize import article_to_html, comment_to_html
+from blog.thread import loop_closers, thread_roots
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -76,6 +77,7 @@ class ImportReport:
     skipped_posts: list[tuple[str, str]] = field(default_factory=list)
     other_items: Counter[str] = field(default_factory=Counter)
     comment_statuses: Counter[str] = field(default_factory=Counter)
+    parent_loops_cut: int = 0
 
     def rows(self) -> list[tuple[str, str]]:
         rows = [
@@ -84,6 +86,7 @@ class ImportReport:
             ("Commenti importati", str(self.comments_added)),
             ("Commenti già presenti", str(self.comments_present)),
             ("Pingback e trackback saltati", str(self.pings_skipped)),
+            ("Risposte circolari, rese commenti di primo livello", str(self.parent_loops_cut)),
             ("Articoli non pubblicati, saltati", str(len(self.skipped_posts))),
         ]
         rows += [
@@ -282,15 +285,21 @@ def _import_comments(item: _Item, wp: str, article: Article, report: ImportRepor
     # Threads: every comment belongs under its top-level ancestor.
     parents = dict(
         db.session.execute(
-            sa.select(Comment.id, Comment.parent_id).where(Comment.article_id == article.id)
+            sa.select(Comment.id, Comment.parent_id)
+            .where(Comment.article_id == article.id)
+            .order_by(Comment.id)
         ).all()
     )
+    # A file can make comments answer each other in a loop: the link that
+    # closes it is dropped, and that comment starts a thread of its own.
+    for comment_id in loop_closers(parents):
+        parents[comment_id] = None
+        looped = by_id.get(comment_id) or db.session.get(Comment, comment_id)
+        looped.parent_id = None
+        report.parent_loops_cut += 1
+    roots = thread_roots(parents)
     for comment in by_id.values():
-        root, seen = comment.id, set()
-        while parents.get(root) and root not in seen:
-            seen.add(root)
-            root = parents[root]
-        comment.thread_id = root
+        comment.thread_id = roots[comment.id]
     return True
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 import sqlalchemy as sa
@@ -23,6 +24,66 @@ def import_file(runner, path: Path):
     result = runner.invoke(args=["import-wxr", str(path)])
     assert result.exit_code == 0, result.output
     return result.output
+
+
+def wxr_comment(
+    wp_id: int, parent: int = 0, url: str = "", text: str = "", approved: str = "1"
+) -> str:
+    """One <wp:comment> of a hand-written export."""
+    return f"""
+    <wp:comment>
+      <wp:comment_id>{wp_id}</wp:comment_id>
+      <wp:comment_author>Lettore {wp_id}</wp:comment_author>
+      <wp:comment_author_email>lettore{wp_id}@example.it</wp:comment_author_email>
+      <wp:comment_author_url>{escape(url)}</wp:comment_author_url>
+      <wp:comment_date_gmt>2024-05-10 12:{wp_id % 60:02d}:00</wp:comment_date_gmt>
+      <wp:comment_content>{escape(text or f"Commento numero {wp_id}")}</wp:comment_content>
+      <wp:comment_approved>{approved}</wp:comment_approved>
+      <wp:comment_parent>{parent}</wp:comment_parent>
+    </wp:comment>"""
+
+
+def wxr_post(wp_id: int, slug: str, title: str = "Un articolo", comments: str = "") -> str:
+    """One published <item> of a hand-written export."""
+    return f"""
+  <item>
+    <title>{escape(title)}</title>
+    <content:encoded>Il testo.</content:encoded>
+    <wp:post_id>{wp_id}</wp:post_id>
+    <wp:post_date_gmt>2024-05-10 10:30:00</wp:post_date_gmt>
+    <wp:comment_status>open</wp:comment_status>
+    <wp:post_name>{escape(slug)}</wp:post_name>
+    <wp:status>publish</wp:status>
+    <wp:post_type>post</wp:post_type>{comments}
+  </item>"""
+
+
+def write_wxr(tmp_path: Path, *items: str) -> Path:
+    """A WXR 1.2 file holding ``items``."""
+    path = tmp_path / "export.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"'
+        ' xmlns:wp="http://wordpress.org/export/1.2/">\n'
+        "<channel><title>Un blog</title>" + "".join(items) + "</channel></rss>\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_comments_that_answer_each_other_in_a_loop_are_kept_and_shown(
+    app, runner, client, tmp_path
+):
+    loop = wxr_comment(1) + wxr_comment(2, parent=3) + wxr_comment(3, parent=2)
+    output = import_file(runner, write_wxr(tmp_path, wxr_post(500, "il-giro", comments=loop)))
+    assert re.search(r"Risposte circolari, rese commenti di primo livello\s+1\n", output), output
+    with app.app_context():
+        by_wp = {c.wp_comment_id: c for c in comments_in_db()}
+        assert [by_wp[2].parent_id, by_wp[3].parent_id].count(None) == 1
+        assert by_wp[2].thread_id == by_wp[3].thread_id
+    page = soup(client.get("/il-giro/"))
+    authors = [text_of(li.find("p", class_="comment-author")) for li in page.select("li.comment")]
+    assert sorted(authors) == ["Lettore 1", "Lettore 2", "Lettore 3"]
 
 
 def test_import_keeps_published_posts_and_reports_the_rest(app, runner):
