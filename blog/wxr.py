@@ -25,11 +25,16 @@ from typing import IO
 
 import defusedxml.ElementTree as SafeET
 import sqlalchemy as sa
+import wtforms
+from flask import current_app
+from werkzeug.datastructures import MultiDict
 
 from blog.extensions import db
+from blog.forms import url_field
 from blog.models import Article, Comment, CommentStatus, utcnow
 from blog.moderation import refresh_article_comments
 from blog.sanitize import article_to_html, comment_to_html
+from blog.slugs import reserved_slugs, safe_slug
 from blog.thread import loop_closers, thread_roots
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -78,6 +83,10 @@ class ImportReport:
     other_items: Counter[str] = field(default_factory=Counter)
     comment_statuses: Counter[str] = field(default_factory=Counter)
     parent_loops_cut: int = 0
+    #: (title, slug in the file, slug given) for each article added under a new slug.
+    slugs_replaced: list[tuple[str, str, str]] = field(default_factory=list)
+    #: (author, site) for each comment imported without its site.
+    urls_dropped: list[tuple[str, str]] = field(default_factory=list)
 
     def rows(self) -> list[tuple[str, str]]:
         rows = [
@@ -87,6 +96,8 @@ class ImportReport:
             ("Commenti già presenti", str(self.comments_present)),
             ("Pingback e trackback saltati", str(self.pings_skipped)),
             ("Risposte circolari, rese commenti di primo livello", str(self.parent_loops_cut)),
+            ("Indirizzi di articoli non validi, sostituiti", str(len(self.slugs_replaced))),
+            ("Siti web non validi, tolti dai commenti", str(len(self.urls_dropped))),
             ("Articoli non pubblicati, saltati", str(len(self.skipped_posts))),
         ]
         rows += [
@@ -168,6 +179,7 @@ def import_wxr(
     """Import a WXR file; the caller commits. See the module's docstring."""
     items, wp = read_items(source)
     report = ImportReport()
+    reserved = reserved_slugs(current_app.url_map)
     touched: list[Article] = []
     for item in progress(items) if progress else items:
         post_type = item.wp_text("post_type")
@@ -182,9 +194,12 @@ def import_wxr(
         if status != "publish":
             report.skipped_posts.append((title, NOT_PUBLISHED.get(status, status or "?")))
             continue
-        article = _import_article(item, report)
+        if not item.wp_text("post_name"):
+            report.skipped_posts.append((title, "senza slug"))
+            continue
+        article = _import_article(item, report, reserved)
         if article is None:
-            report.skipped_posts.append((title, "senza slug o data"))
+            report.skipped_posts.append((title, "senza data o con uno slug inutilizzabile"))
             continue
         if _import_comments(item, wp, article, report):
             touched.append(article)
@@ -194,9 +209,11 @@ def import_wxr(
     return report
 
 
-def _import_article(item: _Item, report: ImportReport) -> Article | None:
+def _import_article(item: _Item, report: ImportReport, reserved: frozenset[str]) -> Article | None:
     wp_id = _int(item.wp_text("post_id"))
-    slug = item.wp_text("post_name").lower()
+    title = item.text("title")
+    given = item.wp_text("post_name")
+    slug = safe_slug(given, title, reserved, fallback=f"articolo-{wp_id}" if wp_id else "")
     published = _wp_date(item.wp_text("post_date_gmt")) or _wp_date(item.wp_text("post_date"))
     if not slug or published is None:
         return None
@@ -215,10 +232,12 @@ def _import_article(item: _Item, report: ImportReport) -> Article | None:
         ),
         "",
     )
+    if slug != given:
+        report.slugs_replaced.append((title, given, slug))
     article = Article(
         wp_post_id=wp_id,
-        slug=slug[:200],
-        title=item.text("title")[:300] or slug,
+        slug=slug,
+        title=title[:300] or slug,
         standfirst=excerpt.strip(),
         body_html=article_to_html(item.raw(f"{{{CONTENT_NS}}}encoded")),
         published_at=published,
@@ -256,12 +275,17 @@ def _import_comments(item: _Item, wp: str, article: Article, report: ImportRepor
         created = _wp_date(comment_item.wp_text("comment_date_gmt")) or _wp_date(
             comment_item.wp_text("comment_date")
         )
+        author = comment_item.wp_text("comment_author")[:245] or "Anonimo"
+        site = comment_item.wp_text("comment_author_url")
+        url = site_url(site)
+        if url is None:
+            report.urls_dropped.append((author, site))
         comment = Comment(
             article=article,
             wp_comment_id=wp_id,
-            author=comment_item.wp_text("comment_author")[:245] or "Anonimo",
+            author=author,
             email=comment_item.wp_text("comment_author_email")[:100],
-            url=comment_item.wp_text("comment_author_url")[:200],
+            url=url or "",
             body=body,
             body_html=comment_to_html(body),
             status=status,
@@ -301,6 +325,22 @@ def _import_comments(item: _Item, wp: str, article: Article, report: ImportRepor
     for comment in by_id.values():
         comment.thread_id = roots[comment.id]
     return True
+
+
+class _SiteForm(wtforms.Form):
+    """The comment form's own "Sito web" field, outside a request."""
+
+    url = url_field()
+
+
+def site_url(value: str) -> str | None:
+    """A commenter's site as the comment form would store it; None if it refuses it.
+
+    The form's field does the checking (http or https, with a host, not too
+    long), so an import never lets in what a reader could not type.
+    """
+    form = _SiteForm(formdata=MultiDict({"url": value}))
+    return form.url.data or "" if form.validate() else None
 
 
 # Export

@@ -159,6 +159,104 @@ def test_comments_keep_their_people_threads_and_statuses(app, runner, client):
     assert "in attesa" not in text_of(page) and "Compra ora" not in text_of(page)
 
 
+def test_a_javascript_site_is_dropped_and_reported(app, runner, client, logged_in, tmp_path):
+    comments = wxr_comment(1, url="javascript:alert(document.cookie)") + wxr_comment(
+        2, url="https://buono.example.it/"
+    )
+    wxr = write_wxr(tmp_path, wxr_post(500, "con-link", comments=comments))
+    output = import_file(runner, wxr)
+    assert re.search(r"Siti web non validi, tolti dai commenti\s+1\n", output), output
+    assert "Sito web tolto: «Lettore 1» javascript:alert(document.cookie)" in output
+    with app.app_context():
+        assert [(c.body, c.url) for c in comments_in_db()] == [
+            ("Commento numero 1", ""),
+            ("Commento numero 2", "https://buono.example.it/"),
+        ]
+    for page in (
+        client.get("/con-link/"),
+        logged_in.get("/moderation/?status=approved"),
+        client.get("/con-link/feed/"),
+        client.get("/comments/feed/"),
+    ):
+        assert page.status_code == 200
+        assert "javascript:" not in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("site", "stored"),
+    [
+        ("javascript:alert(1)", None),
+        ("JavaScript:alert(1)", None),
+        ("data:text/html,<script>alert(1)</script>", None),
+        ("vbscript:msgbox(1)", None),
+        ("ftp://example.it/", None),
+        ("http://", None),
+        ("http://exa mple.it/", None),
+        ("https://example.it/" + "a" * 200, None),
+        ("", ""),
+        ("https://example.it/pagina", "https://example.it/pagina"),
+        ("example.it", "http://example.it"),
+    ],
+)
+def test_sites_are_kept_only_as_the_comment_form_would_take_them(site, stored):
+    from blog.wxr import site_url
+
+    assert site_url(site) == stored
+
+
+def test_a_slug_taken_by_the_site_is_replaced_and_its_page_keeps_working(
+    app, runner, client, tmp_path
+):
+    wxr = write_wxr(tmp_path, wxr_post(500, "feed", title="Il nostro feed"))
+    output = import_file(runner, wxr)
+    assert re.search(r"Indirizzi di articoli non validi, sostituiti\s+1\n", output), output
+    assert "Indirizzo sostituito: «Il nostro feed» feed → /il-nostro-feed/" in output
+    with app.app_context():
+        article = db.session.scalar(sa.select(Article).where(Article.wp_post_id == 500))
+        assert article.slug == "il-nostro-feed"
+    assert client.get("/il-nostro-feed/").status_code == 200
+    for _ in range(2):  # after a first GET too: nothing cached it as an article
+        feed = client.get("/feed/")
+        assert feed.status_code == 200 and feed.mimetype == "application/atom+xml"
+        assert "Il nostro feed" in feed.get_data(as_text=True)
+    assert re.search(r"Articoli già presenti\s+1\n", import_file(runner, wxr))
+
+
+@pytest.mark.parametrize(
+    ("slug", "title", "expected"),
+    [
+        ("../x", "Titolo", "x"),
+        ("Hello-World", "Titolo", "hello-world"),
+        ("perch%C3%A9-no", "Titolo", "perche-no"),
+        ("moderation", "La moderazione", "la-moderazione"),
+        ("static", "Statico", "statico"),
+        ("comments", "Commenti", "commenti"),
+        ("healthz", "Salute", "salute"),
+        ("%F0%9F%98%80", "Città è più", "citta-e-piu"),
+        ("%F0%9F%98%80", "😀", "articolo-500"),
+        ("a/b", "Titolo", "a-b"),
+    ],
+)
+def test_invalid_slugs_are_replaced_by_safe_ones(
+    app, runner, client, tmp_path, slug, title, expected
+):
+    output = import_file(runner, write_wxr(tmp_path, wxr_post(500, slug, title=title)))
+    assert f"Indirizzo sostituito: «{title}» {slug} → /{expected}/" in output
+    with app.app_context():
+        assert db.session.scalar(sa.select(Article.slug).where(Article.wp_post_id == 500)) == (
+            expected
+        )
+    assert client.get(f"/{expected}/").status_code == 200
+
+
+def test_the_reserved_slugs_come_from_the_apps_routes(app):
+    from blog.slugs import reserved_slugs
+
+    reserved = reserved_slugs(app.url_map)
+    assert {"feed", "comments", "moderation", "email", "static", "healthz"} <= reserved
+    assert not any("<" in segment for segment in reserved)
+
+
 def test_moderators_see_the_imported_queue(app, runner, logged_in):
     import_file(runner, FIXTURE)
     pending = text_of(soup(logged_in.get("/moderation/?status=pending")))
