@@ -65,6 +65,21 @@ def no_control_characters(form: FlaskForm, field: StringField) -> None:
         raise ValidationError(messages.CONTROL_CHARACTERS)
 
 
+#: Unicode's noncharacters (U+FDD0–U+FDEF, and the last two code points of
+#: every plane) and lone surrogates: no text holds them, and XML refuses some.
+_NONCHARACTERS = re.compile(
+    "[\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(chr(plane + 0xFFFE) + chr(plane + 0xFFFF) for plane in range(0, 0x110000, 0x10000))
+    + "]"
+)
+
+
+def no_noncharacters(form: FlaskForm, field: StringField) -> None:
+    """Refuse Unicode noncharacters (U+FFFE…) and lone surrogates."""
+    if isinstance(field.data, str) and _NONCHARACTERS.search(field.data):
+        raise ValidationError(messages.NONCHARACTERS)
+
+
 def http_url(form: FlaskForm, field: StringField) -> None:
     """Accept only absolute http(s) URLs with a host."""
     if not field.data:
@@ -92,6 +107,7 @@ def comment_field() -> TextAreaField:
         filters=[normalize_text],
         validators=[
             no_control_characters,
+            no_noncharacters,
             DataRequired(messages.COMMENT_REQUIRED),
             too_long(COMMENT_MAX),
         ],
@@ -104,6 +120,7 @@ def author_field() -> StringField:
         filters=[normalize_text, visible_or_empty],
         validators=[
             no_control_characters,
+            no_noncharacters,
             DataRequired(messages.AUTHOR_REQUIRED),
             too_long(AUTHOR_MAX),
         ],
@@ -114,7 +131,13 @@ def url_field() -> StringField:
     return StringField(
         "Sito web",
         filters=[normalize_text, with_scheme],
-        validators=[no_control_characters, Optional(), too_long(URL_MAX), http_url],
+        validators=[
+            no_control_characters,
+            no_noncharacters,
+            Optional(),
+            too_long(URL_MAX),
+            http_url,
+        ],
     )
 
 

@@ -29,6 +29,7 @@ TOO_LONG = "Questo campo può contenere al massimo {max} caratteri."
 PARENT_INVALID = "Il commento a cui vuoi rispondere non esiste o non è ancora approvato."
 COMMENTS_CLOSED = "I commenti sono chiusi."
 CONTROL_CHARACTERS = "Il testo contiene caratteri di controllo non ammessi."
+NONCHARACTERS = "Il testo contiene caratteri Unicode non validi (come U+FFFE): eliminali e riprova."
 FLOOD = "Stai commentando troppo velocemente. Rallenta."
 DUPLICATE = "Commento duplicato: sembra che tu l'abbia già scritto!"
 FORM_EXPIRED = (

@@ -13,6 +13,8 @@ entity expansion and external references.
 
 from __future__ import annotations
 
+import re
+
 # ElementTree only writes here; every parse goes through defusedxml.
 import xml.etree.ElementTree as ET  # nosec B405
 from collections import Counter
@@ -41,6 +43,8 @@ CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 WP_NS = "http://wordpress.org/export/1.2/"
 EXCERPT_NS = "http://wordpress.org/export/1.2/excerpt/"
+#: What XML 1.0 does not allow in a document (its ``Char`` production).
+NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 #: WordPress's comment_approved values.
 STATUS_FROM_WP = {
@@ -346,10 +350,16 @@ def site_url(value: str) -> str | None:
 # Export
 
 
+def xml_text(text: str) -> str:
+    """Replace what XML 1.0 does not allow (controls, U+FFFE, U+FFFF, lone
+    surrogates) with U+FFFD: stored and imported text may hold them."""
+    return NOT_XML_CHAR.sub("\ufffd", text)
+
+
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, attrs)
+    element = ET.SubElement(parent, tag, {name: xml_text(value) for name, value in attrs.items()})
     if text is not None:
-        element.text = text
+        element.text = xml_text(text)
     return element
 
 

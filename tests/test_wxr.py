@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus
-from tests.conftest import comments_in_db, soup, text_of
+from tests.conftest import add_comment, comments_in_db, soup, text_of
 
 FIXTURE = Path(__file__).parent / "fixtures" / "small.wxr"
 CORPUS = (
@@ -340,6 +340,28 @@ def test_export_then_import_reads_back_identically(app, runner, app_config, tmp_
     with other.app_context():
         db.session.remove()  # end the session's transaction first
         db.drop_all()
+
+
+def export(runner, tmp_path):
+    """Run export-wxr; return the parsed file, read by a strict XML parser."""
+    import defusedxml.ElementTree as SafeET
+
+    exported = tmp_path / "export.xml"
+    result = runner.invoke(args=["export-wxr", str(exported)])
+    assert result.exit_code == 0, result.output
+    return SafeET.parse(exported).getroot()
+
+
+WP = "{http://wordpress.org/export/1.2/}"
+
+
+def test_text_xml_does_not_allow_is_replaced_in_the_export(app, runner, tmp_path):
+    with app.app_context():
+        add_comment(comment="Prima\ufffe dopo\uffff e\x01 fine", author="Chi\ufffe")
+    root = export(runner, tmp_path)
+    (comment,) = root.iter(f"{WP}comment")
+    assert comment.findtext(f"{WP}comment_author") == "Chi\ufffd"
+    assert "Prima\ufffd dopo\ufffd e" in comment.findtext(f"{WP}comment_content")
 
 
 def test_export_has_the_structure_wordpress_imports(app, runner, tmp_path):
