@@ -43,6 +43,10 @@ CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 WP_NS = "http://wordpress.org/export/1.2/"
 EXCERPT_NS = "http://wordpress.org/export/1.2/excerpt/"
+#: The commentmeta key under which the export keeps a comment's text as its
+#: author typed it; ``wp:comment_content`` carries the sanitized HTML. The
+#: leading underscore keeps it out of WordPress's custom-field screens.
+TYPED_TEXT_KEY = "_blog_typed_text"
 #: What XML 1.0 does not allow in a document (its ``Char`` production).
 NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -275,7 +279,10 @@ def _import_comments(item: _Item, wp: str, article: Article, report: ImportRepor
             report.comments_present += 1
             continue
         status = STATUS_FROM_WP.get(comment_item.wp_text("comment_approved"), CommentStatus.PENDING)
-        body = comment_item.raw(f"{{{wp}}}comment_content").strip() or "(vuoto)"
+        # Our own export keeps the typed text aside; WordPress's has only the content.
+        typed = _comment_meta(element, wp, TYPED_TEXT_KEY)
+        body = typed if typed is not None else comment_item.raw(f"{{{wp}}}comment_content")
+        body = body.strip() or "(vuoto)"
         created = _wp_date(comment_item.wp_text("comment_date_gmt")) or _wp_date(
             comment_item.wp_text("comment_date")
         )
@@ -329,6 +336,14 @@ def _import_comments(item: _Item, wp: str, article: Article, report: ImportRepor
     for comment in by_id.values():
         comment.thread_id = roots[comment.id]
     return True
+
+
+def _comment_meta(element: ET.Element, wp: str, key: str) -> str | None:
+    """The value of a comment's ``wp:commentmeta`` entry ``key``, if it has one."""
+    for meta in element.findall(f"{{{wp}}}commentmeta"):
+        if (meta.findtext(f"{{{wp}}}meta_key") or "").strip() == key:
+            return meta.findtext(f"{{{wp}}}meta_value") or ""
+    return None
 
 
 class _SiteForm(wtforms.Form):
@@ -426,11 +441,15 @@ def export_wxr(target: IO[bytes], site_name: str, site_url: str) -> int:
             _sub(element, f"{wp}comment_author_IP", comment.ip_address or "")
             _sub(element, f"{wp}comment_date", _wp_date_text(comment.created_at))
             _sub(element, f"{wp}comment_date_gmt", _wp_date_text(comment.created_at))
-            _sub(element, f"{wp}comment_content", comment.body)
+            # WordPress shows comment_content as it is: only sanitized HTML goes there.
+            _sub(element, f"{wp}comment_content", comment.body_html)
             _sub(element, f"{wp}comment_approved", STATUS_TO_WP[comment.status])
             _sub(element, f"{wp}comment_type", "comment")
             parent = wp_ids.get(comment.parent_id) if comment.parent_id else 0
             _sub(element, f"{wp}comment_parent", str(parent or 0))
             _sub(element, f"{wp}comment_user_id", "0")
+            meta = _sub(element, f"{wp}commentmeta")
+            _sub(meta, f"{wp}meta_key", TYPED_TEXT_KEY)
+            _sub(meta, f"{wp}meta_value", comment.body)
     ET.ElementTree(rss).write(target, encoding="UTF-8", xml_declaration=True)
     return count

@@ -364,6 +364,31 @@ def test_text_xml_does_not_allow_is_replaced_in_the_export(app, runner, tmp_path
     assert "Prima\ufffd dopo\ufffd e" in comment.findtext(f"{WP}comment_content")
 
 
+def test_the_export_carries_sanitized_html_as_comment_content(app, runner, app_config, tmp_path):
+    from blog import create_app
+
+    typed = "<script>alert(1)</script> Ciao <b>a tutti</b>"
+    with app.app_context():
+        add_comment(comment=typed)
+    root = export(runner, tmp_path)
+    (comment,) = root.iter(f"{WP}comment")
+    content = comment.findtext(f"{WP}comment_content")
+    assert "<script" not in content.lower()
+    assert "Ciao" in content
+    assert comment.find(f"{WP}commentmeta").findtext(f"{WP}meta_value") == typed
+    original = snapshot(app)
+
+    other = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'b.db'}"})
+    with other.app_context():
+        db.create_all()
+    import_file(other.test_cli_runner(), tmp_path / "export.xml")
+    assert snapshot(other) == original
+    with other.app_context():
+        assert [c.body for c in comments_in_db()] == [typed]
+        db.session.remove()
+        db.drop_all()
+
+
 def test_export_has_the_structure_wordpress_imports(app, runner, tmp_path):
     import defusedxml.ElementTree as SafeET
 
