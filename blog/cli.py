@@ -210,7 +210,17 @@ def import_wxr_command(file: Path) -> None:
     for label, value in report.rows():
         click.echo(f"{label.ljust(width)}  {value.rjust(6)}")
     for title, reason in report.skipped_posts:
-        click.echo(f"Non pubblicato: «{title}» ({reason})")
+        click.echo(f"Non pubblicato: «{printable(title)}» ({reason})")
+    for title, given, slug in report.slugs_replaced:
+        click.echo(f"Indirizzo sostituito: «{printable(title)}» {printable(given)} → /{slug}/")
+    for author, site in report.urls_dropped:
+        click.echo(f"Sito web tolto: «{printable(author)}» {printable(site)}")
+
+
+def printable(text: str, limit: int = 120) -> str:
+    """Text from a file, safe for a terminal: escapes instead of control codes."""
+    shown = "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text[:limit])
+    return shown + ("…" if len(text) > limit else "")
 
 
 @click.command("export-wxr")

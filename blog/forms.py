@@ -80,8 +80,24 @@ def no_line_breaks(form: FlaskForm, field: StringField) -> None:
         raise ValidationError(messages.NOT_ONE_LINE)
 
 
-#: What a one-line field checks first: no control character, no line break.
-ONE_LINE = [no_control_characters, no_line_breaks]
+#: Unicode's noncharacters (U+FDD0–U+FDEF, and the last two code points of
+#: every plane) and lone surrogates: no text holds them, and XML refuses some.
+_NONCHARACTERS = re.compile(
+    "[\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(chr(plane + 0xFFFE) + chr(plane + 0xFFFF) for plane in range(0, 0x110000, 0x10000))
+    + "]"
+)
+
+
+def no_noncharacters(form: FlaskForm, field: StringField) -> None:
+    """Refuse Unicode noncharacters (U+FFFE…) and lone surrogates."""
+    if isinstance(field.data, str) and _NONCHARACTERS.search(field.data):
+        raise ValidationError(messages.NONCHARACTERS)
+
+
+#: What a one-line field checks first: no control character, no line break,
+#: no noncharacter.
+ONE_LINE = [no_control_characters, no_line_breaks, no_noncharacters]
 
 
 def http_url(form: FlaskForm, field: StringField) -> None:
@@ -126,6 +142,7 @@ def comment_field() -> TextAreaField:
         filters=[normalize_text],
         validators=[
             no_control_characters,
+            no_noncharacters,
             DataRequired(messages.COMMENT_REQUIRED),
             too_long(COMMENT_MAX),
         ],

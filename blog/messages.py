@@ -30,6 +30,7 @@ PARENT_INVALID = "Il commento a cui vuoi rispondere non esiste o non è ancora a
 COMMENTS_CLOSED = "I commenti sono chiusi."
 CONTROL_CHARACTERS = "Il testo contiene caratteri di controllo non ammessi."
 NOT_ONE_LINE = "Scrivi questo campo su una sola riga, senza andare a capo."
+NONCHARACTERS = "Il testo contiene caratteri Unicode non validi (come U+FFFE): eliminali e riprova."
 FLOOD = "Stai commentando troppo velocemente. Rallenta."
 DUPLICATE = "Commento duplicato: sembra che tu l'abbia già scritto!"
 FORM_EXPIRED = (

@@ -14,6 +14,7 @@ from blog import notifications
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, ModerationEvent, Moderator
 from blog.sanitize import comment_to_html
+from blog.thread import thread_roots
 
 
 class Action(enum.StrEnum):
@@ -148,12 +149,9 @@ def delete_comment(comment: Comment) -> None:
         if reply.parent_id == comment.id:
             reply.parent_id = comment.parent_id
     if comment.parent_id is None:
-        by_id = {member.id: member for member in thread}
+        roots = thread_roots({member.id: member.parent_id for member in thread})
         for member in thread:
-            root = member
-            while root.parent_id in by_id:
-                root = by_id[root.parent_id]
-            member.thread_id = root.id
+            member.thread_id = roots[member.id]
     db.session.delete(comment)
     refresh_article_comments(article)
 

@@ -17,8 +17,10 @@ An entry is used only while the article's ``comment_version``, read from the
 database on every view (one indexed query), is the one it was rendered at,
 and for at most ``PAGE_CACHE_SECONDS``, so that what changes with the clock
 alone (comments closing with age) shows within that time. Anything else
-goes to Flask: other methods and query strings, a remembered commenter, a
-moderator, a reader with comments of their own waiting.
+goes to Flask: other methods and query strings, paths that are not the
+article route (``/feed/``, ``/moderation/`` and the app's other own first
+segments), a remembered commenter, a moderator, a reader with comments of
+their own waiting.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from werkzeug.wsgi import get_host
 
 from blog.extensions import db
 from blog.models import Article
+from blog.slugs import SLUG, reserved_slugs
 from blog.spam import FORM_TIME_SALT
 
 #: What the page carries instead of the reader's values while it is rendered
@@ -58,7 +61,7 @@ TEMPLATE_KEY = "blog.page_template"
 CSRF_KEY = "csrf_token"
 CSRF_SALT = "wtf-csrf-token"
 
-ARTICLE_PATH = re.compile(r"/([a-z0-9][a-z0-9-]{0,199})/")
+ARTICLE_PATH = re.compile(f"/({SLUG.pattern})/")
 PAGE_QUERY = re.compile(r"(?:cpage=([1-9][0-9]{0,5}))?")
 HEX = re.compile(r"[0-9a-f]+")
 SLOTS = re.compile(f"({CSRF_SLOT}|{FORM_TIME_SLOT})")
@@ -128,7 +131,12 @@ class ArticlePageServer:
             return self.wsgi_app(environ, start_response)
         path = ARTICLE_PATH.fullmatch(environ.get("PATH_INFO", ""))
         query = PAGE_QUERY.fullmatch(environ.get("QUERY_STRING", ""))
-        if path is None or query is None or not self._host_is_trusted(environ):
+        if (
+            path is None
+            or query is None
+            or path.group(1) in self._reserved
+            or not self._host_is_trusted(environ)
+        ):
             return self.wsgi_app(environ, start_response)
         csrf_secret = self._reader_csrf_secret(environ.get("HTTP_COOKIE", ""))
         if csrf_secret is False:
@@ -240,6 +248,15 @@ class ArticlePageServer:
         self._local.connection = connection
         self._local.cursor = dbapi.cursor()
         return self._local.cursor
+
+    @cached_property
+    def _reserved(self) -> frozenset[str]:
+        """Paths like ``/feed/`` belong to other views, never to an article.
+
+        Read on the first request: blueprints are registered after this
+        middleware is made.
+        """
+        return reserved_slugs(self.app.url_map)
 
     @cached_property
     def _engine(self) -> sa.Engine:

@@ -13,6 +13,8 @@ entity expansion and external references.
 
 from __future__ import annotations
 
+import re
+
 # ElementTree only writes here; every parse goes through defusedxml.
 import xml.etree.ElementTree as ET  # nosec B405
 from collections import Counter
@@ -25,16 +27,28 @@ from typing import IO
 
 import defusedxml.ElementTree as SafeET
 import sqlalchemy as sa
+import wtforms
+from flask import current_app
+from werkzeug.datastructures import MultiDict
 
 from blog.extensions import db
+from blog.forms import url_field
 from blog.models import Article, Comment, CommentStatus, utcnow
 from blog.moderation import refresh_article_comments
 from blog.sanitize import article_to_html, comment_to_html
+from blog.slugs import reserved_slugs, safe_slug
+from blog.thread import loop_closers, thread_roots
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 WP_NS = "http://wordpress.org/export/1.2/"
 EXCERPT_NS = "http://wordpress.org/export/1.2/excerpt/"
+#: The commentmeta key under which the export keeps a comment's text as its
+#: author typed it; ``wp:comment_content`` carries the sanitized HTML. The
+#: leading underscore keeps it out of WordPress's custom-field screens.
+TYPED_TEXT_KEY = "_blog_typed_text"
+#: What XML 1.0 does not allow in a document (its ``Char`` production).
+NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 #: WordPress's comment_approved values.
 STATUS_FROM_WP = {
@@ -76,6 +90,11 @@ class ImportReport:
     skipped_posts: list[tuple[str, str]] = field(default_factory=list)
     other_items: Counter[str] = field(default_factory=Counter)
     comment_statuses: Counter[str] = field(default_factory=Counter)
+    parent_loops_cut: int = 0
+    #: (title, slug in the file, slug given) for each article added under a new slug.
+    slugs_replaced: list[tuple[str, str, str]] = field(default_factory=list)
+    #: (author, site) for each comment imported without its site.
+    urls_dropped: list[tuple[str, str]] = field(default_factory=list)
 
     def rows(self) -> list[tuple[str, str]]:
         rows = [
@@ -84,6 +103,9 @@ class ImportReport:
             ("Commenti importati", str(self.comments_added)),
             ("Commenti già presenti", str(self.comments_present)),
             ("Pingback e trackback saltati", str(self.pings_skipped)),
+            ("Risposte circolari, rese commenti di primo livello", str(self.parent_loops_cut)),
+            ("Indirizzi di articoli non validi, sostituiti", str(len(self.slugs_replaced))),
+            ("Siti web non validi, tolti dai commenti", str(len(self.urls_dropped))),
             ("Articoli non pubblicati, saltati", str(len(self.skipped_posts))),
         ]
         rows += [
@@ -165,6 +187,7 @@ def import_wxr(
     """Import a WXR file; the caller commits. See the module's docstring."""
     items, wp = read_items(source)
     report = ImportReport()
+    reserved = reserved_slugs(current_app.url_map)
     touched: list[Article] = []
     for item in progress(items) if progress else items:
         post_type = item.wp_text("post_type")
@@ -179,9 +202,12 @@ def import_wxr(
         if status != "publish":
             report.skipped_posts.append((title, NOT_PUBLISHED.get(status, status or "?")))
             continue
-        article = _import_article(item, report)
+        if not item.wp_text("post_name"):
+            report.skipped_posts.append((title, "senza slug"))
+            continue
+        article = _import_article(item, report, reserved)
         if article is None:
-            report.skipped_posts.append((title, "senza slug o data"))
+            report.skipped_posts.append((title, "senza data o con uno slug inutilizzabile"))
             continue
         if _import_comments(item, wp, article, report):
             touched.append(article)
@@ -191,9 +217,11 @@ def import_wxr(
     return report
 
 
-def _import_article(item: _Item, report: ImportReport) -> Article | None:
+def _import_article(item: _Item, report: ImportReport, reserved: frozenset[str]) -> Article | None:
     wp_id = _int(item.wp_text("post_id"))
-    slug = item.wp_text("post_name").lower()
+    title = item.text("title")
+    given = item.wp_text("post_name")
+    slug = safe_slug(given, title, reserved, fallback=f"articolo-{wp_id}" if wp_id else "")
     published = _wp_date(item.wp_text("post_date_gmt")) or _wp_date(item.wp_text("post_date"))
     if not slug or published is None:
         return None
@@ -212,10 +240,12 @@ def _import_article(item: _Item, report: ImportReport) -> Article | None:
         ),
         "",
     )
+    if slug != given:
+        report.slugs_replaced.append((title, given, slug))
     article = Article(
         wp_post_id=wp_id,
-        slug=slug[:200],
-        title=item.text("title")[:300] or slug,
+        slug=slug,
+        title=title[:300] or slug,
         standfirst=excerpt.strip(),
         body_html=article_to_html(item.raw(f"{{{CONTENT_NS}}}encoded")),
         published_at=published,
@@ -249,16 +279,24 @@ def _import_comments(item: _Item, wp: str, article: Article, report: ImportRepor
             report.comments_present += 1
             continue
         status = STATUS_FROM_WP.get(comment_item.wp_text("comment_approved"), CommentStatus.PENDING)
-        body = comment_item.raw(f"{{{wp}}}comment_content").strip() or "(vuoto)"
+        # Our own export keeps the typed text aside; WordPress's has only the content.
+        typed = _comment_meta(element, wp, TYPED_TEXT_KEY)
+        body = typed if typed is not None else comment_item.raw(f"{{{wp}}}comment_content")
+        body = body.strip() or "(vuoto)"
         created = _wp_date(comment_item.wp_text("comment_date_gmt")) or _wp_date(
             comment_item.wp_text("comment_date")
         )
+        author = comment_item.wp_text("comment_author")[:245] or "Anonimo"
+        site = comment_item.wp_text("comment_author_url")
+        url = site_url(site)
+        if url is None:
+            report.urls_dropped.append((author, site))
         comment = Comment(
             article=article,
             wp_comment_id=wp_id,
-            author=comment_item.wp_text("comment_author")[:245] or "Anonimo",
+            author=author,
             email=comment_item.wp_text("comment_author_email")[:100],
-            url=comment_item.wp_text("comment_author_url")[:200],
+            url=url or "",
             body=body,
             body_html=comment_to_html(body),
             status=status,
@@ -282,25 +320,61 @@ def _import_comments(item: _Item, wp: str, article: Article, report: ImportRepor
     # Threads: every comment belongs under its top-level ancestor.
     parents = dict(
         db.session.execute(
-            sa.select(Comment.id, Comment.parent_id).where(Comment.article_id == article.id)
+            sa.select(Comment.id, Comment.parent_id)
+            .where(Comment.article_id == article.id)
+            .order_by(Comment.id)
         ).all()
     )
+    # A file can make comments answer each other in a loop: the link that
+    # closes it is dropped, and that comment starts a thread of its own.
+    for comment_id in loop_closers(parents):
+        parents[comment_id] = None
+        looped = by_id.get(comment_id) or db.session.get(Comment, comment_id)
+        looped.parent_id = None
+        report.parent_loops_cut += 1
+    roots = thread_roots(parents)
     for comment in by_id.values():
-        root, seen = comment.id, set()
-        while parents.get(root) and root not in seen:
-            seen.add(root)
-            root = parents[root]
-        comment.thread_id = root
+        comment.thread_id = roots[comment.id]
     return True
+
+
+def _comment_meta(element: ET.Element, wp: str, key: str) -> str | None:
+    """The value of a comment's ``wp:commentmeta`` entry ``key``, if it has one."""
+    for meta in element.findall(f"{{{wp}}}commentmeta"):
+        if (meta.findtext(f"{{{wp}}}meta_key") or "").strip() == key:
+            return meta.findtext(f"{{{wp}}}meta_value") or ""
+    return None
+
+
+class _SiteForm(wtforms.Form):
+    """The comment form's own "Sito web" field, outside a request."""
+
+    url = url_field()
+
+
+def site_url(value: str) -> str | None:
+    """A commenter's site as the comment form would store it; None if it refuses it.
+
+    The form's field does the checking (http or https, with a host, not too
+    long), so an import never lets in what a reader could not type.
+    """
+    form = _SiteForm(formdata=MultiDict({"url": value}))
+    return form.url.data or "" if form.validate() else None
 
 
 # Export
 
 
+def xml_text(text: str) -> str:
+    """Replace what XML 1.0 does not allow (controls, U+FFFE, U+FFFF, lone
+    surrogates) with U+FFFD: stored and imported text may hold them."""
+    return NOT_XML_CHAR.sub("\ufffd", text)
+
+
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, attrs)
+    element = ET.SubElement(parent, tag, {name: xml_text(value) for name, value in attrs.items()})
     if text is not None:
-        element.text = text
+        element.text = xml_text(text)
     return element
 
 
@@ -367,11 +441,15 @@ def export_wxr(target: IO[bytes], site_name: str, site_url: str) -> int:
             _sub(element, f"{wp}comment_author_IP", comment.ip_address or "")
             _sub(element, f"{wp}comment_date", _wp_date_text(comment.created_at))
             _sub(element, f"{wp}comment_date_gmt", _wp_date_text(comment.created_at))
-            _sub(element, f"{wp}comment_content", comment.body)
+            # WordPress shows comment_content as it is: only sanitized HTML goes there.
+            _sub(element, f"{wp}comment_content", comment.body_html)
             _sub(element, f"{wp}comment_approved", STATUS_TO_WP[comment.status])
             _sub(element, f"{wp}comment_type", "comment")
             parent = wp_ids.get(comment.parent_id) if comment.parent_id else 0
             _sub(element, f"{wp}comment_parent", str(parent or 0))
             _sub(element, f"{wp}comment_user_id", "0")
+            meta = _sub(element, f"{wp}commentmeta")
+            _sub(meta, f"{wp}meta_key", TYPED_TEXT_KEY)
+            _sub(meta, f"{wp}meta_value", comment.body)
     ET.ElementTree(rss).write(target, encoding="UTF-8", xml_declaration=True)
     return count

@@ -151,6 +151,11 @@ INVALID = [
     ("url", "http://exa mple.it", "Inserisci un indirizzo web valido"),
     ("url", "http://[nope]/", "Inserisci un indirizzo web valido"),
     ("url", "http://[::1", "Inserisci un indirizzo web valido"),
+    ("comment", "Ciao \ufffe mondo", "caratteri Unicode non validi"),
+    ("comment", "Ciao \ufdd0", "caratteri Unicode non validi"),
+    ("comment", "Ciao \U0010ffff", "caratteri Unicode non validi"),
+    ("author", "Mario\uffff", "caratteri Unicode non validi"),
+    ("url", "https://example.it/\U0001fffe", "caratteri Unicode non validi"),
     *[(field, _too_long(field), f"al massimo {LONG[field]} caratteri") for field in LONG],
 ]
 
@@ -321,3 +326,14 @@ def test_unticking_consent_forgets_the_commenter(client, commenter):
     commenter.post(comment="Un altro commento")
     assert client.get_cookie("comment_author") is None
     assert commenter.open_form()["author"] == ""
+
+
+def test_a_noncharacter_is_refused_and_the_text_kept(commenter, app):
+    typed = "Un commento con \ufffe dentro."
+    response = commenter.post(comment=typed)
+    assert response.status_code == 422
+    page = soup(response)
+    assert "caratteri Unicode non validi (come U+FFFE)" in text_of(page.find(id="comment-error"))
+    assert page.find(id="comment").get_text().strip() == typed
+    with app.app_context():
+        assert comments_in_db() == []

@@ -266,3 +266,34 @@ def test_fast_signing_writes_what_the_serializers_read(app):
     other = page_server._form_time.sign_shared("8").decode()
     assert form_age(app.config["SECRET_KEY"], other, 8, 60) is not None
     assert page_server._form_time.sign_shared("7") in (shared, page_server._form_time.sign("7"))
+
+
+def test_only_the_article_route_is_served_from_memory(app, client):
+    """An article row slugged like another page (an old import) never takes its path."""
+    from datetime import datetime
+
+    with app.app_context():
+        db.session.add(
+            Article(
+                slug="feed",
+                title="Un vecchio articolo",
+                body_html="<p>x</p>",
+                published_at=datetime(2024, 1, 1),
+            )
+        )
+        db.session.commit()
+    assert "<feed" in client.get("/feed/").get_data(as_text=True)
+    with app.app_context():
+        db.session.add(
+            Article(
+                slug="appena-uscito",
+                title="Appena uscito",
+                body_html="<p>y</p>",
+                published_at=datetime(2024, 2, 1),
+            )
+        )
+        db.session.commit()
+    again = client.get("/feed/")
+    assert again.mimetype == "application/atom+xml"
+    assert "Appena uscito" in again.get_data(as_text=True)
+    assert server(app).lookups == 0

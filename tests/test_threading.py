@@ -140,3 +140,94 @@ def test_reply_whose_parent_is_hidden_starts_its_own_thread(client, app):
         db.session.commit()
     top = soup(client.get(ARTICLE_URL)).select("ol.comment-list > li")
     assert [li["id"] for li in top] == [f"comment-{reply_id}"]
+
+
+def store_chain_directly(length: int) -> list[int]:
+    """Insert a chain of approved replies ``length`` deep in one statement; return ids."""
+    import sqlalchemy as sa
+
+    from blog.models import Article, Comment
+    from blog.moderation import refresh_article_comments
+    from tests.conftest import SLUG
+
+    article = db.session.scalar(sa.select(Article).where(Article.slug == SLUG))
+    first = (db.session.scalar(sa.select(sa.func.max(Comment.id))) or 0) + 1
+    ids = list(range(first, first + length))
+    start = datetime(2024, 1, 1)
+    db.session.execute(
+        sa.insert(Comment),
+        [
+            {
+                "id": comment_id,
+                "article_id": article.id,
+                "parent_id": comment_id - 1 if comment_id > first else None,
+                "thread_id": first,
+                "author": f"Autore {depth}",
+                "email": "catena@example.it",
+                "body": f"Anello {depth}",
+                "body_html": f"<p>Anello {depth}</p>",
+                "status": CommentStatus.APPROVED,
+                "created_at": start + timedelta(seconds=depth),
+            }
+            for depth, comment_id in enumerate(ids, start=1)
+        ],
+    )
+    refresh_article_comments(article)
+    db.session.commit()
+    return ids
+
+
+def test_a_reply_chain_thousands_deep_is_shown_whole(client, app, logged_in):
+    from tests.conftest import SLUG
+
+    with app.app_context():
+        ids = store_chain_directly(1200)
+    reader = app.test_client()
+    response = reader.get(ARTICLE_URL)
+    assert response.status_code == 200
+    page = soup(response)
+    shown = page.select("li.comment")
+    assert [li["id"] for li in shown] == [f"comment-{cid}" for cid in ids]
+    assert len(shown[-1].find_parents("li", class_="comment")) == 4  # the fifth level
+    assert "Anello 1200" in text_of(page)
+    queue = logged_in.get("/moderation/?status=approved")
+    assert queue.status_code == 200 and "Anello 1200" in text_of(soup(queue))
+    for feed in ("/feed/", "/comments/feed/", f"/{SLUG}/feed/"):
+        assert reader.get(feed).status_code == 200, feed
+    assert "Anello 1200" in reader.get(f"/{SLUG}/feed/").get_data(as_text=True)
+
+
+def store_loop() -> tuple[int, int, int]:
+    """A thread whose two replies answer each other, as a bad import leaves them."""
+    root = add_comment(comment="Radice", age=timedelta(hours=3))
+    first = add_comment(parent=root, comment="Primo del giro", age=timedelta(hours=2))
+    second = add_comment(parent=first, comment="Secondo del giro", age=timedelta(hours=1))
+    first.parent_id = second.id
+    db.session.commit()
+    return root.id, first.id, second.id
+
+
+def test_replies_whose_parents_loop_are_still_shown(client, app):
+    with app.app_context():
+        root_id, first_id, second_id = store_loop()
+    page = soup(client.get(ARTICLE_URL))
+    assert {li["id"] for li in page.select("li.comment")} == {
+        f"comment-{cid}" for cid in (root_id, first_id, second_id)
+    }
+    assert "Secondo del giro" in text_of(page)
+
+
+def test_deleting_the_start_of_a_thread_with_a_loop_of_replies_ends(client, app):
+    from blog.models import Comment
+    from blog.moderation import Action, apply_action
+
+    with app.app_context():
+        root_id, first_id, second_id = store_loop()
+        root = db.session.get(Comment, root_id)
+        apply_action(root, Action.TRASH)
+        apply_action(root, Action.DELETE)
+        db.session.commit()
+        threads = {cid: db.session.get(Comment, cid).thread_id for cid in (first_id, second_id)}
+    # One of the two starts the thread, the other belongs under it.
+    assert set(threads.values()) <= {first_id, second_id}
+    assert len(set(threads.values())) == 1

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 import sqlalchemy as sa
 
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus
-from tests.conftest import comments_in_db, soup, text_of
+from tests.conftest import add_comment, comments_in_db, soup, text_of
 
 FIXTURE = Path(__file__).parent / "fixtures" / "small.wxr"
 CORPUS = (
@@ -23,6 +24,66 @@ def import_file(runner, path: Path):
     result = runner.invoke(args=["import-wxr", str(path)])
     assert result.exit_code == 0, result.output
     return result.output
+
+
+def wxr_comment(
+    wp_id: int, parent: int = 0, url: str = "", text: str = "", approved: str = "1"
+) -> str:
+    """One <wp:comment> of a hand-written export."""
+    return f"""
+    <wp:comment>
+      <wp:comment_id>{wp_id}</wp:comment_id>
+      <wp:comment_author>Lettore {wp_id}</wp:comment_author>
+      <wp:comment_author_email>lettore{wp_id}@example.it</wp:comment_author_email>
+      <wp:comment_author_url>{escape(url)}</wp:comment_author_url>
+      <wp:comment_date_gmt>2024-05-10 12:{wp_id % 60:02d}:00</wp:comment_date_gmt>
+      <wp:comment_content>{escape(text or f"Commento numero {wp_id}")}</wp:comment_content>
+      <wp:comment_approved>{approved}</wp:comment_approved>
+      <wp:comment_parent>{parent}</wp:comment_parent>
+    </wp:comment>"""
+
+
+def wxr_post(wp_id: int, slug: str, title: str = "Un articolo", comments: str = "") -> str:
+    """One published <item> of a hand-written export."""
+    return f"""
+  <item>
+    <title>{escape(title)}</title>
+    <content:encoded>Il testo.</content:encoded>
+    <wp:post_id>{wp_id}</wp:post_id>
+    <wp:post_date_gmt>2024-05-10 10:30:00</wp:post_date_gmt>
+    <wp:comment_status>open</wp:comment_status>
+    <wp:post_name>{escape(slug)}</wp:post_name>
+    <wp:status>publish</wp:status>
+    <wp:post_type>post</wp:post_type>{comments}
+  </item>"""
+
+
+def write_wxr(tmp_path: Path, *items: str) -> Path:
+    """A WXR 1.2 file holding ``items``."""
+    path = tmp_path / "export.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"'
+        ' xmlns:wp="http://wordpress.org/export/1.2/">\n'
+        "<channel><title>Un blog</title>" + "".join(items) + "</channel></rss>\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_comments_that_answer_each_other_in_a_loop_are_kept_and_shown(
+    app, runner, client, tmp_path
+):
+    loop = wxr_comment(1) + wxr_comment(2, parent=3) + wxr_comment(3, parent=2)
+    output = import_file(runner, write_wxr(tmp_path, wxr_post(500, "il-giro", comments=loop)))
+    assert re.search(r"Risposte circolari, rese commenti di primo livello\s+1\n", output), output
+    with app.app_context():
+        by_wp = {c.wp_comment_id: c for c in comments_in_db()}
+        assert [by_wp[2].parent_id, by_wp[3].parent_id].count(None) == 1
+        assert by_wp[2].thread_id == by_wp[3].thread_id
+    page = soup(client.get("/il-giro/"))
+    authors = [text_of(li.find("p", class_="comment-author")) for li in page.select("li.comment")]
+    assert sorted(authors) == ["Lettore 1", "Lettore 2", "Lettore 3"]
 
 
 def test_import_keeps_published_posts_and_reports_the_rest(app, runner):
@@ -96,6 +157,104 @@ def test_comments_keep_their_people_threads_and_statuses(app, runner, client):
     nikos_li = page.find(string="Νίκος Παπαδόπουλος").find_parent("li")
     assert "Rispondo a Nikos." in text_of(nikos_li)
     assert "in attesa" not in text_of(page) and "Compra ora" not in text_of(page)
+
+
+def test_a_javascript_site_is_dropped_and_reported(app, runner, client, logged_in, tmp_path):
+    comments = wxr_comment(1, url="javascript:alert(document.cookie)") + wxr_comment(
+        2, url="https://buono.example.it/"
+    )
+    wxr = write_wxr(tmp_path, wxr_post(500, "con-link", comments=comments))
+    output = import_file(runner, wxr)
+    assert re.search(r"Siti web non validi, tolti dai commenti\s+1\n", output), output
+    assert "Sito web tolto: «Lettore 1» javascript:alert(document.cookie)" in output
+    with app.app_context():
+        assert [(c.body, c.url) for c in comments_in_db()] == [
+            ("Commento numero 1", ""),
+            ("Commento numero 2", "https://buono.example.it/"),
+        ]
+    for page in (
+        client.get("/con-link/"),
+        logged_in.get("/moderation/?status=approved"),
+        client.get("/con-link/feed/"),
+        client.get("/comments/feed/"),
+    ):
+        assert page.status_code == 200
+        assert "javascript:" not in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("site", "stored"),
+    [
+        ("javascript:alert(1)", None),
+        ("JavaScript:alert(1)", None),
+        ("data:text/html,<script>alert(1)</script>", None),
+        ("vbscript:msgbox(1)", None),
+        ("ftp://example.it/", None),
+        ("http://", None),
+        ("http://exa mple.it/", None),
+        ("https://example.it/" + "a" * 200, None),
+        ("", ""),
+        ("https://example.it/pagina", "https://example.it/pagina"),
+        ("example.it", "http://example.it"),
+    ],
+)
+def test_sites_are_kept_only_as_the_comment_form_would_take_them(site, stored):
+    from blog.wxr import site_url
+
+    assert site_url(site) == stored
+
+
+def test_a_slug_taken_by_the_site_is_replaced_and_its_page_keeps_working(
+    app, runner, client, tmp_path
+):
+    wxr = write_wxr(tmp_path, wxr_post(500, "feed", title="Il nostro feed"))
+    output = import_file(runner, wxr)
+    assert re.search(r"Indirizzi di articoli non validi, sostituiti\s+1\n", output), output
+    assert "Indirizzo sostituito: «Il nostro feed» feed → /il-nostro-feed/" in output
+    with app.app_context():
+        article = db.session.scalar(sa.select(Article).where(Article.wp_post_id == 500))
+        assert article.slug == "il-nostro-feed"
+    assert client.get("/il-nostro-feed/").status_code == 200
+    for _ in range(2):  # after a first GET too: nothing cached it as an article
+        feed = client.get("/feed/")
+        assert feed.status_code == 200 and feed.mimetype == "application/atom+xml"
+        assert "Il nostro feed" in feed.get_data(as_text=True)
+    assert re.search(r"Articoli già presenti\s+1\n", import_file(runner, wxr))
+
+
+@pytest.mark.parametrize(
+    ("slug", "title", "expected"),
+    [
+        ("../x", "Titolo", "x"),
+        ("Hello-World", "Titolo", "hello-world"),
+        ("perch%C3%A9-no", "Titolo", "perche-no"),
+        ("moderation", "La moderazione", "la-moderazione"),
+        ("static", "Statico", "statico"),
+        ("comments", "Commenti", "commenti"),
+        ("healthz", "Salute", "salute"),
+        ("%F0%9F%98%80", "Città è più", "citta-e-piu"),
+        ("%F0%9F%98%80", "😀", "articolo-500"),
+        ("a/b", "Titolo", "a-b"),
+    ],
+)
+def test_invalid_slugs_are_replaced_by_safe_ones(
+    app, runner, client, tmp_path, slug, title, expected
+):
+    output = import_file(runner, write_wxr(tmp_path, wxr_post(500, slug, title=title)))
+    assert f"Indirizzo sostituito: «{title}» {slug} → /{expected}/" in output
+    with app.app_context():
+        assert db.session.scalar(sa.select(Article.slug).where(Article.wp_post_id == 500)) == (
+            expected
+        )
+    assert client.get(f"/{expected}/").status_code == 200
+
+
+def test_the_reserved_slugs_come_from_the_apps_routes(app):
+    from blog.slugs import reserved_slugs
+
+    reserved = reserved_slugs(app.url_map)
+    assert {"feed", "comments", "moderation", "email", "static", "healthz"} <= reserved
+    assert not any("<" in segment for segment in reserved)
 
 
 def test_moderators_see_the_imported_queue(app, runner, logged_in):
@@ -180,6 +339,53 @@ def test_export_then_import_reads_back_identically(app, runner, app_config, tmp_
     assert snapshot(other) == original
     with other.app_context():
         db.session.remove()  # end the session's transaction first
+        db.drop_all()
+
+
+def export(runner, tmp_path):
+    """Run export-wxr; return the parsed file, read by a strict XML parser."""
+    import defusedxml.ElementTree as SafeET
+
+    exported = tmp_path / "export.xml"
+    result = runner.invoke(args=["export-wxr", str(exported)])
+    assert result.exit_code == 0, result.output
+    return SafeET.parse(exported).getroot()
+
+
+WP = "{http://wordpress.org/export/1.2/}"
+
+
+def test_text_xml_does_not_allow_is_replaced_in_the_export(app, runner, tmp_path):
+    with app.app_context():
+        add_comment(comment="Prima\ufffe dopo\uffff e\x01 fine", author="Chi\ufffe")
+    root = export(runner, tmp_path)
+    (comment,) = root.iter(f"{WP}comment")
+    assert comment.findtext(f"{WP}comment_author") == "Chi\ufffd"
+    assert "Prima\ufffd dopo\ufffd e" in comment.findtext(f"{WP}comment_content")
+
+
+def test_the_export_carries_sanitized_html_as_comment_content(app, runner, app_config, tmp_path):
+    from blog import create_app
+
+    typed = "<script>alert(1)</script> Ciao <b>a tutti</b>"
+    with app.app_context():
+        add_comment(comment=typed)
+    root = export(runner, tmp_path)
+    (comment,) = root.iter(f"{WP}comment")
+    content = comment.findtext(f"{WP}comment_content")
+    assert "<script" not in content.lower()
+    assert "Ciao" in content
+    assert comment.find(f"{WP}commentmeta").findtext(f"{WP}meta_value") == typed
+    original = snapshot(app)
+
+    other = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'b.db'}"})
+    with other.app_context():
+        db.create_all()
+    import_file(other.test_cli_runner(), tmp_path / "export.xml")
+    assert snapshot(other) == original
+    with other.app_context():
+        assert [c.body for c in comments_in_db()] == [typed]
+        db.session.remove()
         db.drop_all()
 
 
