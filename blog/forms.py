@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from blog import messages
+from blog.sanitize import COMMENT_MARKUP_LIMIT, COMMENT_NESTING_LIMIT, comment_within_limits
 
 # WordPress's column sizes (wp_comments), which its form enforces too.
 AUTHOR_MAX = 245
@@ -82,6 +83,15 @@ def http_url(form: FlaskForm, field: StringField) -> None:
         raise ValidationError(messages.URL_INVALID)
 
 
+def markup_not_too_complex(form: FlaskForm, field: TextAreaField) -> None:
+    """Refuse markup the sanitizer would only show as text: too many tags,
+    links or line breaks, or tags nested too deep."""
+    if isinstance(field.data, str) and not comment_within_limits(field.data):
+        raise ValidationError(
+            messages.TOO_MUCH_MARKUP.format(limit=COMMENT_MARKUP_LIMIT, depth=COMMENT_NESTING_LIMIT)
+        )
+
+
 def too_long(limit: int) -> Length:
     return Length(max=limit, message=messages.TOO_LONG.format(max=limit))
 
@@ -94,6 +104,7 @@ def comment_field() -> TextAreaField:
             no_control_characters,
             DataRequired(messages.COMMENT_REQUIRED),
             too_long(COMMENT_MAX),
+            markup_not_too_complex,
         ],
     )
 

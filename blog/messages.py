@@ -29,6 +29,11 @@ TOO_LONG = "Questo campo può contenere al massimo {max} caratteri."
 PARENT_INVALID = "Il commento a cui vuoi rispondere non esiste o non è ancora approvato."
 COMMENTS_CLOSED = "I commenti sono chiusi."
 CONTROL_CHARACTERS = "Il testo contiene caratteri di controllo non ammessi."
+TOO_MUCH_MARKUP = (
+    "Il commento contiene troppo codice HTML: al massimo {limit} tra tag, link, "
+    "caratteri < e & e a capo, e tag annidati al massimo {depth} livelli. "
+    "Semplifica la formattazione e riprova."
+)
 FLOOD = "Stai commentando troppo velocemente. Rallenta."
 DUPLICATE = "Commento duplicato: sembra che tu l'abbia già scritto!"
 FORM_EXPIRED = (
