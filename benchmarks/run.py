@@ -38,6 +38,7 @@ import sqlalchemy as sa
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
+from benchmarks.hostile_comments import hostile_comments  # noqa: E402
 from blog import create_app  # noqa: E402
 from blog.extensions import db  # noqa: E402
 from blog.models import Article, Comment, CommentStatus, Moderator  # noqa: E402
@@ -649,6 +650,65 @@ def memory_target(results: list[dict]) -> None:
     )
 
 
+HOSTILE_GOAL_MS = 100
+_HIDDEN_INPUT = re.compile(r'<input id="\w+" name="(\w+)" type="hidden" value="([^"]*)">')
+
+
+def hostile_target(results: list[dict]) -> None:
+    """Server time of the worst 64 KB comment: the sanitizer alone, then the
+    whole POST through the test client (form, spam checks, insert)."""
+    from blog.sanitize import comment_to_html
+
+    comments = hostile_comments()
+    sanitize_ms = {}
+    for name, text in comments.items():
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            comment_to_html(text)
+            times.append((time.perf_counter() - start) * 1000)
+        sanitize_ms[name] = statistics.median(times)
+
+    url = f"sqlite:///{WORK / 'hostile.sqlite3'}"
+    (WORK / "hostile.sqlite3").unlink(missing_ok=True)
+    app = create_app(
+        {
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "RATELIMIT_ENABLED": False,
+            "COMMENT_FLOOD_SECONDS": 0,
+            "COMMENT_MIN_SECONDS": 0,
+            "MAIL_BACKGROUND": False,
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        seed_articles()
+    client = app.test_client()
+    post_ms = {}
+    for name, text in comments.items():
+        fields = dict(_HIDDEN_INPUT.findall(client.get(ARTICLE_URL).get_data(as_text=True)))
+        fields.update(comment=text, author="Bench", email="bench@example.it", url="")
+        start = time.perf_counter()
+        status = client.post(f"{ARTICLE_URL}comment", data=fields).status_code
+        post_ms[name] = (time.perf_counter() - start) * 1000
+        print(
+            f"  {name}: sanitize {sanitize_ms[name]:.0f} ms, POST {post_ms[name]:.0f} ms ({status})"
+        )
+    for label, timings in (("comment_to_html", sanitize_ms), ("the whole POST", post_ms)):
+        worst = max(timings, key=timings.__getitem__)
+        results.append(
+            {
+                "target": f"worst 64 KB hostile comment, {label} ({len(timings)} cases)",
+                "ours": f"{timings[worst]:.0f} ms ({worst})",
+                "reference": "—",
+                "ratio": "—",
+                "goal": f"< {HOSTILE_GOAL_MS} ms for any 64 KB comment",
+                "pass": timings[worst] < HOSTILE_GOAL_MS,
+            }
+        )
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -688,6 +748,7 @@ def main() -> int:
         "posts": post_target,
         "queue": queue_target,
         "memory": memory_target,
+        "hostile": hostile_target,
     }
     for name, step in steps.items():
         if only and name not in only:

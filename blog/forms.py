@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from blog import messages
 from blog.http import parse_id
+from blog.sanitize import COMMENT_MARKUP_LIMIT, COMMENT_NESTING_LIMIT, comment_within_limits
 
 # WordPress's column sizes (wp_comments), which its form enforces too.
 AUTHOR_MAX = 245
@@ -132,6 +133,15 @@ class TextForm(FlaskForm):
             return request.form if request.method in SUBMIT_METHODS else None
 
 
+def markup_not_too_complex(form: FlaskForm, field: TextAreaField) -> None:
+    """Refuse markup the sanitizer would only show as text: too many tags,
+    links or line breaks, or tags nested too deep."""
+    if isinstance(field.data, str) and not comment_within_limits(field.data):
+        raise ValidationError(
+            messages.TOO_MUCH_MARKUP.format(limit=COMMENT_MARKUP_LIMIT, depth=COMMENT_NESTING_LIMIT)
+        )
+
+
 def too_long(limit: int) -> Length:
     return Length(max=limit, message=messages.TOO_LONG.format(max=limit))
 
@@ -145,6 +155,7 @@ def comment_field() -> TextAreaField:
             no_noncharacters,
             DataRequired(messages.COMMENT_REQUIRED),
             too_long(COMMENT_MAX),
+            markup_not_too_complex,
         ],
     )
 

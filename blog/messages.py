@@ -31,6 +31,11 @@ COMMENTS_CLOSED = "I commenti sono chiusi."
 CONTROL_CHARACTERS = "Il testo contiene caratteri di controllo non ammessi."
 NOT_ONE_LINE = "Scrivi questo campo su una sola riga, senza andare a capo."
 NONCHARACTERS = "Il testo contiene caratteri Unicode non validi (come U+FFFE): eliminali e riprova."
+TOO_MUCH_MARKUP = (
+    "Il commento contiene troppo codice HTML: al massimo {limit} tra tag, link, "
+    "caratteri < e & e a capo, e tag annidati al massimo {depth} livelli. "
+    "Semplifica la formattazione e riprova."
+)
 FLOOD = "Stai commentando troppo velocemente. Rallenta."
 DUPLICATE = "Commento duplicato: sembra che tu l'abbia già scritto!"
 FORM_EXPIRED = (

@@ -7,6 +7,7 @@ can be swapped out without touching the rest of the application.
 
 from __future__ import annotations
 
+import html as html_text
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -60,18 +61,45 @@ EXTRA_TLDS = (
 # Bare URLs: with http(s):// any well-formed host is a link (so that a new
 # top-level domain cannot slip links past the link count); without a scheme
 # only hosts under a known top-level domain, so that "ciao.come" stays text.
+#
+# Strangers' text: the pattern must run in linear time. A host without a
+# scheme starts only where a word starts (not after a letter, digit, "-",
+# "." or "@"), so a run such as "a-a-a-…" is scanned once, not once per
+# hyphen; a dot joins two labels only when a word character follows, so the
+# labels are never backtracked; labels are at most 63 characters (DNS), the
+# leading parentheses and the path bounded, because the linkifier trims each
+# match one character at a time.
 URL_RE = re.compile(
-    r"""\(*  # opening parentheses, trimmed again by the linkifier
-    \b(?<![@.])
+    r"""\({{0,20}}+  # opening parentheses, trimmed again by the linkifier
     (?:
-        https?://(?:[\w-]+\.)+(?:[^\W\d_]{{2,63}}|xn--[\w-]+)
-      | (?:[\w-]+\.)+(?:{tlds})
+        \b(?<![@.])https?://(?:[\w-]{{1,63}}+\.(?=\w))++(?:[^\W\d_]{{2,63}}|xn--[\w-]+)
+      | (?<![\w@.-])\b(?:[\w-]{{1,63}}+\.(?=\w))++(?:{tlds})
     )
-    (?::[0-9]+)?(?!\.\w)\b
-    (?:[/?#][^\s{{}}|\\^`<>"]*)?
+    (?::[0-9]++)?(?!\.\w)\b
+    (?:[/?#][^\s{{}}|\\^`<>"]{{0,2000}}+)?
     """.format(tlds="|".join(sorted({*TLDS, *EXTRA_TLDS}, key=len, reverse=True))),
     re.IGNORECASE | re.VERBOSE | re.UNICODE,
 )
+
+# Limits on what the HTML parser is handed. html5lib spends tens of
+# microseconds on every tag, entity and line break, and more than linearly on
+# nesting and misnesting (its adoption agency algorithm and scope checks walk
+# the open elements): 64 KB of "<b>" took seconds. Real comments hold a
+# handful of tags; articles hold more, and imports come from files.
+#: Tags, "<" and "&" signs, line breaks and bare links in one comment.
+COMMENT_MARKUP_LIMIT = 1000
+#: Elements open inside one another in a comment.
+COMMENT_NESTING_LIMIT = 20
+ARTICLE_MARKUP_LIMIT = 5000
+ARTICLE_NESTING_LIMIT = 100
+#: Elements that hold nothing, so never nest.
+VOID_TAGS: frozenset[str] = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+     "track", "wbr"}
+)  # fmt: skip
+#: Elements a sibling of the same name closes (an unclosed "<li>" does not nest).
+SIBLING_CLOSED_TAGS: frozenset[str] = frozenset({"p", "li", "dt", "dd", "tr", "td", "th"})
+_MARKUP_SIGN = re.compile(r"<(/?)([A-Za-z][^\s/>]*)|[<&\n]")
 
 _HREF = (None, "href")
 _REL = (None, "rel")
@@ -219,8 +247,15 @@ def _article_paragraphs(html: str) -> str:
 
 def article_to_html(html: str) -> str:
     """Sanitize an article's HTML with the article allowlist; add paragraphs
-    when the source has none (as WordPress exports do)."""
+    when the source has none (as WordPress exports do).
+
+    Markup past the limits is shown as text, escaped, never parsed.
+    """
     html = html.replace("\r\n", "\n").replace("\r", "\n")
+    if not markup_within_limits(
+        html, ARTICLE_MARKUP_LIMIT, ARTICLE_NESTING_LIMIT, count_links=False
+    ):
+        return _article_paragraphs(html_text.escape(html, quote=False))
     if "<p" not in html.lower():
         html = _article_paragraphs(html)
     cleaned = _fixed_point(_cleaners.article.clean, _cleaners.article.clean(html))
@@ -261,9 +296,60 @@ def comment_to_html(text: str) -> str:
 
 
 def clean_comment(text: str) -> str:
-    """The full path of :func:`comment_to_html`: parse, clean, link, paragraphs."""
+    """The full path of :func:`comment_to_html`: parse, clean, link, paragraphs.
+
+    Text past the markup limits is shown as typed, escaped, with paragraphs
+    but no tags or links. The comment form refuses such text before it gets
+    here (so that the reader can fix it); flattening bounds every other
+    writer, such as WordPress imports.
+    """
+    if not markup_within_limits(text):
+        return _paragraphs(html_text.escape(text, quote=False))
     allowed_only = _cleaners.typed.clean(text)
     return _fixed_point(sanitize_stored_html, sanitize_stored_html(_paragraphs(allowed_only)))
+
+
+def comment_within_limits(text: str) -> bool:
+    """Tell whether :func:`comment_to_html` keeps the markup of ``text``."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return is_plain_text(text) or markup_within_limits(text)
+
+
+def markup_within_limits(
+    text: str,
+    markup_limit: int = COMMENT_MARKUP_LIMIT,
+    nesting_limit: int = COMMENT_NESTING_LIMIT,
+    *,
+    count_links: bool = True,
+) -> bool:
+    """Tell whether the HTML parser may be handed ``text``: few enough tags,
+    markup signs, line breaks and bare links, nested shallowly enough.
+
+    A linear scan that follows nesting as the parser roughly would; it never
+    looks deeper than ``nesting_limit`` open elements.
+    """
+    budget = markup_limit
+    open_tags: list[str] = []
+    for sign in _MARKUP_SIGN.finditer(text):
+        budget -= 1
+        if budget < 0:
+            return False
+        is_end, name = sign.group(1, 2)
+        if name is None:
+            continue
+        name = name.lower()
+        if name in open_tags and (is_end or name in SIBLING_CLOSED_TAGS):
+            del open_tags[len(open_tags) - 1 - open_tags[::-1].index(name) :]
+        if not is_end and name not in VOID_TAGS:
+            open_tags.append(name)
+            if len(open_tags) > nesting_limit:
+                return False
+    if count_links:
+        for _ in URL_RE.finditer(text):
+            budget -= 1
+            if budget < 0:
+                return False
+    return True
 
 
 #: Characters the cleaner changes or reads as markup: the markup signs,

@@ -1,0 +1,75 @@
+"""Comments built to make the sanitizer slow: one per known worst case.
+
+Shared by the cost test (tests/test_sanitize_cost.py) and the ``hostile``
+benchmark step, so that both measure the same inputs.
+"""
+
+from __future__ import annotations
+
+#: The comment field's limit (WordPress's, ``COMMENT_MAX`` in blog/forms.py).
+COMMENT_MAX = 65525
+
+#: Each case: a name and the unit repeated to fill the comment.
+UNITS: dict[str, str] = {
+    "a-a. run": "a-a.",
+    "a-a- run": "a-a-",
+    "a. run": "a.",
+    "long word": "a",
+    "scheme and a-a. run": "http://a-a.",
+    "trailing parentheses": ")",
+    "open tags": "<b>",
+    "open tags with attributes": '<b title="x">',
+    "mixed open tags": "<b><i><em><strong><cite><code><q><s><del><abbr>x",
+    "misnested tags": "<i><b></i></b>",
+    "lone <": "<",
+    "end tags": "</b>",
+    "comments": "<!---->",
+    "bare links": "http://a.it ",
+    "scheme-less links": "www.a.it ",
+    "typed links": '<a href="http://a.it/">a</a> ',
+    "deep blockquotes": "<blockquote>",
+    "quotes and paragraphs": "<blockquote>x\n\n",
+    "open tags and paragraphs": "<b>x\n\n",
+    "line breaks": "x\n",
+    "RTL overrides": "\u202e\u202d",
+    "combining marks": "a\u0301\u0301\u0301",
+    "entities": "&amp;",
+    "bare ampersands": "&",
+    "long tag name": "<" + "a" * 64,
+    "long attribute": '<a title="' + "a" * 64,
+    "bold then a-a-": "<b>x</b> a-a-a-a-a-a-a-a-a-a-a-a-",
+}
+
+
+def fill(unit: str, size: int = COMMENT_MAX) -> str:
+    """Repeat ``unit`` up to ``size`` characters."""
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+def hostile_comments(size: int = COMMENT_MAX) -> dict[str, str]:
+    """Every worst case, each ``size`` characters long."""
+    comments = {name: fill(unit, size) for name, unit in UNITS.items()}
+    # One tag or attribute as long as the comment.
+    comments["long tag name"] = "<" + fill("a", size - 1)
+    comments["long attribute"] = '<a title="' + fill("a", size - 10)
+    # A run of ``a-a-`` behind a little markup: the full cleaner, not the
+    # plain-text shortcut, has to link it.
+    comments["bold then a-a-"] = "<b>x</b> " * 7 + fill("a-", size - 63)
+    return comments
+
+
+#: Articles: WordPress imports are files from elsewhere.
+ARTICLE_UNITS: dict[str, str] = {
+    "open tags": "<b>",
+    "deep divs": "<div>",
+    "misnested tags": "<i><b></i></b>",
+    "lone <": "<",
+    "bare ampersands": "&",
+    "table cells": "<td>x",
+    "line breaks": "x\n",
+}
+
+
+def hostile_articles(size: int = COMMENT_MAX) -> dict[str, str]:
+    """Every article worst case, each ``size`` characters long."""
+    return {name: fill(unit, size) for name, unit in ARTICLE_UNITS.items()}
