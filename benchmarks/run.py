@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
@@ -687,11 +688,26 @@ def hostile_target(results: list[dict]) -> None:
     client = app.test_client()
     post_ms = {}
     for name, text in comments.items():
-        fields = dict(_HIDDEN_INPUT.findall(client.get(ARTICLE_URL).get_data(as_text=True)))
-        fields.update(comment=text, author="Bench", email="bench@example.it", url="")
-        start = time.perf_counter()
-        status = client.post(f"{ARTICLE_URL}comment", data=fields).status_code
-        post_ms[name] = (time.perf_counter() - start) * 1000
+        # Three posts by three people (no duplicate), the body encoded
+        # beforehand: what is timed is the server's work, the median of three.
+        times, statuses = [], set()
+        for run in range(3):
+            fields = dict(_HIDDEN_INPUT.findall(client.get(ARTICLE_URL).get_data(as_text=True)))
+            fields.update(
+                comment=text, author=f"Bench {run}", email=f"bench{run}@example.it", url=""
+            )
+            body = urlencode(fields).encode()
+            start = time.perf_counter()
+            statuses.add(
+                client.post(
+                    f"{ARTICLE_URL}comment",
+                    data=body,
+                    content_type="application/x-www-form-urlencoded",
+                ).status_code
+            )
+            times.append((time.perf_counter() - start) * 1000)
+        post_ms[name] = statistics.median(times)
+        status = "/".join(str(code) for code in sorted(statuses))
         print(
             f"  {name}: sanitize {sanitize_ms[name]:.0f} ms, POST {post_ms[name]:.0f} ms ({status})"
         )

@@ -7,6 +7,7 @@ can be swapped out without touching the rest of the application.
 
 from __future__ import annotations
 
+import functools
 import html as html_text
 import re
 import threading
@@ -58,6 +59,37 @@ EXTRA_TLDS = (
     "online", "page", "shop", "site", "store", "tech", "top", "website", "xyz",
 )  # fmt: skip
 
+
+def _alternation(words: set[str]) -> str:
+    """A regex matching any of ``words``, written as a trie.
+
+    A flat alternation of the ~1,500 top-level domains is tried word by word
+    at every candidate; the trie fails at the first letter that fits none.
+    Longer words are tried first, as in a longest-first alternation.
+    """
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, dict]) -> str:
+        branches = [
+            re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char
+        ]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:
+            return f"(?:{body})?"
+        return body
+
+    return pattern(trie)
+
+
+_TLD_PATTERN = _alternation({tld.lower() for tld in (*TLDS, *EXTRA_TLDS)})
+
 # Bare URLs: with http(s):// any well-formed host is a link (so that a new
 # top-level domain cannot slip links past the link count); without a scheme
 # only hosts under a known top-level domain, so that "ciao.come" stays text.
@@ -70,14 +102,14 @@ EXTRA_TLDS = (
 # leading parentheses and the path bounded, because the linkifier trims each
 # match one character at a time.
 URL_RE = re.compile(
-    r"""\({{0,20}}+  # opening parentheses, trimmed again by the linkifier
+    rf"""\({{0,20}}+  # opening parentheses, trimmed again by the linkifier
     (?:
         \b(?<![@.])https?://(?:[\w-]{{1,63}}+\.(?=\w))++(?:[^\W\d_]{{2,63}}|xn--[\w-]+)
-      | (?<![\w@.-])\b(?:[\w-]{{1,63}}+\.(?=\w))++(?:{tlds})
+      | (?<![\w@.-])\b(?:[\w-]{{1,63}}+\.(?=\w))++(?:{_TLD_PATTERN})
     )
     (?::[0-9]++)?(?!\.\w)\b
     (?:[/?#][^\s{{}}|\\^`<>"]{{0,2000}}+)?
-    """.format(tlds="|".join(sorted({*TLDS, *EXTRA_TLDS}, key=len, reverse=True))),
+    """,
     re.IGNORECASE | re.VERBOSE | re.UNICODE,
 )
 
@@ -99,6 +131,10 @@ VOID_TAGS: frozenset[str] = frozenset(
 )  # fmt: skip
 #: Elements a sibling of the same name closes (an unclosed "<li>" does not nest).
 SIBLING_CLOSED_TAGS: frozenset[str] = frozenset({"p", "li", "dt", "dd", "tr", "td", "th"})
+#: No element of any allowlist has a longer name: a "tag" with a longer one
+#: is text, and html5lib would read its name one character at a time.
+TAG_NAME_LIMIT = 32
+_LONG_TAG_NAME = re.compile(rf"<(?=/?[A-Za-z][^\s/>]{{{TAG_NAME_LIMIT}}})")
 _MARKUP_SIGN = re.compile(r"<(/?)([A-Za-z][^\s/>]*)|[<&\n]")
 
 _HREF = (None, "href")
@@ -305,7 +341,7 @@ def clean_comment(text: str) -> str:
     """
     if not markup_within_limits(text):
         return _paragraphs(html_text.escape(text, quote=False))
-    allowed_only = _cleaners.typed.clean(text)
+    allowed_only = _cleaners.typed.clean(_LONG_TAG_NAME.sub("&lt;", text))
     return _fixed_point(sanitize_stored_html, sanitize_stored_html(_paragraphs(allowed_only)))
 
 
@@ -315,6 +351,9 @@ def comment_within_limits(text: str) -> bool:
     return is_plain_text(text) or markup_within_limits(text)
 
 
+# The form checks a comment, then the writer sanitizes the same text: the
+# scan is remembered for the few latest texts instead of run twice.
+@functools.lru_cache(maxsize=8)
 def markup_within_limits(
     text: str,
     markup_limit: int = COMMENT_MARKUP_LIMIT,

@@ -75,11 +75,19 @@ _BLOCK_TAG = re.compile(r"</?(?:p|br|blockquote)\b[^>]*>", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<[^>]*>")
 
 
+#: Unicode's invisible format characters (category Cf: zero-width spaces,
+#: joiners, direction marks, tags…), all in these planes.
+_FORMAT_CHARACTERS = {
+    code: None
+    for code in (*range(0x10000), *range(0x10000, 0x20000), *range(0xE0000, 0xE0080))
+    if unicodedata.category(chr(code)) == "Cf"
+}
+
+
 def fold(text: str) -> str:
     """Text as compared with the word lists: NFKC, no invisible format
     characters (zero-width spaces and the like), case folded."""
-    folded = unicodedata.normalize("NFKC", text)
-    return "".join(char for char in folded if unicodedata.category(char) != "Cf").casefold()
+    return unicodedata.normalize("NFKC", text).translate(_FORMAT_CHARACTERS).casefold()
 
 
 def visible_text(body_html: str) -> str:

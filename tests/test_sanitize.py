@@ -150,3 +150,9 @@ def test_plain_text_comes_out_as_the_full_cleaner_makes_it():
 def test_text_the_cleaner_would_change_is_not_plain(text):
     assert not is_plain_text(text)
     assert comment_to_html(text) == clean_comment(text)
+
+
+def test_a_tag_name_no_element_has_is_shown_as_text():
+    name = "a" * 40
+    html = comment_to_html(f"prima <{name} title=x>dopo <b>sì</b>")
+    assert html == f"<p>prima &lt;{name} title=x&gt;dopo <b>sì</b></p>"
