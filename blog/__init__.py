@@ -15,6 +15,7 @@ from blog import (
     errors,
     feeds,
     health,
+    http_cache,
     mail,
     mail_links,
     messages,
@@ -54,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # The search index is kept by blog/search.py, not by the models.
         include_object=search.include_object,
     )
+    security.register_cross_origin_check(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
@@ -72,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reader.bp)
     errors.register(app)
     security.register(app)
+    http_cache.register(app)
     mail.register(app)
     setup_request_logging(app)
     cli.register(app)

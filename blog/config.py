@@ -22,8 +22,12 @@ DEFAULTS: dict[str, Any] = {
     "COMMENT_THREAD_DEPTH": 5,
     "COMMENTS_PER_PAGE": 50,
     "COMMENT_CACHE_ENTRIES": 64,
-    # Whole article pages for anonymous readers, per worker (0 turns it off).
-    "PAGE_CACHE_SECONDS": 60,
+    # Anonymous pages: how long a shared cache (s-maxage) and each worker
+    # keep them, and how long a stale copy may be served while one request
+    # refreshes it. Their sum bounds how old the comment form's signed time
+    # can be when served: keep it under COMMENT_MIN_SECONDS.
+    "PAGE_CACHE_SECONDS": 1,
+    "PAGE_STALE_SECONDS": 1,
     "PAGE_CACHE_ENTRIES": 64,
     "COMMENT_MODERATION": "all",
     "COMMENT_AUTHOR_COOKIE_DAYS": 365,
@@ -69,6 +73,9 @@ DEFAULTS: dict[str, Any] = {
     # Host names accepted besides SITE_URL's (Flask's TRUSTED_HOSTS; a
     # leading dot accepts every subdomain). Any other Host gets a 400.
     "TRUSTED_HOSTS": [],
+    # Origins (scheme://host[:port]) whose pages may send forms here, besides
+    # SITE_URL's: the cross-origin check refuses every other site.
+    "TRUSTED_ORIGINS": [],
     # Moderation
     "MODERATION_PAGE_SIZE": 50,
     # Requests

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, SecurityErro
 
 from blog import messages, reader
 from blog.extensions import db
+from blog.security import CrossOriginRequest
 
 
 def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
@@ -44,6 +45,11 @@ def handle_csrf_error(error: CSRFError) -> tuple[str, int]:
     return render_error(400, messages.CSRF_FAILED)
 
 
+def handle_cross_origin(error: CrossOriginRequest) -> tuple[str, int]:
+    """A form sent from another site's page: refused, and said why."""
+    return render_error(403, messages.CROSS_ORIGIN)
+
+
 def handle_rate_limit(error: RateLimitExceeded) -> Response | tuple[str, int]:
     """Over a rate limit: a comment keeps its typed text; anything else, the 429 page."""
     if request.endpoint == "reader.post_comment" and request.view_args:
@@ -65,6 +71,7 @@ def handle_unexpected_error(error: Exception) -> tuple[str, int]:
 def register(app: Flask) -> None:
     """Install the error handlers on ``app``."""
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(CrossOriginRequest, handle_cross_origin)
     app.register_error_handler(RateLimitExceeded, handle_rate_limit)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected_error)

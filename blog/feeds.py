@@ -16,6 +16,7 @@ from feedgenerator import Atom1Feed
 from flask import Blueprint, Response, abort, current_app, request
 
 from blog.extensions import db
+from blog.http_cache import make_public
 from blog.models import Article, Comment, CommentStatus, utcnow
 from blog.urls import external_url
 
@@ -36,15 +37,15 @@ def _not_modified(*parts: object) -> tuple[str, Response | None]:
     if request.if_none_match.contains(etag):
         response = Response(status=304)
         response.set_etag(etag)
-        return etag, response
+        return etag, make_public(response)
     return etag, None
 
 
 def _atom(feed: Atom1Feed, etag: str) -> Response:
     response = Response(feed.writeString("utf-8"), content_type=ATOM)
     response.set_etag(etag)
-    response.cache_control.no_cache = True  # revalidate, cheaply, every time
-    return response
+    # The same for everyone: shared caches keep it briefly, readers revalidate.
+    return make_public(response)
 
 
 @bp.get("/feed/")

@@ -53,6 +53,10 @@ UNTRUSTED_HOST = (
     "Questo sito non risponde all'indirizzo richiesto. Controlla l'indirizzo nella barra del "
     "browser."
 )
+CROSS_ORIGIN = (
+    "Richiesta rifiutata: il modulo è stato inviato da un altro sito. Apri la pagina "
+    "su questo sito e riprova da lì."
+)
 CSRF_FAILED = "Il modulo è scaduto o non è valido. Torna indietro, ricarica la pagina e riprova."
 FORM_HAS_ERRORS = "Il commento non è stato inviato: correggi i campi segnalati."
 CSRF_EXPIRED = (

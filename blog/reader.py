@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import (
@@ -21,7 +23,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from wtforms.validators import ValidationError
 
-from blog import messages, page_server
+from blog import messages
 from blog.addresses import client_block
 from blog.comments import (
     NewComment,
@@ -36,6 +38,13 @@ from blog.database import reads_first, write_transaction
 from blog.extensions import csrf, db, limiter
 from blog.forms import CommentForm
 from blog.http import page_number, parse_id
+from blog.http_cache import (
+    AUTHOR_COOKIES,
+    article_copy_is_fresh,
+    article_etag,
+    is_anonymous_request,
+    make_public,
+)
 from blog.models import Article, Comment, CommentStatus, utcnow
 from blog.moderation import initial_status, record_event
 from blog.page_cache import RenderCache
@@ -57,12 +66,6 @@ bp = Blueprint("reader", __name__)
 
 #: Session key holding the ids of the comments this browser posted.
 PENDING_KEY = "my_comments"
-#: WordPress's cookie names for the remembered commenter.
-AUTHOR_COOKIES = {
-    "author": "comment_author",
-    "email": "comment_author_email",
-    "url": "comment_author_url",
-}
 
 
 #: Built once: the comment form and every uncached page view run it.
@@ -101,7 +104,7 @@ def index() -> Response:
     ).all()
     response = make_response(render_template("reader/index.html", articles=articles))
     response.add_etag()
-    response.cache_control.no_cache = True
+    make_public(response)
     return response.make_conditional(request)
 
 
@@ -112,7 +115,7 @@ def show_article(slug: str) -> Response:
     remembered = {
         field: request.cookies.get(cookie, "") for field, cookie in AUTHOR_COOKIES.items()
     }
-    form = CommentForm(
+    form = comment_form(
         formdata=None,
         data={
             **remembered,
@@ -131,10 +134,21 @@ def is_moderator() -> bool:
     return bool(current_user.is_authenticated)
 
 
+def comment_form(**kwargs: Any) -> CommentForm:
+    """The comment form: a CSRF token for a signed-in moderator only.
+
+    A reader's comment POST is protected by the cross-origin check that
+    runs before every unsafe request (``blog/security.py``) and by
+    SameSite cookies, as WordPress protects its readers' form: a token
+    would make every reader's page different, and so uncacheable.
+    """
+    return CommentForm(meta={"csrf": is_moderator()}, **kwargs)
+
+
 @bp.post("/<slug>/comment")
 @limiter.limit(comment_limit, exempt_when=is_moderator)
-# The form checks its own CSRF token, so that a stale token re-renders the
-# page with everything the reader typed instead of throwing it away.
+# A moderator's form checks its own CSRF token, so that a stale token
+# re-renders the page with everything they typed instead of throwing it away.
 @csrf.exempt
 def post_comment(slug: str) -> Response:
     """Validate, screen and store a comment, then show it to its author.
@@ -144,7 +158,7 @@ def post_comment(slug: str) -> Response:
     """
     reads_first()
     article = get_article_or_404(slug)
-    form = CommentForm()
+    form = comment_form()
     if not comments_open(article):
         return render_article(article, form, status=403)
 
@@ -163,7 +177,7 @@ def post_comment(slug: str) -> Response:
                     form.comment_parent.errors = [messages.PARENT_INVALID]
                     valid = False
     if not valid:
-        if form.csrf_token.errors:
+        if form.errors.get("csrf_token"):
             form.csrf_token.errors = []
             return render_article(article, form, status=400, notice=messages.CSRF_EXPIRED)
         return render_article(article, form, status=422, notice=messages.FORM_HAS_ERRORS)
@@ -261,7 +275,7 @@ def spam_settings() -> SpamSettings:
 def render_rate_limited(slug: str) -> Response:
     """A comment over the rate limit: 429, with the typed text kept."""
     article = get_article_or_404(slug)
-    return render_article(article, CommentForm(), status=429, notice=messages.RATE_LIMITED)
+    return render_article(article, comment_form(), status=429, notice=messages.RATE_LIMITED)
 
 
 def remember_own_comment(comment_id: int) -> None:
@@ -326,6 +340,19 @@ def render_article(
             comments_open=is_open,
         )
 
+    shared = status == 200 and request.method == "GET" and is_anonymous_request()
+    if shared:
+        fresh = article_copy_is_fresh(
+            request.headers.get("If-None-Match"),
+            article.id,
+            article.comment_version,
+            page,
+            is_open,
+            config,
+        )
+        if fresh:
+            return make_public(Response(status=304, headers={"ETag": fresh}))
+
     own_ids = session.get(PENDING_KEY)
     own = own_pending_comments(article, own_ids) if own_ids else []
     if own:
@@ -352,11 +379,8 @@ def render_article(
         replying_to = find_reply_parent(article, parent_id)
     if replying_to is None:
         form.comment_parent.data = "0"
-    if request.environ.get(page_server.TEMPLATE_KEY):
-        # Rendered for the page server, which signs one for each reader.
-        form.form_time.data = page_server.FORM_TIME_SLOT
-    else:
-        form.form_time.data = sign_form_time(config["SECRET_KEY"], article.id)
+    signed_at = int(time.time())
+    form.form_time.data = sign_form_time(config["SECRET_KEY"], article.id)
     body = render_template(
         "reader/article.html",
         article=article,
@@ -366,4 +390,12 @@ def render_article(
         comments_open=is_open,
         notice=notice,
     )
-    return make_response(body, status)
+    response = make_response(body, status)
+    if shared:
+        # The same page for every reader with no cookie of ours: any cache
+        # may keep it (blog/http_cache.py), the form time included.
+        response.set_etag(
+            article_etag(article.id, article.comment_version, page, is_open, signed_at).strip('"')
+        )
+        make_public(response)
+    return response

@@ -204,8 +204,9 @@ class AuthActions:
         return self.client.post("/moderation/login", data=data)
 
     def csrf_token(self) -> str:
-        """A token of this client's session, as any page form carries it."""
-        page = soup(self.client.get(ARTICLE_URL))
+        """A token of this client's session, as the login page's form carries it
+        (a signed-in moderator is sent on to the queue, whose forms carry one too)."""
+        page = soup(self.client.get("/moderation/login", follow_redirects=True))
         return page.find("input", attrs={"name": "csrf_token"})["value"]
 
     def logout(self) -> TestResponse:

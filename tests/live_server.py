@@ -163,11 +163,13 @@ class Browser:
         )
 
     def form_tokens(self, path: str) -> dict[str, str]:
-        """The hidden fields of the comment form: CSRF token and form time."""
+        """The hidden fields of the comment form: the form time, and the CSRF
+        token when the page has one (a signed-in moderator's)."""
         status, _, html = self.get(path)
         assert status == 200
         text = html.decode()
-        return {
-            name: re.search(rf'name="{name}" type="hidden" value="([^"]*)"', text).group(1)
+        found = {
+            name: re.search(rf'name="{name}" type="hidden" value="([^"]*)"', text)
             for name in ("csrf_token", "form_time")
         }
+        return {name: match.group(1) for name, match in found.items() if match}

@@ -8,9 +8,9 @@ from tests.conftest import ARTICLE_URL, POST_URL, VALID_COMMENT, comments_in_db,
 
 
 def test_oversized_request_gets_a_413_page(client, commenter, app):
-    token = commenter.open_form()["csrf_token"]
+    fields = commenter.open_form()
     huge = "x" * (300 * 1024)
-    response = client.post(POST_URL, data={**VALID_COMMENT, "comment": huge, "csrf_token": token})
+    response = client.post(POST_URL, data={**fields, **VALID_COMMENT, "comment": huge})
     assert response.status_code == 413
     page = soup(response)
     assert page.html["lang"] == "it"
