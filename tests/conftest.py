@@ -19,6 +19,7 @@ from blog.comments import NewComment, store_comment
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, utcnow
 from blog.seed import seed_articles
+from tests.redis_server import redis_url as start_redis
 
 SLUG = "jean-philippe-imparato-ha-visitato-il-cassino-plant-e-pomigliano-darco"
 ARTICLE_URL = f"/{SLUG}/"
@@ -31,6 +32,13 @@ def test_database_url(tmp_path: Any) -> str:
 
 
 test_database_url.__test__ = False  # a helper, not a test
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A Redis: TEST_REDIS_URL, else a redis-server started here, else a skip."""
+    with start_redis() as url:
+        yield url
 
 
 @pytest.fixture

@@ -65,9 +65,25 @@ def init_database(database_url: str) -> None:
 
 
 class LiveServer:
-    def __init__(self, process: subprocess.Popen, port: int) -> None:
+    def __init__(self, process: subprocess.Popen, port: int, env: dict[str, str]) -> None:
         self.process = process
         self.port = port
+        #: The environment the app runs in, for ``flask`` commands beside it.
+        self.env = env
+
+    def flask(
+        self, *args: str, input: str | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess:
+        """Run a ``flask`` command in this server's environment."""
+        return subprocess.run(
+            [sys.executable, "-m", "flask", *args],
+            cwd=PROJECT,
+            env=self.env,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
@@ -89,6 +105,7 @@ def gunicorn(
 ) -> Iterator[LiveServer]:
     """Start gunicorn with the project's config on a free loopback port."""
     port = free_port()
+    server_env = app_env(database_url, **{"SITE_URL": f"http://127.0.0.1:{port}", **(env or {})})
     process = subprocess.Popen(
         [
             str(GUNICORN),
@@ -103,11 +120,11 @@ def gunicorn(
             "app:app",
         ],
         cwd=PROJECT,
-        env=app_env(database_url, **{"SITE_URL": f"http://127.0.0.1:{port}", **(env or {})}),
+        env=server_env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    server = LiveServer(process, port)
+    server = LiveServer(process, port, server_env)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -131,16 +148,21 @@ def gunicorn(
 
 
 class Browser:
-    """A minimal HTTP client with a cookie jar; redirects are not followed."""
+    """A minimal HTTP client with a cookie jar; redirects are not followed.
 
-    def __init__(self, port: int) -> None:
+    ``headers`` go with every request: ``X-Forwarded-For`` through a server
+    that trusts one proxy gives each client its own address.
+    """
+
+    def __init__(self, port: int, headers: dict[str, str] | None = None) -> None:
         self.port = port
         self.cookies: dict[str, str] = {}
+        self.headers = dict(headers or {})
 
     def request(self, method: str, path: str, body: bytes | None = None, headers=None):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
-            all_headers = dict(headers or {})
+            all_headers = {**self.headers, **(headers or {})}
             if self.cookies:
                 all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
             connection.request(method, path, body=body, headers=all_headers)
