@@ -55,7 +55,24 @@ def hostile_comments(size: int = COMMENT_MAX) -> dict[str, str]:
     # A run of ``a-a-`` behind a little markup: the full cleaner, not the
     # plain-text shortcut, has to link it.
     comments["bold then a-a-"] = "<b>x</b> " * 7 + fill("a-", size - 63)
+    # Thousands of distinct attributes on one tag: html5lib compares each
+    # name with every earlier one (quadratic); separated by spaces, slashes,
+    # or none at all after quoted values; on an end tag too.
+    names = [a + b for a in _CJK for b in _CJK]
+    comments["many attributes"] = ("<b " + " ".join(names) + ">x</b>")[:size]
+    comments["many attributes, slashes"] = ("<b " + "/".join(names) + ">x</b>")[:size]
+    comments["many attributes, quoted"] = ("<b " + "".join(f'{n}=""' for n in names))[:size]
+    comments["many attributes on an end tag"] = ("<b>x</b " + " ".join(names) + ">")[:size]
+    # Formatting elements left open inside blocks, each with its own title
+    # (so html5lib's three-copy limit does not apply): html5lib opens them
+    # all again in every later block.
+    reopened = "".join(f"<blockquote><b title={i}></blockquote>" for i in range(300))
+    comments["reopened formatting"] = (reopened + fill("<blockquote>x</blockquote>", size))[:size]
     return comments
+
+
+#: 200 letters for attribute names that are all different.
+_CJK = [chr(code) for code in range(0x4E00, 0x4E00 + 200)]
 
 
 #: Articles: WordPress imports are files from elsewhere.
@@ -67,6 +84,7 @@ ARTICLE_UNITS: dict[str, str] = {
     "bare ampersands": "&",
     "table cells": "<td>x",
     "line breaks": "x\n",
+    "many attributes": "<b a b c d e f g h i j k l m n o p q r s t u v w x y z>",
 }
 
 

@@ -13,11 +13,16 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-from blog.http import redact_link_tokens
+from blog.http import RedactLinkTokens, redact_link_tokens
 
 
 class RedactingLogger(Logger):
     """gunicorn's logger, whose access-log values carry no mail-link token."""
+
+    def __init__(self, cfg: Any) -> None:
+        super().__init__(cfg)
+        # gunicorn's own errors ("Error handling request GET /email/…") too.
+        self.error_log.addFilter(RedactLinkTokens())
 
     def atoms(
         self, resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta

@@ -50,12 +50,31 @@ class MailAction:
     #: The comment's ``status_version`` when the mail was written: with the
     #: comment and the moderator, it names the mail the link came in.
     status_version: int
+    #: When the comment was written (microseconds): SQLite may give a deleted
+    #: comment's id to the next one, and a link must never act on that one.
+    written: int
+
+
+def written_stamp(comment: Comment) -> int:
+    """The comment's creation time, as a whole number of microseconds."""
+    moment = comment.created_at
+    return (
+        (moment.toordinal() * 86400 + moment.hour * 3600 + moment.minute * 60 + moment.second)
+        * 1_000_000
+        + moment.microsecond
+    )
 
 
 def action_token(comment: Comment, action: str, moderator: Moderator | sa.Row) -> str:
     """A link for one moderator to do one action to one comment, as it stands now."""
     return _serializer(ACTION_SALT).dumps(
-        {"c": comment.id, "a": action, "m": moderator.id, "v": comment.status_version}
+        {
+            "c": comment.id,
+            "a": action,
+            "m": moderator.id,
+            "v": comment.status_version,
+            "w": written_stamp(comment),
+        }
     )
 
 
@@ -69,10 +88,10 @@ def read_action_token(token: str) -> MailAction | None:
         return None
     if not isinstance(data, dict) or data.get("a") not in MAIL_ACTIONS:
         return None
-    numbers = data.get("c"), data.get("m"), data.get("v")
+    numbers = data.get("c"), data.get("m"), data.get("v"), data.get("w")
     if not all(isinstance(number, int) for number in numbers):
         return None
-    return MailAction(data["c"], data["a"], data["m"], data["v"])
+    return MailAction(data["c"], data["a"], data["m"], data["v"], data["w"])
 
 
 def unsubscribe_token(comment: Comment) -> str:
@@ -98,7 +117,7 @@ def link_digest(link: MailAction) -> str:
     the text of a token cannot tell a new link from a replayed one; and
     using any link of a mail uses them all.
     """
-    key = f"moderation:{link.comment_id}:{link.moderator_id}:{link.status_version}"
+    key = f"moderation:{link.comment_id}:{link.written}:{link.moderator_id}:{link.status_version}"
     return hashlib.sha256(key.encode()).hexdigest()
 
 

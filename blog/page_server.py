@@ -120,7 +120,11 @@ class ArticlePageServer:
         cookie_header = environ.get("HTTP_COOKIE")
         if not cookie_header:
             return False
-        return has_personal_cookies(parse_cookie(cookie_header), self.app.config)
+        try:
+            cookies = parse_cookie(cookie_header)
+        except ValueError:  # bytes that are no UTF-8: Flask answers, as for any request
+            return True
+        return has_personal_cookies(cookies, self.app.config)
 
     # The cache.
 

@@ -18,6 +18,8 @@ import bleach
 from bleach import html5lib_shim
 from bleach.linkifier import TLDS, LinkifyFilter
 
+from blog.trie import alternation
+
 #: WordPress's allowlist for comments (``$allowedtags`` in kses.php).
 COMMENT_TAGS: frozenset[str] = frozenset(
     {
@@ -60,35 +62,7 @@ EXTRA_TLDS = (
 )  # fmt: skip
 
 
-def _alternation(words: set[str]) -> str:
-    """A regex matching any of ``words``, written as a trie.
-
-    A flat alternation of the ~1,500 top-level domains is tried word by word
-    at every candidate; the trie fails at the first letter that fits none.
-    Longer words are tried first, as in a longest-first alternation.
-    """
-    trie: dict[str, dict] = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def pattern(node: dict[str, dict]) -> str:
-        branches = [
-            re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char
-        ]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if "" in node:
-            return f"(?:{body})?"
-        return body
-
-    return pattern(trie)
-
-
-_TLD_PATTERN = _alternation({tld.lower() for tld in (*TLDS, *EXTRA_TLDS)})
+_TLD_PATTERN = alternation({tld.lower() for tld in (*TLDS, *EXTRA_TLDS)})
 
 # Bare URLs: with http(s):// any well-formed host is a link (so that a new
 # top-level domain cannot slip links past the link count); without a scheme
@@ -135,6 +109,18 @@ SIBLING_CLOSED_TAGS: frozenset[str] = frozenset({"p", "li", "dt", "dd", "tr", "t
 #: is text, and html5lib would read its name one character at a time.
 TAG_NAME_LIMIT = 32
 _LONG_TAG_NAME = re.compile(rf"<(?=/?[A-Za-z][^\s/>]{{{TAG_NAME_LIMIT}}})")
+#: Attributes one tag may carry (no allowed element has more than six):
+#: html5lib compares each attribute's name with every earlier one of its tag.
+ATTRIBUTE_LIMIT = 12
+#: Elements html5lib keeps "active" after a block closes around them, and
+#: opens again inside every later block: each one left open multiplies what
+#: follows, so they count towards nesting until their own end tag.
+FORMATTING_TAGS: frozenset[str] = frozenset(
+    {"a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong",
+     "tt", "u"}
+)  # fmt: skip
+#: One attribute as html5lib's tokenizer reads it, after its separators.
+_ATTRIBUTE = re.compile(r"""[\s/]*[^\s/>][^\s/>=]*(?:\s*=\s*(?:"[^"]*"?|'[^']*'?|[^\s>]*))?""")
 _MARKUP_SIGN = re.compile(r"<(/?)([A-Za-z][^\s/>]*)|[<&\n]")
 
 _HREF = (None, "href")
@@ -369,6 +355,7 @@ def markup_within_limits(
     """
     budget = markup_limit
     open_tags: list[str] = []
+    formatting: list[str] = []
     for sign in _MARKUP_SIGN.finditer(text):
         budget -= 1
         if budget < 0:
@@ -376,9 +363,21 @@ def markup_within_limits(
         is_end, name = sign.group(1, 2)
         if name is None:
             continue
+        position, attributes = sign.end(), 0
+        while (attribute := _ATTRIBUTE.match(text, position)) is not None:
+            attributes, budget, position = attributes + 1, budget - 1, attribute.end()
+            if attributes > ATTRIBUTE_LIMIT or budget < 0:
+                return False
         name = name.lower()
         if name in open_tags and (is_end or name in SIBLING_CLOSED_TAGS):
             del open_tags[len(open_tags) - 1 - open_tags[::-1].index(name) :]
+        if name in FORMATTING_TAGS:
+            if not is_end:
+                formatting.append(name)
+            elif name in formatting:
+                del formatting[len(formatting) - 1 - formatting[::-1].index(name)]
+            if len(formatting) > min(nesting_limit, COMMENT_NESTING_LIMIT):
+                return False
         if not is_end and name not in VOID_TAGS:
             open_tags.append(name)
             if len(open_tags) > nesting_limit:

@@ -169,6 +169,8 @@ def test_hostile_headers_on_every_page(visitor):
         {"X-Request-ID": "<script>" + "x" * 500},
         {"X-Forwarded-For": "1.2.3.4, ::1, not-an-ip"},
         {"User-Agent": "\x00" * 100},
+        {"Cookie": "x=\xff\xfe; session=\xff"},
+        {"Cookie": "comment_author=\xe9"},
         {"Referer": "javascript:alert(1)"},
     ]
     paths = [fill(rule, SLUG if "slug" in rule else "1") for rule in rules(app, "GET")]

@@ -102,3 +102,21 @@ def test_an_error_on_a_link_page_is_logged_without_the_token(
     assert "Unhandled error on GET /email/" in caplog.text
     assert "[token]" in caplog.text
     assert token not in caplog.text
+
+
+@pytest.mark.parametrize("path", list(LINK_PATHS.values()), ids=list(LINK_PATHS))
+def test_gunicorn_error_log_leaves_out_mail_link_tokens(tmp_path, path):
+    """gunicorn logs a request it could not handle (a worker timeout, an error
+    outside Flask) with its URI: the token is cut out there too."""
+    cfg_logger = gunicorn_logger(tmp_path)
+    error_file = tmp_path / "error.log"
+    handler = logging.FileHandler(error_file)
+    cfg_logger.error_log.addHandler(handler)
+    try:
+        cfg_logger.exception("Error handling request %s %s", "GET", path)
+    finally:
+        cfg_logger.error_log.removeHandler(handler)
+        handler.close()
+    written = error_file.read_text()
+    assert "Error handling request GET /email" in written
+    assert TOKEN not in written

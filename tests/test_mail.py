@@ -304,6 +304,35 @@ def test_a_used_link_does_nothing_after_the_comment_is_unapproved(app, client, s
     assert actions_on(app, cid) == ["approve", "unapprove"]
 
 
+def test_a_link_never_acts_on_a_newer_comment_given_the_same_id(app, client, smtp, moderators):
+    """SQLite gives a deleted comment's id to the next one: the link knows its comment."""
+    post_pending(client)
+    cid = comment_id(app)
+    links = links_in(smtp.to("anna@example.it")[0])
+    with app.app_context():
+        comment = db.session.get(Comment, cid)
+        article_id = comment.article_id
+        db.session.delete(comment)
+        db.session.commit()
+        newer = Comment(
+            id=cid,
+            article_id=article_id,
+            author="Un altro",
+            email="altro@example.it",
+            body="Un commento nuovo",
+            body_html="<p>Un commento nuovo</p>",
+            status=CommentStatus.PENDING,
+        )
+        db.session.add(newer)
+        db.session.commit()
+    browser = app.test_client()
+    page = browser.get(links["Approva"])
+    assert "Un commento nuovo" not in text_of(soup(page))
+    assert soup(page).find(id="confirm-form") is None
+    browser.post(links["Approva"], data={"csrf_token": csrf_token_of(browser)})
+    assert status_of(app, cid) == CommentStatus.PENDING
+
+
 def test_moderator_approval_mails_an_author_who_asked(app, client, smtp, logged_in):
     reader = app.test_client()
     post_pending(reader, **{"comment-notify": "y", "comment": "Avvisatemi"})
