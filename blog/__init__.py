@@ -27,7 +27,7 @@ from blog import (
 from blog.config import load_config
 from blog.database import engine_options
 from blog.extensions import csrf, db, limiter, login_manager, migrate
-from blog.http import BlogRequest, IdConverter, setup_request_logging
+from blog.http import BlogRequest, IdConverter, refuse_nul_in_url, setup_request_logging
 from blog.page_cache import RenderCache
 from blog.page_server import ArticlePageServer
 
@@ -55,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # The search index is kept by blog/search.py, not by the models.
         include_object=search.include_object,
     )
+    app.before_request(refuse_nul_in_url)
     security.register_cross_origin_check(app)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -40,6 +40,21 @@ def parse_id(raw: object) -> int | None:
     return value if 0 < value <= MAX_ID else None
 
 
+def refuse_nul_in_url() -> None:
+    """A NUL in the path or the query string is a 400 before any view.
+
+    No address of ours holds one, and PostgreSQL cannot compare text that
+    does (it raises, which would be a 500). Form fields are the forms'
+    business: they explain the refusal next to the field.
+    """
+    if (
+        "\x00" in request.path
+        or "\x00" in request.query_string.decode("latin-1")
+        or any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True))
+    ):
+        raise BadRequest("NUL in the URL")
+
+
 def page_number(raw: object) -> int:
     """Read a page number from the query string: 1 to ``MAX_PAGE``, 1 when unreadable."""
     if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit() or len(raw) > 7:

@@ -59,10 +59,8 @@ def written_stamp(comment: Comment) -> int:
     """The comment's creation time, as a whole number of microseconds."""
     moment = comment.created_at
     return (
-        (moment.toordinal() * 86400 + moment.hour * 3600 + moment.minute * 60 + moment.second)
-        * 1_000_000
-        + moment.microsecond
-    )
+        moment.toordinal() * 86400 + moment.hour * 3600 + moment.minute * 60 + moment.second
+    ) * 1_000_000 + moment.microsecond
 
 
 def action_token(comment: Comment, action: str, moderator: Moderator | sa.Row) -> str:

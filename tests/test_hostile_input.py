@@ -176,6 +176,7 @@ def test_disallowed_words_are_found_in_the_text_readers_see(app_config, comment)
     assert client.post(POST_URL, data=data).status_code == 303
     with app.app_context():
         assert [c.status for c in comments_in_db()] == [CommentStatus.SPAM]
+        db.session.remove()  # end the session's transaction first
         db.drop_all()
 
 
@@ -194,6 +195,7 @@ def test_words_across_paragraphs_do_not_join(app_config):
     assert client.post(POST_URL, data=data).status_code == 303
     with app.app_context():
         assert [c.status for c in comments_in_db()] == [CommentStatus.APPROVED]
+        db.session.remove()  # end the session's transaction first
         db.drop_all()
 
 
