@@ -117,6 +117,8 @@ def keep_personal_pages_private(response: Response) -> Response:
     if request.endpoint == "static":
         return response
     cache_control = response.headers.get("Cache-Control", "")
+    if "no-store" in cache_control and "public" not in cache_control:
+        return response  # the view already said that nobody keeps it
     public = cache_control.startswith("public")
     if (
         public
