@@ -8,6 +8,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -188,8 +189,11 @@ class Moderator(UserMixin, db.Model):
         return f"{self.id}:{self.session_token}:{session_id}"
 
     def set_password(self, password: str) -> None:
-        """Store a scrypt hash of ``password`` and end all open sessions."""
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        """Store a hash of ``password`` (``PASSWORD_HASH_METHOD``, scrypt by
+        default) and end all open sessions."""
+        self.password_hash = generate_password_hash(
+            password, method=current_app.config["PASSWORD_HASH_METHOD"]
+        )
         self.session_token = new_session_token()
 
     def check_password(self, password: str) -> bool:

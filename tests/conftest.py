@@ -56,6 +56,9 @@ def app_config(tmp_path: Any) -> dict[str, Any]:
         # Mail is sent at the end of the request, not in a thread: tests
         # read the SMTP server's inbox right after.
         "MAIL_BACKGROUND": False,
+        # scrypt costs about 0.2 s per hash: every moderator fixture and
+        # login paid it. Production keeps the default (tests/test_config.py).
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
 
 

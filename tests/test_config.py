@@ -17,6 +17,7 @@ def test_defaults_are_set():
     assert app.config["MAX_CONTENT_LENGTH"] == 256 * 1024
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["PASSWORD_HASH_METHOD"] == "scrypt"
 
 
 def test_secret_key_is_generated_once_with_private_permissions(tmp_path):
