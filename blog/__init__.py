@@ -20,6 +20,7 @@ from blog import (
     mail_links,
     messages,
     moderation_views,
+    notifications,
     reader,
     search,
     security,
@@ -77,6 +78,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.register(app)
     http_cache.register(app)
     mail.register(app)
+    notifications.register(app)
     setup_request_logging(app)
     cli.register(app)
     register_template_filters(app)

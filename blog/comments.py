@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from blog import notifications
+from blog import signals
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, body_digest, utcnow
 from blog.moderation import refresh_article_comments
@@ -106,7 +106,7 @@ def insert_comment(article: Article, new: NewComment, status: CommentStatus) -> 
     stored = StoredComment(id=comment_id, thread_id=thread_id, status=status)
     if status == CommentStatus.APPROVED:
         refresh_article_comments(article)
-    notifications.comment_stored(comment_id, status, new.parent_id)
+    signals.comment_stored.send(None, comment_id=comment_id, status=status, parent_id=new.parent_id)
     return stored
 
 

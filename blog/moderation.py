@@ -10,7 +10,7 @@ import enum
 
 import sqlalchemy as sa
 
-from blog import notifications
+from blog import signals
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, ModerationEvent, Moderator
 from blog.sanitize import comment_to_html
@@ -131,7 +131,7 @@ def apply_action(
     if CommentStatus.APPROVED in (previous, target):
         refresh_article_comments(comment.article)
     if action is Action.APPROVE:
-        notifications.comment_approved(comment)
+        signals.comment_approved.send(None, comment=comment)
     return previous
 
 

@@ -19,9 +19,10 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from blog import signals
 from blog.extensions import db
 from blog.mail import enqueue
 from blog.models import Comment, CommentStatus, Moderator, UsedLink
@@ -223,7 +224,9 @@ def notify_parent_author(reply: Comment) -> bool:
     return True
 
 
-def comment_stored(comment_id: int, status: CommentStatus, parent_id: int | None) -> None:
+def comment_stored(
+    sender: object, *, comment_id: int, status: CommentStatus, parent_id: int | None
+) -> None:
     """A new comment was stored: mail whoever should hear of it."""
     if status == CommentStatus.PENDING:
         notify_moderators(comment_id)
@@ -231,7 +234,13 @@ def comment_stored(comment_id: int, status: CommentStatus, parent_id: int | None
         notify_parent_author(db.session.get(Comment, comment_id))
 
 
-def comment_approved(comment: Comment) -> None:
+def comment_approved(sender: object, *, comment: Comment) -> None:
     """A moderator approved a comment that was not approved before."""
     notify_author_approved(comment)
     notify_parent_author(comment)
+
+
+def register(app: Flask) -> None:
+    """Mail whoever should hear of what the domain announces."""
+    signals.comment_stored.connect(comment_stored)
+    signals.comment_approved.connect(comment_approved)

@@ -1,0 +1,21 @@
+"""What the domain announces, as blinker signals (which Flask ships).
+
+``comments.py`` and ``moderation.py`` say what happened; mail (and, later,
+webhooks or caches) subscribe in their own ``register``. The domain can then
+be used, and tested, with no mail at all: django-contrib-comments'
+``comment_was_posted``, Isso's notification extension.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: A new comment was stored. Keyword arguments: ``comment_id``, ``status``
+#: (its ``CommentStatus``), ``parent_id`` (None for a new thread).
+comment_stored = _signals.signal("comment-stored")
+
+#: A moderator approved a comment that was not approved before. Keyword
+#: argument: ``comment`` (the ``Comment``, in the caller's session).
+comment_approved = _signals.signal("comment-approved")
