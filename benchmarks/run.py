@@ -288,15 +288,21 @@ def post_throughput(
         while time.monotonic() < deadline and count < 50_000:
             path, body, headers = make_request(number, count)
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            connection.request("POST", path, body=body, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            connection.close()
+            try:
+                connection.request("POST", path, body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                status: int | str = response.status
+            except (OSError, http.client.HTTPException) as error:
+                # A dropped connection is a failed post, not a thread quietly gone.
+                status = type(error).__name__
+            finally:
+                connection.close()
             with lock:
-                if response.status == ok:
+                if status == ok:
                     accepted[0] += 1
                 else:
-                    failures.append(response.status)
+                    failures.append(status)
             count += 1
 
     workers = [threading.Thread(target=loop, args=(n,)) for n in range(threads)]
@@ -306,7 +312,7 @@ def post_throughput(
     for worker in workers:
         worker.join(LOAD_SECONDS + 120)
     if failures:
-        raise RuntimeError(f"{len(failures)} posts failed: {sorted(set(failures))}")
+        raise RuntimeError(f"{len(failures)} posts failed: {sorted(set(map(str, failures)))}")
     return accepted[0] / (time.monotonic() - started)
 
 
@@ -649,6 +655,16 @@ def post_target(results: list[dict]) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{floor_database}{suffix}").unlink(missing_ok=True)
     floor_env = {**os.environ, "POST_FLOOR_DATABASE": str(floor_database)}
+    # One process creates the floor's database first: four workers creating
+    # it at once race for SQLite's lock, and a worker that fails to boot
+    # stops gunicorn.
+    subprocess.run(
+        [sys.executable, "-c", "import post_floor_app"],
+        cwd=PROJECT / "benchmarks",
+        env=floor_env,
+        check=True,
+        timeout=60,
+    )
     with gunicorn(
         "post_floor_app:app", 4, floor_env, PROJECT / "benchmarks", BIN / "gunicorn", "/form/"
     ) as (port, _):
