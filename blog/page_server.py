@@ -50,6 +50,9 @@ PAGE_QUERY = re.compile(r"(?:cpage=([1-9][0-9]{0,5}))?")
 OWN_HEADERS = frozenset({"content-length", "x-request-id", "date"})
 #: Headers a 304 repeats from the full response (RFC 9110, 15.4.5).
 NOT_MODIFIED_HEADERS = frozenset({"cache-control", "etag", "vary", "expires"})
+#: Distinct Host headers whose check is remembered: a worker serves a few
+#: names, and a stranger sending many others must not grow the memory.
+TRUSTED_HOST_MEMORY = 64
 
 
 StartResponse = Callable[..., Any]
@@ -57,7 +60,11 @@ StartResponse = Callable[..., Any]
 
 @dataclass(frozen=True)
 class Entry:
-    """A whole response Flask rendered for anonymous readers."""
+    """A whole response Flask rendered for anonymous readers.
+
+    The header lists of its 200 and its 304 are made once, here, not on
+    every view: only the request id is added per response.
+    """
 
     version: int
     rendered_at: float
@@ -65,6 +72,10 @@ class Entry:
     headers: tuple[tuple[str, str], ...]
     body: bytes
     etag: str
+    #: What the ETag says the page shows, for conditional GETs.
+    shows: tuple[int, int, int, bool] | None
+    full_headers: tuple[tuple[str, str], ...]
+    not_modified_headers: tuple[tuple[str, str], ...]
 
 
 class ArticlePageServer:
@@ -81,6 +92,7 @@ class ArticlePageServer:
         self.hits = 0
         self.lookups = 0
         self._local = threading.local()
+        self._trusted_hosts: set[tuple[Any, ...]] = set()
 
     def clear(self) -> None:
         with self._lock:
@@ -109,11 +121,26 @@ class ArticlePageServer:
         return self._serve(entry, environ, start_response)
 
     def _host_is_trusted(self, environ: dict[str, Any]) -> bool:
-        """Leave a request for a host we don't serve to Flask, which refuses it."""
+        """Leave a request for a host we don't serve to Flask, which refuses it.
+
+        Werkzeug's check (IDNA encoding each name) costs more than the rest
+        of a served page, so a worker remembers the few Host values it has
+        found trusted; an untrusted one goes to Flask every time.
+        """
+        key = (
+            environ.get("wsgi.url_scheme"),
+            environ.get("HTTP_HOST"),
+            environ.get("SERVER_NAME"),
+            environ.get("SERVER_PORT"),
+        )
+        if key in self._trusted_hosts:
+            return True
         try:
             get_host(environ, self.app.config["TRUSTED_HOSTS"])
         except SecurityError:
             return False
+        if len(self._trusted_hosts) < TRUSTED_HOST_MEMORY:
+            self._trusted_hosts.add(key)
         return True
 
     def _carries_personal_cookies(self, environ: dict[str, Any]) -> bool:
@@ -248,39 +275,34 @@ class ArticlePageServer:
             or "etag" not in headers
         ):
             return None
+        kept = tuple(
+            (name, value) for name, value in captured["headers"] if name.lower() not in OWN_HEADERS
+        )
         return Entry(
             version=version,
             rendered_at=time.monotonic(),
             status=captured["status"],
-            headers=tuple(
-                (name, value)
-                for name, value in captured["headers"]
-                if name.lower() not in OWN_HEADERS
-            ),
+            headers=kept,
             body=body,
             etag=headers["etag"],
+            shows=parse_article_etag(headers["etag"]),
+            full_headers=(*kept, ("Content-Length", str(len(body)))),
+            not_modified_headers=tuple(
+                (name, value) for name, value in kept if name.lower() in NOT_MODIFIED_HEADERS
+            ),
         )
 
     def _serve(
         self, entry: Entry, environ: dict[str, Any], start_response: StartResponse
     ) -> Iterable[bytes]:
-        request_id = [("X-Request-ID", os.urandom(16).hex())]
-        shows = parse_article_etag(entry.etag)
-        if shows is not None and article_copy_is_fresh(
-            environ.get("HTTP_IF_NONE_MATCH"), *shows, self.app.config
+        request_id = ("X-Request-ID", os.urandom(16).hex())
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+        if (
+            if_none_match
+            and entry.shows is not None
+            and article_copy_is_fresh(if_none_match, *entry.shows, self.app.config)
         ):
-            headers = [(n, v) for n, v in entry.headers if n.lower() in NOT_MODIFIED_HEADERS]
-            start_response("304 NOT MODIFIED", headers + request_id)
+            start_response("304 NOT MODIFIED", [*entry.not_modified_headers, request_id])
             return []
-        headers = [*entry.headers, ("Content-Length", str(len(entry.body))), *request_id]
-        start_response(entry.status, headers)
+        start_response(entry.status, [*entry.full_headers, request_id])
         return [entry.body]
-
-    @cached_property
-    def _reserved(self) -> frozenset[str]:
-        """Paths like ``/feed/`` belong to other views, never to an article.
-
-        Read on the first request: blueprints are registered after this
-        middleware is made.
-        """
-        return reserved_slugs(self.app.url_map)

@@ -21,6 +21,7 @@ import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
+from benchmarks.nginx import LOCATIONS, NGINX, SITE, check_config, render_site
 from tests.conftest import (
     ARTICLE_URL,
     MODERATOR_PASSWORD,
@@ -38,15 +39,7 @@ from tests.live_server import (
     init_database,
     wipe_database,
 )
-from tests.nginx_server import (
-    LOCATIONS,
-    NGINX,
-    SITE,
-    Nginx,
-    check_config,
-    nginx,
-    render_site,
-)
+from tests.nginx_server import Nginx, nginx
 
 needs_nginx = pytest.mark.skipif(
     not NGINX.exists(), reason="Debian's nginx is not installed (/usr/sbin/nginx)"
