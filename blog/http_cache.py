@@ -29,7 +29,7 @@ AUTHOR_COOKIES = {
     "email": "comment_author_email",
     "url": "comment_author_url",
 }
-_ARTICLE_ETAG = re.compile(r'"a(\d+)\.v(\d+)\.p(\d+)\.([oc])\.t(\d+)"')
+_ARTICLE_ETAG = re.compile(r'"a(\d{1,18})\.v(\d{1,18})\.p(\d{1,7})\.([oc])\.t(\d{1,12})"')
 
 
 def personal_cookies(config: Mapping) -> frozenset[str]:

@@ -82,7 +82,11 @@ def is_cross_origin(method: str, fetch_site: str | None, origin: str | None, hos
     if fetch_site:
         return fetch_site not in {"same-origin", "none"}
     if origin:
-        return urlsplit(origin).netloc.lower() != host.lower()
+        try:
+            origin_host = urlsplit(origin).netloc
+        except ValueError:  # not an origin at all (e.g. "http://["): no browser sent it
+            return True
+        return origin_host.lower() != host.lower()
     return False
 
 

@@ -46,6 +46,7 @@ CROSS_ORIGIN_TABLE = [
     ("same-site", "http://altro.localhost", False),
     (None, "https://evil.example", False),
     (None, "null", False),
+    (None, "http://[", False),
     ("cross-site", "https://amici.example.org", True),
     (None, "https://amici.example.org", True),
 ]
