@@ -6,6 +6,7 @@ import hmac
 from datetime import timedelta
 from functools import cache
 from time import sleep
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -91,10 +92,14 @@ def end_session() -> None:
 
 def delete_expired_sessions() -> int:
     """Delete the login session records past their expiry; the caller commits."""
-    result = db.session.execute(
-        sa.delete(ModeratorSession)
-        .where(ModeratorSession.expires_at <= utcnow())
-        .execution_options(synchronize_session=False)
+    # A DELETE or UPDATE through the session returns a CursorResult, typed as Result.
+    result = cast(
+        sa.CursorResult[Any],
+        db.session.execute(
+            sa.delete(ModeratorSession)
+            .where(ModeratorSession.expires_at <= utcnow())
+            .execution_options(synchronize_session=False)
+        ),
     )
     return result.rowcount or 0
 

@@ -31,10 +31,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from werkzeug.exceptions import SecurityError
 from werkzeug.http import parse_cookie
 from werkzeug.wsgi import get_host
@@ -177,7 +178,8 @@ class ArticlePageServer:
     def _driver_cursor(self) -> Any:
         """A driver cursor kept by this thread, on a connection of its own."""
         connection = self._engine.raw_connection()
-        dbapi = connection.dbapi_connection
+        # Typed optional for an invalidated connection; a fresh checkout has one.
+        dbapi = cast(DBAPIConnection, connection.dbapi_connection)
         if not isinstance(dbapi, sqlite3.Connection):
             # psycopg: out of whatever transaction the pool's ping began,
             # then autocommit, so that this connection never sits in a
@@ -275,12 +277,3 @@ class ArticlePageServer:
         headers = [*entry.headers, ("Content-Length", str(len(entry.body))), *request_id]
         start_response(entry.status, headers)
         return [entry.body]
-
-    @cached_property
-    def _reserved(self) -> frozenset[str]:
-        """Paths like ``/feed/`` belong to other views, never to an article.
-
-        Read on the first request: blueprints are registered after this
-        middleware is made.
-        """
-        return reserved_slugs(self.app.url_map)

@@ -11,7 +11,7 @@ import functools
 import html as html_text
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import bleach
@@ -156,6 +156,9 @@ class _Cleaner(bleach.Cleaner):
     Plain bleach, told to strip, keeps the text inside a removed element, so
     ``<script>alert(1)</script>`` would leave ``alert(1)`` on the page.
     """
+
+    # Set by bleach's __init__ (bleach ships no types); wrapped below.
+    walker: Callable[[Any], Iterable[dict[str, Any]]]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(strip=True, strip_comments=True, **kwargs)

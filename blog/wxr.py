@@ -323,13 +323,15 @@ def _import_comments(item: _Item, wp: str, article: Article, report: ImportRepor
             sa.select(Comment.id, Comment.parent_id)
             .where(Comment.article_id == article.id)
             .order_by(Comment.id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     # A file can make comments answer each other in a loop: the link that
     # closes it is dropped, and that comment starts a thread of its own.
     for comment_id in loop_closers(parents):
         parents[comment_id] = None
-        looped = by_id.get(comment_id) or db.session.get(Comment, comment_id)
+        looped = by_id.get(comment_id) or db.session.get_one(Comment, comment_id)
         looped.parent_id = None
         report.parent_loops_cut += 1
     roots = thread_roots(parents)
