@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     redirect,
@@ -24,6 +23,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from limits import parse
 from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.wrappers import Response as BaseResponse
 
 from blog import messages
 from blog.addresses import rate_limit_key
@@ -188,7 +188,7 @@ def count_login_failure(username: str) -> None:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
 @limiter.limit(login_username_limit, methods=["POST"], key_func=login_username_key)
-def login() -> Response | tuple[str, int] | str:
+def login() -> BaseResponse | tuple[str, int] | str:
     """Show the login form and sign a moderator in."""
     form = LoginForm()
     if request.method == "GET":
@@ -211,7 +211,7 @@ def login() -> Response | tuple[str, int] | str:
 
 
 @bp.post("/logout")
-def logout() -> Response:
+def logout() -> BaseResponse:
     """Sign out (a POST with a CSRF token, never a link)."""
     form = ActionForm()
     if form.validate_on_submit():
