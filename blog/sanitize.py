@@ -343,7 +343,7 @@ def comment_within_limits(text: str) -> bool:
 # The form checks a comment, then the writer sanitizes the same text: the
 # scan is remembered for the few latest texts instead of run twice.
 @functools.lru_cache(maxsize=8)
-def markup_within_limits(
+def markup_within_limits(  # noqa: C901 one linear pass on purpose: split only with the benchmarks
     text: str,
     markup_limit: int = COMMENT_MARKUP_LIMIT,
     nesting_limit: int = COMMENT_NESTING_LIMIT,
