@@ -26,6 +26,7 @@ bench: $(VENV)/.test-installed
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/bandit -q -c pyproject.toml -r blog
 
 format: $(VENV)/.test-installed

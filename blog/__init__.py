@@ -65,6 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["thread_cache"] = RenderCache(app.config["COMMENT_CACHE_ENTRIES"])
     page_server = ArticlePageServer(app, app.wsgi_app)
     app.extensions["page_server"] = page_server
+    # Flask's documented way to add middleware; mypy sees a method replaced.
     app.wsgi_app = page_server  # type: ignore[method-assign]
     trust_proxies(app)
 
@@ -90,6 +91,7 @@ def trust_proxies(app: Flask) -> None:
     x_for = int(app.config["PROXY_FIX_X_FOR"])
     x_proto = int(app.config["PROXY_FIX_X_PROTO"])
     if x_for or x_proto:
+        # Flask's documented way to add middleware; mypy sees a method replaced.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=x_for, x_proto=x_proto)  # type: ignore[method-assign]
 
 

@@ -6,12 +6,12 @@ import hmac
 from datetime import timedelta
 from functools import cache
 from time import sleep
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     redirect,
@@ -23,6 +23,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from limits import parse
 from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.wrappers import Response as BaseResponse
 
 from blog import messages
 from blog.addresses import rate_limit_key
@@ -91,10 +92,14 @@ def end_session() -> None:
 
 def delete_expired_sessions() -> int:
     """Delete the login session records past their expiry; the caller commits."""
-    result = db.session.execute(
-        sa.delete(ModeratorSession)
-        .where(ModeratorSession.expires_at <= utcnow())
-        .execution_options(synchronize_session=False)
+    # A DELETE or UPDATE through the session returns a CursorResult, typed as Result.
+    result = cast(
+        sa.CursorResult[Any],
+        db.session.execute(
+            sa.delete(ModeratorSession)
+            .where(ModeratorSession.expires_at <= utcnow())
+            .execution_options(synchronize_session=False)
+        ),
     )
     return result.rowcount or 0
 
@@ -183,7 +188,7 @@ def count_login_failure(username: str) -> None:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
 @limiter.limit(login_username_limit, methods=["POST"], key_func=login_username_key)
-def login() -> Response | tuple[str, int] | str:
+def login() -> BaseResponse | tuple[str, int] | str:
     """Show the login form and sign a moderator in."""
     form = LoginForm()
     if request.method == "GET":
@@ -206,7 +211,7 @@ def login() -> Response | tuple[str, int] | str:
 
 
 @bp.post("/logout")
-def logout() -> Response:
+def logout() -> BaseResponse:
     """Sign out (a POST with a CSRF token, never a link)."""
     form = ActionForm()
     if form.validate_on_submit():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -54,7 +55,8 @@ class StoredComment:
     status: CommentStatus
 
 
-_comment_table = Comment.__table__
+# A declarative class maps to a Table; SQLAlchemy types __table__ as any FromClause.
+_comment_table = cast(sa.Table, Comment.__table__)
 # Built once: the comment form is the busiest writer, and building a
 # statement costs more than running it.
 _INSERT_COMMENT = sa.insert(_comment_table)
@@ -79,7 +81,7 @@ def insert_comment(article: Article, new: NewComment, status: CommentStatus) -> 
         thread_id = parent.thread_id if parent else None
     connection = db.session.connection()
     body = new.body
-    comment_id = connection.execute(
+    inserted = connection.execute(
         _INSERT_COMMENT,
         {
             "article_id": article.id,
@@ -99,7 +101,9 @@ def insert_comment(article: Article, new: NewComment, status: CommentStatus) -> 
             "moderator_id": new.moderator_id,
             "notify": new.notify,
         },
-    ).inserted_primary_key[0]
+    )
+    # An INSERT's result always has the new key; SQLAlchemy types it as optional.
+    comment_id = cast(sa.Row[Any], inserted.inserted_primary_key)[0]
     if thread_id is None:
         connection.execute(_OWN_THREAD, {"comment_id": comment_id})
         thread_id = comment_id
@@ -112,7 +116,7 @@ def insert_comment(article: Article, new: NewComment, status: CommentStatus) -> 
 
 def store_comment(article: Article, new: NewComment, status: CommentStatus) -> Comment:
     """Store a comment as :func:`insert_comment` does and load it; the caller commits."""
-    return db.session.get(Comment, insert_comment(article, new, status).id)
+    return db.session.get_one(Comment, insert_comment(article, new, status).id)
 
 
 def page_count(article: Article, per_page: int) -> int:
@@ -166,14 +170,14 @@ def page_of(article: Article, comment: Comment | StoredComment, per_page: int) -
     )
     if started is None:  # nothing approved in its thread yet: the last page
         return page_count(article, per_page)
-    earlier = db.session.scalar(
+    earlier = db.session.execute(
         sa.select(sa.func.count()).where(
             sa.or_(
                 threads.c.started < started,
                 sa.and_(threads.c.started == started, threads.c.thread_id < comment.thread_id),
             )
         )
-    )
+    ).scalar_one()
     return earlier // per_page + 1
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +171,7 @@ def configure_site_url(app: Flask) -> None:
 
 
 #: Mail settings read from the environment under their own names too.
-MAIL_ENVIRONMENT = {
+MAIL_ENVIRONMENT: dict[str, Callable[[str], object]] = {
     "MAIL_SERVER": str,
     "MAIL_PORT": int,
     "MAIL_USERNAME": str,

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, SecurityErro
 
 from blog import messages, reader
 from blog.extensions import db
+from blog.http import request_id
 from blog.security import CrossOriginRequest
 
 
@@ -21,16 +22,16 @@ def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
             code=code,
             title=title,
             explanation=detail or explanation,
-            request_id=request.id if code >= 500 else None,
+            request_id=request_id() if code >= 500 else None,
         ),
         code,
     )
 
 
-def handle_http_error(error: HTTPException) -> tuple[str, int]:
+def handle_http_error(error: HTTPException) -> HTTPException | tuple[str, int]:
     """Answer any HTTP error with its Italian page."""
     if error.code is None or error.code < 400:
-        return error  # type: ignore[return-value]
+        return error
     if error.code >= 500:
         db.session.rollback()
     if isinstance(error, SecurityError):
@@ -60,10 +61,11 @@ def handle_rate_limit(error: RateLimitExceeded) -> Response | tuple[str, int]:
 def handle_unexpected_error(error: Exception) -> tuple[str, int]:
     """Roll back, log the failure, and show the generic 500 page."""
     db.session.rollback()
+    cause: BaseException = error
     if isinstance(error, InternalServerError) and error.original_exception is not None:
-        error = error.original_exception
+        cause = error.original_exception
     current_app.logger.error(
-        "Unhandled error on %s %s", request.method, request.path, exc_info=error
+        "Unhandled error on %s %s", request.method, request.path, exc_info=cause
     )
     return render_error(500)
 

@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and bound to the app in ``create_app``."""
 
+from typing import TYPE_CHECKING
+
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -27,6 +29,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    # mypy takes no attribute as a base class (python/mypy#8603); db.Model is
+    # made from Base's bases and body, so Base stands in for it.
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate(render_as_batch=True)
 csrf = CSRFProtect()
 login_manager = LoginManager()

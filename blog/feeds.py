@@ -84,9 +84,9 @@ def articles() -> Response:
 
 
 def _article_versions() -> int:
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.coalesce(sa.func.sum(Article.comment_version), 0)).where(_published())
-    )
+    ).scalar_one()
 
 
 @bp.get("/comments/feed/")

@@ -6,7 +6,7 @@ import logging
 import re
 import uuid
 from functools import cached_property
-from typing import IO, Any
+from typing import IO, Any, cast
 from urllib.parse import parse_qsl
 
 from flask import Flask, Request, Response, has_request_context, request
@@ -110,11 +110,18 @@ class BlogRequest(Request):
         return incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
 
 
+def request_id() -> str:
+    """Return the id of the current request."""
+    # create_app makes BlogRequest the request class; Flask types `request`
+    # as its own base class, which has no id.
+    return cast(BlogRequest, request).id
+
+
 class RequestIdFilter(logging.Filter):
     """Stamp every log record with the id of the request it belongs to."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request.id if has_request_context() else "-"
+        record.request_id = request_id() if has_request_context() else "-"
         return True
 
 
@@ -162,5 +169,5 @@ def setup_request_logging(app: Flask) -> None:
 
     @app.after_request
     def send_request_id(response: Response) -> Response:
-        response.headers["X-Request-ID"] = request.id
+        response.headers["X-Request-ID"] = request_id()
         return response

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
@@ -107,15 +108,19 @@ class Outgoing:
 def _claim(message_id: int) -> Outgoing | None:
     """Take a message for sending, unless someone else just did."""
     now = utcnow()
-    claimed = db.session.execute(
-        sa.update(MailMessage)
-        .where(
-            MailMessage.id == message_id,
-            MailMessage.sent_at.is_(None),
-            MailMessage.next_attempt_at <= now,
-        )
-        .values(attempts=MailMessage.attempts + 1, next_attempt_at=now + LEASE)
-        .execution_options(synchronize_session=False)
+    # A DELETE or UPDATE through the session returns a CursorResult, typed as Result.
+    claimed = cast(
+        sa.CursorResult[Any],
+        db.session.execute(
+            sa.update(MailMessage)
+            .where(
+                MailMessage.id == message_id,
+                MailMessage.sent_at.is_(None),
+                MailMessage.next_attempt_at <= now,
+            )
+            .values(attempts=MailMessage.attempts + 1, next_attempt_at=now + LEASE)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     db.session.commit()
     if not claimed:

@@ -13,7 +13,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from blog.extensions import db
+from blog.extensions import Model
 
 
 def utcnow() -> datetime:
@@ -30,7 +30,7 @@ class CommentStatus(enum.StrEnum):
     TRASH = "trash"
 
 
-class Article(db.Model):
+class Article(Model):
     """A published blog article."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,7 +63,7 @@ class Article(db.Model):
 @sa.event.listens_for(Article, "before_update")
 def _bump_article_version(mapper: sa.orm.Mapper, _connection: object, article: Article) -> None:
     """Any change to an article row is a change readers may see: a new version."""
-    state = sa.inspect(article)
+    state: sa.orm.InstanceState[Article] = sa.inspect(article)
     changed = {
         attr.key for attr in mapper.column_attrs if state.attrs[attr.key].history.has_changes()
     }
@@ -71,7 +71,7 @@ def _bump_article_version(mapper: sa.orm.Mapper, _connection: object, article: A
         article.comment_version = Article.comment_version + 1
 
 
-class Comment(db.Model):
+class Comment(Model):
     """A reader's comment on an article, or a reply to another comment."""
 
     __table_args__ = (
@@ -151,7 +151,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class Moderator(UserMixin, db.Model):
+class Moderator(UserMixin, Model):
     """Someone who may approve, reject and edit comments."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -207,7 +207,7 @@ def new_session_id() -> str:
     return secrets.token_urlsafe(32)
 
 
-class ModeratorSession(db.Model):
+class ModeratorSession(Model):
     """One device's login: logging out ends it, and only it."""
 
     id: Mapped[str] = mapped_column(sa.String(64), primary_key=True, default=new_session_id)
@@ -232,7 +232,7 @@ class ModeratorSession(db.Model):
         return record
 
 
-class ModerationEvent(db.Model):
+class ModerationEvent(Model):
     """One change made to a comment: who, when, from which status to which."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -263,14 +263,14 @@ def _keep_body_digest(comment: Comment, body: str | None, *_: object) -> None:
     comment.body_digest = body_digest(body) if body is not None else None
 
 
-class SiteSetting(db.Model):
+class SiteSetting(Model):
     """A setting saved by moderators, overriding the configuration (JSON value)."""
 
     key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     value: Mapped[str] = mapped_column(sa.Text)
 
 
-class MailMessage(db.Model):
+class MailMessage(Model):
     """A message in the outbox: stored with the change that causes it, sent
     after the commit, and retried until it goes or its attempts run out."""
 
@@ -287,7 +287,7 @@ class MailMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
 
 
-class UsedLink(db.Model):
+class UsedLink(Model):
     """A moderator's mail whose one-click links have been used: they work once.
 
     ``digest`` is ``notifications.link_digest`` of what the link says (the

@@ -214,9 +214,9 @@ def refresh_article_comments(article: Article) -> None:
 
 def pending_count() -> int:
     """How many comments wait for a moderator."""
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count(Comment.id)).where(Comment.status == CommentStatus.PENDING)
-    )
+    ).scalar_one()
 
 
 def status_counts() -> dict[CommentStatus, int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -15,8 +17,9 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from flask_sqlalchemy.pagination import SelectPagination
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy.orm import joinedload, lazyload, selectinload
+from werkzeug.wrappers import Response as BaseResponse
 
 from blog import messages, privacy
 from blog import search as search_index
@@ -59,7 +62,7 @@ def require_moderator() -> None:
 
 
 @login_manager.unauthorized_handler
-def send_to_login() -> Response:
+def send_to_login() -> BaseResponse:
     """Anonymous visitors go to the login page; nothing they sent is acted on."""
     flash(login_manager.login_message, login_manager.login_message_category)
     target = request.full_path if request.method == "GET" else url_for("moderation.queue")
@@ -75,7 +78,7 @@ def moderator_header() -> dict[str, object]:
 
 
 def queue_url(status: str = "pending", page: int = 1, q: str = "") -> str:
-    params: dict[str, object] = {"status": status}
+    params: dict[str, Any] = {"status": status}
     if page > 1:
         params["page"] = page
     if q:
@@ -83,7 +86,7 @@ def queue_url(status: str = "pending", page: int = 1, q: str = "") -> str:
     return url_for("moderation.queue", **params)
 
 
-def back_to_queue(form_next: str | None) -> Response:
+def back_to_queue(form_next: str | None) -> BaseResponse:
     """Return to the tab and page the moderator acted from."""
     return redirect(safe_next(form_next) or queue_url(), 303)
 
@@ -145,6 +148,7 @@ def queue() -> str:
     page = page_number(request.args.get("page"))
     per_page = current_app.config["MODERATION_PAGE_SIZE"]
     select = queue_query(status, search)
+    pagination: Pagination
     if search:
         pagination = CappedPagination(
             select=select,
@@ -160,7 +164,9 @@ def queue() -> str:
         status=status,
         search=search,
         pagination=pagination,
-        more_than=SEARCH_COUNT_LIMIT if search and pagination.total > SEARCH_COUNT_LIMIT else None,
+        more_than=SEARCH_COUNT_LIMIT
+        if search and (pagination.total or 0) > SEARCH_COUNT_LIMIT
+        else None,
         counts=status_counts(),
         here=queue_url(status.value, pagination.page, search),
         action_form=ActionForm(),
@@ -187,7 +193,7 @@ def get_comment_or_404(comment_id: int) -> Comment:
 
 
 @bp.post("/comments/<int:comment_id>/<action>")
-def act(comment_id: int, action: str) -> Response:
+def act(comment_id: int, action: str) -> BaseResponse:
     """Apply one action (approve, spam, trash…) to one comment."""
     try:
         verb = Action(action)
@@ -209,7 +215,7 @@ def act(comment_id: int, action: str) -> Response:
 
 
 @bp.post("/bulk")
-def bulk() -> Response:
+def bulk() -> BaseResponse:
     """Apply one action to every ticked comment it applies to."""
     form = BulkActionForm()
     form.action.choices = [(action.value, action.value) for action in Action]
@@ -234,7 +240,7 @@ def bulk() -> Response:
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
-def edit(comment_id: int) -> Response | str:
+def edit(comment_id: int) -> BaseResponse | tuple[str, int]:
     """Edit a comment's text, name and site; the text is sanitized again."""
     comment = get_comment_or_404(comment_id)
     form = EditCommentForm()
@@ -260,7 +266,7 @@ def edit(comment_id: int) -> Response | str:
 
 
 @bp.post("/comments/<int:comment_id>/reply")
-def reply(comment_id: int) -> Response | tuple[str, int]:
+def reply(comment_id: int) -> BaseResponse | tuple[str, int]:
     """Publish a moderator's reply; a pending comment replied to is approved too."""
     parent = get_comment_or_404(comment_id)
     form = ReplyForm()
@@ -294,7 +300,7 @@ def reply(comment_id: int) -> Response | tuple[str, int]:
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-def settings() -> Response | tuple[str, int]:
+def settings() -> BaseResponse | tuple[str, int]:
     """Edit the word lists and open or close comments per article."""
     form = WordListsForm()
     if form.validate_on_submit():
@@ -322,7 +328,7 @@ def settings() -> Response | tuple[str, int]:
 
 
 @bp.post("/articles/<int:article_id>/comments/<any(open, close):switch>")
-def switch_comments(article_id: int, switch: str) -> Response:
+def switch_comments(article_id: int, switch: str) -> BaseResponse:
     """Open or close an article's comments."""
     form = ActionForm()
     if not form.validate_on_submit():
@@ -338,7 +344,7 @@ def switch_comments(article_id: int, switch: str) -> Response:
 
 
 @bp.route("/privacy", methods=["GET", "POST"])
-def privacy_tools() -> Response | tuple[str, int]:
+def privacy_tools() -> BaseResponse | tuple[str, int]:
     """Find what is stored for an email; export it, anonymise it or delete it."""
     form = PrivacyForm() if request.method == "POST" else PrivacyForm(formdata=None)
     found: list[Comment] = []
@@ -372,7 +378,7 @@ def privacy_tools() -> Response | tuple[str, int]:
 
 
 @bp.route("/profile", methods=["GET", "POST"])
-def profile() -> Response | tuple[str, int]:
+def profile() -> BaseResponse | tuple[str, int]:
     """The signed-in moderator's name and notification address."""
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():

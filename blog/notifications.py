@@ -147,7 +147,7 @@ def notify_moderators(comment_id: int) -> int:
     moderators = db.session.connection().execute(_MODERATORS_TO_MAIL).all()
     if not moderators:
         return 0
-    comment = db.session.get(Comment, comment_id)
+    comment = db.session.get_one(Comment, comment_id)
     subject = f"[{current_app.config['SITE_NAME']}] Commento in attesa: «{comment.article.title}»"
     for moderator in moderators:
         enqueue(moderator.email, subject, _moderator_message(comment, moderator))
@@ -231,7 +231,7 @@ def comment_stored(
     if status == CommentStatus.PENDING:
         notify_moderators(comment_id)
     elif status == CommentStatus.APPROVED and parent_id is not None:
-        notify_parent_author(db.session.get(Comment, comment_id))
+        notify_parent_author(db.session.get_one(Comment, comment_id))
 
 
 def comment_approved(sender: object, *, comment: Comment) -> None:

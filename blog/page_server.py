@@ -31,10 +31,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from werkzeug.exceptions import SecurityError
 from werkzeug.http import parse_cookie
 from werkzeug.wsgi import get_host
@@ -204,7 +205,8 @@ class ArticlePageServer:
     def _driver_cursor(self) -> Any:
         """A driver cursor kept by this thread, on a connection of its own."""
         connection = self._engine.raw_connection()
-        dbapi = connection.dbapi_connection
+        # Typed optional for an invalidated connection; a fresh checkout has one.
+        dbapi = cast(DBAPIConnection, connection.dbapi_connection)
         if not isinstance(dbapi, sqlite3.Connection):
             # psycopg: out of whatever transaction the pool's ping began,
             # then autocommit, so that this connection never sits in a

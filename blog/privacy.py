@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -119,17 +119,21 @@ def purge_addresses(retention_days: int) -> int:
     Returns how many comments were cleared. The caller commits.
     """
     cutoff = utcnow() - timedelta(days=retention_days)
-    result = db.session.execute(
-        sa.update(Comment)
-        .where(
-            Comment.created_at < cutoff,
-            sa.or_(
-                Comment.ip_address.is_not(None),
-                Comment.ip_block.is_not(None),
-                Comment.user_agent.is_not(None),
-            ),
-        )
-        .values(ip_address=None, ip_block=None, user_agent=None)
-        .execution_options(synchronize_session=False)
+    # A DELETE or UPDATE through the session returns a CursorResult, typed as Result.
+    result = cast(
+        sa.CursorResult[Any],
+        db.session.execute(
+            sa.update(Comment)
+            .where(
+                Comment.created_at < cutoff,
+                sa.or_(
+                    Comment.ip_address.is_not(None),
+                    Comment.ip_block.is_not(None),
+                    Comment.user_agent.is_not(None),
+                ),
+            )
+            .values(ip_address=None, ip_block=None, user_agent=None)
+            .execution_options(synchronize_session=False)
+        ),
     )
     return result.rowcount or 0

@@ -21,6 +21,7 @@ from flask import (
 )
 from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.wrappers import Response as BaseResponse
 from wtforms.validators import ValidationError
 
 from blog import messages
@@ -91,7 +92,7 @@ def comments_open(article: Article) -> bool:
 
 
 @bp.get("/")
-def index() -> Response:
+def index() -> BaseResponse:
     """List the published articles, newest first.
 
     The list carries nothing of the reader's, so it answers conditional
@@ -150,7 +151,7 @@ def comment_form(**kwargs: Any) -> CommentForm:
 # A moderator's form checks its own CSRF token, so that a stale token
 # re-renders the page with everything they typed instead of throwing it away.
 @csrf.exempt
-def post_comment(slug: str) -> Response:
+def post_comment(slug: str) -> BaseResponse:  # noqa: C901 to be split by the comment use case
     """Validate, screen and store a comment, then show it to its author.
 
     Everything up to the insert only reads, so on SQLite other workers can
@@ -239,7 +240,7 @@ def post_comment(slug: str) -> Response:
         stored = insert_comment(article, new, status)
         if verdicts:
             reasons = "; ".join(verdict.reason for verdict in verdicts)
-            comment = db.session.get(Comment, stored.id)
+            comment = db.session.get_one(Comment, stored.id)
             record_event(comment, "filter", None, None, status, note=reasons[:200])
         # Worked out before the commit, which would expire what it reads.
         page = page_of(article, stored, config["COMMENTS_PER_PAGE"])
@@ -286,7 +287,7 @@ def remember_own_comment(comment_id: int) -> None:
     session.permanent = True
 
 
-def remember_commenter(response: Response, form: CommentForm) -> None:
+def remember_commenter(response: BaseResponse, form: CommentForm) -> None:
     """Keep the name, email and site in cookies only when the reader asked."""
     secure = current_app.config["SESSION_COOKIE_SECURE"]
     if form.remember.data:

@@ -11,7 +11,7 @@ import functools
 import html as html_text
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import bleach
@@ -156,6 +156,9 @@ class _Cleaner(bleach.Cleaner):
     Plain bleach, told to strip, keeps the text inside a removed element, so
     ``<script>alert(1)</script>`` would leave ``alert(1)`` on the page.
     """
+
+    # Set by bleach's __init__ (bleach ships no types); wrapped below.
+    walker: Callable[[Any], Iterable[dict[str, Any]]]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(strip=True, strip_comments=True, **kwargs)
@@ -340,7 +343,7 @@ def comment_within_limits(text: str) -> bool:
 # The form checks a comment, then the writer sanitizes the same text: the
 # scan is remembered for the few latest texts instead of run twice.
 @functools.lru_cache(maxsize=8)
-def markup_within_limits(
+def markup_within_limits(  # noqa: C901 one linear pass on purpose: split only with the benchmarks
     text: str,
     markup_limit: int = COMMENT_MARKUP_LIMIT,
     nesting_limit: int = COMMENT_NESTING_LIMIT,

@@ -85,7 +85,9 @@ def drop_index(connection: Connection) -> None:
 
 def managed_here(name: str | None) -> bool:
     """Objects this module keeps, which the models do not declare."""
-    return bool(name) and (name.startswith(FTS_TABLE) or name.endswith("_trgm"))
+    if not name:
+        return False
+    return name.startswith(FTS_TABLE) or name.endswith("_trgm")
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001

@@ -317,25 +317,32 @@ def _import_comments(item: _Item, wp: str, article: Article, report: ImportRepor
     for comment, wp_parent in added:
         comment.parent_id = known.get(wp_parent) if wp_parent else None
     db.session.flush()
+    _place_in_threads(article, by_id, report)
+    return True
+
+
+def _place_in_threads(article: Article, added: dict[int, Comment], report: ImportReport) -> None:
+    """Set the thread of each comment added to ``article``, cutting reply loops."""
     # Threads: every comment belongs under its top-level ancestor.
     parents = dict(
         db.session.execute(
             sa.select(Comment.id, Comment.parent_id)
             .where(Comment.article_id == article.id)
             .order_by(Comment.id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     # A file can make comments answer each other in a loop: the link that
     # closes it is dropped, and that comment starts a thread of its own.
     for comment_id in loop_closers(parents):
         parents[comment_id] = None
-        looped = by_id.get(comment_id) or db.session.get(Comment, comment_id)
+        looped = added.get(comment_id) or db.session.get_one(Comment, comment_id)
         looped.parent_id = None
         report.parent_loops_cut += 1
     roots = thread_roots(parents)
-    for comment in by_id.values():
+    for comment in added.values():
         comment.thread_id = roots[comment.id]
-    return True
 
 
 def _comment_meta(element: ET.Element, wp: str, key: str) -> str | None:
