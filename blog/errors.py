@@ -7,7 +7,7 @@ from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
-from blog import messages, reader
+from blog import messages
 from blog.extensions import db
 from blog.http import request_id
 from blog.security import CrossOriginRequest
@@ -52,9 +52,10 @@ def handle_cross_origin(error: CrossOriginRequest) -> tuple[str, int]:
 
 
 def handle_rate_limit(error: RateLimitExceeded) -> Response | tuple[str, int]:
-    """Over a rate limit: a comment keeps its typed text; anything else, the 429 page."""
-    if request.endpoint == "reader.post_comment" and request.view_args:
-        return reader.render_rate_limited(request.view_args["slug"])
+    """Over a rate limit: the limit's own answer (a comment keeps its typed
+    text, see ``reader.comment_rate_limited``), else the 429 page."""
+    if isinstance(error.response, Response):
+        return error.response
     return render_error(429)
 
 

@@ -76,7 +76,6 @@ PASSWORDS_DIFFER = "Le due password non coincidono."
 BULK_NO_ACTION = "Scegli un'azione."
 BULK_NO_SELECTION = "Seleziona almeno un commento."
 ACTION_NOT_ALLOWED = "Questa azione non si applica al commento nel suo stato attuale."
-COMMENT_GONE = "Il commento non esiste più."
 COMMENT_EDITED = "Commento modificato."
 REPLY_PUBLISHED = "Risposta pubblicata."
 
@@ -148,7 +147,6 @@ ERRORS: dict[int, tuple[str, str]] = {
 
 # Privacy
 PRIVACY_EMAIL_INVALID = "Scrivi un indirizzo email valido."
-PRIVACY_NOTHING = "Nessun commento con l'email {email}."
 PRIVACY_ANONYMISED = "Commenti anonimizzati per {email}: {count}."
 PRIVACY_DELETED = "Commenti eliminati per {email}: {count}."
 PRIVACY_CONFIRM_REQUIRED = "Spunta la conferma per procedere."

@@ -169,9 +169,7 @@ def queue() -> str:
         else None,
         counts=status_counts(),
         here=queue_url(status.value, pagination.page, search),
-        action_form=ActionForm(),
         bulk_form=bulk_form_for(status),
-        reply_form=ReplyForm(),
         allowed_actions=allowed_actions,
         tabs=messages.STATUS_TABS,
     )
@@ -320,7 +318,6 @@ def settings() -> BaseResponse | tuple[str, int]:
             "moderation/settings.html",
             form=form,
             articles=articles,
-            action_form=ActionForm(),
             close_after_days=current_app.config["COMMENT_CLOSE_AFTER_DAYS"],
         ),
         status,

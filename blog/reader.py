@@ -147,7 +147,7 @@ def comment_form(**kwargs: Any) -> CommentForm:
 
 
 @bp.post("/<slug>/comment")
-@limiter.limit(comment_limit, exempt_when=is_moderator)
+@limiter.limit(comment_limit, exempt_when=is_moderator, on_breach=lambda _: comment_rate_limited())
 # A moderator's form checks its own CSRF token, so that a stale token
 # re-renders the page with everything they typed instead of throwing it away.
 @csrf.exempt
@@ -273,8 +273,13 @@ def spam_settings() -> SpamSettings:
     )
 
 
-def render_rate_limited(slug: str) -> Response:
-    """A comment over the rate limit: 429, with the typed text kept."""
+def comment_rate_limited() -> Response:
+    """A comment over the rate limit: 429, with the typed text kept.
+
+    Flask-Limiter's ``on_breach`` for the comment POST: the rate-limit error
+    carries this response, and the error handler sends it.
+    """
+    slug = (request.view_args or {})["slug"]
     article = get_article_or_404(slug)
     return render_article(article, comment_form(), status=429, notice=messages.RATE_LIMITED)
 
