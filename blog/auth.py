@@ -28,7 +28,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from blog import messages
 from blog.addresses import rate_limit_key
 from blog.extensions import db, limiter, login_manager
-from blog.forms import ActionForm, LoginForm
+from blog.forms import ActionForm, LoginForm, form_status
 from blog.models import Moderator, ModeratorSession, utcnow
 
 bp = Blueprint("auth", __name__, url_prefix="/moderation")
@@ -206,7 +206,7 @@ def login() -> BaseResponse | tuple[str, int] | str:
             return redirect(destination, 303)
         count_login_failure(typed_username())
         form.password.errors = [messages.LOGIN_FAILED]
-    status = 422 if request.method == "POST" else 200
+    status = form_status()
     return render_template("auth/login.html", form=form), status
 
 

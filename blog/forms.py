@@ -142,6 +142,11 @@ def markup_not_too_complex(form: FlaskForm, field: TextAreaField) -> None:
         )
 
 
+def form_status() -> int:
+    """The status of a page showing a form: 422 when it shows a refused POST."""
+    return 422 if request.method == "POST" else 200
+
+
 def too_long(limit: int) -> Length:
     return Length(max=limit, message=messages.TOO_LONG.format(max=limit))
 

@@ -37,6 +37,7 @@ from blog.forms import (
     ProfileForm,
     ReplyForm,
     WordListsForm,
+    form_status,
 )
 from blog.http import page_number
 from blog.models import Article, Comment, CommentStatus, ModerationEvent
@@ -183,13 +184,6 @@ def bulk_form_for(status: CommentStatus) -> BulkActionForm:
     return form
 
 
-def get_comment_or_404(comment_id: int) -> Comment:
-    comment = db.session.get(Comment, comment_id)
-    if comment is None:
-        abort(404)
-    return comment
-
-
 @bp.post("/comments/<int:comment_id>/<action>")
 def act(comment_id: int, action: str) -> BaseResponse:
     """Apply one action (approve, spam, trash…) to one comment."""
@@ -200,7 +194,7 @@ def act(comment_id: int, action: str) -> BaseResponse:
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    comment = get_comment_or_404(comment_id)
+    comment = db.get_or_404(Comment, comment_id)
     try:
         apply_action(comment, verb, current_user)
     except TransitionError:
@@ -240,7 +234,7 @@ def bulk() -> BaseResponse:
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
 def edit(comment_id: int) -> BaseResponse | tuple[str, int]:
     """Edit a comment's text, name and site; the text is sanitized again."""
-    comment = get_comment_or_404(comment_id)
+    comment = db.get_or_404(Comment, comment_id)
     form = EditCommentForm()
     if request.method == "GET":
         form.comment.data = comment.body
@@ -259,14 +253,14 @@ def edit(comment_id: int) -> BaseResponse | tuple[str, int]:
         flash(messages.COMMENT_EDITED, "success")
         return back_to_queue(form.next.data)
     form.next.data = safe_next(form.next.data) or queue_url(comment.status.value)
-    status = 422 if request.method == "POST" else 200
+    status = form_status()
     return render_template("moderation/edit.html", comment=comment, form=form), status
 
 
 @bp.post("/comments/<int:comment_id>/reply")
 def reply(comment_id: int) -> BaseResponse | tuple[str, int]:
     """Publish a moderator's reply; a pending comment replied to is approved too."""
-    parent = get_comment_or_404(comment_id)
+    parent = db.get_or_404(Comment, comment_id)
     form = ReplyForm()
     if not form.validate_on_submit():
         flash(form.comment.errors[0] if form.comment.errors else messages.BULK_NO_ACTION, "error")
@@ -312,7 +306,7 @@ def settings() -> BaseResponse | tuple[str, int]:
         form.moderation_keys.data = "\n".join(lists["COMMENT_MODERATION_KEYS"])
         form.disallowed_keys.data = "\n".join(lists["COMMENT_DISALLOWED_KEYS"])
     articles = db.session.scalars(sa.select(Article).order_by(Article.published_at.desc())).all()
-    status = 422 if request.method == "POST" else 200
+    status = form_status()
     return (
         render_template(
             "moderation/settings.html",
@@ -330,9 +324,7 @@ def switch_comments(article_id: int, switch: str) -> BaseResponse:
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    article = db.session.get(Article, article_id)
-    if article is None:
-        abort(404)
+    article = db.get_or_404(Article, article_id)
     article.comments_open = switch == "open"  # a new version, as any change to the row
     db.session.commit()
     message = messages.ARTICLE_OPENED if article.comments_open else messages.ARTICLE_CLOSED
@@ -384,5 +376,5 @@ def profile() -> BaseResponse | tuple[str, int]:
         db.session.commit()
         flash(messages.PROFILE_SAVED, "success")
         return redirect(url_for("moderation.profile"), 303)
-    status = 422 if request.method == "POST" else 200
+    status = form_status()
     return render_template("moderation/profile.html", form=form), status
