@@ -29,8 +29,8 @@ from blog.config import load_config
 from blog.database import engine_options
 from blog.extensions import csrf, db, limiter, login_manager, migrate
 from blog.http import BlogRequest, IdConverter, refuse_nul_in_url, setup_request_logging
-from blog.page_cache import RenderCache
 from blog.page_server import ArticlePageServer
+from blog.thread_cache import ThreadCache
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,7 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
 
-    app.extensions["thread_cache"] = RenderCache(app.config["COMMENT_CACHE_ENTRIES"])
+    app.extensions["thread_cache"] = ThreadCache(app.config["COMMENT_CACHE_ENTRIES"])
     page_server = ArticlePageServer(app, app.wsgi_app)
     app.extensions["page_server"] = page_server
     # Flask's documented way to add middleware; mypy sees a method replaced.

@@ -104,7 +104,7 @@ def _may_write() -> bool:
     return g.get(IMMEDIATE_KEY, request.method in WRITE_METHODS)
 
 
-def reads_first() -> None:
+def begin_with_reads() -> None:
     """This request reads before it writes: its first transaction only reads.
 
     A view that does most of its work before writing (the comment form:

@@ -185,7 +185,7 @@ def bulk_form_for(status: CommentStatus) -> BulkActionForm:
 
 
 @bp.post("/comments/<int:comment_id>/<action>")
-def act(comment_id: int, action: str) -> BaseResponse:
+def moderate_comment(comment_id: int, action: str) -> BaseResponse:
     """Apply one action (approve, spam, trash…) to one comment."""
     try:
         verb = Action(action)

@@ -35,7 +35,7 @@ from blog.comments import (
     page_count,
     page_of,
 )
-from blog.database import reads_first, write_transaction
+from blog.database import begin_with_reads, write_transaction
 from blog.extensions import csrf, db, limiter
 from blog.forms import CommentForm
 from blog.http import page_number, parse_id
@@ -48,7 +48,6 @@ from blog.http_cache import (
 )
 from blog.models import Article, Comment, CommentStatus, utcnow
 from blog.moderation import initial_status, record_event
-from blog.page_cache import RenderCache
 from blog.sanitize import comment_to_html
 from blog.spam import (
     SpamSettings,
@@ -62,6 +61,7 @@ from blog.spam import (
     word_lists,
 )
 from blog.thread import build_thread
+from blog.thread_cache import ThreadCache
 
 bp = Blueprint("reader", __name__)
 
@@ -157,7 +157,7 @@ def post_comment(slug: str) -> BaseResponse:  # noqa: C901 to be split by the co
     Everything up to the insert only reads, so on SQLite other workers can
     do the same at once; the write lock is held for the insert alone.
     """
-    reads_first()
+    begin_with_reads()
     article = get_article_or_404(slug)
     form = comment_form()
     if not comments_open(article):
@@ -312,7 +312,7 @@ def remember_commenter(response: BaseResponse, form: CommentForm) -> None:
                 response.delete_cookie(cookie, httponly=True, samesite="Lax", secure=secure)
 
 
-def thread_cache() -> RenderCache:
+def thread_cache() -> ThreadCache:
     """This app's cache of rendered comment pages (one per process)."""
     return current_app.extensions["thread_cache"]
 

@@ -1,4 +1,4 @@
-"""A per-process cache of rendered comment threads.
+"""A per-process cache of rendered comment threads (the page server keeps whole pages).
 
 Keys carry the article's ``comment_version``, read from the database with
 the article on every view: any change readers can see bumps it, so every
@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable
 from markupsafe import Markup
 
 
-class RenderCache:
+class ThreadCache:
     """A small thread-safe LRU of rendered HTML fragments."""
 
     def __init__(self, max_entries: int) -> None:
