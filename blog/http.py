@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import uuid
@@ -73,26 +74,24 @@ class StrictFormDataParser(FormDataParser):
         kwargs["silent"] = False
         super().__init__(*args, **kwargs)
 
-    def parse(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().parse(*args, **kwargs)
-        except ValueError as error:  # UnicodeDecodeError included
-            raise BadRequest("malformed form body") from error
-
-    def _parse_urlencoded(
+    def parse(
         self,
         stream: IO[bytes],
         mimetype: str,
         content_length: int | None,
-        options: dict[str, str],
+        options: dict[str, str] | None = None,
     ) -> Any:
-        items = parse_qsl(
-            stream.read().decode("utf-8"),
-            keep_blank_values=True,
-            encoding="utf-8",
-            errors="strict",
-        )
-        return stream, self.cls(items), self.cls()
+        try:
+            if mimetype == "application/x-www-form-urlencoded":
+                # Werkzeug keeps percent-encoded bytes that are no UTF-8 as
+                # "%FF" text; here they are an error. The body is at most
+                # MAX_CONTENT_LENGTH, and is parsed again from memory.
+                body = stream.read()
+                parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
+                stream = io.BytesIO(body)
+            return super().parse(stream, mimetype, content_length, options)
+        except ValueError as error:  # UnicodeDecodeError included
+            raise BadRequest("malformed form body") from error
 
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
