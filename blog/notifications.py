@@ -155,23 +155,30 @@ def notify_moderators(comment_id: int) -> int:
 
 
 def _moderator_message(comment: Comment, moderator: Moderator | sa.Row) -> str:
-    links = "\n".join(
-        f"{label}: "
-        + external_url("mail_links.confirm_action", token=action_token(comment, action, moderator))
+    links = [
+        (
+            label,
+            external_url(
+                "mail_links.confirm_action", token=action_token(comment, action, moderator)
+            ),
+        )
         for action, label in MAIL_ACTIONS.items()
+    ]
+    return mail_body(
+        "email/moderator_pending.txt",
+        comment=comment,
+        links=links,
+        queue_url=external_url("moderation.queue"),
     )
-    return (
-        f"Un nuovo commento a «{comment.article.title}» aspetta la moderazione.\n\n"
-        f"Autore: {one_line(comment.author)}\n"
-        f"Email: {one_line(comment.email)}\n"
-        f"Sito web: {one_line(comment.url) or '-'}\n"
-        f"Indirizzo IP: {comment.ip_address or '-'}\n\n"
-        f"Testo:\n{comment.body}\n\n"
-        f"{links}\n\n"
-        "I collegamenti valgono sette giorni e una volta sola; ciascuno apre una pagina "
-        "di conferma.\n"
-        f"Tutti i commenti in attesa: {external_url('moderation.queue')}\n"
-    )
+
+
+def mail_body(template: str, **context: object) -> str:
+    """A mail's plain-text body, from its template (``templates/email/``).
+
+    Rendered by the Jinja environment alone: mail is written in requests,
+    in commands and in tests, and needs none of a page's context.
+    """
+    return current_app.jinja_env.get_template(template).render(**context) + "\n"
 
 
 _LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
@@ -182,22 +189,19 @@ def one_line(value: str | None) -> str:
     return _LINE_BREAKS.sub(" ", value or "").strip()
 
 
-def _author_footer(comment: Comment) -> str:
-    unsubscribe = external_url("mail_links.confirm_unsubscribe", token=unsubscribe_token(comment))
-    return (
-        "\n\nHai ricevuto questo messaggio perché l'hai chiesto commentando.\n"
-        f"Per non riceverne più: {unsubscribe}\n"
-    )
+def _unsubscribe_url(comment: Comment) -> str:
+    return external_url("mail_links.confirm_unsubscribe", token=unsubscribe_token(comment))
 
 
 def notify_author_approved(comment: Comment) -> bool:
     """Tell an author who asked that their comment is now published."""
     if not comment.notify or not comment.email:
         return False
-    body = (
-        f"Ciao {one_line(comment.author)},\n\n"
-        f"il tuo commento a «{comment.article.title}» è stato approvato:\n"
-        f"{comment_link(comment)}" + _author_footer(comment)
+    body = mail_body(
+        "email/author_approved.txt",
+        comment=comment,
+        link=comment_link(comment),
+        unsubscribe_url=_unsubscribe_url(comment),
     )
     site = current_app.config["SITE_NAME"]
     enqueue(comment.email, f"[{site}] Il tuo commento è stato approvato", body)
@@ -213,11 +217,12 @@ def notify_parent_author(reply: Comment) -> bool:
         return False
     if parent.email.lower() == (reply.email or "").lower():
         return False  # nobody needs mail about their own reply
-    body = (
-        f"Ciao {one_line(parent.author)},\n\n"
-        f"{one_line(reply.author)} ha risposto al tuo commento a «{parent.article.title}»:\n\n"
-        f"{reply.body}\n\n"
-        f"{comment_link(reply)}" + _author_footer(parent)
+    body = mail_body(
+        "email/parent_reply.txt",
+        parent=parent,
+        reply=reply,
+        link=comment_link(reply),
+        unsubscribe_url=_unsubscribe_url(parent),
     )
     site = current_app.config["SITE_NAME"]
     enqueue(parent.email, f"[{site}] Nuova risposta al tuo commento", body)
@@ -244,3 +249,4 @@ def register(app: Flask) -> None:
     """Mail whoever should hear of what the domain announces."""
     signals.comment_stored.connect(comment_stored)
     signals.comment_approved.connect(comment_approved)
+    app.add_template_filter(one_line, "one_line")
