@@ -114,6 +114,7 @@ EVENT_LABELS = {
     "edit": "Modificato",
     "reply": "Risposta del moderatore",
     "filter": "Trattenuto dai filtri",
+    "anonymise": "Dati personali anonimizzati",
 }
 #: Flash message after an action, by action; {count} comments.
 ACTION_DONE = {

@@ -29,6 +29,21 @@ class Action(enum.StrEnum):
     DELETE = "delete"
 
 
+class Event(enum.StrEnum):
+    """What the audit trail records: every action, and the other changes."""
+
+    APPROVE = Action.APPROVE.value
+    UNAPPROVE = Action.UNAPPROVE.value
+    SPAM = Action.SPAM.value
+    NOT_SPAM = Action.NOT_SPAM.value
+    TRASH = Action.TRASH.value
+    RESTORE = Action.RESTORE.value
+    EDIT = "edit"
+    REPLY = "reply"
+    FILTER = "filter"
+    ANONYMISE = "anonymise"
+
+
 class Policy(enum.StrEnum):
     """``COMMENT_MODERATION``: which new comments wait for a moderator."""
 
@@ -73,7 +88,7 @@ def check_transition(action: Action, current: CommentStatus) -> None:
 
 def record_event(
     comment: Comment,
-    action: str,
+    action: Action | Event,
     moderator: Moderator | None,
     from_status: CommentStatus | None,
     to_status: CommentStatus | None,
@@ -83,7 +98,7 @@ def record_event(
     event = ModerationEvent(
         comment=comment,
         moderator=moderator,
-        action=str(action),
+        action=Event(action.value),
         from_status=from_status.value if from_status else None,
         to_status=to_status.value if to_status else None,
         note=note,
@@ -164,7 +179,7 @@ def edit_comment(
     comment.body_html = comment_to_html(body)
     comment.author = author
     comment.url = url
-    record_event(comment, "edit", moderator, comment.status, comment.status)
+    record_event(comment, Event.EDIT, moderator, comment.status, comment.status)
     if comment.status == CommentStatus.APPROVED:
         refresh_article_comments(comment.article)
 

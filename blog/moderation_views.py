@@ -44,6 +44,7 @@ from blog.http import page_number
 from blog.models import Article, Comment, CommentStatus, ModerationEvent
 from blog.moderation import (
     Action,
+    Event,
     TransitionError,
     allowed_actions,
     apply_action,
@@ -306,7 +307,7 @@ def reply(comment_id: int) -> BaseResponse | tuple[str, int]:
         ),
         CommentStatus.APPROVED,
     )
-    record_event(answer, "reply", current_user, None, CommentStatus.APPROVED)
+    record_event(answer, Event.REPLY, current_user, None, CommentStatus.APPROVED)
     db.session.commit()
     flash(messages.REPLY_PUBLISHED, "success")
     return back_to_queue(form.next.data)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from blog.extensions import db
 from blog.models import Article, Comment, Moderator, utcnow
-from blog.moderation import delete_comment, record_event
+from blog.moderation import Event, delete_comment, record_event
 
 ANONYMOUS = "Anonimo"
 
@@ -109,7 +109,7 @@ def erase(email: str, *, delete: bool = False, moderator: Moderator | None = Non
         comment.user_agent = None
         comment.notify = False
         comment.article.comment_version = Article.comment_version + 1
-        record_event(comment, "anonymise", moderator, None, None)
+        record_event(comment, Event.ANONYMISE, moderator, None, None)
     return Erased(comments=len(comments), deleted=delete)
 
 

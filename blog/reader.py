@@ -47,7 +47,7 @@ from blog.http_cache import (
     make_public,
 )
 from blog.models import Article, Comment, CommentStatus, utcnow
-from blog.moderation import initial_status, record_event
+from blog.moderation import Event, initial_status, record_event
 from blog.sanitize import comment_to_html
 from blog.spam import (
     SpamSettings,
@@ -241,7 +241,7 @@ def post_comment(slug: str) -> BaseResponse:  # noqa: C901 to be split by the co
         if verdicts:
             reasons = "; ".join(verdict.reason for verdict in verdicts)
             comment = db.session.get_one(Comment, stored.id)
-            record_event(comment, "filter", None, None, status, note=reasons[:200])
+            record_event(comment, Event.FILTER, None, None, status, note=reasons[:200])
         # Worked out before the commit, which would expire what it reads.
         page = page_of(article, stored, config["COMMENTS_PER_PAGE"])
         db.session.commit()

@@ -191,3 +191,11 @@ def test_first_time_needs_the_same_name_and_email(app):
         add_comment(author="Mario Rossi", email="mario@example.it")
         assert initial_status("first_time", author="Mario", email="mario@example.it") == P
         assert initial_status("first_time", author="Mario Rossi", email="m@example.it") == P
+
+
+def test_every_event_of_the_audit_trail_has_an_italian_label():
+    from blog import messages
+    from blog.moderation import Event
+
+    assert set(Event) <= set(messages.EVENT_LABELS)
+    assert all(label and label != str(event) for event, label in messages.EVENT_LABELS.items())
