@@ -19,8 +19,8 @@ from flask_wtf.csrf import CSRFError
 from blog import messages
 from blog.extensions import db
 from blog.forms import ActionForm
-from blog.models import Comment, CommentStatus, Moderator
-from blog.moderation import Action, TransitionError, apply_action
+from blog.models import Comment, Moderator
+from blog.moderation import TRANSITIONS, Action, TransitionError, apply_action
 from blog.notifications import (
     MAIL_ACTIONS,
     link_used,
@@ -31,14 +31,6 @@ from blog.notifications import (
 )
 
 bp = Blueprint("mail_links", __name__, url_prefix="/email")
-
-#: Where each action leaves a comment.
-TARGET = {
-    "approve": CommentStatus.APPROVED,
-    "spam": CommentStatus.SPAM,
-    "trash": CommentStatus.TRASH,
-}
-
 
 def page(template_vars: dict, status: int = 200) -> tuple[str, int]:
     return render_template("mail/link.html", **template_vars), status
@@ -71,7 +63,7 @@ def confirm_action(token: str) -> tuple[str, int]:
     if request.method == "POST":
         if not form.validate_on_submit():
             raise CSRFError(messages.CSRF_EXPIRED)
-        if comment.status == TARGET[link.action]:
+        if comment.status == TRANSITIONS[Action(link.action)][1]:
             message = messages.LINK_ALREADY_IN_STATE
         else:
             try:
