@@ -23,7 +23,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from blog import messages
+from blog.comments import find_reply_parent
 from blog.http import parse_id
+from blog.models import Article, Comment
 from blog.sanitize import COMMENT_MARKUP_LIMIT, COMMENT_NESTING_LIMIT, comment_within_limits
 
 # WordPress's column sizes (wp_comments), which its form enforces too.
@@ -214,15 +216,22 @@ class CommentForm(TextForm):
     homepage = StringField("Non compilare questo campo", filters=[normalize_text])
     form_time = HiddenField()
 
-    def parent_id(self) -> int | None:
-        """Return the id of the comment replied to, None for a new thread."""
-        raw = (self.comment_parent.data or "0").strip()
+    def __init__(self, *args: Any, article: Article | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The article the comment is for, and the comment it answers.
+        self.article = article
+        self.parent: Comment | None = None
+
+    def validate_comment_parent(self, field: HiddenField) -> None:
+        """A reply answers an approved comment of the same article."""
+        raw = (field.data or "0").strip()
         if raw == "0":
-            return None
+            return
         parent_id = parse_id(raw)
-        if parent_id is None:
+        if parent_id is not None and self.article is not None:
+            self.parent = find_reply_parent(self.article, parent_id)
+        if self.parent is None:
             raise ValidationError(messages.PARENT_INVALID)
-        return parent_id
 
 
 class LoginForm(TextForm):

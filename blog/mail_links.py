@@ -32,6 +32,7 @@ from blog.notifications import (
 
 bp = Blueprint("mail_links", __name__, url_prefix="/email")
 
+
 def page(template_vars: dict, status: int = 200) -> tuple[str, int]:
     return render_template("mail/link.html", **template_vars), status
 

@@ -22,20 +22,20 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
-from wtforms.validators import ValidationError
 
 from blog import messages
 from blog.addresses import client_block
 from blog.comments import (
-    NewComment,
+    CommentSettings,
+    Draft,
+    Refusal,
     approved_comments,
     find_reply_parent,
-    insert_comment,
     own_pending_comments,
     page_count,
-    page_of,
+    submit,
 )
-from blog.database import begin_with_reads, write_transaction
+from blog.database import begin_with_reads
 from blog.extensions import csrf, db, limiter
 from blog.forms import CommentForm
 from blog.http import page_number, parse_id
@@ -47,16 +47,8 @@ from blog.http_cache import (
     make_public,
 )
 from blog.models import Article, Comment, CommentStatus, utcnow
-from blog.moderation import Event, initial_status, record_event
-from blog.sanitize import comment_to_html
 from blog.spam import (
     SpamSettings,
-    Submission,
-    decide,
-    form_age,
-    is_duplicate,
-    is_flood,
-    screen,
     sign_form_time,
     word_lists,
 )
@@ -151,114 +143,59 @@ def comment_form(**kwargs: Any) -> CommentForm:
 # A moderator's form checks its own CSRF token, so that a stale token
 # re-renders the page with everything they typed instead of throwing it away.
 @csrf.exempt
-def post_comment(slug: str) -> BaseResponse:  # noqa: C901 to be split by the comment use case
-    """Validate, screen and store a comment, then show it to its author.
-
-    Everything up to the insert only reads, so on SQLite other workers can
-    do the same at once; the write lock is held for the insert alone.
-    """
+def post_comment(slug: str) -> BaseResponse:
+    """Parse the form, submit the comment, and show it to its author."""
     begin_with_reads()
     article = get_article_or_404(slug)
-    form = comment_form()
+    form = comment_form(article=article)
     if not comments_open(article):
         return render_article(article, form, status=403)
-
-    valid = form.validate()
-    parent = None
-    if valid:
-        try:
-            parent_id = form.parent_id()
-        except ValidationError as error:
-            form.comment_parent.errors = [str(error)]
-            valid = False
-        else:
-            if parent_id is not None:
-                parent = find_reply_parent(article, parent_id)
-                if parent is None:
-                    form.comment_parent.errors = [messages.PARENT_INVALID]
-                    valid = False
-    if not valid:
+    if not form.validate():
         if form.errors.get("csrf_token"):
             form.csrf_token.errors = []
             return render_article(article, form, status=400, notice=messages.CSRF_EXPIRED)
         return render_article(article, form, status=422, notice=messages.FORM_HAS_ERRORS)
+    outcome = submit(article, draft_of(form), comment_settings())
+    if isinstance(outcome, Refusal):
+        return render_article(article, form, status=outcome.status, notice=outcome.notice)
+    if outcome.status != CommentStatus.APPROVED:
+        remember_own_comment(outcome.comment_id)
+    page = outcome.page if outcome.page > 1 else None
+    anchor = f"comment-{outcome.comment_id}"
+    response = redirect(url_for("reader.article", slug=slug, cpage=page, _anchor=anchor), 303)
+    remember_commenter(response, form)
+    return response
 
-    config = current_app.config
-    age = form_age(
-        config["SECRET_KEY"], form.form_time.data, article.id, config["COMMENT_FORM_MAX_AGE"]
-    )
-    if age is None:
-        return render_article(article, form, status=400, notice=messages.FORM_EXPIRED)
-    by_moderator = is_moderator()
-    ip_address = request.remote_addr or ""
-    ip_block = client_block()
-    if not by_moderator and is_flood(ip_block, form.email.data, config["COMMENT_FLOOD_SECONDS"]):
-        return render_article(article, form, status=429, notice=messages.FLOOD)
 
-    body_html = comment_to_html(form.comment.data)
-    status = initial_status(
-        config["COMMENT_MODERATION"],
-        author=form.author.data,
-        email=form.email.data,
-        by_moderator=by_moderator,
-    )
-    verdicts = []
-    if not by_moderator:
-        verdicts = screen(
-            Submission(
-                author=form.author.data,
-                email=form.email.data,
-                url=form.url.data or "",
-                body=form.comment.data,
-                body_html=body_html,
-                ip_address=ip_address,
-                user_agent=request.user_agent.string,
-                honeypot=form.homepage.data or "",
-                seconds_to_submit=age,
-            ),
-            spam_settings(),
-        )
-        status = decide(status, verdicts)
-    new = NewComment(
+def draft_of(form: CommentForm) -> Draft:
+    """The valid form, and who sent it."""
+    return Draft(
         author=form.author.data,
         email=form.email.data,
         url=form.url.data or "",
         body=form.comment.data,
-        body_html=body_html,
-        parent_id=parent.id if parent else None,
-        ip_address=ip_address[:45] or None,
-        ip_block=ip_block,
-        user_agent=request.user_agent.string,
-        moderator_id=current_user.id if by_moderator else None,
+        parent_id=form.parent.id if form.parent else None,
         notify=bool(form.notify.data),
+        honeypot=form.homepage.data or "",
+        form_time=form.form_time.data,
+        ip_address=request.remote_addr or "",
+        ip_block=client_block(),
+        user_agent=request.user_agent.string,
+        moderator_id=current_user.id if is_moderator() else None,
     )
-    with write_transaction(db.session):
-        # Under the write lock, so that a double click stores one comment.
-        if is_duplicate(article, new.author, new.email, new.body):
-            db.session.rollback()
-            return render_article(article, form, status=409, notice=messages.DUPLICATE)
-        stored = insert_comment(article, new, status)
-        if verdicts:
-            reasons = "; ".join(verdict.reason for verdict in verdicts)
-            comment = db.session.get_one(Comment, stored.id)
-            record_event(comment, Event.FILTER, None, None, status, note=reasons[:200])
-        # Worked out before the commit, which would expire what it reads.
-        page = page_of(article, stored, config["COMMENTS_PER_PAGE"])
-        db.session.commit()
-    comment_id, approved = stored.id, stored.status == CommentStatus.APPROVED
-    if not approved:
-        remember_own_comment(comment_id)
-    response = redirect(
-        url_for(
-            "reader.article",
-            slug=slug,
-            cpage=page if page > 1 else None,
-            _anchor=f"comment-{comment_id}",
-        ),
-        303,
+
+
+def comment_settings() -> CommentSettings:
+    """What the comment use case needs of the configuration, read once."""
+    config = current_app.config
+    return CommentSettings(
+        secret_key=config["SECRET_KEY"],
+        form_max_age=config["COMMENT_FORM_MAX_AGE"],
+        flood_seconds=config["COMMENT_FLOOD_SECONDS"],
+        moderation=config["COMMENT_MODERATION"],
+        comments_per_page=config["COMMENTS_PER_PAGE"],
+        spam=spam_settings(),
     )
-    remember_commenter(response, form)
-    return response
 
 
 def spam_settings() -> SpamSettings:
