@@ -1,37 +1,28 @@
-"""Fixtures in the flaskr style: ``app``, ``client``, ``runner``, plus helpers."""
+"""Fixtures in the flaskr style: ``app``, ``client``, ``runner``, ``auth``.
+
+The helpers tests share (the seed article's addresses, a reader, a
+moderator, parsing) are in tests/helpers.py, imported from there.
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
-from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from werkzeug.test import TestResponse
 
 from blog import create_app
-from blog.comments import NewComment, store_comment
 from blog.extensions import db
-from blog.models import Article, Comment, CommentStatus, utcnow
 from blog.seed import seed_articles
+from tests.helpers import (
+    AuthActions,
+    Commenter,
+    add_moderator,
+    test_database_url,
+)
 from tests.redis_server import redis_url as start_redis
-
-SLUG = "jean-philippe-imparato-ha-visitato-il-cassino-plant-e-pomigliano-darco"
-ARTICLE_URL = f"/{SLUG}/"
-POST_URL = f"/{SLUG}/comment"
-
-
-def test_database_url(tmp_path: Any) -> str:
-    """The database under test: TEST_DATABASE_URL, or a fresh SQLite file."""
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite3'}"
-
-
-test_database_url.__test__ = False  # a helper, not a test
 
 
 @pytest.fixture(scope="session")
@@ -87,141 +78,9 @@ def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
 
 
-def soup(response: TestResponse) -> BeautifulSoup:
-    """Parse a response as a browser would."""
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
-
-
-def text_of(node: Any) -> str:
-    """The visible text of a node with whitespace collapsed."""
-    return " ".join(node.get_text(" ").split())
-
-
-def form_fields(page: BeautifulSoup, form_id: str = "commentform") -> dict[str, str]:
-    """The values a browser would submit from the form, hidden fields included."""
-    form = page.find("form", id=form_id)
-    assert form is not None, f"no form #{form_id} on the page"
-    values: dict[str, str] = {}
-    for field in form.find_all(["input", "textarea"]):
-        name = field.get("name")
-        if not name:
-            continue
-        if field.name == "textarea":
-            values[name] = field.get_text()
-        elif field.get("type") == "checkbox":
-            if field.has_attr("checked"):
-                values[name] = field.get("value", "on")
-        else:
-            values[name] = field.get("value", "")
-    return values
-
-
-VALID_COMMENT = {
-    "comment": "Ottima notizia per gli stabilimenti italiani.",
-    "author": "Mario Rossi",
-    "email": "mario.rossi@example.it",
-    "url": "",
-}
-
-
-class Commenter:
-    """A reader in a browser: opens the article page, fills the form, sends it."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-
-    def open_form(self, query: str = "") -> dict[str, str]:
-        page = soup(self.client.get(ARTICLE_URL + query))
-        return form_fields(page)
-
-    def post(self, query: str = "", **fields: Any) -> TestResponse:
-        data = self.open_form(query)
-        data.pop("wp-comment-cookies-consent", None)
-        data.update(VALID_COMMENT)
-        data.update(fields)
-        data = {key: value for key, value in data.items() if value is not None}
-        return self.client.post(POST_URL, data=data)
-
-
 @pytest.fixture
 def commenter(client: FlaskClient) -> Commenter:
     return Commenter(client)
-
-
-def add_comment(
-    status: CommentStatus = CommentStatus.APPROVED,
-    parent: Comment | None = None,
-    age: timedelta | None = None,
-    **fields: Any,
-) -> Comment:
-    """Store a comment directly, as if posted and then moderated."""
-    article = db.session.scalar(sa.select(Article).where(Article.slug == SLUG))
-    values = {**VALID_COMMENT, **fields}
-    comment = store_comment(
-        article,
-        NewComment(
-            author=values["author"],
-            email=values["email"],
-            url=values["url"],
-            body=values["comment"],
-            parent_id=parent.id if parent else None,
-            ip_address=values.get("ip_address", "192.0.2.1"),
-            user_agent=values.get("user_agent", "pytest"),
-        ),
-        status,
-    )
-    if age is not None:
-        comment.created_at = utcnow() - age
-    db.session.commit()
-    return comment
-
-
-def comments_in_db() -> list[Comment]:
-    return list(db.session.scalars(sa.select(Comment).order_by(Comment.id)))
-
-
-MODERATOR_PASSWORD = "una password molto lunga"
-
-
-def add_moderator(
-    username: str = "anna",
-    password: str = MODERATOR_PASSWORD,
-    display_name: str = "Anna la moderatrice",
-    active: bool = True,
-    email: str | None = None,
-):
-    """Store a moderator account."""
-    from blog.models import Moderator
-
-    moderator = Moderator(username=username, display_name=display_name, active=active, email=email)
-    moderator.set_password(password)
-    db.session.add(moderator)
-    db.session.commit()
-    return moderator
-
-
-class AuthActions:
-    """Log a client in and out through the real login form."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-
-    def login(
-        self, username: str = "anna", password: str = MODERATOR_PASSWORD, next: str = ""
-    ) -> TestResponse:
-        page = soup(self.client.get("/moderation/login" + (f"?next={next}" if next else "")))
-        data = form_fields(page, "loginform")
-        data.update(username=username, password=password)
-        return self.client.post("/moderation/login", data=data)
-
-    def csrf_token(self) -> str:
-        """A token of this client's session, as the login page's form carries it
-        (a signed-in moderator is sent on to the queue, whose forms carry one too)."""
-        page = soup(self.client.get("/moderation/login", follow_redirects=True))
-        return page.find("input", attrs={"name": "csrf_token"})["value"]
-
-    def logout(self) -> TestResponse:
-        return self.client.post("/moderation/logout", data={"csrf_token": self.csrf_token()})
 
 
 @pytest.fixture
@@ -241,9 +100,3 @@ def logged_in(client: FlaskClient, auth: AuthActions, moderator: int) -> FlaskCl
     response = auth.login()
     assert response.status_code == 303, response.get_data(as_text=True)
     return client
-
-
-def queue_token(client: FlaskClient, query: str = "") -> str:
-    """The CSRF token from the queue page, as a moderator's browser has it."""
-    page = soup(client.get("/moderation/" + query))
-    return page.find("input", attrs={"name": "csrf_token"})["value"]

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from blog.extensions import db
 from blog.models import Article
 from blog.seed import load_content
-from tests.conftest import ARTICLE_URL, SLUG, add_comment, soup, text_of
+from tests.helpers import ARTICLE_URL, SLUG, add_comment, soup, text_of
 
 SEED_FILE = (
     Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from blog.auth import safe_next
 from blog.extensions import db
 from blog.models import Moderator
-from tests.conftest import (
+from tests.helpers import (
     MODERATOR_PASSWORD,
     AuthActions,
     add_moderator,

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.browser import chromium
-from tests.conftest import ARTICLE_URL, test_database_url
+from tests.helpers import ARTICLE_URL, test_database_url
 from tests.live_server import PROJECT, app_env, gunicorn, init_database, wipe_database
 from tests.mail_server import SmtpServer, body_of
 
@@ -193,7 +193,7 @@ def log_in(page) -> None:
 
 
 def post_as_reader(site, text: str) -> None:
-    from tests.conftest import POST_URL
+    from tests.helpers import POST_URL
     from tests.live_server import Browser
 
     port = int(site["base"].rsplit(":", 1)[1])

@@ -9,7 +9,7 @@ from blog.extensions import db
 from blog.models import Comment, CommentStatus
 from blog.moderation import Action, apply_action
 from tests.browser import chromium
-from tests.conftest import ARTICLE_URL, POST_URL, test_database_url
+from tests.helpers import ARTICLE_URL, POST_URL, test_database_url
 from tests.live_server import Browser, gunicorn, init_database, wipe_database
 from tests.xss_vectors import XSS_VECTORS
 

@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from blog import create_app, search
 from blog.extensions import db
 from blog.models import Article
-from tests.conftest import SLUG, test_database_url
+from tests.helpers import SLUG, test_database_url
 
 
 @pytest.fixture

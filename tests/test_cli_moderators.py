@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from blog.extensions import db
 from blog.models import Moderator
-from tests.conftest import add_moderator
+from tests.helpers import add_moderator
 
 PASSWORD = "una password sicura"
 PROJECT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from blog.extensions import db
 from blog.models import Article, CommentStatus
 from blog.moderation import Action, apply_action
-from tests.conftest import (
+from tests.helpers import (
     ARTICLE_URL,
     POST_URL,
     VALID_COMMENT,

@@ -16,7 +16,7 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import ARTICLE_URL, POST_URL, test_database_url
+from tests.helpers import ARTICLE_URL, POST_URL, test_database_url
 from tests.live_server import Browser, gunicorn, init_database, wipe_database
 
 POSTERS = 16

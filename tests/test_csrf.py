@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from blog.extensions import db
 from blog.models import Comment, CommentStatus
-from tests.conftest import (
+from tests.helpers import (
     ARTICLE_URL,
     POST_URL,
     VALID_COMMENT,

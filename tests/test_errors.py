@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ARTICLE_URL, POST_URL, VALID_COMMENT, comments_in_db, soup, text_of
+from tests.helpers import ARTICLE_URL, POST_URL, VALID_COMMENT, comments_in_db, soup, text_of
 
 
 def test_oversized_request_gets_a_413_page(client, commenter, app):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from blog.extensions import db
 from blog.models import Article, CommentStatus
-from tests.conftest import ARTICLE_URL, SLUG, add_comment, soup
+from tests.helpers import ARTICLE_URL, SLUG, add_comment, soup
 from tests.xss_vectors import XSS_VECTORS
 
 FEEDS = ["/feed/", "/comments/feed/", f"/{SLUG}/feed/"]

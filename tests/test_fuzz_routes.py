@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blog.models import CommentStatus
-from tests.conftest import SLUG, add_comment, queue_token
+from tests.helpers import SLUG, add_comment, queue_token
 
 HOSTILE = [
     "",

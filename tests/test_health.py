@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from blog import create_app
-from tests.conftest import ARTICLE_URL, soup, text_of
+from tests.helpers import ARTICLE_URL, soup, text_of
 
 
 def test_healthz_answers_200_when_the_database_does(client):

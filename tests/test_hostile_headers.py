@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from blog import create_app
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, MailMessage
-from tests.conftest import (
+from tests.helpers import (
     ARTICLE_URL,
     POST_URL,
     SLUG,

@@ -13,7 +13,7 @@ from blog import create_app
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, MailMessage
 from blog.notifications import notify_moderators
-from tests.conftest import (
+from tests.helpers import (
     ARTICLE_URL,
     POST_URL,
     VALID_COMMENT,

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from blog.models import CommentStatus
-from tests.conftest import ARTICLE_URL, SLUG, Commenter, add_comment, soup, text_of
+from tests.helpers import ARTICLE_URL, SLUG, Commenter, add_comment, soup, text_of
 
 PRIVATE = "private, no-store"
 SHARED_PAGES = [ARTICLE_URL, f"{ARTICLE_URL}?cpage=1", "/", "/feed/", "/comments/feed/",

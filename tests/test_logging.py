@@ -17,7 +17,7 @@ from gunicorn.config import Config
 from blog.extensions import db
 from blog.models import Moderator
 from blog.notifications import action_token, unsubscribe_token
-from tests.conftest import add_comment, add_moderator
+from tests.helpers import add_comment, add_moderator
 from tests.live_server import PROJECT
 
 #: Shaped like a real one (payload, timestamp, signature), but invented.

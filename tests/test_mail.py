@@ -18,7 +18,7 @@ from blog.extensions import db
 from blog.models import Comment, CommentStatus, MailMessage, Moderator
 from blog.moderation import Action, apply_action
 from blog.notifications import ACTION_SALT, UNSUBSCRIBE_SALT, action_token
-from tests.conftest import (
+from tests.helpers import (
     ARTICLE_URL,
     POST_URL,
     VALID_COMMENT,

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, ModerationEvent, Moderator, SiteSetting
 from blog.moderation import Action
-from tests.conftest import ARTICLE_URL, add_comment, soup
+from tests.helpers import ARTICLE_URL, add_comment, soup
 
 ROUTES = [
     ("GET", "/moderation/", {}),
@@ -66,7 +66,7 @@ def public_token(client) -> str:
 @pytest.fixture(params=["anonymous", "inactive", "moderator"])
 def role(request, app, client, auth):
     with app.app_context():
-        from tests.conftest import add_moderator
+        from tests.helpers import add_moderator
 
         add_moderator()
     if request.param != "anonymous":
@@ -128,7 +128,7 @@ def test_every_moderation_route_is_in_the_table(app):
 
 def test_replayed_moderator_form_without_the_session_does_nothing(app, client, auth):
     with app.app_context():
-        from tests.conftest import add_moderator
+        from tests.helpers import add_moderator
 
         add_moderator()
         comment_id = add_comment(status=CommentStatus.PENDING).id

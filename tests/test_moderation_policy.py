@@ -8,7 +8,7 @@ from blog import create_app
 from blog.extensions import db
 from blog.models import CommentStatus
 from blog.seed import seed_articles
-from tests.conftest import ARTICLE_URL, Commenter, add_comment, comments_in_db, soup, text_of
+from tests.helpers import ARTICLE_URL, Commenter, add_comment, comments_in_db, soup, text_of
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from blog.moderation import (
     initial_status,
     status_counts,
 )
-from tests.conftest import add_comment, add_moderator
+from tests.helpers import add_comment, add_moderator
 
 P, A, S, T = (
     CommentStatus.PENDING,

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from benchmarks.nginx import LOCATIONS, NGINX, SITE, check_config, render_site
-from tests.conftest import (
+from tests.helpers import (
     ARTICLE_URL,
     MODERATOR_PASSWORD,
     POST_URL,

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus
 from blog.moderation import Action, apply_action, edit_comment
-from tests.conftest import ARTICLE_URL, Commenter, add_comment, add_moderator, soup, text_of
+from tests.helpers import ARTICLE_URL, Commenter, add_comment, add_moderator, soup, text_of
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from blog.extensions import db
 from blog.models import Article, CommentStatus
-from tests.conftest import (
+from tests.helpers import (
     ARTICLE_URL,
     Commenter,
     add_comment,

@@ -27,7 +27,7 @@ from blog.sanitize import (
     is_sanitized,
     markup_within_limits,
 )
-from tests.conftest import comments_in_db, soup, text_of
+from tests.helpers import comments_in_db, soup, text_of
 
 #: The measured worst case is about a tenth of this.
 SECONDS = 2.0

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from blog import messages
-from tests.conftest import ARTICLE_URL, POST_URL, form_fields, test_database_url
+from tests.helpers import ARTICLE_URL, POST_URL, form_fields, test_database_url
 from tests.live_server import Browser, LiveServer, gunicorn, init_database, wipe_database
 from tests.mail_server import Inbox, SmtpServer, body_of
 

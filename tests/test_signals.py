@@ -9,7 +9,7 @@ from blog import signals
 from blog.extensions import db
 from blog.models import CommentStatus, Moderator
 from blog.moderation import Action, apply_action
-from tests.conftest import add_comment, add_moderator
+from tests.helpers import add_comment, add_moderator
 
 DOMAIN = ("comments.py", "moderation.py", "spam.py", "sanitize.py", "thread.py")
 

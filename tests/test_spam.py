@@ -14,7 +14,7 @@ from blog.extensions import db
 from blog.models import Article, CommentStatus, ModerationEvent
 from blog.seed import seed_articles
 from blog.spam import FORM_TIME_SALT
-from tests.conftest import (
+from tests.helpers import (
     ARTICLE_URL,
     POST_URL,
     VALID_COMMENT,
@@ -132,7 +132,7 @@ def test_flood_window_is_configurable(make_app):
 
 
 def test_moderators_are_not_flood_limited(make_app):
-    from tests.conftest import AuthActions, add_moderator
+    from tests.helpers import AuthActions, add_moderator
 
     app = make_app(**{**DEFAULT_DEFENSES, "RATELIMIT_ENABLED": False})
     with app.app_context():
@@ -219,7 +219,7 @@ def test_login_rate_limit_per_address_and_username(make_app):
 
 
 def test_guessing_from_many_addresses_does_not_lock_the_moderator_out(make_app, slept):
-    from tests.conftest import MODERATOR_PASSWORD
+    from tests.helpers import MODERATOR_PASSWORD
 
     app = make_app(**DEFAULT_DEFENSES)
     with app.app_context():
@@ -442,7 +442,7 @@ def test_disallowed_beats_moderation_keys(make_app):
 
 
 def test_moderators_word_lists_override_the_config(make_app):
-    from tests.conftest import AuthActions, add_moderator
+    from tests.helpers import AuthActions, add_moderator
 
     app = make_app(COMMENT_MODERATION="none", COMMENT_DISALLOWED_KEYS=["vecchia"])
     with app.app_context():
@@ -491,7 +491,7 @@ def test_recent_article_stays_open(make_app):
 
 
 def test_moderator_closes_and_reopens_an_article(make_app):
-    from tests.conftest import AuthActions, add_moderator
+    from tests.helpers import AuthActions, add_moderator
 
     app = make_app()
     with app.app_context():

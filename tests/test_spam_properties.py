@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from blog.extensions import db
 from blog.models import Comment
 from blog.sanitize import is_sanitized
-from tests.conftest import ARTICLE_URL, POST_URL, form_fields, soup
+from tests.helpers import ARTICLE_URL, POST_URL, form_fields, soup
 
 SPECIALS = [
     "\x00",

@@ -15,7 +15,7 @@ from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, MailMessage
 from blog.moderation import Event
 from blog.spam import FORM_TIME_SALT, SpamSettings, sign_form_time
-from tests.conftest import add_comment, add_moderator
+from tests.helpers import add_comment, add_moderator
 
 SECRET = "test secret key"
 

@@ -8,7 +8,7 @@ import pytest
 
 from blog.extensions import db
 from blog.models import CommentStatus
-from tests.conftest import ARTICLE_URL, add_comment, soup, text_of
+from tests.helpers import ARTICLE_URL, add_comment, soup, text_of
 
 
 def chain(length: int) -> list[int]:
@@ -148,7 +148,7 @@ def store_chain_directly(length: int) -> list[int]:
 
     from blog.models import Article, Comment
     from blog.moderation import refresh_article_comments
-    from tests.conftest import SLUG
+    from tests.helpers import SLUG
 
     article = db.session.scalar(sa.select(Article).where(Article.slug == SLUG))
     first = (db.session.scalar(sa.select(sa.func.max(Comment.id))) or 0) + 1
@@ -178,7 +178,7 @@ def store_chain_directly(length: int) -> list[int]:
 
 
 def test_a_reply_chain_thousands_deep_is_shown_whole(client, app, logged_in):
-    from tests.conftest import SLUG
+    from tests.helpers import SLUG
 
     with app.app_context():
         ids = store_chain_directly(1200)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus
-from tests.conftest import add_comment, comments_in_db, soup, text_of
+from tests.helpers import add_comment, comments_in_db, soup, text_of
 
 FIXTURE = Path(__file__).parent / "fixtures" / "small.wxr"
 CORPUS = (

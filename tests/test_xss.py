@@ -11,7 +11,7 @@ from blog.extensions import db
 from blog.models import Comment, CommentStatus
 from blog.moderation import Action, apply_action
 from blog.sanitize import COMMENT_TAGS, LAYOUT_TAGS
-from tests.conftest import ARTICLE_URL, comments_in_db, soup
+from tests.helpers import ARTICLE_URL, comments_in_db, soup
 from tests.xss_vectors import XSS_VECTORS
 
 SAFE_SCHEMES = {"http", "https", "mailto", ""}
