@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
+from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
@@ -164,3 +167,23 @@ def queue_token(client: FlaskClient, query: str = "") -> str:
     """The CSRF token from the queue page, as a moderator's browser has it."""
     page = soup(client.get("/moderation/" + query))
     return page.find("input", attrs={"name": "csrf_token"})["value"]
+
+
+@contextmanager
+def fresh_blog(app_config: dict[str, Any], **settings: Any) -> Iterator[Flask]:
+    """A second app, on emptied tables holding the shipped articles, with ``settings``."""
+    from blog import create_app
+    from blog.seed import seed_articles
+
+    app = create_app({**app_config, **settings})
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.create_all()
+        seed_articles()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()  # end the session's transaction first
+            db.drop_all()

@@ -21,6 +21,7 @@ from tests.helpers import (
     add_moderator,
     comments_in_db,
     form_fields,
+    fresh_blog,
     soup,
     text_of,
 )
@@ -164,39 +165,22 @@ def test_ids_past_the_database_range_are_a_404(logged_in, path):
     ],
 )
 def test_disallowed_words_are_found_in_the_text_readers_see(app_config, comment):
-    app = create_app({**app_config, "COMMENT_DISALLOWED_KEYS": ["halfway"]})
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        from blog.seed import seed_articles
-
-        seed_articles()
-    client = app.test_client()
-    data = {**fresh_form(client), **VALID_COMMENT, "comment": comment}
-    assert client.post(POST_URL, data=data).status_code == 303
-    with app.app_context():
-        assert [c.status for c in comments_in_db()] == [CommentStatus.SPAM]
-        db.session.remove()  # end the session's transaction first
-        db.drop_all()
+    with fresh_blog(app_config, COMMENT_DISALLOWED_KEYS=["halfway"]) as app:
+        client = app.test_client()
+        data = {**fresh_form(client), **VALID_COMMENT, "comment": comment}
+        assert client.post(POST_URL, data=data).status_code == 303
+        with app.app_context():
+            assert [c.status for c in comments_in_db()] == [CommentStatus.SPAM]
 
 
 def test_words_across_paragraphs_do_not_join(app_config):
-    app = create_app(
-        {**app_config, "COMMENT_DISALLOWED_KEYS": ["halfway"], "COMMENT_MODERATION": "none"}
-    )
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        from blog.seed import seed_articles
-
-        seed_articles()
-    client = app.test_client()
-    data = {**fresh_form(client), **VALID_COMMENT, "comment": "Metà strada: half\n\nway"}
-    assert client.post(POST_URL, data=data).status_code == 303
-    with app.app_context():
-        assert [c.status for c in comments_in_db()] == [CommentStatus.APPROVED]
-        db.session.remove()  # end the session's transaction first
-        db.drop_all()
+    settings = {"COMMENT_DISALLOWED_KEYS": ["halfway"], "COMMENT_MODERATION": "none"}
+    with fresh_blog(app_config, **settings) as app:
+        client = app.test_client()
+        data = {**fresh_form(client), **VALID_COMMENT, "comment": "Metà strada: half\n\nway"}
+        assert client.post(POST_URL, data=data).status_code == 303
+        with app.app_context():
+            assert [c.status for c in comments_in_db()] == [CommentStatus.APPROVED]
 
 
 # Files on disk

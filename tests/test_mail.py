@@ -26,6 +26,7 @@ from tests.helpers import (
     add_comment,
     add_moderator,
     form_fields,
+    fresh_blog,
     queue_token,
     soup,
     text_of,
@@ -409,22 +410,10 @@ def test_an_approved_reply_mails_the_parent_author_until_they_unsubscribe(app, s
 @contextmanager
 def blog_with(app_config, **settings):
     """A fresh app with these settings and a moderator who has an email."""
-    from blog import create_app
-    from blog.seed import seed_articles
-
-    app = create_app({**app_config, **settings})
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.create_all()
-        seed_articles()
-        add_moderator("anna", email="anna@example.it")
-    try:
-        yield app
-    finally:
+    with fresh_blog(app_config, **settings) as app:
         with app.app_context():
-            db.session.remove()  # end the session's transaction first
-            db.drop_all()
+            add_moderator("anna", email="anna@example.it")
+        yield app
 
 
 def test_a_failed_send_keeps_the_comment_and_is_retried(app_config, smtp):

@@ -15,6 +15,7 @@ from tests.helpers import (
     add_comment,
     comments_in_db,
     form_fields,
+    fresh_blog,
     soup,
     text_of,
 )
@@ -186,20 +187,11 @@ def test_entries_expire_after_page_cache_seconds(app, client):
 
 
 def test_the_page_server_can_be_turned_off(app_config):
-    from blog import create_app
-    from blog.seed import seed_articles
-
-    app = create_app({**app_config, "PAGE_CACHE_SECONDS": 0})
-    with app.app_context():
-        db.create_all()
-        seed_articles()
-    client = app.test_client()
-    for _ in range(3):
-        assert client.get(ARTICLE_URL).status_code == 200
-    assert server(app).hits == 0
-    with app.app_context():
-        db.session.remove()  # end the session's transaction first
-        db.drop_all()
+    with fresh_blog(app_config, PAGE_CACHE_SECONDS=0) as app:
+        client = app.test_client()
+        for _ in range(3):
+            assert client.get(ARTICLE_URL).status_code == 200
+        assert server(app).hits == 0
 
 
 def test_a_closed_article_is_served_from_memory_without_a_form(app, client):
@@ -246,20 +238,11 @@ def test_only_the_article_route_is_served_from_memory(app, client):
 
 def test_the_time_trap_still_catches_a_bot_served_from_memory(app_config):
     """The form time is the render's; an entry lives at most PAGE_CACHE_SECONDS."""
-    from blog import create_app
-    from blog.seed import seed_articles
-
-    app = create_app({**app_config, "COMMENT_MIN_SECONDS": 30})
-    with app.app_context():
-        db.create_all()
-        seed_articles()
-    client = app.test_client()
-    client.get(ARTICLE_URL)
-    response = Commenter(app.test_client()).post(comment="Troppo veloce")
-    assert server(app).hits >= 1
-    assert response.status_code == 303
-    with app.app_context():
-        [comment] = comments_in_db()
-        assert comment.status == CommentStatus.SPAM
-        db.session.remove()  # end the session's transaction first
-        db.drop_all()
+    with fresh_blog(app_config, COMMENT_MIN_SECONDS=30) as app:
+        app.test_client().get(ARTICLE_URL)
+        response = Commenter(app.test_client()).post(comment="Troppo veloce")
+        assert server(app).hits >= 1
+        assert response.status_code == 303
+        with app.app_context():
+            [comment] = comments_in_db()
+            assert comment.status == CommentStatus.SPAM
