@@ -20,6 +20,7 @@ from tests.helpers import (
     AuthActions,
     Commenter,
     add_moderator,
+    empty_schema,
     test_database_url,
 )
 from tests.redis_server import redis_url as start_redis
@@ -58,13 +59,11 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     """An app on an empty database holding the shipped articles."""
     app = create_app(app_config)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        empty_schema()
         seed_articles()
     yield app
     with app.app_context():
         db.session.remove()
-        db.drop_all()
         db.engine.dispose()
 
 

@@ -75,6 +75,7 @@ def test_500_rolls_the_session_back(app, client):
     assert "Titolo mai salvato" not in client.get(ARTICLE_URL).get_data(as_text=True)
 
 
+@pytest.mark.serial  # a restart cuts every other test's connections
 @pytest.mark.skipif(
     not os.environ.get("TEST_PG_RESTART"), reason="needs the PostgreSQL cluster of .ci/run"
 )

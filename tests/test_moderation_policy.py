@@ -8,7 +8,15 @@ from blog import create_app
 from blog.extensions import db
 from blog.models import CommentStatus
 from blog.seed import seed_articles
-from tests.helpers import ARTICLE_URL, Commenter, add_comment, comments_in_db, soup, text_of
+from tests.helpers import (
+    ARTICLE_URL,
+    Commenter,
+    add_comment,
+    comments_in_db,
+    empty_schema,
+    soup,
+    text_of,
+)
 
 
 @pytest.fixture
@@ -16,8 +24,7 @@ def app_with_policy(app_config):
     def make(policy: str):
         app = create_app({**app_config, "COMMENT_MODERATION": policy})
         with app.app_context():
-            db.drop_all()
-            db.create_all()
+            empty_schema()
             seed_articles()
         return app
 
@@ -47,7 +54,7 @@ def test_policy_decides_the_first_status(app_with_policy, policy, known_author, 
     reader_page = soup(app.test_client().get(ARTICLE_URL))
     assert ("Nuovo commento" in text_of(reader_page)) == (expected == CommentStatus.APPROVED)
     with app.app_context():
-        db.drop_all()
+        db.engine.dispose()
 
 
 def test_moderator_comment_through_the_public_form_is_approved(logged_in, app):

@@ -12,7 +12,15 @@ import sqlalchemy as sa
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus
 from blog.moderation import Action, apply_action, edit_comment
-from tests.helpers import ARTICLE_URL, Commenter, add_comment, add_moderator, soup, text_of
+from tests.helpers import (
+    ARTICLE_URL,
+    Commenter,
+    add_comment,
+    add_moderator,
+    empty_schema,
+    soup,
+    text_of,
+)
 
 
 @contextmanager
@@ -139,14 +147,13 @@ def test_comments_per_page_is_configurable(app_config):
 
     app = create_app({**app_config, "COMMENTS_PER_PAGE": 7})
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        empty_schema()
         seed_articles()
         seed_threads(10)
     page = soup(app.test_client().get(ARTICLE_URL))
     assert len(page.select("ol.comment-list > li")) == 7
     with app.app_context():
-        db.drop_all()
+        db.engine.dispose()
 
 
 def test_reply_redirects_to_the_page_of_its_thread(app, client):
