@@ -18,6 +18,7 @@ from blog import (
     feeds,
     health,
     http_cache,
+    links,
     mail,
     mail_links,
     messages,
@@ -26,6 +27,8 @@ from blog import (
     reader,
     search,
     security,
+    subscriptions,
+    webhooks,
 )
 from blog.config import load_config
 from blog.database import engine_options
@@ -107,6 +110,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     http_cache.register(app)
     mail.register(app)
     notifications.register(app)
+    subscriptions.register(app)
+    webhooks.register(app)
     setup_request_logging(app)
     cli.register(app)
     register_template_filters(app)
@@ -130,3 +135,4 @@ def register_template_filters(app: Flask) -> None:
     app.add_template_filter(dates.iso_datetime, "iso")
     app.jinja_env.globals["messages"] = messages
     app.jinja_env.bytecode_cache = TEMPLATE_CODE
+    app.jinja_env.globals["comment_link"] = links.comment_link

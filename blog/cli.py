@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from blog import auth, mail, messages, privacy, wxr
+from blog import auth, mail, messages, notifications, outbox, privacy, webhooks, wxr
 from blog.extensions import db
 from blog.models import Moderator, new_session_token
 from blog.seed import seed_articles
@@ -163,24 +163,37 @@ def privacy_erase_command(email: str, delete: bool, yes: bool) -> None:
 @click.command("purge")
 @with_appcontext
 def purge_command() -> None:
-    """Clear IP addresses and user agents past COMMENT_IP_RETENTION_DAYS; drop expired logins."""
+    """Delete personal data past its retention: IP addresses and browsers
+    (COMMENT_IP_RETENTION_DAYS), mail and webhooks, unconfirmed addresses
+    (MAIL_RETENTION_DAYS), expired logins."""
     days = current_app.config["COMMENT_IP_RETENTION_DAYS"]
+    mail_days = current_app.config["MAIL_RETENTION_DAYS"]
     cleared = privacy.purge_addresses(days)
+    outbox_gone = outbox.purge(mail_days)
+    unconfirmed = privacy.purge_unconfirmed(mail_days)
     sessions = auth.delete_expired_sessions()
     db.session.commit()
     click.echo(
         f"Indirizzi IP e browser cancellati da {cleared} commenti (più vecchi di {days} giorni)."
     )
+    click.echo(f"Email e webhook più vecchi di {mail_days} giorni eliminati: {outbox_gone}")
+    click.echo(f"Indirizzi mai confermati eliminati: {unconfirmed}")
     click.echo(f"Sessioni dei moderatori scadute eliminate: {sessions}")
 
 
 @click.command("send-mail")
 @with_appcontext
 def send_mail_command() -> None:
-    """Send the mail whose time has come, retrying failed sends."""
+    """Send the mail, digests and webhooks whose time has come, retrying failed ones."""
+    digests = notifications.send_digests()
+    db.session.commit()
     sent, failed = mail.deliver_due()
+    hooks_sent, hooks_failed = webhooks.deliver_due()
+    click.echo(f"Riepiloghi per i moderatori: {digests}")
     click.echo(f"Messaggi inviati: {sent}; non riusciti (riproverò): {failed}")
-    if failed:
+    if current_app.config["WEBHOOK_URLS"]:
+        click.echo(f"Webhook inviati: {hooks_sent}; non riusciti (riproverò): {hooks_failed}")
+    if failed or hooks_failed:
         sys.exit(1)
 
 

@@ -78,7 +78,9 @@ _OWN_THREAD = (
 )
 
 
-def insert_comment(article: Article, new: NewComment, status: CommentStatus) -> StoredComment:
+def insert_comment(
+    article: Article, new: NewComment, status: CommentStatus, reasons: Sequence[str] = ()
+) -> StoredComment:
     """Sanitize and insert a comment, then do what follows a new comment.
 
     The row is written with plain inserts, not through the ORM's unit of
@@ -119,9 +121,14 @@ def insert_comment(article: Article, new: NewComment, status: CommentStatus) -> 
         connection.execute(_OWN_THREAD, {"comment_id": comment_id})
         thread_id = comment_id
     stored = StoredComment(id=comment_id, thread_id=thread_id, status=status)
+    if reasons:
+        comment = db.session.get_one(Comment, comment_id)
+        record_event(comment, Event.FILTER, None, None, status, note="; ".join(reasons)[:200])
     if status == CommentStatus.APPROVED:
         refresh_article_comments(article)
-    signals.comment_stored.send(None, comment_id=comment_id, status=status, parent_id=new.parent_id)
+    signals.comment_stored.send(
+        None, comment_id=comment_id, status=status, parent_id=new.parent_id, reasons=tuple(reasons)
+    )
     return stored
 
 
@@ -308,11 +315,7 @@ def submit(article: Article, draft: Draft, settings: CommentSettings) -> Accepte
         if is_duplicate(article, new.author, new.email, new.body):
             db.session.rollback()
             return Refusal.DUPLICATE
-        stored = insert_comment(article, new, status)
-        if verdicts:
-            reasons = "; ".join(verdict.reason for verdict in verdicts)
-            comment = db.session.get_one(Comment, stored.id)
-            record_event(comment, Event.FILTER, None, None, status, note=reasons[:200])
+        stored = insert_comment(article, new, status, [verdict.reason for verdict in verdicts])
         # Worked out before the commit, which would expire what it reads.
         page = page_of(article, stored, settings.comments_per_page)
         db.session.commit()

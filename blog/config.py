@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -68,6 +69,18 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_BACKGROUND": True,
     # One-click links in moderators' mail stay valid this long.
     "MAIL_LINK_MAX_AGE": 7 * 24 * 60 * 60,
+    # Outbox rows (mail and webhooks: addresses, comments' text) are deleted
+    # this long after they were written, by `flask purge`; so are addresses
+    # that never confirmed a subscription.
+    "MAIL_RETENTION_DAYS": 30,
+    # "Segui la discussione", per address block.
+    "FOLLOW_RATE_LIMIT": "5 per hour;20 per day",
+    # The site's privacy policy; unset, the form links to a built-in page.
+    "PRIVACY_POLICY_URL": None,
+    # Signed JSON POSTs for each new comment and each change of status
+    # (a JSON list of http(s) URLs; WEBHOOK_SECRET signs them).
+    "WEBHOOK_URLS": [],
+    "WEBHOOK_TIMEOUT": 5,
     # The site's public address: every absolute URL (mail, feeds, exports)
     # is built from it, never from a request. Required under gunicorn.
     "SITE_URL": None,
@@ -113,6 +126,7 @@ DEFAULTS["MODERATOR_PASSWORD_MIN_LENGTH"] = 12
 # bandit's B105); the tests choose a cheap one.
 DEFAULTS["PASSWORD_HASH_METHOD"] = "scrypt"  # nosec B105
 DEFAULTS["MAIL_PASSWORD"] = None
+DEFAULTS["WEBHOOK_SECRET"] = None
 
 
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
@@ -140,6 +154,19 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     configure_site_url(app)
+    check_webhooks(app.config)
+
+
+def check_webhooks(config: dict[str, Any]) -> None:
+    """Refuse to start with webhooks that could not be sent, or not be trusted."""
+    urls = config["WEBHOOK_URLS"]
+    if not isinstance(urls, list) or not all(isinstance(url, str) for url in urls):
+        raise RuntimeError('WEBHOOK_URLS deve essere una lista JSON di indirizzi: ["https://…"]')
+    for url in urls:
+        if urlsplit(url).scheme not in {"http", "https"} or not urlsplit(url).hostname:
+            raise RuntimeError(f"WEBHOOK_URLS: {url!r} non è un indirizzo http(s)")
+    if urls and not config.get("WEBHOOK_SECRET"):
+        raise RuntimeError("WEBHOOK_URLS richiede WEBHOOK_SECRET, la chiave che firma i messaggi")
 
 
 #: Where ``flask run`` serves when nothing else is said.

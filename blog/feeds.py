@@ -17,6 +17,7 @@ from flask import Blueprint, Response, abort, current_app, request
 
 from blog.extensions import db
 from blog.http_cache import make_public
+from blog.links import comment_link
 from blog.models import Article, Comment, CommentStatus, utcnow
 from blog.urls import external_url
 
@@ -136,14 +137,15 @@ def _add_comments(feed: Atom1Feed, where: sa.ColumnElement[bool]) -> None:
         .limit(FEED_ENTRIES)
     ).all()
     for comment, slug, title in comments:
-        link = external_url("reader.article", slug=slug, anchor=f"comment-{comment.id}")
+        # The id stays what it always was; the link opens the comment's page.
+        permanent = external_url("reader.article", slug=slug, anchor=f"comment-{comment.id}")
         feed.add_item(
             title=f"{comment.author} su «{title}»",
-            link=link,
+            link=comment_link(comment),
             description=comment.body_html,
             content=comment.body_html,
             author_name=comment.author,
             author_link=comment.url or None,
             pubdate=comment.created_at,
-            unique_id=link,
+            unique_id=permanent,
         )

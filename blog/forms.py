@@ -320,8 +320,28 @@ class PrivacyForm(TextForm):
     confirm = BooleanField("Confermo: l'operazione non si può annullare")
 
 
+class FollowForm(TextForm):
+    """ "Segui la discussione": an address, for every approved comment of an article."""
+
+    class Meta(TextForm.Meta):
+        # A reader's POST, guarded like the comment form: by the cross-origin
+        # check, a rate limit and double opt-in (the page is cached for all).
+        csrf = False
+
+    email = StringField(
+        "La tua email",
+        filters=[normalize_text],
+        validators=[
+            *ONE_LINE,
+            DataRequired(messages.EMAIL_REQUIRED),
+            too_long(EMAIL_MAX),
+            Email(messages.EMAIL_INVALID),
+        ],
+    )
+
+
 class ProfileForm(TextForm):
-    """A moderator's own name and the address notifications go to."""
+    """A moderator's own name, the address notifications go to, and which and when."""
 
     display_name = StringField(
         "Nome mostrato",
@@ -341,4 +361,24 @@ class ProfileForm(TextForm):
             too_long(EMAIL_MAX),
             Email(messages.EMAIL_INVALID),
         ],
+    )
+    mail_events = RadioField(
+        "Quali commenti ricevere per email",
+        choices=[
+            SelectChoice("never", "Nessuno"),
+            SelectChoice("pending", "Solo quelli in attesa di moderazione"),
+            SelectChoice(
+                "all", "Tutti i nuovi commenti, anche quelli pubblicati senza moderazione"
+            ),
+        ],
+        default="pending",
+    )
+    mail_frequency = RadioField(
+        "Quando",
+        choices=[
+            SelectChoice("immediate", "Subito, un messaggio per commento"),
+            SelectChoice("hourly", "Riepilogo ogni ora"),
+            SelectChoice("daily", "Riepilogo giornaliero"),
+        ],
+        default="immediate",
     )

@@ -13,20 +13,20 @@ can no longer use theirs.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from itsdangerous import BadData, URLSafeTimedSerializer
 
-from blog import messages
-from blog.extensions import db
+from blog import messages, subscriptions
+from blog.extensions import csrf, db
 from blog.forms import ActionForm
-from blog.models import Comment, Moderator
+from blog.models import Comment, Moderator, Subscriber
 from blog.moderation import TRANSITIONS, Action, TransitionError, apply_action
 from blog.notifications import (
     MAIL_ACTIONS,
     link_used,
     mark_link_used,
     read_action_token,
-    read_unsubscribe_token,
     written_stamp,
 )
 
@@ -93,35 +93,87 @@ def confirm_action(token: str) -> tuple[str, int]:
     )
 
 
+#: What unsubscribe links said before they named the subscriber: a comment.
+LEGACY_UNSUBSCRIBE_SALT = "mail-unsubscribe-link"
+
+
+def subscriber_of_link(token: str) -> Subscriber | None:
+    """The subscriber an unsubscribe link names (older links name a comment)."""
+    subscriber = subscriptions.read_unsubscribe_token(token)
+    if subscriber is not None:
+        return subscriber
+    try:
+        data = URLSafeTimedSerializer(
+            current_app.config["SECRET_KEY"], salt=LEGACY_UNSUBSCRIBE_SALT
+        ).loads(token)
+    except BadData:
+        return None
+    comment = db.session.get(Comment, data.get("c")) if isinstance(data, dict) else None
+    if comment is None or not comment.email:
+        return None
+    address = subscriptions.normalized(comment.email)
+    subscriber = db.session.scalar(sa.select(Subscriber).where(Subscriber.email == address))
+    if subscriber is None:  # asked before subscriptions were records
+        subscriber = Subscriber(email=address)
+        db.session.add(subscriber)
+        db.session.flush()
+    return subscriber
+
+
 @bp.route("/disiscrivi/<token>", methods=["GET", "POST"])
-def confirm_unsubscribe(token: str) -> tuple[str, int]:
-    """Stop mail about replies and approvals, for every comment of that email."""
-    comment_id = read_unsubscribe_token(token)
-    if comment_id is None:
+# RFC 8058: mail providers POST "List-Unsubscribe=One-Click" here, with no
+# page and no CSRF token; the signed link is the authority.
+@csrf.exempt
+def unsubscribe(token: str) -> tuple[str, int]:
+    """Stop all mail to a subscriber: at once by POST, after a question by GET."""
+    subscriber = subscriber_of_link(token)
+    if subscriber is None:
         return page({"title": messages.LINK_INVALID_TITLE, "message": messages.LINK_INVALID}, 400)
-    comment = db.session.get(Comment, comment_id)
-    if comment is None:
-        return page({"title": messages.LINK_DONE_TITLE, "message": messages.LINK_COMMENT_GONE})
-    form = ActionForm()
     if request.method == "POST":
-        if not form.validate_on_submit():
-            raise CSRFError(messages.CSRF_EXPIRED)
-        same_author = Comment.id == comment.id
-        if comment.email:
-            same_author = sa.or_(same_author, sa.func.lower(Comment.email) == comment.email.lower())
-        db.session.execute(
-            sa.update(Comment)
-            .where(same_author)
-            .values(notify=False)
-            .execution_options(synchronize_session=False)
+        subscriptions.unsubscribe(subscriber)
+        form = ActionForm()
+        again = url_for(
+            "mail_links.confirm_subscription", token=subscriptions.confirm_token(subscriber)
         )
         db.session.commit()
-        return page({"title": messages.UNSUBSCRIBED_TITLE, "message": messages.UNSUBSCRIBED})
+        return page(
+            {
+                "title": messages.UNSUBSCRIBED_TITLE,
+                "message": messages.UNSUBSCRIBED,
+                "form": form,
+                "action": again,
+                "button": messages.SUBSCRIBE_AGAIN,
+            }
+        )
+    db.session.rollback()
     return page(
         {
             "title": messages.UNSUBSCRIBE_TITLE,
             "message": messages.UNSUBSCRIBE_QUESTION,
-            "form": form,
+            "form": ActionForm(),
             "button": "Non inviarmi più messaggi",
+        }
+    )
+
+
+@bp.route("/conferma/<token>", methods=["GET", "POST"])
+def confirm_subscription(token: str) -> tuple[str, int]:
+    """Double opt-in: the GET asks, the POST confirms the address."""
+    subscriber = subscriptions.read_confirm_token(token)
+    if subscriber is None:
+        return page({"title": messages.LINK_INVALID_TITLE, "message": messages.LINK_INVALID}, 400)
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            raise CSRFError(messages.CSRF_EXPIRED)
+        subscriptions.confirm(subscriber)
+        db.session.commit()
+        return page({"title": messages.SUBSCRIBED_TITLE, "message": messages.SUBSCRIBED})
+    return page(
+        {
+            "title": messages.CONFIRM_SUBSCRIPTION_TITLE,
+            "message": messages.CONFIRM_SUBSCRIPTION_QUESTION,
+            "form": form,
+            "button": "Conferma",
         }
     )

@@ -171,7 +171,22 @@ UNSUBSCRIBE_QUESTION = (
     "Vuoi smettere di ricevere messaggi sulle approvazioni e sulle risposte ai tuoi commenti?"
 )
 UNSUBSCRIBED_TITLE = "Iscrizione annullata"
-UNSUBSCRIBED = "Non riceverai più messaggi sui tuoi commenti."
+UNSUBSCRIBED = (
+    "Non riceverai più messaggi da questo sito, nemmeno richieste di conferma. "
+    "Hai cambiato idea? Puoi iscriverti di nuovo."
+)
+SUBSCRIBE_AGAIN = "Iscrivimi di nuovo"
+CONFIRM_SUBSCRIPTION_TITLE = "Conferma l'iscrizione"
+CONFIRM_SUBSCRIPTION_QUESTION = (
+    "Confermi di voler ricevere per email i commenti che hai chiesto di seguire? "
+    "Ogni messaggio avrà un collegamento per smettere."
+)
+SUBSCRIBED_TITLE = "Iscrizione confermata"
+SUBSCRIBED = "Grazie: da ora ti scriveremo quando arrivano i commenti che segui."
+FOLLOW_SENT = (
+    "Fatto. Se l'indirizzo non è ancora confermato, ti abbiamo scritto: "
+    "apri il collegamento nel messaggio per confermare."
+)
 PROFILE_SAVED = "Profilo salvato."
 LINK_NOT_ALLOWED_TITLE = "Operazione non possibile"
 LINK_NOT_ALLOWED = (

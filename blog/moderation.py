@@ -131,7 +131,11 @@ def apply_action(
     previous = comment.status
     check_transition(action, previous)
     if action is Action.DELETE:
+        comment_id = comment.id
         delete_comment(comment)
+        signals.comment_status_changed.send(
+            None, comment=None, comment_id=comment_id, previous=previous, status=None
+        )
         return previous
     target = (
         status_before_trash(comment)
@@ -147,6 +151,9 @@ def apply_action(
         refresh_article_comments(comment.article)
     if action is Action.APPROVE:
         signals.comment_approved.send(None, comment=comment)
+    signals.comment_status_changed.send(
+        None, comment=comment, comment_id=comment.id, previous=previous, status=target
+    )
     return previous
 
 

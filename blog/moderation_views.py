@@ -395,6 +395,8 @@ def profile() -> BaseResponse | tuple[str, int]:
     if form.validate_on_submit():
         current_user.display_name = form.display_name.data
         current_user.email = form.email.data or None
+        current_user.mail_events = form.mail_events.data
+        current_user.mail_frequency = form.mail_frequency.data
         db.session.commit()
         flash(messages.PROFILE_SAVED, "success")
         return redirect(url_for("moderation.profile"), 303)

@@ -1,37 +1,65 @@
-"""What mail is sent, to whom, and the signed links it carries.
+"""Moderators' mail: what they hear, when, and the signed links it carries.
 
-* A comment lands in pending: every active moderator with an email gets
-  it, with one-click links (Approva, Spam, Cestina) that are signed, bound
-  to the comment, the action, the moderator and the comment's status
-  version, valid for ``MAIL_LINK_MAX_AGE``; one use of any of them uses
-  them all, and a change of status since the mail was written retires
-  them. A link opens a confirmation page; only that page's POST acts.
-* An author who ticked the box gets mail when a moderator approves their
-  comment and when an approved reply to it appears; each such mail carries
-  a signed unsubscribe link, which names the comment (the email is looked
-  up when it is used, and never travels in the link).
+* Each moderator chooses, on their profile page, which comments they hear
+  of (``MailEvents``: none, those waiting, or every new comment, including
+  those published without moderation) and how often (``MailFrequency``: at
+  once, or an hourly or daily digest, sent by ``flask send-mail`` from cron
+  and by the background sender when due). Comments the filters sent to
+  Spam are never mailed. Each mail says why a comment was held, and quotes
+  at most the first 500 characters of it.
+* Mail about a waiting comment carries one-click links (Approva, Spam,
+  Cestina) that are signed, bound to the comment, the action, the
+  moderator and the comment's status version, valid for
+  ``MAIL_LINK_MAX_AGE``; one use of any of them uses them all, and a change
+  of status since the mail was written retires them. A link opens a
+  confirmation page; only that page's POST acts.
+
+Readers' mail (subscriptions, double opt-in) is in blog/subscriptions.py.
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from blog import signals
+from blog import mail, signals
 from blog.extensions import db
+from blog.links import comment_link
 from blog.mail import enqueue
-from blog.models import Comment, CommentStatus, Moderator, UsedLink
+from blog.models import Comment, CommentStatus, DigestEntry, Moderator, UsedLink, utcnow
+from blog.subscriptions import quote
 from blog.urls import external_url
 
 ACTION_SALT = "mail-moderation-link"
-UNSUBSCRIBE_SALT = "mail-unsubscribe-link"
 #: The actions a moderator's mail offers, with their Italian names.
 MAIL_ACTIONS = {"approve": "Approva", "spam": "Spam", "trash": "Cestina"}
+
+
+class MailEvents(enum.StrEnum):
+    """Which new comments a moderator is mailed about."""
+
+    NEVER = "never"
+    PENDING = "pending"
+    ALL = "all"
+
+
+class MailFrequency(enum.StrEnum):
+    """When: at once, or gathered in a digest."""
+
+    IMMEDIATE = "immediate"
+    HOURLY = "hourly"
+    DAILY = "daily"
+
+
+#: How long a digest gathers comments.
+DIGEST_PERIODS = {MailFrequency.HOURLY: timedelta(hours=1), MailFrequency.DAILY: timedelta(days=1)}
 
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
@@ -93,22 +121,6 @@ def read_action_token(token: str) -> MailAction | None:
     return MailAction(data["c"], data["a"], data["m"], data["v"], data["w"])
 
 
-def unsubscribe_token(comment: Comment) -> str:
-    """An author's link to stop mail; it names the comment, never the email."""
-    return _serializer(UNSUBSCRIBE_SALT).dumps({"c": comment.id})
-
-
-def read_unsubscribe_token(token: str) -> int | None:
-    """The comment an unsubscribe link was sent for; None if forged or altered."""
-    try:
-        data = _serializer(UNSUBSCRIBE_SALT).loads(token)
-    except BadData:
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("c"), int):
-        return None
-    return data["c"]
-
-
 def link_digest(link: MailAction) -> str:
     """What a used link is remembered by: the mail it came in, not its text.
 
@@ -131,30 +143,50 @@ def mark_link_used(link: MailAction) -> None:
 # Messages
 
 
-def comment_link(comment: Comment) -> str:
-    return external_url("reader.article", slug=comment.article.slug) + f"#comment-{comment.id}"
+def _moderators_to_mail(status: CommentStatus) -> list[Moderator]:
+    """The active moderators with an address who want to hear of a new ``status`` comment."""
+    wanted = {MailEvents.ALL.value}
+    if status == CommentStatus.PENDING:
+        wanted.add(MailEvents.PENDING.value)
+    return list(
+        db.session.scalars(
+            sa.select(Moderator)
+            .where(
+                Moderator.active.is_(True),
+                Moderator.email.is_not(None),
+                Moderator.email != "",
+                Moderator.mail_events.in_(wanted),
+            )
+            .order_by(Moderator.id)
+        )
+    )
 
 
-_MODERATORS_TO_MAIL = (
-    sa.select(Moderator.id, Moderator.email)
-    .where(Moderator.active.is_(True), Moderator.email.is_not(None), Moderator.email != "")
-    .order_by(Moderator.id)
-)
+def notify_moderators(comment_id: int, reasons: tuple[str, ...] = ()) -> int:
+    """Mail (or keep for a digest) a new comment, for each moderator who wants it.
 
-
-def notify_moderators(comment_id: int) -> int:
-    """Mail each active moderator with an email about a pending comment."""
-    moderators = db.session.connection().execute(_MODERATORS_TO_MAIL).all()
-    if not moderators:
-        return 0
+    Returns how many moderators will hear of it. Spam is never mailed.
+    """
     comment = db.session.get_one(Comment, comment_id)
-    subject = f"[{current_app.config['SITE_NAME']}] Commento in attesa: «{comment.article.title}»"
+    if comment.status not in (CommentStatus.PENDING, CommentStatus.APPROVED):
+        return 0
+    moderators = _moderators_to_mail(comment.status)
     for moderator in moderators:
-        enqueue(moderator.email, subject, _moderator_message(comment, moderator))
+        if moderator.mail_frequency == MailFrequency.IMMEDIATE:
+            _mail_one(comment, moderator, reasons)
+        else:
+            db.session.add(DigestEntry(moderator_id=moderator.id, comment_id=comment.id))
     return len(moderators)
 
 
-def _moderator_message(comment: Comment, moderator: Moderator | sa.Row) -> str:
+def _mail_one(comment: Comment, moderator: Moderator, reasons: tuple[str, ...]) -> None:
+    site = current_app.config["SITE_NAME"]
+    pending = comment.status == CommentStatus.PENDING
+    if pending:
+        subject = f"[{site}] Commento in attesa: «{comment.article.title}»"
+    else:
+        subject = f"[{site}] Nuovo commento pubblicato: «{comment.article.title}»"
+    actions = MAIL_ACTIONS if pending else {k: v for k, v in MAIL_ACTIONS.items() if k != "approve"}
     links = [
         (
             label,
@@ -162,14 +194,88 @@ def _moderator_message(comment: Comment, moderator: Moderator | sa.Row) -> str:
                 "mail_links.confirm_action", token=action_token(comment, action, moderator)
             ),
         )
-        for action, label in MAIL_ACTIONS.items()
+        for action, label in actions.items()
     ]
-    return mail_body(
-        "email/moderator_pending.txt",
+    body = mail_body(
+        "email/moderator_comment.txt",
         comment=comment,
+        pending=pending,
+        reasons=reasons or filter_reasons(comment),
+        quote=quote(comment.body),
         links=links,
+        link=comment_link(comment) if not pending else None,
         queue_url=external_url("moderation.queue"),
     )
+    enqueue(moderator.email or "", subject, body, comment_id=comment.id)
+
+
+def filter_reasons(comment: Comment) -> tuple[str, ...]:
+    """Why the filters held a comment, as its history says."""
+    return tuple(
+        event.note
+        for event in comment.events
+        if event.moderator_id is None and event.action == "filter" and event.note
+    )
+
+
+def send_digests(now: datetime | None = None) -> int:
+    """Send each moderator whose period is over the digest of what it gathered.
+
+    Returns how many digests were queued; the caller commits.
+    """
+    now = now or utcnow()
+    sent = 0
+    waiting = db.session.scalars(
+        sa.select(Moderator).where(Moderator.id.in_(sa.select(DigestEntry.moderator_id).distinct()))
+    ).all()
+    for moderator in waiting:
+        period = DIGEST_PERIODS.get(MailFrequency(moderator.mail_frequency))
+        last = moderator.digest_sent_at
+        if period is not None and last is not None and now - last < period:
+            continue
+        entries = db.session.scalars(
+            sa.select(DigestEntry)
+            .where(DigestEntry.moderator_id == moderator.id)
+            .order_by(DigestEntry.id)
+        ).all()
+        comments = [
+            comment
+            for comment in (db.session.get(Comment, entry.comment_id) for entry in entries)
+            if comment is not None and comment.status != CommentStatus.SPAM
+        ]
+        for entry in entries:
+            db.session.delete(entry)
+        moderator.digest_sent_at = now
+        if not comments or not moderator.active or not moderator.email:
+            continue
+        site = current_app.config["SITE_NAME"]
+        body = mail_body(
+            "email/moderator_digest.txt",
+            items=[
+                (
+                    comment,
+                    filter_reasons(comment),
+                    quote(comment.body),
+                    comment_link(comment)
+                    if comment.status == CommentStatus.APPROVED
+                    else external_url("moderation.queue", status=comment.status.value),
+                )
+                for comment in comments
+            ],
+            queue_url=external_url("moderation.queue"),
+        )
+        count = len(comments)
+        subject = f"[{site}] Riepilogo: {count} {'commento' if count == 1 else 'commenti'}"
+        enqueue(moderator.email, subject, body)
+        sent += 1
+    return sent
+
+
+def deliver_digests() -> tuple[int, int]:
+    """The background sender's turn: queue the digests that are due."""
+    sent = send_digests()
+    db.session.commit()
+    return sent, 0
 
 
 def mail_body(template: str, **context: object) -> str:
@@ -189,64 +295,21 @@ def one_line(value: str | None) -> str:
     return _LINE_BREAKS.sub(" ", value or "").strip()
 
 
-def _unsubscribe_url(comment: Comment) -> str:
-    return external_url("mail_links.confirm_unsubscribe", token=unsubscribe_token(comment))
-
-
-def notify_author_approved(comment: Comment) -> bool:
-    """Tell an author who asked that their comment is now published."""
-    if not comment.notify or not comment.email:
-        return False
-    body = mail_body(
-        "email/author_approved.txt",
-        comment=comment,
-        link=comment_link(comment),
-        unsubscribe_url=_unsubscribe_url(comment),
-    )
-    site = current_app.config["SITE_NAME"]
-    enqueue(comment.email, f"[{site}] Il tuo commento è stato approvato", body)
-    return True
-
-
-def notify_parent_author(reply: Comment) -> bool:
-    """Tell the author of the comment replied to, when they asked."""
-    if reply.status != CommentStatus.APPROVED or reply.parent_id is None:
-        return False
-    parent = db.session.get(Comment, reply.parent_id)
-    if parent is None or not parent.notify or not parent.email:
-        return False
-    if parent.email.lower() == (reply.email or "").lower():
-        return False  # nobody needs mail about their own reply
-    body = mail_body(
-        "email/parent_reply.txt",
-        parent=parent,
-        reply=reply,
-        link=comment_link(reply),
-        unsubscribe_url=_unsubscribe_url(parent),
-    )
-    site = current_app.config["SITE_NAME"]
-    enqueue(parent.email, f"[{site}] Nuova risposta al tuo commento", body)
-    return True
-
-
 def comment_stored(
-    sender: object, *, comment_id: int, status: CommentStatus, parent_id: int | None
+    sender: object,
+    *,
+    comment_id: int,
+    status: CommentStatus,
+    parent_id: int | None,
+    reasons: tuple[str, ...] = (),
 ) -> None:
-    """A new comment was stored: mail whoever should hear of it."""
-    if status == CommentStatus.PENDING:
-        notify_moderators(comment_id)
-    elif status == CommentStatus.APPROVED and parent_id is not None:
-        notify_parent_author(db.session.get_one(Comment, comment_id))
-
-
-def comment_approved(sender: object, *, comment: Comment) -> None:
-    """A moderator approved a comment that was not approved before."""
-    notify_author_approved(comment)
-    notify_parent_author(comment)
+    """A new comment was stored: tell the moderators who want to hear of it."""
+    if status in (CommentStatus.PENDING, CommentStatus.APPROVED):
+        notify_moderators(comment_id, reasons)
 
 
 def register(app: Flask) -> None:
-    """Mail whoever should hear of what the domain announces."""
+    """Mail moderators what the domain announces."""
     signals.comment_stored.connect(comment_stored)
-    signals.comment_approved.connect(comment_approved)
     app.add_template_filter(one_line, "one_line")
+    mail.deliveries(app).append(deliver_digests)

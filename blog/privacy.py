@@ -2,6 +2,11 @@
 
 Anonymising follows WordPress's personal-data eraser: the name becomes
 "Anonimo", the email, site, IP address and user agent go, the text stays.
+Either way, the address's subscriptions, every outbox row sent to it or
+about its comments (mail and webhooks) and the moderators' digest entries
+about its comments go too; only an entry of the suppression list stays, as
+a SHA-256 of the address, so that an address that asked for no mail keeps
+getting none.
 """
 
 from __future__ import annotations
@@ -14,8 +19,19 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from blog.extensions import db
-from blog.models import Article, Comment, Moderator, utcnow
+from blog.models import (
+    Article,
+    Comment,
+    DigestEntry,
+    MailMessage,
+    Moderator,
+    Subscriber,
+    Subscription,
+    WebhookDelivery,
+    utcnow,
+)
 from blog.moderation import Event, delete_comment, record_event
+from blog.subscriptions import is_suppressed, normalized
 
 ANONYMOUS = "Anonimo"
 
@@ -67,6 +83,22 @@ def export(email: str) -> dict[str, Any]:
             }
             for comment in comments
         ],
+        "subscription": _subscription_export(email),
+        "mail": [
+            {
+                "subject": message.subject,
+                "created_at": message.created_at.isoformat(timespec="seconds") + "Z",
+                "sent_at": message.sent_at.isoformat(timespec="seconds") + "Z"
+                if message.sent_at
+                else None,
+                "body": message.body,
+            }
+            for message in db.session.scalars(
+                sa.select(MailMessage)
+                .where(sa.func.lower(MailMessage.to_address) == normalized(email))
+                .order_by(MailMessage.id)
+            )
+        ],
         "moderator_accounts": [
             {
                 "username": moderator.username,
@@ -75,6 +107,29 @@ def export(email: str) -> dict[str, Any]:
                 "active": moderator.active,
             }
             for moderator in moderators
+        ],
+    }
+
+
+def _subscription_export(email: str) -> dict[str, Any] | None:
+    subscriber = db.session.scalar(
+        sa.select(Subscriber).where(Subscriber.email == normalized(email))
+    )
+    if subscriber is None:
+        return {"suppressed": True} if is_suppressed(email) else None
+    return {
+        "created_at": subscriber.created_at.isoformat(timespec="seconds") + "Z",
+        "confirmed_at": subscriber.confirmed_at.isoformat(timespec="seconds") + "Z"
+        if subscriber.confirmed_at
+        else None,
+        "suppressed": is_suppressed(email),
+        "subscriptions": [
+            {
+                "article_id": subscription.article_id,
+                "comment_id": subscription.comment_id,
+                "created_at": subscription.created_at.isoformat(timespec="seconds") + "Z",
+            }
+            for subscription in subscriber.subscriptions
         ],
     }
 
@@ -96,6 +151,7 @@ def erase(email: str, *, delete: bool = False, moderator: Moderator | None = Non
     The caller commits. Pages that showed those comments are re-rendered.
     """
     comments = comments_of(email)
+    forget_mail(email, [comment.id for comment in comments])
     for comment in comments:
         if delete:
             delete_comment(comment)
@@ -111,6 +167,58 @@ def erase(email: str, *, delete: bool = False, moderator: Moderator | None = Non
         comment.article.comment_version = Article.comment_version + 1
         record_event(comment, Event.ANONYMISE, moderator, None, None)
     return Erased(comments=len(comments), deleted=delete)
+
+
+def _deleted(statement: sa.Delete) -> int:
+    result = cast(
+        sa.CursorResult[Any],
+        db.session.execute(statement.execution_options(synchronize_session=False)),
+    )
+    return result.rowcount or 0
+
+
+def forget_mail(email: str, comment_ids: list[int]) -> int:
+    """Delete the address's subscriptions, and every outbox row and digest
+    entry sent to it or about ``comment_ids``. The caller commits."""
+    address = normalized(email)
+    gone = _deleted(sa.delete(MailMessage).where(sa.func.lower(MailMessage.to_address) == address))
+    # Moderators' digests speak of several comments: found by what they quote.
+    names = {
+        name
+        for name in db.session.scalars(
+            sa.select(Comment.author).where(Comment.id.in_(comment_ids[:10_000])).distinct()
+        )
+        if len(name) >= 3
+    }
+    for value in {email.strip(), *names}:
+        if value:
+            gone += _deleted(
+                sa.delete(MailMessage).where(MailMessage.body.contains(value, autoescape=True))
+            )
+    subscriber_ids = sa.select(Subscriber.id).where(Subscriber.email == address)
+    gone += _deleted(sa.delete(Subscription).where(Subscription.subscriber_id.in_(subscriber_ids)))
+    gone += _deleted(sa.delete(Subscriber).where(Subscriber.email == address))
+    for start in range(0, len(comment_ids), 500):
+        batch = comment_ids[start : start + 500]
+        gone += _deleted(sa.delete(MailMessage).where(MailMessage.comment_id.in_(batch)))
+        gone += _deleted(sa.delete(WebhookDelivery).where(WebhookDelivery.comment_id.in_(batch)))
+        gone += _deleted(sa.delete(DigestEntry).where(DigestEntry.comment_id.in_(batch)))
+        gone += _deleted(sa.delete(Subscription).where(Subscription.comment_id.in_(batch)))
+    return gone
+
+
+def purge_unconfirmed(retention_days: int) -> int:
+    """Delete addresses that never confirmed within ``retention_days``; the caller commits."""
+    cutoff = utcnow() - timedelta(days=retention_days)
+    stale = sa.select(Subscriber.id).where(
+        Subscriber.confirmed_at.is_(None), Subscriber.created_at < cutoff
+    )
+    _deleted(sa.delete(Subscription).where(Subscription.subscriber_id.in_(stale)))
+    return _deleted(
+        sa.delete(Subscriber).where(
+            Subscriber.confirmed_at.is_(None), Subscriber.created_at < cutoff
+        )
+    )
 
 
 def purge_addresses(retention_days: int) -> int:

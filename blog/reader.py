@@ -17,13 +17,12 @@ from flask import (
     render_template,
     request,
     session,
-    url_for,
 )
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
-from blog import messages
+from blog import messages, subscriptions
 from blog.addresses import client_block
 from blog.comments import (
     CommentSettings,
@@ -37,7 +36,7 @@ from blog.comments import (
 )
 from blog.database import begin_with_reads
 from blog.extensions import csrf, db, limiter
-from blog.forms import CommentForm
+from blog.forms import CommentForm, FollowForm
 from blog.http import page_number, parse_id
 from blog.http_cache import (
     AUTHOR_COOKIES,
@@ -46,6 +45,7 @@ from blog.http_cache import (
     is_anonymous_request,
     make_public,
 )
+from blog.links import link_to
 from blog.models import Article, Comment, CommentStatus, utcnow
 from blog.spam import (
     SpamSettings,
@@ -160,10 +160,42 @@ def post_comment(slug: str) -> BaseResponse:
         return render_article(article, form, status=outcome.status, notice=outcome.notice)
     if outcome.status != CommentStatus.APPROVED:
         remember_own_comment(outcome.comment_id)
-    page = outcome.page if outcome.page > 1 else None
-    anchor = f"comment-{outcome.comment_id}"
-    response = redirect(url_for("reader.article", slug=slug, cpage=page, _anchor=anchor), 303)
+    link = link_to(slug, outcome.comment_id, outcome.page, external=False)
+    response = redirect(link, 303)
     remember_commenter(response, form)
+    return response
+
+
+def follow_limit() -> str:
+    return current_app.config["FOLLOW_RATE_LIMIT"]
+
+
+@bp.post("/<slug>/segui")
+@limiter.limit(follow_limit)
+@csrf.exempt
+def follow(slug: str) -> tuple[str, int]:
+    """ "Segui la discussione": subscribe an address to every approved comment.
+
+    The answer is the same whatever the address's state (new, waiting,
+    confirmed, suppressed), so that it tells a stranger nothing.
+    """
+    article = get_article_or_404(slug)
+    form = FollowForm(prefix="follow")
+    if not form.validate():
+        page = render_template("reader/follow.html", article=article, follow_form=form)
+        return page, 422
+    subscriptions.subscribe(form.email.data or "", article)
+    db.session.commit()
+    return render_template("reader/follow.html", article=article, follow_form=None), 200
+
+
+@bp.get("/privacy/")
+def privacy_page() -> BaseResponse:
+    """The built-in privacy page, when ``PRIVACY_POLICY_URL`` names none."""
+    if current_app.config["PRIVACY_POLICY_URL"]:
+        return redirect(current_app.config["PRIVACY_POLICY_URL"], 302)
+    response = make_response(render_template("reader/privacy.html"))
+    make_public(response)
     return response
 
 
@@ -332,6 +364,7 @@ def render_article(
         replying_to=replying_to,
         comments_open=is_open,
         notice=notice,
+        follow_form=FollowForm(formdata=None, prefix="follow"),
     )
     response = make_response(body, status)
     if shared:

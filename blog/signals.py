@@ -13,9 +13,15 @@ from blinker import Namespace
 _signals = Namespace()
 
 #: A new comment was stored. Keyword arguments: ``comment_id``, ``status``
-#: (its ``CommentStatus``), ``parent_id`` (None for a new thread).
+#: (its ``CommentStatus``), ``parent_id`` (None for a new thread),
+#: ``reasons`` (what the filters said, when they held it or sent it to Spam).
 comment_stored = _signals.signal("comment-stored")
 
 #: A moderator approved a comment that was not approved before. Keyword
 #: argument: ``comment`` (the ``Comment``, in the caller's session).
 comment_approved = _signals.signal("comment-approved")
+
+#: A comment's status changed by a moderator's action (approval included).
+#: Keyword arguments: ``comment`` (None once deleted), ``comment_id``,
+#: ``previous`` and ``status`` (``CommentStatus``; ``status`` None: deleted).
+comment_status_changed = _signals.signal("comment-status-changed")

@@ -101,16 +101,21 @@ def test_author_mail_and_its_unsubscribe_link_come_from_site_url(app, client):
     post_comment(client, "www.blog.example.it", **{"comment-notify": "y"})
     with app.app_context():
         comment = db.session.scalar(sa.select(Comment))
-        from blog.models import Moderator
+        from blog import subscriptions
+        from blog.models import Moderator, Subscriber
         from blog.moderation import Action, apply_action
 
+        subscriptions.confirm(db.session.scalar(sa.select(Subscriber)))
         apply_action(comment, Action.APPROVE, db.session.scalar(sa.select(Moderator)))
         db.session.commit()
-        bodies = [m.body for m in db.session.scalars(sa.select(MailMessage))]
-    author_mail = next(body for body in bodies if "approvato" in body)
-    links = [word for word in author_mail.split() if "://" in word]
-    assert len(links) == 2
-    assert all(link.startswith(SITE + "/") for link in links), links
+        mails = list(db.session.scalars(sa.select(MailMessage)))
+    confirmation = next(m.body for m in mails if "Conferma" in m.subject)
+    author_mail = next(m for m in mails if "approvato" in m.body)
+    for body, count in ((confirmation, 1), (author_mail.body, 2)):
+        links = [word for word in body.split() if "://" in word]
+        assert len(links) == count
+        assert all(link.startswith(SITE + "/") for link in links), links
+    assert author_mail.unsubscribe_url.startswith(SITE + "/")
 
 
 @pytest.mark.parametrize("feed", ["/feed/", "/comments/feed/", f"/{SLUG}/feed/"])

@@ -14,9 +14,10 @@ from types import SimpleNamespace
 import pytest
 from gunicorn.config import Config
 
+from blog import subscriptions
 from blog.extensions import db
 from blog.models import Moderator
-from blog.notifications import action_token, unsubscribe_token
+from blog.notifications import action_token
 from tests.helpers import add_comment, add_moderator
 from tests.live_server import PROJECT
 
@@ -87,14 +88,15 @@ def test_an_error_on_a_link_page_is_logged_without_the_token(
         if page == "moderation":
             path = f"/email/moderazione/{action_token(comment, 'approve', moderator)}"
         else:
-            path = f"/email/disiscrivi/{unsubscribe_token(comment)}"
+            subscriber = subscriptions.subscribe("maria@example.it", comment.article)
+            path = f"/email/disiscrivi/{subscriptions.unsubscribe_token(subscriber)}"
         db.session.commit()
 
     def broken(token: str) -> None:
         raise RuntimeError("guasto di prova")
 
     monkeypatch.setattr("blog.mail_links.read_action_token", broken)
-    monkeypatch.setattr("blog.mail_links.read_unsubscribe_token", broken)
+    monkeypatch.setattr("blog.mail_links.subscriptions.read_unsubscribe_token", broken)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     token = path.rsplit("/", 1)[1]
     with caplog.at_level(logging.ERROR, logger=app.logger.name):

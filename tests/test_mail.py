@@ -14,10 +14,12 @@ import pytest
 import sqlalchemy as sa
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
+from blog import subscriptions
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, MailMessage, Moderator
 from blog.moderation import Action, apply_action
-from blog.notifications import ACTION_SALT, UNSUBSCRIBE_SALT, action_token
+from blog.notifications import ACTION_SALT, action_token
+from blog.subscriptions import UNSUBSCRIBE_SALT
 from tests.helpers import (
     ARTICLE_URL,
     POST_URL,
@@ -34,7 +36,8 @@ from tests.helpers import (
 from tests.mail_server import SmtpServer, body_of, free_port
 
 LINK = re.compile(r"(Approva|Spam|Cestina): (http://\S+)")
-UNSUBSCRIBE = re.compile(r"Per non riceverne più: (http://\S+)")
+CONFIRM = re.compile(r"premi «Conferma»:\s+(http://\S+)")
+UNSUBSCRIBE = re.compile(r"Per non ricevere più nulla da questo sito: (http://\S+)")
 
 
 @pytest.fixture
@@ -334,14 +337,28 @@ def test_a_link_never_acts_on_a_newer_comment_given_the_same_id(app, client, smt
     assert status_of(app, cid) == CommentStatus.PENDING
 
 
-def test_moderator_approval_mails_an_author_who_asked(app, client, smtp, logged_in):
+def test_an_author_who_asked_confirms_first_then_hears_of_the_approval(
+    app, client, smtp, logged_in
+):
     reader = app.test_client()
     post_pending(reader, **{"comment-notify": "y", "comment": "Avvisatemi"})
     cid = comment_id(app)
+    [confirmation] = smtp.wait_for(1)
+    assert confirmation["To"] == VALID_COMMENT["email"]
+    assert "Conferma l'iscrizione" in confirmation["Subject"]
+    assert "Avvisatemi" not in body_of(confirmation), "nothing a stranger typed"
     token = queue_token(logged_in)
     logged_in.post(f"/moderation/comments/{cid}/approve", data={"csrf_token": token})
-    [message] = smtp.wait_for(1)
-    assert message["To"] == VALID_COMMENT["email"]
+    time.sleep(0.2)
+    assert len(smtp.to(VALID_COMMENT["email"])) == 1, "nothing but the confirmation"
+    # Confirmed, the next approval is mailed.
+    confirm = path_of(CONFIRM.search(body_of(confirmation)).group(1))
+    page = reader.get(confirm)
+    reader.post(confirm, data=form_fields(soup(page), "confirm-form"))
+    post_pending(reader, **{"comment-notify": "y", "comment": "Avvisatemi ancora"})
+    cid = comment_id(app)
+    logged_in.post(f"/moderation/comments/{cid}/approve", data={"csrf_token": token})
+    message = smtp.to(VALID_COMMENT["email"])[-1]
     assert "approvato" in message["Subject"]
     assert f"#comment-{cid}" in body_of(message)
     assert UNSUBSCRIBE.search(body_of(message))
@@ -358,7 +375,11 @@ def test_no_mail_to_an_author_who_did_not_ask(app, client, smtp, logged_in):
 def test_an_approved_reply_mails_the_parent_author_until_they_unsubscribe(app, smtp):
     with app.app_context():
         parent = add_comment(comment="Voglio le risposte", email="maria@example.it")
-        parent.notify = True
+        article = parent.article
+        subscriptions.confirm(
+            subscriptions.subscribe("maria@example.it", article, comment_id=parent.id)
+        )
+        db.session.query(MailMessage).delete()  # the confirmation, already seen
         db.session.commit()
         parent_id = parent.id
     replier = app.test_client()
@@ -370,8 +391,6 @@ def test_an_approved_reply_mails_the_parent_author_until_they_unsubscribe(app, s
     )
     reply_id = comment_id(app)
     with app.app_context():
-        from blog.moderation import Action, apply_action
-
         apply_action(db.session.get(Comment, reply_id), Action.APPROVE)
         db.session.commit()
     # Outside a request the message waits in the outbox for `flask send-mail`.
@@ -381,27 +400,21 @@ def test_an_approved_reply_mails_the_parent_author_until_they_unsubscribe(app, s
     assert "Nuova risposta" in message["Subject"]
     assert "Ecco una risposta" in body_of(message)
     unsubscribe = path_of(UNSUBSCRIBE.search(body_of(message)).group(1))
-    # The link's payload is signed, not secret: it names the comment only.
+    # The link's payload is signed, not secret: it names the subscriber by id only.
     payload = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).loads(
         unsubscribe.rsplit("/", 1)[1]
     )
-    assert "maria" not in str(payload)
-    with app.app_context():
-        earlier = add_comment(comment="Un commento di prima", email="Maria@Example.it")
-        earlier.notify = True
-        db.session.commit()
-        earlier_id = earlier.id
+    assert "maria" not in str(payload) and set(payload) == {"s"}
 
     browser = app.test_client()
     page = browser.get(unsubscribe)
     assert page.status_code == 200
     with app.app_context():
-        assert db.session.get(Comment, parent_id).notify, "a GET changes nothing"
+        assert not subscriptions.is_suppressed("maria@example.it"), "a GET changes nothing"
     done = browser.post(unsubscribe, data=form_fields(soup(page), "confirm-form"))
     assert "Non riceverai più messaggi" in text_of(soup(done))
     with app.app_context():
-        assert not db.session.get(Comment, parent_id).notify
-        assert not db.session.get(Comment, earlier_id).notify, "every comment of that email"
+        assert subscriptions.is_suppressed("Maria@Example.it")
         add_comment(comment="Un'altra risposta", parent=db.session.get(Comment, parent_id))
     app.test_cli_runner().invoke(args=["send-mail"])
     assert len(smtp.to("maria@example.it")) == 1

@@ -22,7 +22,14 @@ def test_storing_a_comment_announces_it(app):
 
     with app.app_context(), signals.comment_stored.connected_to(receiver):
         comment_id = add_comment(CommentStatus.PENDING).id
-    assert heard == [{"comment_id": comment_id, "status": CommentStatus.PENDING, "parent_id": None}]
+    assert heard == [
+        {
+            "comment_id": comment_id,
+            "status": CommentStatus.PENDING,
+            "parent_id": None,
+            "reasons": (),
+        }
+    ]
 
 
 def test_approving_announces_it_once(app):
@@ -52,3 +59,25 @@ def test_no_domain_module_imports_mail():
             for alias in node.names
         } | {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         assert not imported & {"mail", "notifications", "blog.mail", "blog.notifications"}, name
+
+
+def test_every_change_of_status_is_announced(app):
+    heard = []
+
+    def receiver(sender, **news):
+        heard.append((news["comment_id"], news["previous"], news["status"]))
+
+    with app.app_context(), signals.comment_status_changed.connected_to(receiver):
+        add_moderator()
+        moderator = db.session.query(Moderator).one()
+        comment = add_comment(CommentStatus.PENDING)
+        comment_id = comment.id
+        apply_action(comment, Action.APPROVE, moderator)
+        apply_action(comment, Action.TRASH, moderator)
+        apply_action(comment, Action.DELETE, moderator)
+        db.session.commit()
+    assert heard == [
+        (comment_id, CommentStatus.PENDING, CommentStatus.APPROVED),
+        (comment_id, CommentStatus.APPROVED, CommentStatus.TRASH),
+        (comment_id, CommentStatus.TRASH, None),
+    ]

@@ -69,7 +69,12 @@ def test_a_comment_is_stored_pending_and_announced_without_a_request(article):
     stored = db.session.get_one(Comment, outcome.comment_id)
     assert (stored.author, stored.body_html) == ("Maria", "<p>Un commento.</p>")
     assert heard == [
-        {"comment_id": outcome.comment_id, "status": CommentStatus.PENDING, "parent_id": None}
+        {
+            "comment_id": outcome.comment_id,
+            "status": CommentStatus.PENDING,
+            "parent_id": None,
+            "reasons": (),
+        }
     ]
     # No moderator has an email: nothing is queued, and nothing is sent.
     assert db.session.scalar(sa.select(sa.func.count(MailMessage.id))) == 0
