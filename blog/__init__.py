@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from blog import (
     auth,
+    bayes,
     cli,
     dates,
     errors,
@@ -46,6 +47,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.request_class = BlogRequest
     app.url_map.converters["int"] = IdConverter
     load_config(app, test_config)
+    # A SPAM_* setting the filter's arithmetic cannot use stops the start.
+    bayes.FilterSettings.from_config(app.config)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app)
 
     db.init_app(app)
@@ -96,9 +99,10 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_template_filters(app: Flask) -> None:
-    """Date filters that templates use, in the configured time zone."""
+    """Date filters that templates use, in the configured time zone, and Italian decimals."""
     timezone = app.config["TIMEZONE"]
     app.add_template_filter(lambda moment: dates.italian_date(moment, timezone), "it_date")
     app.add_template_filter(lambda moment: dates.italian_datetime(moment, timezone), "it_datetime")
     app.add_template_filter(dates.iso_datetime, "iso")
+    app.add_template_filter(bayes.decimal_comma, "decimal")
     app.jinja_env.globals["messages"] = messages
