@@ -67,7 +67,7 @@ TRANSITIONS: dict[Action, tuple[frozenset[CommentStatus], CommentStatus | None]]
         CommentStatus.TRASH,
     ),
     Action.RESTORE: (frozenset({CommentStatus.TRASH}), CommentStatus.PENDING),
-    Action.DELETE: (frozenset({CommentStatus.TRASH}), None),
+    Action.DELETE: (frozenset({CommentStatus.SPAM, CommentStatus.TRASH}), None),
 }
 
 
