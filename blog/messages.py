@@ -130,6 +130,26 @@ ACTION_DONE = {
 }
 SYSTEM_ACTOR = "sistema"
 
+# The learning filter's commands
+SPAM_TRAIN_LABEL_REQUIRED = "Indica se i messaggi sono spam (--spam) o no (--ham)."
+SPAM_KINDS = {"spam": "spam", "ham": "non spam"}
+SPAM_TRAINED = "Messaggi appresi come {kind}: {count}."
+SPAM_TOTALS = "Il filtro ha imparato da {spam} messaggi di spam e {ham} non spam."
+SPAM_TOKENS_KNOWN = "Termini conosciuti: {count}."
+SPAM_ACTING = "Ha visto almeno {min} decisioni di ciascun tipo: sposta i commenti oltre le soglie."
+SPAM_ONLY_SCORING = (
+    "Finché non avrà visto {min} decisioni di ciascun tipo dà solo un punteggio, senza "
+    "spostare commenti."
+)
+SPAM_TOP_SPAM = "Termini che indicano più spesso spam:"
+SPAM_TOP_HAM = "Termini che indicano più spesso un commento legittimo:"
+SPAM_TOKEN_COUNTS = "(spam {spam}, non spam {ham})"
+SPAM_RESET_CONFIRM = (
+    "Il filtro dimenticherà tutto ciò che ha imparato ({spam} messaggi di spam, {ham} non "
+    "spam). Continuare?"
+)
+SPAM_RESET_DONE = "Il filtro ha dimenticato tutto: {count} termini eliminati."
+
 # Error pages: (title, explanation) by status code
 ERRORS: dict[int, tuple[str, str]] = {
     400: ("Richiesta non valida", "La richiesta inviata non è valida o è incompleta."),
