@@ -20,6 +20,7 @@ and training is written in the transaction of the moderator's decision.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import html
 import json
@@ -38,7 +39,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from blog import messages
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, SpamLabel, SpamToken
-from blog.spam import Verdict, fold, visible_text
+from blog.spam import Verdict, fold, normalise, visible_text
 
 #: The row that holds the totals: messages trained as spam (its spam count)
 #: and as ham (its ham count). Bogofilter's name; never a token, since
@@ -85,16 +86,47 @@ def comment_message(author: str, email: str, url: str, body_html: str) -> Messag
     return Message(text=visible_text(body_html), name=author, email=email, site=url, links=links)
 
 
-def words(text: str) -> Iterator[str]:
-    """The words of folded text, as tokens; overlong ones as their length."""
+def _raw_words(text: str) -> Iterator[str]:
+    """The words of normalised text, case kept; short ones and numbers left out."""
     for match in _WORD.finditer(text):
         word = match.group().rstrip(_WORD_TRAILER)
-        if len(word) < MIN_WORD_LENGTH or word.isdigit():
-            continue
-        if len(word) > MAX_WORD_LENGTH:
-            yield f"skip:{word[0]} {len(word) // 10 * 10}"
-        else:
+        if len(word) >= MIN_WORD_LENGTH and not word.isdigit():
             yield word
+
+
+def _word_token(word: str) -> str:
+    """A folded word as a token; an overlong one as its first letter and length."""
+    if len(word) > MAX_WORD_LENGTH:
+        return f"skip:{word[0]} {len(word) // 10 * 10}"
+    return word
+
+
+def words(text: str) -> Iterator[str]:
+    """The words of a text as tokens: normalised, case folded, bounded."""
+    for word in _raw_words(normalise(text)):
+        yield _word_token(word.casefold())
+
+
+def text_tokens(text: str) -> Iterator[str]:
+    """The tokens of a comment's text: its words; ``caps:`` and the word for one
+    written in capitals; and every two neighbouring words as one token.
+
+    Capitals and word pairs are what lifted the benchmark's recall most
+    (benchmarks/spam_filter.py): "FREE" says more than "free", and
+    "business proposal" more than either word.
+    """
+    previous = ""
+    for raw in _raw_words(normalise(text)):
+        word = _word_token(raw.casefold())
+        yield word
+        if word.startswith("skip:"):
+            previous = ""
+            continue
+        if raw.isupper():
+            yield f"caps:{word}"
+        if previous:
+            yield f"{previous} {word}"
+        previous = word
 
 
 def host_of(address: str) -> str:
@@ -126,13 +158,13 @@ def tokens(message: Message, limit: int = MAX_TOKENS) -> list[str]:
     repetition, stopped once ``limit`` tokens are found.
     """
     found: dict[str, None] = {}
-    names = (f"name:{word}" for word in words(fold(message.name)))
+    names = (f"name:{word}" for word in words(message.name))
     hosts = chain(
         host_tokens("email", message.email.rpartition("@")[2]) if "@" in message.email else (),
         host_tokens("site", message.site) if message.site else (),
         chain.from_iterable(host_tokens("host", link) for link in message.links),
     )
-    for token in chain(names, hosts, words(fold(message.text))):
+    for token in chain(names, hosts, text_tokens(message.text)):
         found[token] = None
         if len(found) >= limit:
             break
@@ -173,14 +205,14 @@ class FilterSettings:
             spam_score=float(config["SPAM_SCORE_SPAM"]),
             hold_score=float(config["SPAM_SCORE_HOLD"]),
             min_training=int(config["SPAM_MIN_TRAINING"]),
-            strength=float(config["SPAM_TOKEN_STRENGTH"]),
+            strength=float(config["SPAM_PRIOR_STRENGTH"]),
             unknown=float(config["SPAM_UNKNOWN_PROBABILITY"]),
             min_deviation=float(config["SPAM_MIN_DEVIATION"]),
             max_clues=int(config["SPAM_MAX_CLUES"]),
         )
         if not (settings.strength > 0 and 0 < settings.unknown < 1 and settings.max_clues > 0):
             raise ValueError(
-                "SPAM_TOKEN_STRENGTH must be > 0, SPAM_UNKNOWN_PROBABILITY between 0 and 1 "
+                "SPAM_PRIOR_STRENGTH must be > 0, SPAM_UNKNOWN_PROBABILITY between 0 and 1 "
                 "(excluded), SPAM_MAX_CLUES > 0"
             )
         return settings
@@ -270,8 +302,13 @@ def classify(
 ) -> Classification:
     """Score tokens with their (spam, ham) counts: the most significant, combined."""
     significant = []
+    # A token never seen has probability x: usually too near 0.5 to count.
+    unseen_count = abs(settings.unknown - 0.5) >= settings.min_deviation
     for token in message_tokens:
-        spam, ham = counts.get(token, (0, 0))
+        seen = counts.get(token)
+        if seen is None and not unseen_count:
+            continue
+        spam, ham = seen or (0, 0)
         probability = token_probability(
             spam, ham, spam_messages, ham_messages, settings.strength, settings.unknown
         )
@@ -316,15 +353,31 @@ def decimal_comma(number: float, digits: int = 2) -> str:
 
 # The counts, in the database
 
-_COUNTS = sa.select(SpamToken.token, SpamToken.spam_count, SpamToken.ham_count).where(
-    SpamToken.token.in_(sa.bindparam("tokens", expanding=True))
-)
+_COUNTS_SELECT = "SELECT token, spam_count, ham_count FROM spam_token WHERE token IN "
+#: The driver's placeholder, by DB-API paramstyle (SQLite's, psycopg's).
+_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+@functools.lru_cache(maxsize=64)
+def _counts_query(paramstyle: str, size: int) -> str:
+    """SELECT the counts of ``size`` tokens, as the driver takes it.
+
+    Written for the driver because SQLAlchemy's expanding IN cost twice the
+    query itself for a long message (benchmarks/spam_filter.py). Only
+    placeholders are put into the text; the tokens are parameters.
+    """
+    marks = ", ".join([_PLACEHOLDERS[paramstyle]] * size)
+    return _COUNTS_SELECT + f"({marks})"  # nosec B608: placeholders only
 
 
 def score(message: Message, settings: FilterSettings) -> Classification:
     """Classify a message with the shared counts: one query, for its own tokens."""
     message_tokens = tokens(message)
-    rows = db.session.connection().execute(_COUNTS, {"tokens": [*message_tokens, TOTALS]})
+    connection = db.session.connection()
+    names = (*message_tokens, TOTALS)
+    rows = connection.exec_driver_sql(
+        _counts_query(connection.dialect.paramstyle, len(names)), names
+    ).all()
     counts = {token: (spam, ham) for token, spam, ham in rows}
     spam_messages, ham_messages = counts.pop(TOTALS, (0, 0))
     return classify(message_tokens, counts, spam_messages, ham_messages, settings)

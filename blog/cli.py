@@ -278,7 +278,7 @@ def spam_stats_command(top: int) -> None:
         for row in rows:
             click.echo(
                 f"  {bayes.decimal_comma(row.probability, 3)}  {printable(row.token, 60)}  "
-                + messages.SPAM_TOKEN_COUNTS.format(spam=row.spam, ham=row.ham)
+                + messages.SPAM_TERM_COUNTS.format(spam=row.spam, ham=row.ham)
             )
 
 

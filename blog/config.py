@@ -52,7 +52,7 @@ DEFAULTS: dict[str, Any] = {
     "SPAM_MIN_TRAINING": 20,
     # Its arithmetic: Robinson's s and x, the least distance from 0.5 a token
     # needs to count, and how many of the strongest tokens are combined.
-    "SPAM_TOKEN_STRENGTH": 0.45,
+    "SPAM_PRIOR_STRENGTH": 0.45,
     "SPAM_UNKNOWN_PROBABILITY": 0.5,
     "SPAM_MIN_DEVIATION": 0.1,
     "SPAM_MAX_CLUES": 150,

@@ -143,7 +143,7 @@ SPAM_ONLY_SCORING = (
 )
 SPAM_TOP_SPAM = "Termini che indicano più spesso spam:"
 SPAM_TOP_HAM = "Termini che indicano più spesso un commento legittimo:"
-SPAM_TOKEN_COUNTS = "(spam {spam}, non spam {ham})"
+SPAM_TERM_COUNTS = "(spam {spam}, non spam {ham})"
 SPAM_RESET_CONFIRM = (
     "Il filtro dimenticherà tutto ciò che ha imparato ({spam} messaggi di spam, {ham} non "
     "spam). Continuare?"

@@ -203,7 +203,7 @@ def test_the_verdicts_reason_names_the_score_and_the_words():
 @pytest.mark.parametrize(
     ("key", "value"),
     [
-        ("SPAM_TOKEN_STRENGTH", 0),
+        ("SPAM_PRIOR_STRENGTH", 0),
         ("SPAM_UNKNOWN_PROBABILITY", 1),
         ("SPAM_UNKNOWN_PROBABILITY", 0),
         ("SPAM_MAX_CLUES", 0),
@@ -237,16 +237,26 @@ def test_tokens_of_every_field_carry_their_own_prefix():
         "host:shop.pills.example.ru",
         "host:example.ru",
         "host:bit.example",
+        # The text: each word, and each with the one before it.
         "buy",
         "cheap",
+        "buy cheap",
         "pills",
+        "cheap pills",
         "now",
+        "pills now",
         "here",
+        "now here",
         "and",
+        "here and",
         "https",
+        "and https",
         "bit.example",
+        "https bit.example",
         "molto",
+        "bit.example molto",
         "conveniente",
+        "molto conveniente",
     ]
 
 
@@ -259,12 +269,23 @@ def test_a_host_token_is_not_the_word():
     ("text", "expected"),
     [
         # Case, fullwidth letters and zero-width characters fold away.
-        ("VIAGRA Viagra ｖｉａｇｒａ via\u200bgra", ["viagra"]),
+        ("Viagra ｖｉａｇｒａ via\u200bgra", ["viagra", "viagra viagra"]),
+        # A word in capitals is also itself in capitals.
+        ("VIAGRA", ["viagra", "caps:viagra"]),
         # Short words and plain numbers carry nothing; money and percentages stay.
         ("è di 12345 un $100 50%", ["$100"]),
         # Trailing punctuation goes, inner punctuation stays.
-        ("l'auto... e-mail! www.casino.example.", ["l'auto", "e-mail", "www.casino.example"]),
-        # A run longer than a word becomes its first letter and its length.
+        (
+            "l'auto... e-mail! www.casino.example.",
+            [
+                "l'auto",
+                "e-mail",
+                "l'auto e-mail",
+                "www.casino.example",
+                "e-mail www.casino.example",
+            ],
+        ),
+        # A run longer than a word becomes its first letter and its length, alone.
         ("a" * 45 + " " + "Q" * 26, ["skip:a 40", "skip:q 20"]),
     ],
 )
