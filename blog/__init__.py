@@ -9,6 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from blog import (
+    akismet_check,
     auth,
     bayes,
     cli,
@@ -83,6 +84,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     http_cache.register(app)
     mail.register(app)
     notifications.register(app)
+    akismet_check.register(app)
     setup_request_logging(app)
     cli.register(app)
     register_template_filters(app)

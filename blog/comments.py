@@ -10,6 +10,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from blog import bayes, messages, signals
+from blog.akismet_check import AkismetCheck, AkismetComment
 from blog.database import write_transaction
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, body_digest, utcnow
@@ -249,6 +250,8 @@ class CommentSettings:
     comments_per_page: int
     spam: SpamSettings
     learning: bayes.FilterSettings
+    #: The Akismet check, when ``AKISMET_KEY`` is set.
+    akismet: AkismetCheck | None = None
 
 
 class Refusal(enum.Enum):
@@ -338,7 +341,27 @@ def _screen(
         bayes.comment_message(draft.author, draft.email, draft.url, body_html), settings.learning
     )
     learned = bayes.verdict(scored, settings.learning)
-    return [*verdicts, learned] if learned else verdicts, scored
+    if learned:
+        verdicts.append(learned)
+    # Asked last, and only about what nothing here already calls spam: the
+    # less a stranger's data travels abroad, the better.
+    if settings.akismet and CommentStatus.SPAM not in {v.status for v in verdicts}:
+        if asked := settings.akismet.check(_akismet_comment(draft)):
+            verdicts.append(asked)
+    return verdicts, scored
+
+
+def _akismet_comment(draft: Draft) -> AkismetComment:
+    """What Akismet is sent."""
+    return AkismetComment(
+        author=draft.author,
+        email=draft.email,
+        url=draft.url,
+        body=draft.body,
+        ip_address=draft.ip_address,
+        user_agent=draft.user_agent,
+        is_reply=draft.parent_id is not None,
+    )
 
 
 def _submission(draft: Draft, body_html: str, age: float) -> Submission:

@@ -56,6 +56,11 @@ DEFAULTS: dict[str, Any] = {
     "SPAM_UNKNOWN_PROBABILITY": 0.5,
     "SPAM_MIN_DEVIATION": 0.1,
     "SPAM_MAX_CLUES": 150,
+    # Akismet (Automattic, US): off unless a key is set. AKISMET_API_URL sends
+    # its requests to another Akismet-compatible endpoint instead.
+    "AKISMET_KEY": None,
+    "AKISMET_API_URL": None,
+    "AKISMET_TIMEOUT": 2,
     "LOGIN_RATE_LIMIT": "5 per minute",
     # Per address block and username; per username alone only a slowdown.
     "LOGIN_USERNAME_RATE_LIMIT": "10 per hour",

@@ -46,6 +46,8 @@ RATE_LIMITED = (
     "Hai inviato troppi commenti in poco tempo. Il tuo testo è ancora qui: "
     "riprova fra qualche minuto."
 )
+#: Akismet's note in a comment's history.
+AKISMET_REASON = "Akismet: spam"
 #: The learning filter's note in a comment's history.
 FILTER_REASON = "filtro che impara: punteggio {score} ({words})"
 WORD_LISTS_SAVED = "Elenchi di parole salvati."

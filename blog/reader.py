@@ -197,6 +197,7 @@ def comment_settings() -> CommentSettings:
         comments_per_page=config["COMMENTS_PER_PAGE"],
         spam=spam_settings(),
         learning=FilterSettings.from_config(config),
+        akismet=current_app.extensions.get("akismet"),
     )
 
 
