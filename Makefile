@@ -25,7 +25,8 @@ test: $(VENV)/.test-installed node_modules/.installed
 	$(BIN)/python -m pytest -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # Performance targets, measured side by side; writes benchmarks/RESULTS.md.
-bench: $(VENV)/.test-installed
+# npm installs the SpamAssassin corpus the spam filter step reads.
+bench: $(VENV)/.test-installed node_modules/.installed
 	$(BIN)/python benchmarks/run.py
 
 lint: $(VENV)/.test-installed

@@ -11,7 +11,9 @@ from jinja2.bccache import Bucket
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from blog import (
+    akismet_check,
     auth,
+    bayes,
     cli,
     dates,
     errors,
@@ -76,6 +78,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.request_class = BlogRequest
     app.url_map.converters["int"] = IdConverter
     load_config(app, test_config)
+    # A SPAM_* setting the filter's arithmetic cannot use stops the start.
+    bayes.FilterSettings.from_config(app.config)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app)
 
     db.init_app(app)
@@ -112,6 +116,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     notifications.register(app)
     subscriptions.register(app)
     webhooks.register(app)
+    akismet_check.register(app)
     setup_request_logging(app)
     cli.register(app)
     register_template_filters(app)
@@ -128,11 +133,12 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_template_filters(app: Flask) -> None:
-    """Date filters that templates use, in the configured time zone."""
+    """Date filters that templates use, in the configured time zone, and Italian decimals."""
     timezone = app.config["TIMEZONE"]
     app.add_template_filter(lambda moment: dates.italian_date(moment, timezone), "it_date")
     app.add_template_filter(lambda moment: dates.italian_datetime(moment, timezone), "it_datetime")
     app.add_template_filter(dates.iso_datetime, "iso")
+    app.add_template_filter(bayes.decimal_comma, "decimal")
     app.jinja_env.globals["messages"] = messages
     app.jinja_env.bytecode_cache = TEMPLATE_CODE
     app.jinja_env.globals["comment_link"] = links.comment_link

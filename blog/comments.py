@@ -9,7 +9,8 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 
-from blog import messages, signals
+from blog import bayes, messages, signals
+from blog.akismet_check import AkismetCheck, AkismetComment
 from blog.database import write_transaction
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, body_digest, utcnow
@@ -18,6 +19,7 @@ from blog.sanitize import comment_to_html
 from blog.spam import (
     SpamSettings,
     Submission,
+    Verdict,
     decide,
     form_age,
     is_duplicate,
@@ -44,6 +46,9 @@ class NewComment:
     notify: bool = False
     #: The sanitized body, when the caller already made it.
     body_html: str | None = None
+    #: The learning filter's score, and the tokens that weighed most (JSON).
+    spam_score: float | None = None
+    spam_clues: str | None = None
 
 
 def find_reply_parent(article: Article, parent_id: int) -> Comment | None:
@@ -113,6 +118,8 @@ def insert_comment(
             "user_agent": (new.user_agent or "")[:500] or None,
             "moderator_id": new.moderator_id,
             "notify": new.notify,
+            "spam_score": new.spam_score,
+            "spam_clues": new.spam_clues,
         },
     )
     # An INSERT's result always has the new key; SQLAlchemy types it as optional.
@@ -249,6 +256,9 @@ class CommentSettings:
     moderation: str
     comments_per_page: int
     spam: SpamSettings
+    learning: bayes.FilterSettings
+    #: The Akismet check, when ``AKISMET_KEY`` is set.
+    akismet: AkismetCheck | None = None
 
 
 class Refusal(enum.Enum):
@@ -296,7 +306,7 @@ def submit(article: Article, draft: Draft, settings: CommentSettings) -> Accepte
     status = initial_status(
         settings.moderation, author=draft.author, email=draft.email, by_moderator=by_moderator
     )
-    verdicts = [] if by_moderator else screen(_submission(draft, body_html, age), settings.spam)
+    verdicts, scored = ([], None) if by_moderator else _screen(draft, body_html, age, settings)
     status = decide(status, verdicts)
     new = NewComment(
         author=draft.author,
@@ -310,6 +320,8 @@ def submit(article: Article, draft: Draft, settings: CommentSettings) -> Accepte
         user_agent=draft.user_agent,
         moderator_id=draft.moderator_id,
         notify=draft.notify,
+        spam_score=scored.score if scored else None,
+        spam_clues=bayes.clues_json(scored) if scored else None,
     )
     with write_transaction(db.session):
         if is_duplicate(article, new.author, new.email, new.body):
@@ -320,6 +332,39 @@ def submit(article: Article, draft: Draft, settings: CommentSettings) -> Accepte
         page = page_of(article, stored, settings.comments_per_page)
         db.session.commit()
     return Accepted(stored.id, stored.status, page)
+
+
+def _screen(
+    draft: Draft, body_html: str, age: float, settings: CommentSettings
+) -> tuple[list[Verdict], bayes.Classification]:
+    """The spam checks' verdicts, and the learning filter's score (its verdict
+    joins the others once it is trained enough)."""
+    verdicts = screen(_submission(draft, body_html, age), settings.spam)
+    scored = bayes.score(
+        bayes.comment_message(draft.author, draft.email, draft.url, body_html), settings.learning
+    )
+    learned = bayes.verdict(scored, settings.learning)
+    if learned:
+        verdicts.append(learned)
+    # Asked last, and only about what nothing here already calls spam: the
+    # less a stranger's data travels abroad, the better.
+    if settings.akismet and CommentStatus.SPAM not in {v.status for v in verdicts}:
+        if asked := settings.akismet.check(_akismet_comment(draft)):
+            verdicts.append(asked)
+    return verdicts, scored
+
+
+def _akismet_comment(draft: Draft) -> AkismetComment:
+    """What Akismet is sent."""
+    return AkismetComment(
+        author=draft.author,
+        email=draft.email,
+        url=draft.url,
+        body=draft.body,
+        ip_address=draft.ip_address,
+        user_agent=draft.user_agent,
+        is_reply=draft.parent_id is not None,
+    )
 
 
 def _submission(draft: Draft, body_html: str, age: float) -> Submission:

@@ -45,6 +45,23 @@ DEFAULTS: dict[str, Any] = {
     "COMMENT_DISALLOWED_KEYS": [],
     "COMMENT_CLOSE_AFTER_DAYS": 0,
     "COMMENT_RATE_LIMIT": "5 per minute;50 per day",
+    # The learning filter (blog/bayes.py): at or above SPAM_SCORE_SPAM a new
+    # comment goes to Spam, at or above SPAM_SCORE_HOLD it waits; until it has
+    # been trained on SPAM_MIN_TRAINING spam and as many ham, it only scores.
+    "SPAM_SCORE_SPAM": 0.99,
+    "SPAM_SCORE_HOLD": 0.9,
+    "SPAM_MIN_TRAINING": 20,
+    # Its arithmetic: Robinson's s and x, the least distance from 0.5 a token
+    # needs to count, and how many of the strongest tokens are combined.
+    "SPAM_PRIOR_STRENGTH": 0.45,
+    "SPAM_UNKNOWN_PROBABILITY": 0.5,
+    "SPAM_MIN_DEVIATION": 0.1,
+    "SPAM_MAX_CLUES": 150,
+    # Akismet (Automattic, US): off unless a key is set. AKISMET_API_URL sends
+    # its requests to another Akismet-compatible endpoint instead.
+    "AKISMET_KEY": None,
+    "AKISMET_API_URL": None,
+    "AKISMET_TIMEOUT": 2,
     "LOGIN_RATE_LIMIT": "5 per minute",
     # Per address block and username; per username alone only a slowdown.
     "LOGIN_USERNAME_RATE_LIMIT": "10 per hour",

@@ -46,6 +46,10 @@ RATE_LIMITED = (
     "Hai inviato troppi commenti in poco tempo. Il tuo testo è ancora qui: "
     "riprova fra qualche minuto."
 )
+#: Akismet's note in a comment's history.
+AKISMET_REASON = "Akismet: spam"
+#: The learning filter's note in a comment's history.
+FILTER_REASON = "filtro che impara: punteggio {score} ({words})"
 WORD_LISTS_SAVED = "Elenchi di parole salvati."
 ARTICLE_OPENED = "Commenti aperti per «{title}»."
 ARTICLE_CLOSED = "Commenti chiusi per «{title}»."
@@ -127,6 +131,26 @@ ACTION_DONE = {
     "delete": "Commenti eliminati definitivamente: {count}.",
 }
 SYSTEM_ACTOR = "sistema"
+
+# The learning filter's commands
+SPAM_TRAIN_LABEL_REQUIRED = "Indica se i messaggi sono spam (--spam) o no (--ham)."
+SPAM_KINDS = {"spam": "spam", "ham": "non spam"}
+SPAM_TRAINED = "Messaggi appresi come {kind}: {count}."
+SPAM_TOTALS = "Il filtro ha imparato da {spam} messaggi di spam e {ham} non spam."
+SPAM_TOKENS_KNOWN = "Termini conosciuti: {count}."
+SPAM_ACTING = "Ha visto almeno {min} decisioni di ciascun tipo: sposta i commenti oltre le soglie."
+SPAM_ONLY_SCORING = (
+    "Finché non avrà visto {min} decisioni di ciascun tipo dà solo un punteggio, senza "
+    "spostare commenti."
+)
+SPAM_TOP_SPAM = "Termini che indicano più spesso spam:"
+SPAM_TOP_HAM = "Termini che indicano più spesso un commento legittimo:"
+SPAM_TERM_COUNTS = "(spam {spam}, non spam {ham})"
+SPAM_RESET_CONFIRM = (
+    "Il filtro dimenticherà tutto ciò che ha imparato ({spam} messaggi di spam, {ham} non "
+    "spam). Continuare?"
+)
+SPAM_RESET_DONE = "Il filtro ha dimenticato tutto: {count} termini eliminati."
 
 # Error pages: (title, explanation) by status code
 ERRORS: dict[int, tuple[str, str]] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import json
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -28,6 +29,13 @@ class CommentStatus(enum.StrEnum):
     APPROVED = "approved"
     SPAM = "spam"
     TRASH = "trash"
+
+
+class SpamLabel(enum.StrEnum):
+    """What the learning filter was taught a comment is (blog/bayes.py)."""
+
+    SPAM = "spam"
+    HAM = "ham"
 
 
 class Article(Model):
@@ -133,6 +141,22 @@ class Comment(Model):
         sa.ForeignKey("moderator.id", ondelete="SET NULL")
     )
 
+    # The learning filter's score when the comment arrived (0 ham … 1 spam),
+    # and the tokens that weighed most: JSON [[token, probability], …].
+    spam_score: Mapped[float | None] = mapped_column(sa.Float)
+    spam_clues: Mapped[str | None] = mapped_column(sa.String(300))
+    # What moderators' decisions taught the filter this comment is, so that a
+    # later, different decision takes it back before teaching the new one.
+    spam_trained: Mapped[SpamLabel | None] = mapped_column(
+        sa.Enum(
+            SpamLabel,
+            native_enum=False,
+            length=4,
+            values_callable=lambda labels: [label.value for label in labels],
+            validate_strings=True,
+        )
+    )
+
     article: Mapped[Article] = relationship(back_populates="comments")
     parent: Mapped[Comment | None] = relationship(remote_side=[id])
     moderator: Mapped[Moderator | None] = relationship()
@@ -142,6 +166,16 @@ class Comment(Model):
         passive_deletes=True,
         order_by="ModerationEvent.id",
     )
+
+    @property
+    def spam_words(self) -> list[tuple[str, float]]:
+        """The tokens that weighed most in the filter's score, with their probabilities."""
+        if not self.spam_clues:
+            return []
+        try:
+            return [(str(token), float(value)) for token, value in json.loads(self.spam_clues)]
+        except (ValueError, TypeError):
+            return []
 
     def __repr__(self) -> str:
         return f"<Comment {self.id} {self.status}>"
@@ -269,6 +303,18 @@ def body_digest(body: str) -> str:
 @sa.event.listens_for(Comment.body, "set")
 def _keep_body_digest(comment: Comment, body: str | None, *_: object) -> None:
     comment.body_digest = body_digest(body) if body is not None else None
+
+
+class SpamToken(Model):
+    """A token of the learning filter: in how many spam and ham messages it was seen.
+
+    One row, ``.MSG_COUNT``, holds the totals: messages trained as spam and
+    as ham (blog/bayes.py).
+    """
+
+    token: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    spam_count: Mapped[int] = mapped_column(default=0)
+    ham_count: Mapped[int] = mapped_column(default=0)
 
 
 class SiteSetting(Model):

@@ -10,9 +10,9 @@ import enum
 
 import sqlalchemy as sa
 
-from blog import signals
+from blog import bayes, signals
 from blog.extensions import db
-from blog.models import Article, Comment, CommentStatus, ModerationEvent, Moderator
+from blog.models import Article, Comment, CommentStatus, ModerationEvent, Moderator, SpamLabel
 from blog.sanitize import comment_to_html
 from blog.thread import thread_roots
 
@@ -67,7 +67,18 @@ TRANSITIONS: dict[Action, tuple[frozenset[CommentStatus], CommentStatus | None]]
         CommentStatus.TRASH,
     ),
     Action.RESTORE: (frozenset({CommentStatus.TRASH}), CommentStatus.PENDING),
-    Action.DELETE: (frozenset({CommentStatus.TRASH}), None),
+    Action.DELETE: (frozenset({CommentStatus.SPAM, CommentStatus.TRASH}), None),
+}
+
+
+#: What a moderator's decision teaches the learning filter. Unapproving,
+#: trashing and restoring say nothing about spam: what it was taught stays.
+LESSONS: dict[tuple[Action, CommentStatus], SpamLabel] = {
+    (Action.APPROVE, CommentStatus.PENDING): SpamLabel.HAM,
+    (Action.NOT_SPAM, CommentStatus.SPAM): SpamLabel.HAM,
+    (Action.SPAM, CommentStatus.PENDING): SpamLabel.SPAM,
+    (Action.SPAM, CommentStatus.APPROVED): SpamLabel.SPAM,
+    (Action.DELETE, CommentStatus.SPAM): SpamLabel.SPAM,
 }
 
 
@@ -130,6 +141,12 @@ def apply_action(
     """
     previous = comment.status
     check_transition(action, previous)
+    # Called here rather than from a signal: the counts must change in the
+    # decision's own transaction, whoever applies it (queue, bulk, mail link),
+    # and before a deleted comment's text is gone.
+    lesson = LESSONS.get((action, previous))
+    if lesson is not None:
+        bayes.learn(comment, lesson)
     if action is Action.DELETE:
         comment_id = comment.id
         delete_comment(comment)
@@ -181,11 +198,19 @@ def delete_comment(comment: Comment) -> None:
 def edit_comment(
     comment: Comment, *, body: str, author: str, url: str, moderator: Moderator
 ) -> None:
-    """Change a comment's text, name and site; the text is sanitized again."""
+    """Change a comment's text, name and site; the text is sanitized again.
+
+    A comment the filter was taught is taken back and taught again as it now
+    reads, so that a later decision takes back what was really counted.
+    """
+    lesson = comment.spam_trained
+    bayes.forget(comment)
     comment.body = body
     comment.body_html = comment_to_html(body)
     comment.author = author
     comment.url = url
+    if lesson is not None:
+        bayes.learn(comment, lesson)
     record_event(comment, Event.EDIT, moderator, comment.status, comment.status)
     if comment.status == CommentStatus.APPROVED:
         refresh_article_comments(comment.article)

@@ -18,6 +18,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 
+from blog import bayes
 from blog.extensions import db
 from blog.models import (
     Article,
@@ -78,6 +79,7 @@ def export(email: str) -> dict[str, Any]:
                 "ip_address": comment.ip_address,
                 "user_agent": comment.user_agent,
                 "notify": comment.notify,
+                "spam_score": comment.spam_score,
                 "text": comment.body,
                 "parent_id": comment.parent_id,
             }
@@ -149,10 +151,13 @@ def erase(email: str, *, delete: bool = False, moderator: Moderator | None = Non
     """Anonymise (or, with ``delete``, remove) every comment stored for ``email``.
 
     The caller commits. Pages that showed those comments are re-rendered.
+    The learning filter forgets them too: its counts keep nothing of an
+    erased name or address.
     """
     comments = comments_of(email)
     forget_mail(email, [comment.id for comment in comments])
     for comment in comments:
+        bayes.forget(comment)
         if delete:
             delete_comment(comment)
             db.session.flush()
@@ -164,6 +169,7 @@ def erase(email: str, *, delete: bool = False, moderator: Moderator | None = Non
         comment.ip_block = None
         comment.user_agent = None
         comment.notify = False
+        comment.spam_clues = None  # the tokens shown may be the name's or the address's
         comment.article.comment_version = Article.comment_version + 1
         record_event(comment, Event.ANONYMISE, moderator, None, None)
     return Erased(comments=len(comments), deleted=delete)

@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from blog import messages, subscriptions
 from blog.addresses import client_block
+from blog.bayes import FilterSettings
 from blog.comments import (
     CommentSettings,
     Draft,
@@ -227,6 +228,8 @@ def comment_settings() -> CommentSettings:
         moderation=config["COMMENT_MODERATION"],
         comments_per_page=config["COMMENTS_PER_PAGE"],
         spam=spam_settings(),
+        learning=FilterSettings.from_config(config),
+        akismet=current_app.extensions.get("akismet"),
     )
 
 

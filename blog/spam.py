@@ -123,11 +123,16 @@ _FORMAT_CHARACTERS = re.compile(
 )
 
 
-def fold(text: str) -> str:
-    """Text as compared with the word lists: NFKC, no invisible format
-    characters (zero-width spaces and the like), case folded."""
+def normalise(text: str) -> str:
+    """Text spelled plainly: NFKC, no invisible format characters (zero-width
+    spaces and the like); the case is kept."""
     # Format characters go first: NFKC can make a text 18 times longer.
-    return unicodedata.normalize("NFKC", _FORMAT_CHARACTERS.sub("", text)).casefold()
+    return unicodedata.normalize("NFKC", _FORMAT_CHARACTERS.sub("", text))
+
+
+def fold(text: str) -> str:
+    """Text as compared with the word lists: normalised, then case folded."""
+    return normalise(text).casefold()
 
 
 def visible_text(body_html: str) -> str:

@@ -87,7 +87,7 @@ def test_entry_shows_everything_a_moderator_needs(logged_in, app):
     [
         (P, ["Approva", "Spam", "Cestina"]),
         (A, ["Rimuovi approvazione", "Spam", "Cestina"]),
-        (S, ["Non è spam"]),
+        (S, ["Non è spam", "Elimina definitivamente"]),
         (T, ["Ripristina", "Elimina definitivamente"]),
     ],
 )

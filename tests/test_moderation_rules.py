@@ -54,7 +54,7 @@ TABLE = {
     (Action.RESTORE, T): P,
     (Action.DELETE, P): TransitionError,
     (Action.DELETE, A): TransitionError,
-    (Action.DELETE, S): TransitionError,
+    (Action.DELETE, S): GONE,
     (Action.DELETE, T): GONE,
 }
 

@@ -52,6 +52,7 @@ def test_export_writes_every_personal_field(app, runner):
     assert first["ip_address"] == "203.0.113.7"
     assert first["user_agent"] == "Firefox"
     assert first["url"] == "https://maria.example.it"
+    assert first["spam_score"] is None  # stored directly: never scored
     assert first["article"].startswith("Jean-Philippe Imparato")
     assert "Di qualcun altro" not in result.stdout
 

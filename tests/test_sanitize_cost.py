@@ -14,8 +14,8 @@ from collections.abc import Callable
 import pytest
 from bs4 import BeautifulSoup
 
-from benchmarks.hostile_comments import hostile_articles, hostile_comments
-from blog import messages
+from benchmarks.hostile_comments import COMMENT_MAX, hostile_articles, hostile_comments
+from blog import bayes, messages
 from blog.sanitize import (
     ARTICLE_MARKUP_LIMIT,
     COMMENT_MARKUP_LIMIT,
@@ -93,6 +93,28 @@ def test_posting_a_hostile_comment_is_bounded(commenter, app, name):
             assert "troppo codice HTML" in text_of(page.find(id="comment-error"))
             # The reader's text is kept, to be simplified.
             assert page.find("textarea", id="comment").get_text().strip() == text.strip()
+
+
+#: What the learning filter reads of a stranger's text, beyond the corpus above.
+FILTER_CASES = {
+    **HOSTILE,
+    "64 KB of different words": " ".join(f"parola{n}" for n in range(8000))[:COMMENT_MAX],
+    "64 KB of one word": "a" * COMMENT_MAX,
+    "64 KB of links": " ".join(f"https://h{n}.example/" for n in range(4000))[:COMMENT_MAX],
+    "64 KB of fullwidth capitals": "ＡＢＣ " * (COMMENT_MAX // 4),
+}
+
+
+@pytest.mark.parametrize("name", list(FILTER_CASES))
+def test_the_learning_filters_tokens_are_bounded(name):
+    """Linear in the text, and never more than MAX_TOKENS of them, each short."""
+    html = comment_to_html(FILTER_CASES[name])
+    start = time.perf_counter()
+    found = bayes.tokens(bayes.comment_message(FILTER_CASES[name][:245], "", html[:200], html))
+    seconds = time.perf_counter() - start
+    assert seconds < SECONDS, f"{seconds:.1f} s"
+    assert len(found) <= bayes.MAX_TOKENS
+    assert all(len(token) <= 128 for token in found)
 
 
 @pytest.mark.parametrize("name", list(ARTICLES))

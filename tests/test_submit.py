@@ -10,7 +10,9 @@ from flask import has_request_context
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from blog import signals
+from blog.bayes import FilterSettings
 from blog.comments import Accepted, CommentSettings, Draft, Refusal, submit
+from blog.config import DEFAULTS
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, MailMessage
 from blog.moderation import Event
@@ -30,6 +32,7 @@ def settings(**changes) -> CommentSettings:
         "spam": SpamSettings(
             min_seconds=0, max_links=2, moderation_keys=[], disallowed_keys=["viagra"]
         ),
+        "learning": FilterSettings.from_config(DEFAULTS),
         **changes,
     }
     return CommentSettings(**values)

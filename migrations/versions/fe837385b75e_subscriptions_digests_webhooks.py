@@ -1,7 +1,7 @@
 """subscriptions with double opt-in, suppression list, moderators' digests, webhooks, mail headers
 
 Revision ID: fe837385b75e
-Revises: 7a4e2c9d1b58
+Revises: 5e8b0c3f7a21
 Create Date: 2026-11-26 16:18:29.476591
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'fe837385b75e'
-down_revision = '7a4e2c9d1b58'
+down_revision = '5e8b0c3f7a21'
 branch_labels = None
 depends_on = None
 
