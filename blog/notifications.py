@@ -176,6 +176,7 @@ def notify_moderators(comment_id: int, reasons: tuple[str, ...] = ()) -> int:
             _mail_one(comment, moderator, reasons)
         else:
             db.session.add(DigestEntry(moderator_id=moderator.id, comment_id=comment.id))
+            mail.queued()  # the background sender sends digests that are due
     return len(moderators)
 
 
@@ -221,6 +222,10 @@ def filter_reasons(comment: Comment) -> tuple[str, ...]:
 def send_digests(now: datetime | None = None) -> int:
     """Send each moderator whose period is over the digest of what it gathered.
 
+    A period (an hour, a day) runs from their last digest, or from the first
+    comment waiting when there was none; a moderator back to "Subito" gets
+    what was waiting at once.
+
     Returns how many digests were queued; the caller commits.
     """
     now = now or utcnow()
@@ -229,15 +234,16 @@ def send_digests(now: datetime | None = None) -> int:
         sa.select(Moderator).where(Moderator.id.in_(sa.select(DigestEntry.moderator_id).distinct()))
     ).all()
     for moderator in waiting:
-        period = DIGEST_PERIODS.get(MailFrequency(moderator.mail_frequency))
-        last = moderator.digest_sent_at
-        if period is not None and last is not None and now - last < period:
-            continue
         entries = db.session.scalars(
             sa.select(DigestEntry)
             .where(DigestEntry.moderator_id == moderator.id)
             .order_by(DigestEntry.id)
         ).all()
+        period = DIGEST_PERIODS.get(MailFrequency(moderator.mail_frequency))
+        # A period runs from the last digest, or from the first comment waiting.
+        start = moderator.digest_sent_at or entries[0].created_at
+        if period is not None and now - start < period:
+            continue
         comments = [
             comment
             for comment in (db.session.get(Comment, entry.comment_id) for entry in entries)

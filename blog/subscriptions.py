@@ -23,6 +23,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import Flask, current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 
 from blog import signals
 from blog.extensions import db
@@ -111,11 +112,7 @@ def subscribe(email: str, article: Article, *, comment_id: int | None = None) ->
     address = normalized(email)
     if not address or is_suppressed(address):
         return None
-    subscriber = db.session.scalar(sa.select(Subscriber).where(Subscriber.email == address))
-    if subscriber is None:
-        subscriber = Subscriber(email=address)
-        db.session.add(subscriber)
-        db.session.flush()
+    subscriber = subscriber_for(address)
     article_id = article.id if comment_id is None else None
     exists = db.session.scalar(
         sa.select(Subscription.id).where(
@@ -134,6 +131,22 @@ def subscribe(email: str, article: Article, *, comment_id: int | None = None) ->
         )
     if subscriber.confirmed_at is None:
         send_confirmation(subscriber, article)
+    return subscriber
+
+
+def subscriber_for(address: str) -> Subscriber:
+    """The address's record, created if new; two requests creating it at once
+    (PostgreSQL) do not fail: the second finds the first's."""
+    query = sa.select(Subscriber).where(Subscriber.email == address)
+    subscriber = db.session.scalar(query)
+    if subscriber is not None:
+        return subscriber
+    try:
+        with db.session.begin_nested():
+            subscriber = Subscriber(email=address)
+            db.session.add(subscriber)
+    except IntegrityError:
+        subscriber = db.session.scalars(query).one()
     return subscriber
 
 

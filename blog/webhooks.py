@@ -7,7 +7,8 @@ in the transaction of the change, sent after the commit, retried with the
 same growing delays. Each POST carries ``X-Blog-Signature: sha256=<hex>``,
 the HMAC-SHA256 of the exact body with ``WEBHOOK_SECRET``, and
 ``X-Blog-Event``. The body names the comment and links to it; it holds no
-email or IP address.
+email or IP address. New comments the filters put in Spam are not sent
+(a spam wave must not become a webhook wave); moderators' changes are.
 """
 
 from __future__ import annotations
@@ -71,8 +72,8 @@ def enqueue(event: str, payload: dict[str, Any], comment_id: int | None) -> int:
 
 
 def comment_stored(sender: object, *, comment_id: int, status: CommentStatus, **_: object) -> None:
-    if not current_app.config["WEBHOOK_URLS"]:
-        return
+    if not current_app.config["WEBHOOK_URLS"] or status == CommentStatus.SPAM:
+        return  # what the filters put in Spam is not news, as in mail
     comment = db.session.get_one(Comment, comment_id)
     enqueue("comment.created", {"comment": _comment_data(comment)}, comment_id)
 

@@ -23,6 +23,7 @@ from blog.extensions import db
 from blog.models import (
     Comment,
     CommentStatus,
+    DigestEntry,
     MailMessage,
     Moderator,
     Subscriber,
@@ -354,10 +355,22 @@ def test_digests_group_what_they_should_and_wait_for_their_hour(app, smtp):
     set_preferences(app, "bruno", "pending", "daily")
     for number in range(3):
         post(app.test_client(), comment=f"Commento numero {number}", email=f"r{number}@example.it")
-    assert smtp.messages == [], "no mail per comment for a digest"
+    send_mail(app)
+    assert smtp.messages == [], "no mail per comment, and no digest before its hour"
+    with app.app_context():
+        db.session.execute(
+            sa.update(DigestEntry).values(created_at=utcnow() - timedelta(minutes=61))
+        )
+        db.session.commit()
     send_mail(app)
     [anna] = smtp.to("anna@example.it")
+    assert smtp.to("bruno@example.it") == [], "the daily digest waits a day"
+    with app.app_context():
+        db.session.execute(sa.update(DigestEntry).values(created_at=utcnow() - timedelta(days=1)))
+        db.session.commit()
+    send_mail(app)
     [bruno] = smtp.to("bruno@example.it")
+    assert "Riepilogo: 3 commenti" in bruno["Subject"]
     assert "Riepilogo: 3 commenti" in anna["Subject"]
     for number in range(3):
         assert f"Commento numero {number}" in body_of(anna)
@@ -373,7 +386,7 @@ def test_digests_group_what_they_should_and_wait_for_their_hour(app, smtp):
     latest = smtp.to("anna@example.it")[-1]
     assert "Riepilogo: 1 commento" in latest["Subject"]
     assert "Dopo il riepilogo" in body_of(latest)
-    assert len(smtp.to("bruno@example.it")) == 1, "the daily digest waits a day"
+    assert len(smtp.to("bruno@example.it")) == 1
 
 
 # Webhooks
@@ -556,3 +569,32 @@ def test_a_stranger_cannot_use_someone_elses_post_url_to_skip_the_form(app, smtp
     assert response.status_code == 403
     assert smtp.messages == []
     assert POST_URL and VALID_COMMENT  # the shared constants stay importable
+
+
+def test_spam_makes_no_webhook(app, receiver):
+    url = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
+    app.config.update(WEBHOOK_URLS=[url], WEBHOOK_SECRET="s", COMMENT_DISALLOWED_KEYS=["casinò"])
+    post(app.test_client(), comment="Vinci al casinò")
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(WebhookDelivery.id))) == 0
+    assert receiver.received == []
+
+
+def test_following_is_throttled_per_address_block(app_config, smtp):
+    from tests.helpers import fresh_blog
+
+    with fresh_blog(app_config, RATELIMIT_ENABLED=True, FOLLOW_RATE_LIMIT="2 per hour") as app:
+        client = app.test_client()
+        answers = [follow(client, f"r{n}@example.it").status_code for n in range(3)]
+        assert answers == [200, 200, 429]
+        with app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count(Subscriber.id))) == 2
+
+
+def test_the_same_address_twice_is_one_subscriber(app, smtp):
+    for _ in range(2):
+        follow(app.test_client(), "Maria@Example.it ")
+    with app.app_context():
+        [subscriber] = db.session.scalars(sa.select(Subscriber)).all()
+        assert subscriber.email == MARIA
+        assert len(subscriber.subscriptions) == 1
