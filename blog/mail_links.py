@@ -12,15 +12,13 @@ can no longer use theirs.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
-from itsdangerous import BadData, URLSafeTimedSerializer
 
 from blog import messages, subscriptions
 from blog.extensions import csrf, db
 from blog.forms import ActionForm
-from blog.models import Comment, Moderator, Subscriber
+from blog.models import Comment, Moderator
 from blog.moderation import TRANSITIONS, Action, TransitionError, apply_action
 from blog.notifications import (
     MAIL_ACTIONS,
@@ -93,59 +91,28 @@ def confirm_action(token: str) -> tuple[str, int]:
     )
 
 
-#: What unsubscribe links said before they named the subscriber: a comment.
-LEGACY_UNSUBSCRIBE_SALT = "mail-unsubscribe-link"
-
-
-def subscriber_of_link(token: str) -> Subscriber | None:
-    """The subscriber an unsubscribe link names (older links name a comment)."""
-    subscriber = subscriptions.read_unsubscribe_token(token)
-    if subscriber is not None:
-        return subscriber
-    try:
-        data = URLSafeTimedSerializer(
-            current_app.config["SECRET_KEY"], salt=LEGACY_UNSUBSCRIBE_SALT
-        ).loads(token)
-    except BadData:
-        return None
-    comment = db.session.get(Comment, data.get("c")) if isinstance(data, dict) else None
-    if comment is None or not comment.email:
-        return None
-    address = subscriptions.normalized(comment.email)
-    subscriber = db.session.scalar(sa.select(Subscriber).where(Subscriber.email == address))
-    if subscriber is None:  # asked before subscriptions were records
-        subscriber = Subscriber(email=address)
-        db.session.add(subscriber)
-        db.session.flush()
-    return subscriber
-
-
 @bp.route("/disiscrivi/<token>", methods=["GET", "POST"])
 # RFC 8058: mail providers POST "List-Unsubscribe=One-Click" here, with no
-# page and no CSRF token; the signed link is the authority.
+# page and no CSRF token; the signed link is the authority, and it only
+# ever stops mail.
 @csrf.exempt
 def unsubscribe(token: str) -> tuple[str, int]:
     """Stop all mail to a subscriber: at once by POST, after a question by GET."""
-    subscriber = subscriber_of_link(token)
+    subscriber = subscriptions.read_unsubscribe_token(token)
     if subscriber is None:
         return page({"title": messages.LINK_INVALID_TITLE, "message": messages.LINK_INVALID}, 400)
     if request.method == "POST":
         subscriptions.unsubscribe(subscriber)
-        form = ActionForm()
-        again = url_for(
-            "mail_links.confirm_subscription", token=subscriptions.confirm_token(subscriber)
-        )
         db.session.commit()
         return page(
             {
                 "title": messages.UNSUBSCRIBED_TITLE,
                 "message": messages.UNSUBSCRIBED,
-                "form": form,
-                "action": again,
+                "form": ActionForm(),
+                "action": url_for("mail_links.ask_again", token=token),
                 "button": messages.SUBSCRIBE_AGAIN,
             }
         )
-    db.session.rollback()
     return page(
         {
             "title": messages.UNSUBSCRIBE_TITLE,
@@ -156,17 +123,32 @@ def unsubscribe(token: str) -> tuple[str, int]:
     )
 
 
-@bp.route("/conferma/<token>", methods=["GET", "POST"])
-def confirm_subscription(token: str) -> tuple[str, int]:
-    """Double opt-in: the GET asks, the POST confirms the address."""
-    subscriber = subscriptions.read_confirm_token(token)
+@bp.post("/disiscrivi/<token>/di-nuovo")
+def ask_again(token: str) -> tuple[str, int]:
+    """Subscribe again after unsubscribing: a confirmation is mailed to the
+    address, and only its link lifts the suppression."""
+    subscriber = subscriptions.read_unsubscribe_token(token)
     if subscriber is None:
         return page({"title": messages.LINK_INVALID_TITLE, "message": messages.LINK_INVALID}, 400)
+    if not ActionForm().validate_on_submit():
+        raise CSRFError(messages.CSRF_EXPIRED)
+    subscriptions.ask_again(subscriber)
+    db.session.commit()
+    return page({"title": messages.CONFIRMATION_SENT_TITLE, "message": messages.CONFIRMATION_SENT})
+
+
+@bp.route("/conferma/<token>", methods=["GET", "POST"])
+def confirm_subscription(token: str) -> tuple[str, int]:
+    """Double opt-in: the GET asks, the POST confirms what the mail listed."""
+    found = subscriptions.read_confirm_token(token)
+    if found is None:
+        return page({"title": messages.LINK_INVALID_TITLE, "message": messages.LINK_INVALID}, 400)
+    subscriber, up_to = found
     form = ActionForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             raise CSRFError(messages.CSRF_EXPIRED)
-        subscriptions.confirm(subscriber)
+        subscriptions.confirm(subscriber, up_to)
         db.session.commit()
         return page({"title": messages.SUBSCRIBED_TITLE, "message": messages.SUBSCRIBED})
     return page(

@@ -192,7 +192,8 @@ LINK_ALREADY_IN_STATE = "Il commento era già in quello stato: nessun cambiament
 LINK_COMMENT_GONE = "Il commento non c'è più: è stato eliminato."
 UNSUBSCRIBE_TITLE = "Non ricevere più messaggi"
 UNSUBSCRIBE_QUESTION = (
-    "Vuoi smettere di ricevere messaggi sulle approvazioni e sulle risposte ai tuoi commenti?"
+    "Vuoi smettere di ricevere messaggi da questo sito "
+    "(approvazioni, risposte ai tuoi commenti, discussioni che segui)?"
 )
 UNSUBSCRIBED_TITLE = "Iscrizione annullata"
 UNSUBSCRIBED = (
@@ -200,6 +201,11 @@ UNSUBSCRIBED = (
     "Hai cambiato idea? Puoi iscriverti di nuovo."
 )
 SUBSCRIBE_AGAIN = "Iscrivimi di nuovo"
+CONFIRMATION_SENT_TITLE = "Controlla la posta"
+CONFIRMATION_SENT = (
+    "Ti abbiamo scritto: apri il collegamento nel messaggio per confermare. "
+    "Se non lo trovi, riprova domani (ne mandiamo uno al giorno)."
+)
 CONFIRM_SUBSCRIPTION_TITLE = "Conferma l'iscrizione"
 CONFIRM_SUBSCRIPTION_QUESTION = (
     "Confermi di voler ricevere per email i commenti che hai chiesto di seguire? "
@@ -208,8 +214,8 @@ CONFIRM_SUBSCRIPTION_QUESTION = (
 SUBSCRIBED_TITLE = "Iscrizione confermata"
 SUBSCRIBED = "Grazie: da ora ti scriveremo quando arrivano i commenti che segui."
 FOLLOW_SENT = (
-    "Fatto. Se l'indirizzo non è ancora confermato, ti abbiamo scritto: "
-    "apri il collegamento nel messaggio per confermare."
+    "Fatto: ti scriviamo per confermare. Apri il collegamento nel messaggio; "
+    "finché non confermi non riceverai altro."
 )
 PROFILE_SAVED = "Profilo salvato."
 LINK_NOT_ALLOWED_TITLE = "Operazione non possibile"

@@ -379,7 +379,12 @@ class Subscriber(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Lower case: one person, one record, whatever they type.
     email: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    # In every link mailed to the address: SQLite may give a deleted row's
+    # id to the next one, and a link must never act on that one.
+    key: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_urlsafe(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The address's owner answered a confirmation once: their later comments'
+    # "Avvisami…" needs no new one.
     confirmed_at: Mapped[datetime | None] = mapped_column()
     # One confirmation a day at most, whatever strangers type in the form.
     confirmation_sent_at: Mapped[datetime | None] = mapped_column()
@@ -390,7 +395,31 @@ class Subscriber(Model):
 
 
 class Subscription(Model):
-    """What a subscriber hears of: replies to one comment, or a whole discussion."""
+    """What a subscriber hears of: replies to one comment, or a whole discussion.
+
+    Mail flows only once ``confirmed_at`` is set: by the link in a
+    confirmation mail sent after it was asked for, or at once for the
+    replies to a comment of an address already confirmed.
+    """
+
+    __table_args__ = (
+        sa.Index(
+            "uq_subscription_follow",
+            "subscriber_id",
+            "article_id",
+            unique=True,
+            sqlite_where=sa.text("comment_id IS NULL"),
+            postgresql_where=sa.text("comment_id IS NULL"),
+        ),
+        sa.Index(
+            "uq_subscription_replies",
+            "subscriber_id",
+            "comment_id",
+            unique=True,
+            sqlite_where=sa.text("comment_id IS NOT NULL"),
+            postgresql_where=sa.text("comment_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(
@@ -405,6 +434,7 @@ class Subscription(Model):
         sa.ForeignKey("comment.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column()
 
     subscriber: Mapped[Subscriber] = relationship(back_populates="subscriptions")
 
@@ -417,6 +447,18 @@ class Suppression(Model):
 
     digest: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MailComment(Model):
+    """A comment a mail speaks of, for mail about several (moderators'
+    digests): what the privacy eraser finds that mail by."""
+
+    mail_message_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("mail_message.id", ondelete="CASCADE"), primary_key=True
+    )
+    comment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("comment.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class DigestEntry(Model):

@@ -33,7 +33,15 @@ from blog import mail, signals
 from blog.extensions import db
 from blog.links import comment_link
 from blog.mail import enqueue
-from blog.models import Comment, CommentStatus, DigestEntry, Moderator, UsedLink, utcnow
+from blog.models import (
+    Comment,
+    CommentStatus,
+    DigestEntry,
+    MailComment,
+    Moderator,
+    UsedLink,
+    utcnow,
+)
 from blog.subscriptions import quote
 from blog.urls import external_url
 
@@ -272,7 +280,11 @@ def send_digests(now: datetime | None = None) -> int:
         )
         count = len(comments)
         subject = f"[{site}] Riepilogo: {count} {'commento' if count == 1 else 'commenti'}"
-        enqueue(moderator.email, subject, body)
+        message = enqueue(moderator.email, subject, body)
+        db.session.flush()
+        db.session.add_all(
+            MailComment(mail_message_id=message.id, comment_id=comment.id) for comment in comments
+        )
         sent += 1
     return sent
 

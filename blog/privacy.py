@@ -24,7 +24,9 @@ from blog.models import (
     Article,
     Comment,
     DigestEntry,
+    MailComment,
     MailMessage,
+    ModerationEvent,
     Moderator,
     Subscriber,
     Subscription,
@@ -184,47 +186,52 @@ def _deleted(statement: sa.Delete) -> int:
 
 
 def forget_mail(email: str, comment_ids: list[int]) -> int:
-    """Delete the address's subscriptions, and every outbox row and digest
-    entry sent to it or about ``comment_ids``. The caller commits."""
+    """Delete the address's subscriptions, every outbox row and digest entry
+    sent to it or about ``comment_ids`` (moderators' digests included), and
+    what the filters noted of those comments. The caller commits."""
     address = normalized(email)
     gone = _deleted(sa.delete(MailMessage).where(sa.func.lower(MailMessage.to_address) == address))
-    # Moderators' digests speak of several comments: found by what they quote.
-    names = {
-        name
-        for name in db.session.scalars(
-            sa.select(Comment.author).where(Comment.id.in_(comment_ids[:10_000])).distinct()
-        )
-        if len(name) >= 3
-    }
-    for value in {email.strip(), *names}:
-        if value:
-            gone += _deleted(
-                sa.delete(MailMessage).where(MailMessage.body.contains(value, autoescape=True))
-            )
     subscriber_ids = sa.select(Subscriber.id).where(Subscriber.email == address)
     gone += _deleted(sa.delete(Subscription).where(Subscription.subscriber_id.in_(subscriber_ids)))
     gone += _deleted(sa.delete(Subscriber).where(Subscriber.email == address))
     for start in range(0, len(comment_ids), 500):
         batch = comment_ids[start : start + 500]
+        about = sa.select(MailComment.mail_message_id).where(MailComment.comment_id.in_(batch))
+        gone += _deleted(sa.delete(MailMessage).where(MailMessage.id.in_(about)))
         gone += _deleted(sa.delete(MailMessage).where(MailMessage.comment_id.in_(batch)))
         gone += _deleted(sa.delete(WebhookDelivery).where(WebhookDelivery.comment_id.in_(batch)))
         gone += _deleted(sa.delete(DigestEntry).where(DigestEntry.comment_id.in_(batch)))
         gone += _deleted(sa.delete(Subscription).where(Subscription.comment_id.in_(batch)))
+        # The filters' notes may quote the name or the email's domain.
+        db.session.execute(
+            sa.update(ModerationEvent)
+            .where(
+                ModerationEvent.comment_id.in_(batch),
+                ModerationEvent.action == Event.FILTER.value,
+            )
+            .values(note=None)
+            .execution_options(synchronize_session=False)
+        )
     return gone
 
 
 def purge_unconfirmed(retention_days: int) -> int:
-    """Delete addresses that never confirmed within ``retention_days``; the caller commits."""
+    """Delete addresses that never confirmed, or have nothing left to hear
+    of, ``retention_days`` after they were first written; the caller commits.
+    (An unsubscribed address keeps its suppression entry, a hash.)"""
     cutoff = utcnow() - timedelta(days=retention_days)
-    stale = sa.select(Subscriber.id).where(
-        Subscriber.confirmed_at.is_(None), Subscriber.created_at < cutoff
-    )
-    _deleted(sa.delete(Subscription).where(Subscription.subscriber_id.in_(stale)))
-    return _deleted(
-        sa.delete(Subscriber).where(
-            Subscriber.confirmed_at.is_(None), Subscriber.created_at < cutoff
+    has_confirmed = (
+        sa.select(Subscription.id)
+        .where(
+            Subscription.subscriber_id == Subscriber.id,
+            Subscription.confirmed_at.is_not(None),
         )
+        .exists()
     )
+    stale = sa.select(Subscriber.id).where(Subscriber.created_at < cutoff, ~has_confirmed)
+    stale_ids = list(db.session.scalars(stale))
+    _deleted(sa.delete(Subscription).where(Subscription.subscriber_id.in_(stale_ids)))
+    return _deleted(sa.delete(Subscriber).where(Subscriber.id.in_(stale_ids)))
 
 
 def purge_addresses(retention_days: int) -> int:

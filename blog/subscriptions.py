@@ -2,23 +2,28 @@
 what subscribers hear.
 
 * Ticking "Avvisami…" under a comment, or "Segui la discussione" under an
-  article, records a subscription. An address that has never confirmed
-  gets one mail, "Conferma l'iscrizione", with a signed link (and at most
-  one a day, whatever strangers type in the form); nothing else is mailed
-  to it until that link's page is confirmed. A confirmed address stays
-  confirmed for its later comments.
+  article, records a subscription, which is mailed nothing until it is
+  confirmed. The address gets one mail, "Conferma l'iscrizione", listing
+  what was asked, with a signed link (at most one such mail a day,
+  whatever strangers type in the forms); its page's button confirms the
+  subscriptions the mail listed, never one asked for after it was sent.
+  "Avvisami…" on a later comment of an address confirmed once needs no new
+  confirmation (a stored record, not a cookie); following a discussion
+  always does.
 * Every mail to a reader carries an unsubscribe link that names the
-  subscriber by id (never the address) and works at once by POST (RFC
-  8058's one-click, which mail providers send) or from its page. An
-  address that unsubscribed goes on the suppression list (kept as a
-  SHA-256, never the address) and is mailed nothing, not even a
-  confirmation, until it subscribes again through that same page.
+  subscriber (by id and a random key, never the address) and works at
+  once by POST (RFC 8058's one-click, which mail providers send) or from
+  its page. An address that unsubscribed goes on the suppression list
+  (kept as a SHA-256, never the address) and is mailed nothing, not even a
+  confirmation, until its owner asks again from that page: then one
+  confirmation is mailed, and only its link lifts the suppression.
 """
 
 from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -42,8 +47,10 @@ from blog.urls import external_url
 
 CONFIRM_SALT = "mail-confirm-subscription"
 UNSUBSCRIBE_SALT = "mail-unsubscribe-subscriber"
-#: How often an unconfirmed address may be sent a confirmation.
+#: How often an address may be sent a confirmation.
 CONFIRMATION_INTERVAL = timedelta(hours=24)
+#: The longest address stored (the comment form's limit).
+ADDRESS_MAX = 100
 
 
 def normalized(email: str | None) -> str:
@@ -66,32 +73,41 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
-def confirm_token(subscriber: Subscriber) -> str:
-    return _serializer(CONFIRM_SALT).dumps({"s": subscriber.id})
+def confirm_token(subscriber: Subscriber, up_to: int) -> str:
+    """A link confirming the subscriber's subscriptions up to id ``up_to``."""
+    return _serializer(CONFIRM_SALT).dumps({"s": subscriber.id, "k": subscriber.key, "u": up_to})
 
 
 def unsubscribe_token(subscriber: Subscriber) -> str:
     """A subscriber's link to stop mail: it names the subscriber, never the address."""
-    return _serializer(UNSUBSCRIBE_SALT).dumps({"s": subscriber.id})
+    return _serializer(UNSUBSCRIBE_SALT).dumps({"s": subscriber.id, "k": subscriber.key})
 
 
-def _read(token: str, salt: str, max_age: int | None) -> Subscriber | None:
+def _read(token: str, salt: str, max_age: int | None) -> tuple[Subscriber, dict] | None:
     try:
         data = _serializer(salt).loads(token, max_age=max_age)
     except BadData:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("s"), int):
         return None
-    return db.session.get(Subscriber, data["s"])
+    subscriber = db.session.get(Subscriber, data["s"])
+    if subscriber is None or subscriber.key != data.get("k"):
+        return None  # gone, or its id given to someone else since
+    return subscriber, data
 
 
-def read_confirm_token(token: str) -> Subscriber | None:
-    return _read(token, CONFIRM_SALT, current_app.config["MAIL_LINK_MAX_AGE"])
+def read_confirm_token(token: str) -> tuple[Subscriber, int] | None:
+    """The subscriber a confirmation link names, and its last subscription id."""
+    found = _read(token, CONFIRM_SALT, current_app.config["MAIL_LINK_MAX_AGE"])
+    if found is None or not isinstance(found[1].get("u"), int):
+        return None
+    return found[0], found[1]["u"]
 
 
 def read_unsubscribe_token(token: str) -> Subscriber | None:
     """Unsubscribe links never expire: a mail read a year later must still stop the next."""
-    return _read(token, UNSUBSCRIBE_SALT, None)
+    found = _read(token, UNSUBSCRIBE_SALT, None)
+    return found[0] if found else None
 
 
 def unsubscribe_url(subscriber: Subscriber) -> str:
@@ -105,32 +121,29 @@ def subscribe(email: str, article: Article, *, comment_id: int | None = None) ->
     """Record that ``email`` wants mail about replies to a comment of ``article``
     (``comment_id``) or, without one, about every comment of ``article``.
 
-    Sends the confirmation when the address has not confirmed yet. Returns
-    None, and stores nothing, for an address on the suppression list. The
-    caller commits.
+    Mails the confirmation when the subscription needs one. Returns None,
+    and stores nothing, for an address on the suppression list. The caller
+    commits.
     """
     address = normalized(email)
-    if not address or is_suppressed(address):
+    if not address or len(address) > ADDRESS_MAX or is_suppressed(address):
         return None
     subscriber = subscriber_for(address)
-    article_id = article.id if comment_id is None else None
-    exists = db.session.scalar(
-        sa.select(Subscription.id).where(
-            Subscription.subscriber_id == subscriber.id,
-            Subscription.article_id.is_(None)
-            if article_id is None
-            else Subscription.article_id == article_id,
-            Subscription.comment_id.is_(None)
-            if comment_id is None
-            else Subscription.comment_id == comment_id,
-        )
+    # Replies to one's own comment: an address confirmed once is trusted.
+    trusted = comment_id is not None and subscriber.confirmed_at is not None
+    subscription = Subscription(
+        subscriber_id=subscriber.id,
+        article_id=article.id if comment_id is None else None,
+        comment_id=comment_id,
+        confirmed_at=utcnow() if trusted else None,
     )
-    if exists is None:
-        db.session.add(
-            Subscription(subscriber_id=subscriber.id, article_id=article_id, comment_id=comment_id)
-        )
-    if subscriber.confirmed_at is None:
-        send_confirmation(subscriber, article)
+    try:
+        with db.session.begin_nested():
+            db.session.add(subscription)
+    except IntegrityError:
+        pass  # asked before: the first request stands
+    if not trusted:
+        send_confirmation(subscriber)
     return subscriber
 
 
@@ -150,18 +163,42 @@ def subscriber_for(address: str) -> Subscriber:
     return subscriber
 
 
-def send_confirmation(subscriber: Subscriber, article: Article) -> bool:
-    """Mail the confirmation link, unless one went out less than a day ago."""
+def _claim_confirmation(subscriber: Subscriber) -> bool:
+    """Take today's confirmation for the address, unless someone already did."""
     now = utcnow()
-    sent = subscriber.confirmation_sent_at
-    if sent is not None and now - sent < CONFIRMATION_INTERVAL:
+    claimed = cast(
+        sa.CursorResult[Any],
+        db.session.execute(
+            sa.update(Subscriber)
+            .where(
+                Subscriber.id == subscriber.id,
+                sa.or_(
+                    Subscriber.confirmation_sent_at.is_(None),
+                    Subscriber.confirmation_sent_at < now - CONFIRMATION_INTERVAL,
+                ),
+            )
+            .values(confirmation_sent_at=now)
+            .execution_options(synchronize_session=False)
+        ),
+    ).rowcount
+    return bool(claimed)
+
+
+def send_confirmation(subscriber: Subscriber) -> bool:
+    """Mail one confirmation listing what is waiting for it, at most once a day."""
+    if not _claim_confirmation(subscriber):
         return False
-    subscriber.confirmation_sent_at = now
+    waiting = db.session.scalars(
+        sa.select(Subscription)
+        .where(Subscription.subscriber_id == subscriber.id, Subscription.confirmed_at.is_(None))
+        .order_by(Subscription.id)
+    ).all()
+    up_to = max((subscription.id for subscription in waiting), default=0)
     site = current_app.config["SITE_NAME"]
     body = current_app.jinja_env.get_template("email/confirm_subscription.txt").render(
-        article=article,
+        items=[_describe(subscription) for subscription in waiting],
         confirm_url=external_url(
-            "mail_links.confirm_subscription", token=confirm_token(subscriber)
+            "mail_links.confirm_subscription", token=confirm_token(subscriber, up_to)
         ),
         site=site,
     )
@@ -169,15 +206,41 @@ def send_confirmation(subscriber: Subscriber, article: Article) -> bool:
     return True
 
 
-def confirm(subscriber: Subscriber) -> None:
-    """The address's owner confirmed: mail may flow, and it is off the suppression list."""
+def _describe(subscription: Subscription) -> str:
+    """What a subscription is, in the words of the confirmation mail."""
+    if subscription.comment_id is not None:
+        comment = db.session.get(Comment, subscription.comment_id)
+        title = comment.article.title if comment else ""
+        return f"le risposte al tuo commento a «{title}»"
+    article = db.session.get(Article, subscription.article_id)
+    return f"i nuovi commenti a «{article.title if article else ''}»"
+
+
+def confirm(subscriber: Subscriber, up_to: int) -> int:
+    """The address's owner confirmed: what the mail listed flows, and the
+    address is off the suppression list. Returns how many were confirmed."""
+    now = utcnow()
     if subscriber.confirmed_at is None:
-        subscriber.confirmed_at = utcnow()
+        subscriber.confirmed_at = now
     db.session.execute(
         sa.delete(Suppression)
         .where(Suppression.digest == suppression_digest(subscriber.email))
         .execution_options(synchronize_session=False)
     )
+    result = cast(
+        sa.CursorResult[Any],
+        db.session.execute(
+            sa.update(Subscription)
+            .where(
+                Subscription.subscriber_id == subscriber.id,
+                Subscription.id <= up_to,
+                Subscription.confirmed_at.is_(None),
+            )
+            .values(confirmed_at=now)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    return result.rowcount or 0
 
 
 def unsubscribe(subscriber: Subscriber) -> None:
@@ -193,37 +256,24 @@ def unsubscribe(subscriber: Subscriber) -> None:
         db.session.add(Suppression(digest=digest))
 
 
+def ask_again(subscriber: Subscriber) -> bool:
+    """The owner of an unsubscribed address wants mail again: mail them one
+    confirmation (its link lifts the suppression), at most once a day."""
+    return send_confirmation(subscriber)
+
+
 # What subscribers hear
 
 
-def _confirmed(*conditions: sa.ColumnElement[bool]) -> list[tuple[Subscriber, Subscription]]:
-    rows = db.session.execute(
-        sa.select(Subscriber, Subscription)
-        .join(Subscription, Subscription.subscriber_id == Subscriber.id)
-        .where(Subscriber.confirmed_at.is_not(None), *conditions)
-        .order_by(Subscriber.id)
-    ).all()
-    return [(row[0], row[1]) for row in rows]
-
-
-def _mail(
-    subscriber: Subscriber, subject: str, template: str, comment: Comment, **context: object
-) -> None:
-    site = current_app.config["SITE_NAME"]
-    link = unsubscribe_url(subscriber)
-    body = current_app.jinja_env.get_template(template).render(
-        comment=comment,
-        link=comment_link(comment),
-        unsubscribe_url=link,
-        quote=quote(comment.body),
-        **context,
-    )
-    enqueue(
-        subscriber.email,
-        f"[{site}] {subject}",
-        body + "\n",
-        comment_id=comment.id,
-        unsubscribe_url=link,
+def _confirmed(*conditions: sa.ColumnElement[bool]) -> list[Subscriber]:
+    return list(
+        db.session.scalars(
+            sa.select(Subscriber)
+            .join(Subscription, Subscription.subscriber_id == Subscriber.id)
+            .where(Subscription.confirmed_at.is_not(None), *conditions)
+            .order_by(Subscriber.id)
+            .distinct()
+        )
     )
 
 
@@ -238,6 +288,39 @@ def quote(text: str) -> str:
     return text[:QUOTE_LIMIT].rsplit(" ", 1)[0].rstrip() + " […]"
 
 
+class _Mailer:
+    """Mail about one comment: its link and quote worked out once for all."""
+
+    def __init__(self, comment: Comment) -> None:
+        self.comment = comment
+        self.link = comment_link(comment)
+        self.quote = quote(comment.body)
+        self.site = current_app.config["SITE_NAME"]
+        self.mailed: set[str] = set()
+        self.count = 0
+
+    def send(self, subscriber: Subscriber, subject: str, template: str, **context: object) -> None:
+        if subscriber.email in self.mailed:
+            return
+        link = unsubscribe_url(subscriber)
+        body = current_app.jinja_env.get_template(template).render(
+            comment=self.comment,
+            link=self.link,
+            unsubscribe_url=link,
+            quote=self.quote,
+            **context,
+        )
+        enqueue(
+            subscriber.email,
+            f"[{self.site}] {subject}",
+            body + "\n",
+            comment_id=self.comment.id,
+            unsubscribe_url=link,
+        )
+        self.mailed.add(subscriber.email)
+        self.count += 1
+
+
 def mail_readers(comment: Comment, *, approved_by_moderator: bool) -> int:
     """A comment became visible: tell its author (if a moderator approved it),
     the author of the comment it answers, and the discussion's followers.
@@ -248,42 +331,27 @@ def mail_readers(comment: Comment, *, approved_by_moderator: bool) -> int:
     if comment.status != CommentStatus.APPROVED:
         return 0
     author = normalized(comment.email)
-    mailed: set[str] = set()
+    mailer = _Mailer(comment)
     if approved_by_moderator and author:
-        for subscriber, _ in _confirmed(Subscription.comment_id == comment.id):
-            _mail(
-                subscriber,
-                "Il tuo commento è stato approvato",
-                "email/author_approved.txt",
-                comment,
+        for subscriber in _confirmed(Subscription.comment_id == comment.id):
+            mailer.send(
+                subscriber, "Il tuo commento è stato approvato", "email/author_approved.txt"
             )
-            mailed.add(subscriber.email)
     if author:
-        mailed.add(author)
+        mailer.mailed.add(author)
     if comment.parent_id is not None:
         parent = db.session.get(Comment, comment.parent_id)
-        for subscriber, _ in _confirmed(Subscription.comment_id == comment.parent_id):
-            if subscriber.email in mailed or parent is None:
-                continue
-            _mail(
+        for subscriber in _confirmed(Subscription.comment_id == comment.parent_id):
+            mailer.send(
                 subscriber,
                 "Nuova risposta al tuo commento",
                 "email/parent_reply.txt",
-                comment,
                 parent=parent,
             )
-            mailed.add(subscriber.email)
-    for subscriber, _ in _confirmed(Subscription.article_id == comment.article_id):
-        if subscriber.email in mailed:
-            continue
-        _mail(
-            subscriber,
-            f"Nuovo commento a «{comment.article.title}»",
-            "email/new_comment.txt",
-            comment,
-        )
-        mailed.add(subscriber.email)
-    return len(mailed - {author})
+    title = comment.article.title
+    for subscriber in _confirmed(Subscription.article_id == comment.article_id):
+        mailer.send(subscriber, f"Nuovo commento a «{title}»", "email/new_comment.txt")
+    return mailer.count
 
 
 # Signals

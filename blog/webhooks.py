@@ -37,6 +37,17 @@ class WebhookRefused(Exception):
     """The receiver answered with something other than 2xx."""
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is a failure: the signed body goes to the configured URL
+    or nowhere, and the blog makes no request anywhere a receiver points."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 def signature(secret: str, body: bytes) -> str:
     """What the receiver recomputes: ``sha256=`` and the HMAC of the body."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
@@ -113,7 +124,7 @@ def _post(row: sa.Row[Any]) -> None:
             EVENT_HEADER: row.event,
         },
     )
-    with urllib.request.urlopen(request, timeout=config["WEBHOOK_TIMEOUT"]) as response:  # noqa: S310  # nosec B310
+    with _OPENER.open(request, timeout=config["WEBHOOK_TIMEOUT"]) as response:
         if not 200 <= response.status < 300:
             raise WebhookRefused(f"HTTP {response.status}")
 

@@ -377,7 +377,8 @@ def test_an_approved_reply_mails_the_parent_author_until_they_unsubscribe(app, s
         parent = add_comment(comment="Voglio le risposte", email="maria@example.it")
         article = parent.article
         subscriptions.confirm(
-            subscriptions.subscribe("maria@example.it", article, comment_id=parent.id)
+            subscriptions.subscribe("maria@example.it", article, comment_id=parent.id),
+            up_to=2**31,
         )
         db.session.query(MailMessage).delete()  # the confirmation, already seen
         db.session.commit()
@@ -404,7 +405,7 @@ def test_an_approved_reply_mails_the_parent_author_until_they_unsubscribe(app, s
     payload = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).loads(
         unsubscribe.rsplit("/", 1)[1]
     )
-    assert "maria" not in str(payload) and set(payload) == {"s"}
+    assert "maria" not in str(payload).lower() and set(payload) == {"s", "k"}
 
     browser = app.test_client()
     page = browser.get(unsubscribe)

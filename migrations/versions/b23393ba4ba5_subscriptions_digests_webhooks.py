@@ -1,8 +1,8 @@
 """subscriptions with double opt-in, suppression list, moderators' digests, webhooks, mail headers
 
-Revision ID: fe837385b75e
+Revision ID: b23393ba4ba5
 Revises: 5e8b0c3f7a21
-Create Date: 2026-11-26 16:18:29.476591
+Create Date: 2026-11-26 16:45:29.862025
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'fe837385b75e'
+revision = 'b23393ba4ba5'
 down_revision = '5e8b0c3f7a21'
 branch_labels = None
 depends_on = None
@@ -21,6 +21,7 @@ def upgrade():
     op.create_table('subscriber',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=100), nullable=False),
+    sa.Column('key', sa.String(length=32), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('confirmed_at', sa.DateTime(), nullable=True),
     sa.Column('confirmation_sent_at', sa.DateTime(), nullable=True),
@@ -51,6 +52,7 @@ def upgrade():
     sa.Column('article_id', sa.Integer(), nullable=True),
     sa.Column('comment_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['article_id'], ['article.id'], name=op.f('fk_subscription_article_id_article'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['comment_id'], ['comment.id'], name=op.f('fk_subscription_comment_id_comment'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['subscriber_id'], ['subscriber.id'], name=op.f('fk_subscription_subscriber_id_subscriber'), ondelete='CASCADE'),
@@ -60,6 +62,8 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_subscription_article_id'), ['article_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_subscription_comment_id'), ['comment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_subscription_subscriber_id'), ['subscriber_id'], unique=False)
+        batch_op.create_index('uq_subscription_follow', ['subscriber_id', 'article_id'], unique=True, sqlite_where=sa.text('comment_id IS NULL'), postgresql_where=sa.text('comment_id IS NULL'))
+        batch_op.create_index('uq_subscription_replies', ['subscriber_id', 'comment_id'], unique=True, sqlite_where=sa.text('comment_id IS NOT NULL'), postgresql_where=sa.text('comment_id IS NOT NULL'))
 
     op.create_table('webhook_delivery',
     sa.Column('url', sa.String(length=500), nullable=False),
@@ -79,6 +83,16 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_webhook_delivery_comment_id'), ['comment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_webhook_delivery_created_at'), ['created_at'], unique=False)
         batch_op.create_index('ix_webhook_delivery_due', ['sent_at', 'next_attempt_at'], unique=False)
+
+    op.create_table('mail_comment',
+    sa.Column('mail_message_id', sa.Integer(), nullable=False),
+    sa.Column('comment_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['comment_id'], ['comment.id'], name=op.f('fk_mail_comment_comment_id_comment'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['mail_message_id'], ['mail_message.id'], name=op.f('fk_mail_comment_mail_message_id_mail_message'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('mail_message_id', 'comment_id', name=op.f('pk_mail_comment'))
+    )
+    with op.batch_alter_table('mail_comment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mail_comment_comment_id'), ['comment_id'], unique=False)
 
     with op.batch_alter_table('mail_message', schema=None) as batch_op:
         batch_op.add_column(sa.Column('message_id', sa.String(length=250), nullable=True))
@@ -113,6 +127,10 @@ def downgrade():
         batch_op.drop_column('unsubscribe_url')
         batch_op.drop_column('message_id')
 
+    with op.batch_alter_table('mail_comment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mail_comment_comment_id'))
+
+    op.drop_table('mail_comment')
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
         batch_op.drop_index('ix_webhook_delivery_due')
         batch_op.drop_index(batch_op.f('ix_webhook_delivery_created_at'))
@@ -120,6 +138,8 @@ def downgrade():
 
     op.drop_table('webhook_delivery')
     with op.batch_alter_table('subscription', schema=None) as batch_op:
+        batch_op.drop_index('uq_subscription_replies', sqlite_where=sa.text('comment_id IS NOT NULL'), postgresql_where=sa.text('comment_id IS NOT NULL'))
+        batch_op.drop_index('uq_subscription_follow', sqlite_where=sa.text('comment_id IS NULL'), postgresql_where=sa.text('comment_id IS NULL'))
         batch_op.drop_index(batch_op.f('ix_subscription_subscriber_id'))
         batch_op.drop_index(batch_op.f('ix_subscription_comment_id'))
         batch_op.drop_index(batch_op.f('ix_subscription_article_id'))
