@@ -37,7 +37,7 @@ from blog.importing import (
     find_article,
 )
 from blog.models import CommentStatus
-from blog.sanitize import foreign_html_to_text
+from blog.sanitize import foreign_html_to_text, markup_within_limits
 
 #: Isso's comment modes.
 STATUS_FROM_MODE = {1: CommentStatus.APPROVED, 2: CommentStatus.PENDING, 4: CommentStatus.TRASH}
@@ -53,10 +53,12 @@ _markdown = MarkdownIt("commonmark")
 def markdown_to_text(text: str) -> str:
     """Isso's Markdown as text our comment form would take.
 
-    Text longer than a comment may be is left as it is (the writer skips
-    it), so the renderer never sees more than a comment's length.
+    The renderer only ever sees what the sanitizer's own limits allow (a
+    comment's length, its markup, line breaks and links): anything past
+    them is left as it is, which the writer skips (too long) or shows as
+    text (too much markup).
     """
-    if len(text) > COMMENT_MAX:
+    if len(text) > COMMENT_MAX or not markup_within_limits(text):
         return text
     return foreign_html_to_text(_markdown.render(text))
 
