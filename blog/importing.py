@@ -44,6 +44,7 @@ import wtforms
 from werkzeug.datastructures import MultiDict
 
 from blog import search
+from blog.database import durable_at_checkpoints
 from blog.extensions import db
 from blog.forms import AUTHOR_MAX, COMMENT_MAX, EMAIL_MAX, url_field
 from blog.models import Article, Comment, CommentStatus, body_digest, utcnow
@@ -269,6 +270,7 @@ class CommentWriter:
         self._done: set[int] = set()
         #: Ids of the comments inserted by the batch being written.
         self._inserted: list[int] = []
+        self._durable_set = False
 
     def add(self, article_id: int, record: ImportedComment) -> None:
         """Queue one comment of an article; write the batch when it is full."""
@@ -306,7 +308,11 @@ class CommentWriter:
         self._done.clear()
         for article_id in sorted(changed):
             refresh_article_comments(db.session.get_one(Article, article_id))
+        driver_connection = db.session.connection().connection.dbapi_connection
         db.session.commit()
+        if not self._durable_set:
+            durable_at_checkpoints(driver_connection)
+            self._durable_set = True
         if self.committed is not None:
             self.committed()
 
@@ -431,9 +437,12 @@ class CommentWriter:
             waiting = db.session.execute(
                 sa.select(_comment.c.id, _comment.c.import_parent_id)
                 .where(
+                    # A reply waits with its parent's id at the source until
+                    # attached (or cut from a loop), and only then. No
+                    # condition on parent_id: SQLite would read it through
+                    # its index, every comment that starts a thread.
                     _comment.c.article_id == article_id,
                     _comment.c.import_source == self.source,
-                    _comment.c.parent_id.is_(None),
                     _comment.c.import_parent_id.is_not(None),
                     _comment.c.id > last_id,
                 )

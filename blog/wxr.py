@@ -253,31 +253,35 @@ class _WxrImport:
 
     def _add_comment(self, article_id: int, element: ET.Element) -> None:
         assert self.wp is not None
-        comment = _Item(element, self.wp)
-        if comment.wp_text("comment_type") in ("pingback", "trackback"):
+        wp = f"{{{self.wp}}}"
+        # One pass over the comment's fields (the first of each name, as find() does).
+        fields: dict[str, str] = {}
+        for child in element:
+            fields.setdefault(child.tag, child.text or "")
+        if fields.get(wp + "comment_type", "").strip() in ("pingback", "trackback"):
             self.report.comments_skipped[PINGS_SKIPPED] += 1
             return
-        source_id = comment.wp_text("comment_id")
+        source_id = fields.get(wp + "comment_id", "").strip()
         if not source_id or len(source_id) > SOURCE_ID_MAX:
             self.report.comments_skipped[NO_ID] += 1
             return
         # Our own export keeps the typed text aside; WordPress's has only the content.
         typed = _comment_meta(element, self.wp, TYPED_TEXT_KEY)
-        parent = comment.wp_text("comment_parent")
+        parent = fields.get(wp + "comment_parent", "").strip()
         self.writer.add(
             article_id,
             ImportedComment(
                 source_id=source_id,
                 parent_id=parent if parent not in ("", "0") else None,
-                author=comment.wp_text("comment_author"),
-                email=comment.wp_text("comment_author_email"),
-                url=comment.wp_text("comment_author_url"),
-                ip_address=comment.wp_text("comment_author_IP"),
-                created_at=_wp_date(comment.wp_text("comment_date_gmt"))
-                or _wp_date(comment.wp_text("comment_date")),
-                body=typed if typed is not None else comment.raw(f"{{{self.wp}}}comment_content"),
+                author=fields.get(wp + "comment_author", "").strip(),
+                email=fields.get(wp + "comment_author_email", "").strip(),
+                url=fields.get(wp + "comment_author_url", "").strip(),
+                ip_address=fields.get(wp + "comment_author_IP", "").strip(),
+                created_at=_wp_date(fields.get(wp + "comment_date_gmt", ""))
+                or _wp_date(fields.get(wp + "comment_date", "")),
+                body=typed if typed is not None else fields.get(wp + "comment_content", ""),
                 status=STATUS_FROM_WP.get(
-                    comment.wp_text("comment_approved"), CommentStatus.PENDING
+                    fields.get(wp + "comment_approved", "").strip(), CommentStatus.PENDING
                 ),
             ),
         )
