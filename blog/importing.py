@@ -60,7 +60,6 @@ ISSO = "isso"
 BATCH_SIZE = 1000
 #: An id at the source longer than this is no id (Comment.import_id's column).
 SOURCE_ID_MAX = 64
-TOO_LONG = f"Commenti più lunghi di {COMMENT_MAX:_} caratteri, saltati".replace("_", ".")
 #: Names, sites and links listed one by one in the report; the rest are counted.
 REPORT_EXAMPLES = 100
 #: What an XML file may make the parser hold at once: elements, and
@@ -75,6 +74,14 @@ XML_DEPTH = 32
 READ_SIZE = 64 * 1024
 #: A link to match, at most.
 LINK_MAX = 2000
+
+
+def italian(number: int) -> str:
+    """A whole number as Italian writes it: 65.525."""
+    return f"{number:_}".replace("_", ".")
+
+
+TOO_LONG = f"Commenti più lunghi di {italian(COMMENT_MAX)} caratteri, saltati"
 
 
 class ImportFileError(ValueError):
@@ -534,7 +541,8 @@ class _UnitTree(ET.TreeBuilder):
         self.elements += 1
         if self.elements > XML_HELD_ELEMENTS:
             raise ImportFileError(
-                f"Un elemento del file ne contiene più di {XML_HELD_ELEMENTS:,} da leggere insieme."
+                f"Un elemento del file ne contiene più di {italian(XML_HELD_ELEMENTS)} "
+                "da leggere insieme."
             )
         element = super().start(tag, attrs)
         if self.depth <= self.unit_depth + 1:
@@ -548,7 +556,7 @@ class _UnitTree(ET.TreeBuilder):
             self.text += len(data)
             if self.text > XML_HELD_TEXT:
                 raise ImportFileError(
-                    f"Un elemento del file contiene più di {XML_HELD_TEXT:,} caratteri."
+                    f"Un elemento del file contiene più di {italian(XML_HELD_TEXT)} caratteri."
                 )
         super().data(data)
 

@@ -575,7 +575,7 @@ def test_a_text_too_long_to_hold_is_refused(app, runner, tmp_path, monkeypatch):
         args=["import-wxr", str(write_wxr(tmp_path, wxr_post(9, "lungo", comments=comment)))]
     )
     assert result.exit_code == 1
-    assert "più di 10,000 caratteri" in result.output and "Traceback" not in result.output
+    assert "più di 10.000 caratteri" in result.output and "Traceback" not in result.output
 
 
 def test_the_progress_counts_the_bytes_read(app, tmp_path):
