@@ -1056,7 +1056,7 @@ def write_section(name: str, results: list[dict]) -> None:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     text += (
         f"\n{heading}\n\nMeasured by `python benchmarks/run.py {name}` on {stamp}. "
-        f"Machine: {machine()}; load average before the run: {os.getloadavg()[0]:.1f} "
+        f"Machine: {machine()}; load average at the end of the run: {os.getloadavg()[0]:.1f} "
         "(a shared machine: the wall-clock rate counts other processes' time too, "
         "the CPU-time rate does not).\n\n"
         f"{table(results)}\n{after}"
