@@ -27,8 +27,10 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from typing import IO, Any
-from xml.sax.saxutils import XMLGenerator
-from xml.sax.xmlreader import AttributesImpl
+
+# The SAX helpers only write the export; nothing here parses with them.
+from xml.sax.saxutils import XMLGenerator  # nosec B406
+from xml.sax.xmlreader import AttributesImpl  # nosec B406
 
 import sqlalchemy as sa
 from flask import current_app
@@ -201,34 +203,34 @@ class _WxrImport:
     def _end_field(self, element: ET.Element) -> bool:
         """A field of the post, or one of its comments, has been read; tell
         whether it can be let go."""
-        post = self.post
-        if post is None or self.wp is None or element.tag != f"{{{self.wp}}}comment":
+        post, wp = self.post, self.wp
+        if post is None or wp is None or element.tag != f"{{{wp}}}comment":
             return False
         if not post.decided:
-            if not _Item(post.element, self.wp).has_deciding_fields():
+            if not _Item(post.element, wp).has_deciding_fields():
                 return False  # kept until the post's end says where it goes
-            self._decide(post)
+            self._decide(post, wp)
         if post.article_id is not None:
-            self._add_comment(post.article_id, element)
+            self._add_comment(post.article_id, element, wp)
         return True
 
     def _end_post(self, element: ET.Element) -> None:
         post, self.post = self.post, None
-        if post is None or self.wp is None:
+        wp = self.wp
+        if post is None or wp is None:
             return
         if not post.decided:
-            self._decide(post)
+            self._decide(post, wp)
             if post.article_id is not None:
-                for comment in element.findall(f"{{{self.wp}}}comment"):
-                    self._add_comment(post.article_id, comment)
+                for comment in element.findall(f"{{{wp}}}comment"):
+                    self._add_comment(post.article_id, comment, wp)
         if post.article_id is not None:
             self.writer.article_done(post.article_id)
 
-    def _decide(self, post: _Post) -> None:
+    def _decide(self, post: _Post, wp: str) -> None:
         """Find or create the post's article, or skip the post; its comments follow."""
-        assert self.wp is not None
         post.decided = True
-        post.article_id = self._article(_Item(post.element, self.wp))
+        post.article_id = self._article(_Item(post.element, wp))
 
     def _article(self, item: _Item) -> int | None:
         """The post's article, found or created; None for a post not imported."""
@@ -251,9 +253,8 @@ class _WxrImport:
             self.report.skipped_posts.add(title, "senza data o con uno slug inutilizzabile")
         return None
 
-    def _add_comment(self, article_id: int, element: ET.Element) -> None:
-        assert self.wp is not None
-        wp = f"{{{self.wp}}}"
+    def _add_comment(self, article_id: int, element: ET.Element, namespace: str) -> None:
+        wp = f"{{{namespace}}}"
         # One pass over the comment's fields (the first of each name, as find() does).
         fields: dict[str, str] = {}
         for child in element:
@@ -266,7 +267,7 @@ class _WxrImport:
             self.report.comments_skipped[NO_ID] += 1
             return
         # Our own export keeps the typed text aside; WordPress's has only the content.
-        typed = _comment_meta(element, self.wp, TYPED_TEXT_KEY)
+        typed = _comment_meta(element, namespace, TYPED_TEXT_KEY)
         parent = fields.get(wp + "comment_parent", "").strip()
         self.writer.add(
             article_id,
