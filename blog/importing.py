@@ -238,6 +238,12 @@ _OWN_THREADS = (
 _LOOKUP_CHUNK = 500
 
 
+def _without_nul(text: str) -> str:
+    """No NUL: PostgreSQL refuses it in text (an XML file cannot hold one; a
+    SQLite file can)."""
+    return text.replace("\x00", "")
+
+
 @dataclass(slots=True)
 class _New:
     """A record not stored yet, with its row."""
@@ -375,12 +381,12 @@ class CommentWriter:
 
     def _row(self, article_id: int, record: ImportedComment) -> dict[str, Any] | None:
         """The row of a new comment, sanitized and bounded; None if it is skipped."""
-        body = record.body.strip() or "(vuoto)"
+        body = _without_nul(record.body).strip() or "(vuoto)"
         if len(body) > COMMENT_MAX:
             self.report.comments_skipped[TOO_LONG] += 1
             return None
-        author = record.author.strip()[:AUTHOR_MAX] or "Anonimo"
-        url = site_url(record.url.strip()[: LINK_MAX + 1])
+        author = _without_nul(record.author).strip()[:AUTHOR_MAX] or "Anonimo"
+        url = site_url(_without_nul(record.url).strip()[: LINK_MAX + 1])
         if url is None:
             self.report.urls_dropped.add(author, record.url)
         status = record.status
@@ -392,7 +398,7 @@ class CommentWriter:
         return {
             "article_id": article_id,
             "author": author,
-            "email": record.email.strip()[:EMAIL_MAX],
+            "email": _without_nul(record.email).strip()[:EMAIL_MAX],
             "url": url or "",
             "body": body,
             "body_digest": body_digest(body),
@@ -400,7 +406,7 @@ class CommentWriter:
             "status": status,
             "status_version": 0,
             "created_at": record.created_at or utcnow(),
-            "ip_address": (record.ip_address or "").strip()[:45] or None,
+            "ip_address": _without_nul(record.ip_address or "").strip()[:45] or None,
             "wp_comment_id": int(wp_id) if wp_id.isdigit() and len(wp_id) < 10 else None,
             "notify": False,
             "import_source": self.source,

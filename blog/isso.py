@@ -67,6 +67,8 @@ def _open(path: str | Path) -> sqlite3.Connection:
     """Open a stranger's database read-only, and check it before reading."""
     try:
         connection = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+        # Text that is not UTF-8 is read with replacement characters, not refused.
+        connection.text_factory = lambda data: data.decode("utf-8", "replace")
         # SQLite's advice for files from elsewhere: no schema-defined
         # functions, no memory-mapped reads, every cell checked.
         connection.execute("PRAGMA trusted_schema = OFF")

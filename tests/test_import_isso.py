@@ -155,6 +155,7 @@ def test_hostile_values_are_bounded_and_reported(app, runner, tmp_path):
         "UPDATE comments SET text = 'x' || hex(zeroblob(40000)) WHERE id = 4",
         "UPDATE comments SET created = 'ieri', parent = 'uno', mode = 99 WHERE id = 8",
         "UPDATE comments SET author = x'ff00fe' WHERE id = 9",
+        "UPDATE comments SET text = CAST(x'436961ff006f' AS TEXT) WHERE id = 6",
     )
     output = import_file(runner, path)
     assert re.search(r"Siti web non validi, tolti dai commenti\s+1\n", output), output
@@ -165,6 +166,8 @@ def test_hostile_values_are_bounded_and_reported(app, runner, tmp_path):
         assert by_isso["2"].url == ""
         assert "4" not in by_isso
         assert by_isso["8"].status == CommentStatus.PENDING and by_isso["8"].parent_id is None
+        assert by_isso["9"].author == "\ufffd\ufffd"  # not UTF-8, and a NUL
+        assert by_isso["6"].body.startswith("Cia\ufffd") and "\x00" not in by_isso["6"].body
 
 
 @pytest.mark.parametrize(
