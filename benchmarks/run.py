@@ -12,6 +12,10 @@
    or fail;
 5. writes that table to benchmarks/RESULTS.md with the machine and the date.
 
+``python benchmarks/run.py imports`` alone generates a WordPress export of
+1,000,000 comments, imports it and exports it again, each in a process of
+its own (peak RSS, rate), and replaces that section of RESULTS.md.
+
 Everything binds to 127.0.0.1 and every load is bounded in time and count.
 """
 
@@ -988,6 +992,156 @@ def spam_target(results: list[dict]) -> None:
     ]
 
 
+#: The imports benchmark: comments in the generated WordPress export, per post.
+IMPORT_COMMENTS = int(os.environ.get("BENCH_IMPORT_COMMENTS", "1000000"))
+IMPORT_COMMENTS_PER_POST = 100
+IMPORT_RSS_GOAL_MB = 200
+IMPORT_RATE_GOAL = 5000
+
+
+def write_big_wxr(path: Path, comments: int, per_post: int = IMPORT_COMMENTS_PER_POST) -> None:
+    """A WordPress export of ``comments`` comments, ``per_post`` to a post, written
+    as it is generated: every other comment answers the one before it, one in
+    ten waits for moderation, one in fifty is spam, a few carry markup and a site."""
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(
+            '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
+            'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+            'xmlns:wp="http://wordpress.org/export/1.2/">\n<channel><title>Bench</title>\n'
+        )
+        number = 0
+        for post in range(-(-comments // per_post)):
+            out.write(
+                f"<item><title>Articolo {post}</title>"
+                f"<content:encoded><![CDATA[<p>Il testo dell'articolo {post}.</p>]]>"
+                f"</content:encoded><wp:post_id>{post + 1}</wp:post_id>"
+                "<wp:post_date_gmt>2024-05-10 10:30:00</wp:post_date_gmt>"
+                "<wp:comment_status>open</wp:comment_status>"
+                f"<wp:post_name>articolo-{post}</wp:post_name><wp:status>publish</wp:status>"
+                "<wp:post_type>post</wp:post_type><wp:post_password></wp:post_password>\n"
+            )
+            for _ in range(min(per_post, comments - number)):
+                number += 1
+                parent = number - 1 if number % 2 == 0 else 0
+                status = "spam" if number % 50 == 0 else "0" if number % 10 == 3 else "1"
+                text = f"Commento numero {number}, con un po' di testo sulla Giulia."
+                if number % 20 == 7:
+                    text = f"Commento <b>numero</b> {number}: https://example.it/{number}"
+                site = "https://example.it/" if number % 3 == 0 else ""
+                out.write(
+                    f"<wp:comment><wp:comment_id>{number}</wp:comment_id>"
+                    f"<wp:comment_author><![CDATA[Lettore {number % 5000}]]></wp:comment_author>"
+                    f"<wp:comment_author_email>lettore{number % 5000}@example.it"
+                    "</wp:comment_author_email>"
+                    f"<wp:comment_author_url>{site}</wp:comment_author_url>"
+                    f"<wp:comment_author_IP>192.0.2.{number % 250}</wp:comment_author_IP>"
+                    f"<wp:comment_date_gmt>2024-05-{10 + number % 18} 12:{number % 60:02d}:00"
+                    "</wp:comment_date_gmt>"
+                    f"<wp:comment_content><![CDATA[{text}]]></wp:comment_content>"
+                    f"<wp:comment_approved>{status}</wp:comment_approved>"
+                    "<wp:comment_type>comment</wp:comment_type>"
+                    f"<wp:comment_parent>{parent}</wp:comment_parent></wp:comment>\n"
+                )
+            out.write("</item>\n")
+        out.write("</channel></rss>\n")
+
+
+def run_child(kind: str, database_url: str, path: Path) -> dict:
+    """An import or export in a process of its own: its own peak RSS, its own time."""
+    output = subprocess.run(
+        [sys.executable, str(PROJECT / "benchmarks" / "import_child.py"), kind, database_url, path],
+        capture_output=True,
+        text=True,
+        timeout=4 * 3600,
+        check=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def imports_target(results: list[dict]) -> None:
+    """A WordPress export of 1,000,000 comments: imported, then exported, each
+    in a process of its own, on SQLite."""
+    source = WORK / "import-1m.xml"
+    write_big_wxr(source, IMPORT_COMMENTS)
+    size_mb = source.stat().st_size / 1024 / 1024
+    database = WORK / "import-1m.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite:///{database}"
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    os.sync()
+    imported = run_child("import", url, source)
+    print(f"  import: {imported}", flush=True)
+    exported = run_child("export", url, WORK / "export-1m.xml")
+    print(f"  export: {exported}", flush=True)
+    source.unlink()
+    (WORK / "export-1m.xml").unlink()
+    label = (
+        f"{imported['comments']:,} comments, {imported['articles']:,} posts, "
+        f"{size_mb:,.0f} MB of WXR"
+    )
+    rate = imported["comments"] / imported["seconds"]
+    cpu_rate = imported["comments"] / imported["cpu_seconds"]
+    results += [
+        {
+            "target": f"import-wxr of {label}: peak RSS of the importing process",
+            "ours": f"{imported['peak_rss_mb']:.0f} MB",
+            "reference": "—",
+            "ratio": "—",
+            "goal": f"< {IMPORT_RSS_GOAL_MB} MB",
+            "pass": imported["peak_rss_mb"] < IMPORT_RSS_GOAL_MB,
+        },
+        {
+            "target": f"import-wxr of {label}: comments per second, SQLite "
+            f"({imported['seconds']:,.0f} s wall, {imported['cpu_seconds']:,.0f} s CPU)",
+            "ours": f"{rate:,.0f} /s wall clock ({cpu_rate:,.0f} /s of CPU time)",
+            "reference": "—",
+            "ratio": "—",
+            "goal": f"≥ {IMPORT_RATE_GOAL:,} /s",
+            "pass": rate >= IMPORT_RATE_GOAL,
+        },
+        {
+            "target": f"export-wxr of the same: peak RSS of the exporting process "
+            f"({exported['seconds']:,.0f} s)",
+            "ours": f"{exported['peak_rss_mb']:.0f} MB",
+            "reference": "—",
+            "ratio": "—",
+            "goal": f"< {IMPORT_RSS_GOAL_MB} MB",
+            "pass": exported["peak_rss_mb"] < IMPORT_RSS_GOAL_MB,
+        },
+    ]
+
+
+#: Steps whose results, measured alone (``python benchmarks/run.py imports``),
+#: replace their own section of RESULTS.md.
+SECTIONS = {"imports": "Imports of 1,000,000 comments"}
+
+
+def write_section(name: str, results: list[dict]) -> None:
+    """Replace (or add) one step's section at the end of RESULTS.md."""
+    path = PROJECT / "benchmarks" / "RESULTS.md"
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    heading = f"## {SECTIONS[name]}"
+    if heading in text:
+        before, _, rest = text.partition(heading)
+        after = rest[rest.find("\n## ") :] if "\n## " in rest else ""
+        text = before.rstrip("\n") + "\n"
+    else:
+        after = ""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text += (
+        f"\n{heading}\n\nMeasured by `python benchmarks/run.py {name}` on {stamp}. "
+        f"Machine: {machine()}; load average at the end of the run: {os.getloadavg()[0]:.1f} "
+        "(a shared machine: the wall-clock rate counts other processes' time too, "
+        "the CPU-time rate does not).\n\n"
+        f"{table(results)}\n{after}"
+    )
+    path.write_text(text)
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -1054,6 +1208,7 @@ def main() -> int:
         "memory": memory_target,
         "hostile": hostile_target,
         "spam": spam_target,
+        "imports": imports_target,
     }
     for name, step in steps.items():
         if only and name not in only:
@@ -1061,12 +1216,17 @@ def main() -> int:
         print(f"== {name}", flush=True)
         added = len(results)
         step(results)
+        for row in results[added:]:
+            row["step"] = name
         print("\n".join(table(results[added:]).splitlines()[2:]), flush=True)
     report = table(results)
     print()
     print(report)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    if only:
+    if only and only <= SECTIONS.keys():
+        for name in only:
+            write_section(name, [row for row in results if row.get("step") == name])
+    elif only:
         update_results(PROJECT / "benchmarks" / "RESULTS.md", results, sorted(only), stamp)
     else:
         (PROJECT / "benchmarks" / "RESULTS.md").write_text(

@@ -1,8 +1,9 @@
-"""Command-line tools: ``flask init-db`` and the moderator accounts."""
+"""Command-line tools: ``flask init-db``, moderator accounts, imports and export."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -15,6 +16,9 @@ from flask_migrate import upgrade
 from blog import (
     auth,
     bayes,
+    disqus,
+    importing,
+    isso,
     mail,
     messages,
     notifications,
@@ -208,37 +212,101 @@ def send_mail_command() -> None:
         sys.exit(1)
 
 
-@click.command("import-wxr")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@with_appcontext
-def import_wxr_command(file: Path) -> None:
-    """Import posts and comments from a WordPress export (WXR 1.1/1.2).
+HOLD_HELP = "Metti in attesa di moderazione anche i commenti pubblicati all'origine."
 
-    Running it again with the same file changes nothing.
+
+def run_import(
+    label: str, length: int, importer: Callable[[Callable[[int], None]], importing.ImportReport]
+) -> None:
+    """Run an import with a progress bar of ``length`` steps; print its summary.
+
+    Each batch is committed as it is written: after an error, what was
+    committed stays, and running the same import again finishes the job.
     """
-
-    def progress(entries):
-        with click.progressbar(
-            entries, label="Importazione", show_pos=True, file=sys.stderr
-        ) as bar:
-            yield from bar
-
     try:
-        report = wxr.import_wxr(file, progress=progress)
-    except wxr.WxrError as error:
+        with click.progressbar(length=length, label=label, show_pos=True, file=sys.stderr) as bar:
+            report = importer(bar.update)
+    except importing.ImportFileError as error:
         db.session.rollback()
-        raise click.ClickException(str(error)) from error
-    db.session.commit()
+        raise click.ClickException(f"{error} {messages.IMPORT_STOPPED}") from error
+    print_report(report)
+
+
+def print_report(report: importing.ImportReport) -> None:
+    """The summary every import prints: one table, then what was left out."""
     width = max(len(label) for label, _ in report.rows())
     click.echo("")
     for label, value in report.rows():
         click.echo(f"{label.ljust(width)}  {value.rjust(6)}")
-    for title, reason in report.skipped_posts:
+    for title, reason in report.skipped_posts.listed:
         click.echo(f"Non pubblicato: «{printable(title)}» ({reason})")
-    for title, given, slug in report.slugs_replaced:
+    for title, given, slug in report.slugs_replaced.listed:
         click.echo(f"Indirizzo sostituito: «{printable(title)}» {printable(given)} → /{slug}/")
-    for author, site in report.urls_dropped:
+    for author, site in report.urls_dropped.listed:
         click.echo(f"Sito web tolto: «{printable(author)}» {printable(site)}")
+    for (link,) in report.threads_unmatched.listed:
+        click.echo(f"Nessun articolo per: {printable(link)}")
+    for examples in (
+        report.skipped_posts,
+        report.slugs_replaced,
+        report.urls_dropped,
+        report.threads_unmatched,
+    ):
+        if examples.unlisted:
+            click.echo(f"… e altri {examples.unlisted} casi come i precedenti.")
+
+
+@click.command("import-wxr")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--pending", is_flag=True, help=HOLD_HELP)
+@with_appcontext
+def import_wxr_command(file: Path, pending: bool) -> None:
+    """Import posts and comments from a WordPress export (WXR 1.1/1.2).
+
+    Running it again with the same file adds nothing; after an interruption
+    it finishes the job.
+    """
+    run_import(
+        "Importazione",
+        file.stat().st_size,
+        lambda progress: wxr.import_wxr(file, progress, hold=pending),
+    )
+
+
+@click.command("import-disqus")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--pending", is_flag=True, help=HOLD_HELP)
+@with_appcontext
+def import_disqus_command(file: Path, pending: bool) -> None:
+    """Import the comments of a Disqus export (XML) onto the matching articles.
+
+    Running it again with the same file adds nothing.
+    """
+    run_import(
+        "Importazione",
+        file.stat().st_size,
+        lambda progress: disqus.import_disqus(file, progress, hold=pending),
+    )
+
+
+@click.command("import-isso")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--pending", is_flag=True, help=HOLD_HELP)
+@with_appcontext
+def import_isso_command(file: Path, pending: bool) -> None:
+    """Import the comments of an Isso database (SQLite) onto the matching articles.
+
+    Running it again with the same file adds nothing.
+    """
+    try:
+        count = isso.comment_count(file)
+    except importing.ImportFileError as error:
+        raise click.ClickException(str(error)) from error
+    run_import(
+        "Importazione",
+        count,
+        lambda progress: isso.import_isso(file, progress, hold=pending),
+    )
 
 
 def printable(text: str, limit: int = 120) -> str:
@@ -332,6 +400,8 @@ def register(app: Flask) -> None:
         purge_command,
         send_mail_command,
         import_wxr_command,
+        import_disqus_command,
+        import_isso_command,
         export_wxr_command,
         spam_train_command,
         spam_stats_command,

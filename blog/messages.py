@@ -223,3 +223,9 @@ LINK_NOT_ALLOWED = (
     "Da quando è arrivato il messaggio il commento ha cambiato stato, e questa operazione "
     "non si applica più. Decidi dalla coda di moderazione."
 )
+
+# Imports (flask import-wxr, import-disqus, import-isso)
+IMPORT_STOPPED = (
+    "Importazione interrotta: quanto già salvato resta, e rilanciare lo stesso comando "
+    "completa il lavoro senza duplicare nulla."
+)

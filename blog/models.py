@@ -95,6 +95,11 @@ class Comment(Model):
         sa.Index("ix_comment_article_digest", "article_id", "body_digest"),
         # A comment imported from WordPress, by its id there.
         sa.UniqueConstraint("article_id", "wp_comment_id", name="uq_comment_article_wp_id"),
+        # An imported comment, by where it came from and its id there
+        # (blog/importing.py). An index, not a constraint: see its migration.
+        sa.Index(
+            "ix_comment_article_import", "article_id", "import_source", "import_id", unique=True
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -134,6 +139,13 @@ class Comment(Model):
     ip_block: Mapped[str | None] = mapped_column(sa.String(49))
     user_agent: Mapped[str | None] = mapped_column(sa.String(500))
     wp_comment_id: Mapped[int | None] = mapped_column()
+    # Where an imported comment came from ("wordpress", "disqus", "isso") and
+    # its id there: what a second import of the same file recognises it by.
+    import_source: Mapped[str | None] = mapped_column(sa.String(16))
+    import_id: Mapped[str | None] = mapped_column(sa.String(64))
+    # Its parent's id there, kept until the parent is imported too (a file
+    # may list a reply before the comment it answers).
+    import_parent_id: Mapped[str | None] = mapped_column(sa.String(64))
     # The author asked to be mailed when it is approved and when replied to.
     notify: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Set when a moderator wrote the comment (a reply from the queue).

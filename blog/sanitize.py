@@ -340,6 +340,46 @@ def comment_within_limits(text: str) -> bool:
     return is_plain_text(text) or markup_within_limits(text)
 
 
+# Comment HTML written for another system (a Disqus export, Isso's
+# Markdown once rendered). Each pattern reads at most one bounded tag from
+# where it starts, and runs only on text within the markup limits.
+_FOREIGN_PRE = re.compile(r"(<pre\b[^<>]{0,2000}+>|</pre\s{0,20}+>)", re.IGNORECASE)
+_FOREIGN_BLOCK = re.compile(
+    r"</?(?:p|div|h[1-6]|ul|ol|li|dl|dt|dd|table|thead|tbody|tr|hr)\b[^<>]{0,2000}+>",
+    re.IGNORECASE,
+)
+_FOREIGN_BREAK = re.compile(r"<br\b[^<>]{0,2000}+>", re.IGNORECASE)
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+
+
+def foreign_html_to_text(html: str) -> str:
+    """Turn another system's comment HTML into text as our comment form takes it.
+
+    In HTML a line break in the source is a space, a paragraph is a tag; in
+    what a reader types here, a newline is a line break and a blank line a
+    paragraph. So paragraphs and block elements become blank lines, ``<br>``
+    a newline, and everything else stays for :func:`comment_to_html` to
+    clean. Text past the markup limits is returned as it is:
+    :func:`comment_to_html` then shows it as text, never parsed.
+    """
+    html = html.replace("\r\n", "\n").replace("\r", "\n")
+    if is_plain_text(html) or not markup_within_limits(html):
+        return html.strip()
+    pieces = []
+    in_pre = False
+    for number, piece in enumerate(_FOREIGN_PRE.split(html)):
+        if number % 2:  # a <pre> or </pre> tag: code keeps its lines
+            in_pre = not piece.startswith("</")
+            pieces.append("\n\n")
+        elif in_pre:
+            pieces.append(piece)
+        else:
+            piece = _FOREIGN_BREAK.sub("\n", piece.replace("\n", " "))
+            pieces.append(_FOREIGN_BLOCK.sub("\n\n", piece))
+    lines = "\n".join(line.strip(" \t") for line in "".join(pieces).split("\n"))
+    return _MANY_NEWLINES.sub("\n\n", lines).strip()
+
+
 # The form checks a comment, then the writer sanitizes the same text: the
 # scan is remembered for the few latest texts instead of run twice.
 @functools.lru_cache(maxsize=8)

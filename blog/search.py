@@ -14,6 +14,9 @@ init-db``), from the statements below.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -81,6 +84,38 @@ def drop_index(connection: Connection) -> None:
     statements = {"sqlite": SQLITE_DROP, "postgresql": POSTGRESQL_DROP}
     for statement in statements.get(connection.dialect.name, []):
         connection.exec_driver_sql(statement)
+
+
+# An import adds comments a thousand at a time: indexing them with one
+# statement costs a quarter of what one trigger run per row does (FTS5 works
+# per statement). The insert trigger is dropped and created again inside the
+# importer's own transaction, so no other writer ever sees the table without
+# it, and a failed batch rolls both back.
+_SQLITE_INSERT_TRIGGER = SQLITE_CREATE[1]
+_SQLITE_DROP_INSERT_TRIGGER = SQLITE_DROP[0]
+_SQLITE_INDEX_ROWS = sa.text(
+    "INSERT INTO comment_search(rowid, body, author, email, ip_address) "
+    "SELECT id, body, author, email, ip_address FROM comment WHERE id IN :ids"
+).bindparams(sa.bindparam("ids", expanding=True))
+
+
+@contextmanager
+def indexed_at_once(connection: Connection) -> Iterator[Callable[[list[int]], None]]:
+    """Index the comments inserted in the block, whose ids it is given, in
+    one statement at its end instead of one trigger run each.
+
+    The block runs in the caller's transaction, which must not commit inside
+    it. On PostgreSQL the indexes keep themselves: nothing to do.
+    """
+    if connection.dialect.name != "sqlite":
+        yield lambda _ids: None
+        return
+    inserted: list[int] = []
+    connection.exec_driver_sql(_SQLITE_DROP_INSERT_TRIGGER)
+    yield inserted.extend
+    for start in range(0, len(inserted), 10_000):
+        connection.execute(_SQLITE_INDEX_ROWS, {"ids": inserted[start : start + 10_000]})
+    connection.exec_driver_sql(_SQLITE_INSERT_TRIGGER)
 
 
 def managed_here(name: str | None) -> bool:

@@ -172,3 +172,17 @@ def test_article_limits_are_wider():
     deep = "<div>" * 50
     assert not markup_within_limits(deep)
     assert "<div>" in article_to_html(deep + "x")
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_imported_html_and_markdown_are_bounded(name):
+    """Disqus's HTML and Isso's Markdown, each worst case, to stored HTML."""
+    from blog.isso import markdown_to_text
+    from blog.sanitize import foreign_html_to_text
+
+    for to_text in (foreign_html_to_text, markdown_to_text):
+        html, seconds = timed(
+            lambda text, to_text=to_text: comment_to_html(to_text(text)), HOSTILE[name]
+        )
+        assert seconds < SECONDS, (to_text.__name__, seconds)
+        assert "<script" not in html

@@ -54,7 +54,8 @@ def wxr_post(wp_id: int, slug: str, title: str = "Un articolo", comments: str = 
     <wp:comment_status>open</wp:comment_status>
     <wp:post_name>{escape(slug)}</wp:post_name>
     <wp:status>publish</wp:status>
-    <wp:post_type>post</wp:post_type>{comments}
+    <wp:post_type>post</wp:post_type>
+    <wp:post_password></wp:post_password>{comments}
   </item>"""
 
 
@@ -199,7 +200,7 @@ def test_a_javascript_site_is_dropped_and_reported(app, runner, client, logged_i
     ],
 )
 def test_sites_are_kept_only_as_the_comment_form_would_take_them(site, stored):
-    from blog.wxr import site_url
+    from blog.importing import site_url
 
     assert site_url(site) == stored
 
@@ -465,3 +466,140 @@ def test_wordpress_theme_unit_test_export(app, runner, client, logged_in):
             )
             == 20
         )
+
+
+# Streaming: bounded memory, batches, resuming
+
+
+def wxr_with_posts(tmp_path: Path, posts: int = 3, comments: int = 6) -> Path:
+    """Posts whose comments thread, one reply listed before its parent."""
+    items = []
+    for post in range(posts):
+        first = post * 100
+        thread = wxr_comment(first + 1) + wxr_comment(first + 3, parent=first + 2)
+        thread += wxr_comment(first + 2, parent=first + 1)
+        thread += "".join(
+            wxr_comment(first + n, parent=first + n - 1, approved="0" if n % 2 else "1")
+            for n in range(4, comments + 1)
+        )
+        items.append(wxr_post(500 + post, f"articolo-{post}", f"Articolo {post}", thread))
+    return write_wxr(tmp_path, *items)
+
+
+def test_an_interrupted_import_finishes_when_run_again(app, app_config, tmp_path):
+    from blog.wxr import import_wxr
+    from tests.helpers import fresh_blog
+
+    path = wxr_with_posts(tmp_path)
+    commits = []
+
+    def interrupt() -> None:
+        commits.append(1)
+        if len(commits) == 3:
+            raise KeyboardInterrupt
+
+    with app.app_context():
+        with pytest.raises(KeyboardInterrupt):
+            import_wxr(path, batch_size=4, committed=interrupt)
+        db.session.rollback()
+        assert 0 < len(comments_in_db()) < 18
+        import_wxr(path, batch_size=4)
+        assert len(comments_in_db()) == 18
+    resumed = snapshot(app)
+    with fresh_blog(app_config, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'b.db'}") as blog:
+        with blog.app_context():
+            import_wxr(path)
+        assert snapshot(blog) == resumed
+    with app.app_context():
+        counts = db.session.execute(
+            sa.select(Article.slug, Article.approved_comment_count, Article.approved_thread_count)
+            .where(Article.slug.like("articolo-%"))
+            .order_by(Article.slug)
+        ).all()
+        assert [tuple(row) for row in counts] == [(f"articolo-{n}", 5, 1) for n in range(3)]
+
+
+def test_comments_are_let_go_once_their_post_is_known(app, runner, tmp_path, monkeypatch):
+    monkeypatch.setattr("blog.importing.XML_HELD_ELEMENTS", 300)
+    path = wxr_with_posts(tmp_path, posts=1, comments=100)  # some 1,500 elements
+    output = import_file(runner, path)
+    assert re.search(r"Commenti importati\s+100\n", output), output
+
+
+def test_a_post_that_keeps_too_much_before_its_fields_is_refused(
+    app, runner, tmp_path, monkeypatch
+):
+    monkeypatch.setattr("blog.importing.XML_HELD_ELEMENTS", 300)
+    comments = "".join(wxr_comment(n) for n in range(1, 101))
+    item = fields_last(9, "campi-in-fondo", "publish", comments)
+    result = runner.invoke(args=["import-wxr", str(write_wxr(tmp_path, item))])
+    assert result.exit_code == 1
+    assert "più di 300" in result.output and "Traceback" not in result.output
+    with app.app_context():
+        assert not comments_in_db()
+
+
+def fields_last(wp_id: int, slug: str, status: str, comments: str) -> str:
+    """An <item> whose fields come after its comments (no exporter writes one so)."""
+    return f"""
+  <item>
+    <title>{slug}</title>{comments}
+    <wp:post_id>{wp_id}</wp:post_id>
+    <wp:post_date_gmt>2024-05-10 10:30:00</wp:post_date_gmt>
+    <wp:post_name>{slug}</wp:post_name>
+    <wp:status>{status}</wp:status>
+    <wp:post_type>post</wp:post_type>
+    <wp:post_password></wp:post_password>
+  </item>"""
+
+
+def test_a_post_with_its_fields_after_its_comments_is_still_read_whole(app, runner, tmp_path):
+    comments = wxr_comment(2, parent=1) + wxr_comment(1)
+    path = write_wxr(
+        tmp_path,
+        fields_last(9, "riservato", "private", comments),
+        fields_last(10, "pubblico", "publish", comments),
+    )
+    output = import_file(runner, path)
+    assert "Non pubblicato: «riservato» (privato)" in output
+    with app.app_context():
+        comments = {c.import_id: c for c in comments_in_db()}
+        assert {c.article.slug for c in comments.values()} == {"pubblico"}
+        assert comments["2"].parent_id == comments["1"].id
+
+
+def test_a_text_too_long_to_hold_is_refused(app, runner, tmp_path, monkeypatch):
+    monkeypatch.setattr("blog.importing.XML_HELD_TEXT", 10_000)
+    comment = wxr_comment(1, text="a" * 20_000)
+    result = runner.invoke(
+        args=["import-wxr", str(write_wxr(tmp_path, wxr_post(9, "lungo", comments=comment)))]
+    )
+    assert result.exit_code == 1
+    assert "più di 10.000 caratteri" in result.output and "Traceback" not in result.output
+
+
+def test_the_progress_counts_the_bytes_read(app, tmp_path):
+    from blog.wxr import import_wxr
+
+    path = wxr_with_posts(tmp_path, posts=2, comments=50)
+    read = []
+    with app.app_context():
+        import_wxr(path, progress=read.append)
+    assert sum(read) == path.stat().st_size and len(read) >= 1
+
+
+def test_the_export_queries_in_batches_and_reads_back_identically(
+    app, runner, app_config, tmp_path, monkeypatch
+):
+    from tests.helpers import fresh_blog
+
+    monkeypatch.setattr("blog.wxr.EXPORT_BATCH", 2)
+    import_file(runner, FIXTURE)
+    import_file(runner, wxr_with_posts(tmp_path))
+    exported = tmp_path / "export.xml"
+    result = runner.invoke(args=["export-wxr", str(exported)])
+    assert result.exit_code == 0, result.output
+    original = snapshot(app)
+    with fresh_blog(app_config, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'b.db'}") as blog:
+        import_file(blog.test_cli_runner(), exported)
+        assert snapshot(blog) == original
