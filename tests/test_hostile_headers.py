@@ -105,7 +105,7 @@ def test_author_mail_and_its_unsubscribe_link_come_from_site_url(app, client):
         from blog.models import Moderator, Subscriber
         from blog.moderation import Action, apply_action
 
-        subscriptions.confirm(db.session.scalar(sa.select(Subscriber)), up_to=2**31)
+        subscriptions.confirm(db.session.scalar(sa.select(Subscriber)), up_to=2**31 - 1)
         apply_action(comment, Action.APPROVE, db.session.scalar(sa.select(Moderator)))
         db.session.commit()
         mails = list(db.session.scalars(sa.select(MailMessage)))
