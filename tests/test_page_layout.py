@@ -15,7 +15,7 @@ import pytest
 
 from tests.browser import chromium
 from tests.test_browser_flows import require_axe, serious_violations
-from tools.demo_site import ARTICLE_URL, DISCUSSION, DemoSite, demo_site
+from tools.demo_site import ARTICLE_URL, DISCUSSION, MODERATOR, PASSWORD, DemoSite, demo_site
 
 WIDTHS = {"phone": (390, 844), "desktop": (1280, 800)}
 #: The demo discussion at 390 px: about 2,000 px today, 3,300 before the
@@ -78,6 +78,15 @@ def open_page(browser, site: DemoSite, width: str, scheme: str = "light", bypass
 
 
 def load(page, where: str) -> None:
+    if where in ("login", "queue"):
+        page.goto("/moderation/login")
+        if where == "queue":
+            page.fill("#username", MODERATOR)
+            page.fill("#password", PASSWORD)
+            with page.expect_navigation():
+                page.click("#loginform button[type=submit]")
+            assert page.locator(".queue-entry").count() > 0
+        return
     page.goto(ARTICLE_URL)
     if where == "form-errors":
         with page.expect_navigation():
@@ -127,7 +136,7 @@ def test_the_discussion_is_compact_on_a_phone(browser, site):
     page.context.close()
 
 
-@pytest.mark.parametrize("where", ["article", "form-errors"])
+@pytest.mark.parametrize("where", ["article", "form-errors", "login", "queue"])
 def test_dark_scheme_has_no_serious_violations(browser, site, where):
     require_axe()
     # axe is injected as a script tag, which the page's own CSP rightly forbids.
