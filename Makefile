@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test lint format init-db bench clean
+.PHONY: run test lint format init-db bench audit screenshots clean
 
 # Links in mail point at the development server unless SITE_URL says otherwise.
 run: export SITE_URL ?= http://$(HOST):$(PORT)
@@ -28,6 +28,23 @@ test: $(VENV)/.test-installed node_modules/.installed
 # npm installs the SpamAssassin corpus the spam filter step reads.
 bench: $(VENV)/.test-installed node_modules/.installed
 	$(BIN)/python benchmarks/run.py
+
+# Lighthouse (accessibility, best practices, SEO: 100 each) and the Nu Html
+# Checker (0 errors on every page kind) on a demo blog served on loopback:
+# tools/audit.py. Kept out of `make test`, which stays fast; .ci/run calls
+# it after the suites. The checker runs on Java: Debian's headless one is
+# installed when missing.
+audit: $(VENV)/.test-installed node_modules/.installed
+	@command -v java >/dev/null || { \
+		echo "Installing default-jre-headless"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends default-jre-headless >/dev/null; }
+	$(BIN)/python tools/audit.py
+
+# The README's pictures: the article and the queue at 1280 and 390 px, into
+# docs/screenshots/ (tools/screenshots.py).
+screenshots: $(VENV)/.test-installed
+	$(BIN)/python tools/screenshots.py
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
@@ -51,11 +68,14 @@ $(VENV)/.test-installed: requirements.txt requirements-test.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt
 	touch $(VENV)/.runtime-installed $@
 
-# axe-core for the accessibility tests, from npm, at the locked version.
-# Without npm the browser tests that need it skip (CI installs npm).
+# axe-core for the accessibility tests, Lighthouse and the Nu Html Checker
+# for make audit, from npm, at the locked versions. Without npm the browser
+# tests that need it skip (CI installs npm). No install scripts: the only
+# one, vnu-jar's, downloads a Java runtime from outside when it finds none;
+# make audit uses Debian's.
 node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null; then \
-		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+		npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "npm not found: the accessibility tests will skip"; fi
 
 clean:

@@ -29,6 +29,7 @@ from blog import (
     reader,
     search,
     security,
+    seo,
     subscriptions,
     webhooks,
 )
@@ -111,6 +112,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reader.bp)
     errors.register(app)
     security.register(app)
+    seo.register(app)
     http_cache.register(app)
     mail.register(app)
     notifications.register(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import IO, Any, TextIO
 
 import click
 import sqlalchemy as sa
@@ -44,32 +44,66 @@ def init_db_command() -> None:
     click.echo("Database pronto.")
 
 
+class CliError(click.ClickException):
+    """A command's error, said in Italian: Click's own prefix is English ("Error:")."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        message = messages.CLI_ERROR.format(message=self.format_message())
+        click.echo(message, file=file, err=file is None)
+
+
+def typing_at_a_terminal() -> bool:
+    """Tell whether a person types the answers (rather than a pipe giving them)."""
+    return sys.stdin.isatty()
+
+
 def ask_password() -> str:
     """Ask for a new password twice, hidden; or read it piped on standard input.
 
-    Piped, the first line is the password; a second line, when given, must
-    repeat it.
+    At a terminal, a password too short, or not typed the same twice, is
+    asked for again. Piped, the first line is the password; a second line,
+    when given, must repeat it.
     """
-    stdin = sys.stdin
-    if stdin.isatty():
-        password = click.prompt(
-            "Password", hide_input=True, confirmation_prompt="Ripeti la password", err=True
-        )
-    else:
-        lines = stdin.read().splitlines()
+    minimum = current_app.config["MODERATOR_PASSWORD_MIN_LENGTH"]
+    if not typing_at_a_terminal():
+        lines = sys.stdin.read().splitlines()
         password = lines[0] if lines else ""
         if len(lines) > 1 and lines[1] != password:
-            raise click.ClickException(messages.PASSWORDS_DIFFER)
-    minimum = current_app.config["MODERATOR_PASSWORD_MIN_LENGTH"]
-    if len(password) < minimum:
-        raise click.ClickException(messages.PASSWORD_TOO_SHORT.format(min=minimum))
-    return password
+            raise CliError(messages.PASSWORDS_DIFFER)
+        if len(password) < minimum:
+            raise CliError(messages.PASSWORD_TOO_SHORT.format(min=minimum))
+        return password
+    click.echo(messages.PASSWORD_RULES.format(min=minimum), err=True)
+    while True:
+        # An empty answer is an answer (too short), not a reason to ask silently again.
+        password = click.prompt(
+            messages.PASSWORD_PROMPT, hide_input=True, default="", show_default=False, err=True
+        )
+        if len(password) < minimum:
+            click.echo(messages.PASSWORD_TOO_SHORT.format(min=minimum), err=True)
+            continue
+        again = click.prompt(
+            messages.PASSWORD_AGAIN_PROMPT,
+            hide_input=True,
+            default="",
+            show_default=False,
+            err=True,
+        )
+        if again == password:
+            return password
+        click.echo(messages.PASSWORDS_DIFFER, err=True)
+
+
+def confirm_or_stop(question: str) -> None:
+    """Ask yes or no; stop the command, saying so in Italian, on no."""
+    if not click.confirm(question, err=True):
+        raise CliError(messages.CLI_CANCELLED)
 
 
 def find_moderator(username: str) -> Moderator:
     moderator = db.session.scalar(sa.select(Moderator).where(Moderator.username == username))
     if moderator is None:
-        raise click.ClickException(f"Nessun moderatore con nome utente «{username}».")
+        raise CliError(f"Nessun moderatore con nome utente «{username}».")
     return moderator
 
 
@@ -82,9 +116,9 @@ def create_moderator_command(username: str, display_name: str | None, email: str
     """Create a moderator account; the password is asked for twice."""
     username = username.strip()
     if not username or len(username) > 80:
-        raise click.ClickException("Il nome utente deve avere da 1 a 80 caratteri.")
+        raise CliError("Il nome utente deve avere da 1 a 80 caratteri.")
     if db.session.scalar(sa.select(Moderator.id).where(Moderator.username == username)):
-        raise click.ClickException(f"Il moderatore «{username}» esiste già.")
+        raise CliError(f"Il moderatore «{username}» esiste già.")
     moderator = Moderator(username=username, display_name=display_name or username, email=email)
     moderator.set_password(ask_password())
     db.session.add(moderator)
@@ -168,7 +202,7 @@ def privacy_erase_command(email: str, delete: bool, yes: bool) -> None:
         return
     verb = "eliminare" if delete else "anonimizzare"
     if not yes:
-        click.confirm(f"{count} commenti di {email}: {verb}?", abort=True, err=True)
+        confirm_or_stop(f"{count} commenti di {email}: {verb}?")
     erased = privacy.erase(email, delete=delete)
     db.session.commit()
     done = "eliminati" if delete else "anonimizzati"
@@ -228,7 +262,7 @@ def run_import(
             report = importer(bar.update)
     except importing.ImportFileError as error:
         db.session.rollback()
-        raise click.ClickException(f"{error} {messages.IMPORT_STOPPED}") from error
+        raise CliError(f"{error} {messages.IMPORT_STOPPED}") from error
     print_report(report)
 
 
@@ -301,7 +335,7 @@ def import_isso_command(file: Path, pending: bool) -> None:
     try:
         count = isso.comment_count(file)
     except importing.ImportFileError as error:
-        raise click.ClickException(str(error)) from error
+        raise CliError(str(error)) from error
     run_import(
         "Importazione",
         count,
@@ -381,7 +415,7 @@ def spam_reset_command(yes: bool) -> None:
     """Make the learning filter forget everything it has learned."""
     spam, ham = bayes.totals()
     if not yes:
-        click.confirm(messages.SPAM_RESET_CONFIRM.format(spam=spam, ham=ham), abort=True, err=True)
+        confirm_or_stop(messages.SPAM_RESET_CONFIRM.format(spam=spam, ham=ham))
     forgotten = bayes.reset()
     db.session.commit()
     click.echo(messages.SPAM_RESET_DONE.format(count=forgotten))

@@ -19,6 +19,8 @@ from blog.urls import site_parts, trusted_hosts
 #: overridden from the environment as ``FLASK_<KEY>`` (values parsed as JSON).
 DEFAULTS: dict[str, Any] = {
     "SITE_NAME": "Il blog",
+    # The index's description for search results and link previews.
+    "SITE_DESCRIPTION": "Articoli e discussioni dei lettori, moderate.",
     "TIMEZONE": "Europe/Rome",
     # Comments
     "COMMENT_THREAD_DEPTH": 5,

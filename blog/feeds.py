@@ -1,7 +1,10 @@
 """Atom feeds: the articles, all approved comments, one article's comments.
 
 Built with feedgenerator (Django's feed writer, standalone), which escapes
-every text it writes. Commenters' email addresses never appear. Each feed
+every text it writes. Commenters' email addresses never appear. As RFC 4287
+asks, each feed has an id of its own and an author (the site; an entry's
+own author, the commenter, overrides it), and an entry's summary is only
+there when it is not the content again. Each feed
 answers conditional GETs: its ETag comes from the article versions, which
 every change readers can see bumps, so a feed reader polling an unchanged
 feed gets a 304 after one small query.
@@ -14,6 +17,7 @@ import hashlib
 import sqlalchemy as sa
 from feedgenerator import Atom1Feed
 from flask import Blueprint, Response, abort, current_app, request
+from markupsafe import escape
 
 from blog.extensions import db
 from blog.http_cache import make_public
@@ -42,6 +46,20 @@ def _not_modified(*parts: object) -> tuple[str, Response | None]:
     return etag, None
 
 
+def _new_feed(title: str, link: str, feed_url: str, feed_id: str | None = None) -> Atom1Feed:
+    """An Atom feed by the site, identified by ``feed_id`` (its own URL unless given)."""
+    return Atom1Feed(
+        title=title,
+        link=link,
+        description=title,
+        language="it",
+        feed_url=feed_url,
+        feed_guid=feed_id or feed_url,
+        author_name=current_app.config["SITE_NAME"],
+        author_link=external_url("reader.index"),
+    )
+
+
 def _atom(feed: Atom1Feed, etag: str) -> Response:
     response = Response(feed.writeString("utf-8"), content_type=ATOM)
     response.set_etag(etag)
@@ -58,13 +76,12 @@ def articles() -> Response:
     etag, cached = _not_modified("articles", *state, _article_versions())
     if cached:
         return cached
-    site = current_app.config["SITE_NAME"]
-    feed = Atom1Feed(
-        title=site,
-        link=external_url("reader.index"),
-        description=site,
-        language="it",
-        feed_url=external_url("feeds.articles"),
+    # The id it has always had: the site's address.
+    feed = _new_feed(
+        current_app.config["SITE_NAME"],
+        external_url("reader.index"),
+        external_url("feeds.articles"),
+        feed_id=external_url("reader.index"),
     )
     for article in db.session.scalars(
         sa.select(Article)
@@ -76,7 +93,8 @@ def articles() -> Response:
         feed.add_item(
             title=article.title,
             link=link,
-            description=article.standfirst or article.title,
+            # The standfirst is plain text; the summary is read as HTML.
+            description=str(escape(article.standfirst)) if article.standfirst else None,
             content=article.body_html,
             pubdate=article.published_at,
             unique_id=link,
@@ -96,13 +114,10 @@ def all_comments() -> Response:
     etag, cached = _not_modified("comments", _article_versions())
     if cached:
         return cached
-    site = current_app.config["SITE_NAME"]
-    feed = Atom1Feed(
-        title=f"Commenti – {site}",
-        link=external_url("reader.index"),
-        description=f"Commenti – {site}",
-        language="it",
-        feed_url=external_url("feeds.all_comments"),
+    feed = _new_feed(
+        f"Commenti – {current_app.config['SITE_NAME']}",
+        external_url("reader.index"),
+        external_url("feeds.all_comments"),
     )
     _add_comments(feed, sa.true())
     return _atom(feed, etag)
@@ -117,12 +132,10 @@ def article_comments(slug: str) -> Response:
     etag, cached = _not_modified("article", article.id, article.comment_version)
     if cached:
         return cached
-    feed = Atom1Feed(
-        title=f"Commenti a: {article.title}",
-        link=external_url("reader.article", slug=article.slug),
-        description=f"Commenti a: {article.title}",
-        language="it",
-        feed_url=external_url("feeds.article_comments", slug=article.slug),
+    feed = _new_feed(
+        f"Commenti a: {article.title}",
+        external_url("reader.article", slug=article.slug),
+        external_url("feeds.article_comments", slug=article.slug),
     )
     _add_comments(feed, Comment.article_id == article.id)
     return _atom(feed, etag)
@@ -142,9 +155,9 @@ def _add_comments(feed: Atom1Feed, where: sa.ColumnElement[bool]) -> None:
         feed.add_item(
             title=f"{comment.author} su «{title}»",
             link=comment_link(comment),
-            description=comment.body_html,
+            description=None,
             content=comment.body_html,
-            author_name=comment.author,
+            author_name=comment.author or None,
             author_link=comment.url or None,
             pubdate=comment.created_at,
             unique_id=permanent,

@@ -77,6 +77,15 @@ LOGGED_IN = "Bentornato, {name}."
 LOGGED_OUT = "Sei uscito."
 PASSWORD_TOO_SHORT = "La password deve contenere almeno {min} caratteri."  # nosec B105
 PASSWORDS_DIFFER = "Le due password non coincidono."
+# The command line (flask create-moderator, set-password...).
+PASSWORD_RULES = (  # nosec B105
+    "Scegli una password di almeno {min} caratteri (una frase va benissimo). "
+    "Non si vede mentre la scrivi, e va scritta due volte."
+)
+PASSWORD_PROMPT = "Password"  # nosec B105
+PASSWORD_AGAIN_PROMPT = "Ripeti la password"  # nosec B105
+CLI_ERROR = "Errore: {message}"
+CLI_CANCELLED = "Annullato: non è stato cambiato nulla."
 BULK_NO_ACTION = "Scegli un'azione."
 BULK_NO_SELECTION = "Seleziona almeno un commento."
 ACTION_NOT_ALLOWED = "Questa azione non si applica al commento nel suo stato attuale."

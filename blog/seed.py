@@ -27,13 +27,12 @@ def render_blocks(blocks: list[dict[str, str]]) -> str:
             html.append(Markup("<h2>{}</h2>").format(text))
         elif kind == "figure":
             # The original photographs are not available: the figure keeps
-            # its caption and shows a drawn placeholder, never a broken image.
+            # its caption, set as text. An empty frame in its place looked
+            # like an image that failed to load.
             html.append(
-                Markup(
-                    '<figure class="figure-placeholder">'
-                    '<div class="figure-frame" aria-hidden="true"></div>'
-                    "<figcaption>{}</figcaption></figure>"
-                ).format(text)
+                Markup('<figure class="caption-only"><figcaption>{}</figcaption></figure>').format(
+                    text
+                )
             )
         else:
             raise ValueError(f"unknown block {kind!r} in {CONTENT_FILE.name}")

@@ -109,3 +109,59 @@ def test_password_piped_to_the_real_command(tmp_path):
     assert created.returncode == 0, created.stderr
     listed = run([*flask, "moderators"], cwd=PROJECT, env=env, capture_output=True, text=True)
     assert "anna" in listed.stdout
+
+
+@pytest.fixture
+def at_a_terminal(monkeypatch):
+    """Answers typed by a person: prompts, hidden input, asking again."""
+    monkeypatch.setattr("blog.cli.typing_at_a_terminal", lambda: True)
+
+
+def test_a_short_password_is_asked_again_at_a_terminal(runner, app, at_a_terminal):
+    result = runner.invoke(
+        args=["create-moderator", "anna"],
+        input=f"corta\n\n{PASSWORD}\naltra password lunga\n{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+    output = result.output
+    assert "almeno 12 caratteri" in output.splitlines()[0], "the rules come first"
+    assert output.count("La password deve contenere almeno 12 caratteri.") == 2
+    assert output.count("Le due password non coincidono.") == 1
+    assert output.count("Ripeti la password") == 2
+    assert "Moderatore «anna» creato." in output
+    assert moderators(app)["anna"].check_password(PASSWORD)
+
+
+def test_set_password_asks_again_too(runner, app, at_a_terminal):
+    with app.app_context():
+        add_moderator("anna")
+    typed = "breve\nnuova password lunga\nnuova password lunga\n"
+    result = runner.invoke(args=["set-password", "anna"], input=typed)
+    assert result.exit_code == 0, result.output
+    assert "almeno 12 caratteri." in result.output
+    assert moderators(app)["anna"].check_password("nuova password lunga")
+
+
+@pytest.mark.parametrize(
+    ("args", "typed", "message"),
+    [
+        (["create-moderator", "anna"], "corta\n", "Errore: La password deve contenere almeno"),
+        (["set-password", "zeno"], "", "Errore: Nessun moderatore con nome utente «zeno»."),
+        (["privacy-erase", "x@example.it"], "", "Nessun commento"),
+    ],
+)
+def test_errors_are_in_italian(runner, app, args, typed, message):
+    result = runner.invoke(args=args, input=typed)
+    assert message in result.output
+    assert "Error:" not in result.output and "Aborted" not in result.output
+
+
+def test_a_refused_confirmation_stops_in_italian(runner, app):
+    with app.app_context():
+        from tests.helpers import add_comment
+
+        add_comment(comment="Da cancellare", email="x@example.it")
+    result = runner.invoke(args=["privacy-erase", "x@example.it"], input="n\n")
+    assert result.exit_code == 1
+    assert "Errore: Annullato: non è stato cambiato nulla." in result.output
+    assert "Aborted" not in result.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from xml.etree import ElementTree
+
 import feedparser
 import pytest
 import sqlalchemy as sa
@@ -12,6 +14,9 @@ from tests.helpers import ARTICLE_URL, SLUG, add_comment, soup
 from tests.xss_vectors import XSS_VECTORS
 
 FEEDS = ["/feed/", "/comments/feed/", f"/{SLUG}/feed/"]
+#: The tests' SITE_URL, which every id is built from.
+SITE = "http://127.0.0.1:5000"
+NS = {"a": "http://www.w3.org/2005/Atom"}
 
 
 def parse(client, url):
@@ -84,3 +89,55 @@ def test_feeds_answer_conditional_gets(app, client, url):
 
 def test_unknown_article_feed_is_404(client):
     assert client.get("/non-esiste/feed/").status_code == 404
+
+
+def test_each_feed_has_an_id_of_its_own(app, client):
+    with app.app_context():
+        add_comment(comment="Un commento nel feed")
+    ids = [parse(client, url).feed.id for url in FEEDS]
+    assert len(set(ids)) == len(FEEDS), ids
+    entry_ids = {e.id for url in FEEDS for e in parse(client, url).entries}
+    assert entry_ids.isdisjoint(ids), "no feed shares its id with an entry"
+    # The articles feed keeps the id it always had.
+    assert parse(client, "/feed/").feed.id == f"{SITE}/"
+
+
+def atom(client, url) -> ElementTree.Element:
+    """The feed's XML as written (feedparser fills in what a feed leaves out)."""
+    return ElementTree.fromstring(client.get(url).get_data())
+
+
+def test_every_feed_has_an_author(app, client):
+    with app.app_context():
+        add_comment(comment="Commento con autore", author="Giulia")
+    for url in FEEDS:
+        root = atom(client, url)
+        # RFC 4287: the feed's author stands for every entry without one.
+        assert root.findtext("a:author/a:name", namespaces=NS) == "Il blog"
+    for url in FEEDS[1:]:
+        names = [
+            e.findtext("a:author/a:name", namespaces=NS)
+            for e in atom(client, url).iterfind("a:entry", NS)
+        ]
+        assert names == ["Giulia"]
+
+
+def test_no_summary_repeats_the_content(app, client):
+    with app.app_context():
+        add_comment(comment="Il testo una volta sola")
+    for url in FEEDS:
+        for entry in atom(client, url).iterfind("a:entry", NS):
+            summary = entry.findtext("a:summary", namespaces=NS)
+            assert summary is None or summary != entry.findtext("a:content", namespaces=NS)
+    [article] = atom(client, "/feed/").iterfind("a:entry", NS)
+    assert article.findtext("a:summary", namespaces=NS).startswith("Il nuovo CEO di Alfa Romeo")
+    assert atom(client, "/comments/feed/").find("a:entry/a:summary", NS) is None
+
+
+def test_entry_ids_stay_what_they_were(app, client):
+    with app.app_context():
+        comment_id = add_comment(comment="Id stabile").id
+    [article] = parse(client, "/feed/").entries
+    assert article.id == f"{SITE}{ARTICLE_URL}"
+    [entry] = parse(client, "/comments/feed/").entries
+    assert entry.id == f"{SITE}{ARTICLE_URL}#comment-{comment_id}"
