@@ -289,17 +289,22 @@ class Accepted:
 def submit(article: Article, draft: Draft, settings: CommentSettings) -> Accepted | Refusal:
     """Screen and store a new comment, or say why not.
 
-    Form age, flood control, sanitizing, the moderation policy, the spam
-    checks and the decision only read, so on SQLite other workers do the
-    same at once; the write lock is held for the duplicate check, the
-    insert, its audit entry and its page alone (a double click stores one
-    comment). Needs no request and sends no mail: ``comment_stored`` is
+    Form age, the duplicate check, flood control, sanitizing, the moderation
+    policy, the spam checks and the decision only read, so on SQLite other
+    workers do the same at once; the write lock is held for the duplicate
+    check (again), the insert, its audit entry and its page alone (a double
+    click stores one comment, and hears "duplicato", not "troppo
+    velocemente"). Needs no request and sends no mail: ``comment_stored`` is
     announced, and whoever cares subscribes.
     """
     age = form_age(settings.secret_key, draft.form_time, article.id, settings.form_max_age)
     if age is None:
         return Refusal.FORM_EXPIRED
     by_moderator = draft.moderator_id is not None
+    # A double click is a duplicate, not a flood: the duplicate is looked for
+    # first, and again under the write lock (two clicks at once).
+    if _is_duplicate(article, draft):
+        return Refusal.DUPLICATE
     if not by_moderator and is_flood(draft.ip_block, draft.email, settings.flood_seconds):
         return Refusal.FLOOD
     body_html = comment_to_html(draft.body)
@@ -324,7 +329,7 @@ def submit(article: Article, draft: Draft, settings: CommentSettings) -> Accepte
         spam_clues=bayes.clues_json(scored) if scored else None,
     )
     with write_transaction(db.session):
-        if is_duplicate(article, new.author, new.email, new.body):
+        if _is_duplicate(article, draft):
             db.session.rollback()
             return Refusal.DUPLICATE
         stored = insert_comment(article, new, status, [verdict.reason for verdict in verdicts])
@@ -332,6 +337,10 @@ def submit(article: Article, draft: Draft, settings: CommentSettings) -> Accepte
         page = page_of(article, stored, settings.comments_per_page)
         db.session.commit()
     return Accepted(stored.id, stored.status, page)
+
+
+def _is_duplicate(article: Article, draft: Draft) -> bool:
+    return is_duplicate(article, draft.parent_id, draft.author, draft.email, draft.body)
 
 
 def _screen(
