@@ -23,6 +23,9 @@ DEFAULTS: dict[str, Any] = {
     # Comments
     "COMMENT_THREAD_DEPTH": 5,
     "COMMENTS_PER_PAGE": 50,
+    # The comment page an article opens on: "newest" (WordPress's default:
+    # the last page, newest thread first) or "oldest" (the first page).
+    "COMMENT_DEFAULT_PAGE": "newest",
     "COMMENT_CACHE_ENTRIES": 64,
     # Anonymous pages: how long a shared cache (s-maxage) and each worker
     # keep them, and how long a stale copy may be served while one request
@@ -172,6 +175,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     configure_site_url(app)
     check_webhooks(app.config)
+    check_comment_pages(app.config)
 
 
 def check_webhooks(config: dict[str, Any]) -> None:
@@ -184,6 +188,12 @@ def check_webhooks(config: dict[str, Any]) -> None:
             raise RuntimeError(f"WEBHOOK_URLS: {url!r} non è un indirizzo http(s)")
     if urls and not config.get("WEBHOOK_SECRET"):
         raise RuntimeError("WEBHOOK_URLS richiede WEBHOOK_SECRET, la chiave che firma i messaggi")
+
+
+def check_comment_pages(config: dict[str, Any]) -> None:
+    """Refuse to start with a default comment page that is neither kind."""
+    if config["COMMENT_DEFAULT_PAGE"] not in ("newest", "oldest"):
+        raise RuntimeError('COMMENT_DEFAULT_PAGE deve essere "newest" oppure "oldest"')
 
 
 #: Where ``flask run`` serves when nothing else is said.

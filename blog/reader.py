@@ -26,14 +26,19 @@ from blog import messages, subscriptions
 from blog.addresses import client_block
 from blog.bayes import FilterSettings
 from blog.comments import (
+    CommentOrder,
     CommentSettings,
+    CommentView,
     Draft,
     Refusal,
     approved_comments,
     find_reply_parent,
+    landing_page,
     own_pending_comments,
     page_count,
+    read_order,
     submit,
+    thread_order,
 )
 from blog.database import begin_with_reads
 from blog.extensions import csrf, db, limiter
@@ -289,8 +294,58 @@ def thread_cache() -> ThreadCache:
     return current_app.extensions["thread_cache"]
 
 
-def requested_page() -> int:
-    return page_number(request.args.get("cpage"))
+def requested_view(article: Article) -> CommentView:
+    """The comment page this request asks for: ``corder`` and ``cpage``, bounded.
+
+    An unknown order is the default one; without a readable ``cpage`` the
+    order's own first page (the newest page, under ``newest``).
+    """
+    config = current_app.config
+    default = CommentOrder(config["COMMENT_DEFAULT_PAGE"])
+    order = read_order(request.args.get("corder"), default)
+    pages = page_count(article, config["COMMENTS_PER_PAGE"])
+    raw = request.args.get("cpage", "")
+    page = page_number(raw) if raw.isascii() and raw.isdigit() else landing_page(order, pages)
+    return CommentView(order=order, default_order=default, page=min(page, pages), pages=pages)
+
+
+def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Markup:
+    """The comment page's HTML: shared and cached, unless this reader has
+    comments of their own waiting on it."""
+    config = current_app.config
+    per_page = config["COMMENTS_PER_PAGE"]
+
+    def render_thread(comments: list[Comment]) -> str:
+        order = thread_order(comments, view.order)
+        return render_template(
+            "reader/_comment_list.html",
+            article=article,
+            thread=build_thread(comments, config["COMMENT_THREAD_DEPTH"], order),
+            view=view,
+            page=view.page,
+            pages=view.pages,
+            comments_open=is_open,
+        )
+
+    own_ids = session.get(PENDING_KEY)
+    own = own_pending_comments(article, own_ids) if own_ids else []
+    if own:
+        approved = list(approved_comments(article, view, per_page))
+        here = {comment.thread_id for comment in approved}
+        last = view.page == view.pages
+        # A thread of one's own with nothing approved yet is on the last page.
+        own = [
+            comment
+            for comment in own
+            if comment.thread_id in here or (last and comment.thread_id == comment.id)
+        ]
+    if own:
+        # Our own autoescaped template's output: safe markup.
+        return Markup(render_thread([*approved, *own]))  # nosec B704
+    return thread_cache().get_or_render(
+        (article.id, article.comment_version, view.page, is_open, view.order),
+        lambda: render_thread(list(approved_comments(article, view, per_page))),
+    )
 
 
 def render_article(
@@ -299,57 +354,21 @@ def render_article(
     """Render the article page around ``form``.
 
     The comment thread comes from the per-process cache, keyed by the
-    article's comment version, unless this reader has comments of their
-    own waiting: only then is it rendered for them alone.
+    article's comment version, page and order, unless this reader has
+    comments of their own waiting: only then is it rendered for them alone.
     """
     config = current_app.config
-    per_page = config["COMMENTS_PER_PAGE"]
-    pages = page_count(article, per_page)
-    page = min(requested_page(), pages)
+    view = requested_view(article)
     is_open = comments_open(article)
-
-    def render_thread(comments: list[Comment]) -> str:
-        return render_template(
-            "reader/_comment_list.html",
-            article=article,
-            thread=build_thread(comments, config["COMMENT_THREAD_DEPTH"]),
-            page=page,
-            pages=pages,
-            comments_open=is_open,
-        )
+    shown = (article.id, article.comment_version, view.page, is_open, view.order.value)
 
     shared = status == 200 and request.method == "GET" and is_anonymous_request()
     if shared:
-        fresh = article_copy_is_fresh(
-            request.headers.get("If-None-Match"),
-            article.id,
-            article.comment_version,
-            page,
-            is_open,
-            config,
-        )
+        fresh = article_copy_is_fresh(request.headers.get("If-None-Match"), shown, config)
         if fresh:
             return make_public(Response(status=304, headers={"ETag": fresh}))
 
-    own_ids = session.get(PENDING_KEY)
-    own = own_pending_comments(article, own_ids) if own_ids else []
-    if own:
-        approved = list(approved_comments(article, page, per_page))
-        threads_here = {comment.thread_id for comment in approved}
-        own = [
-            comment
-            for comment in own
-            if comment.thread_id in threads_here
-            or (page == pages and comment.thread_id == comment.id)
-        ]
-    if own:
-        # Our own autoescaped template's output: safe markup.
-        thread_html = Markup(render_thread([*approved, *own]))  # nosec B704
-    else:
-        thread_html = thread_cache().get_or_render(
-            (article.id, article.comment_version, page, is_open),
-            lambda: render_thread(list(approved_comments(article, page, per_page))),
-        )
+    thread_html = thread_html_for(article, view, is_open)
 
     replying_to = None
     parent_id = parse_id(form.comment_parent.data)
@@ -373,8 +392,6 @@ def render_article(
     if shared:
         # The same page for every reader with no cookie of ours: any cache
         # may keep it (blog/http_cache.py), the form time included.
-        response.set_etag(
-            article_etag(article.id, article.comment_version, page, is_open, signed_at).strip('"')
-        )
+        response.set_etag(article_etag(shown, signed_at).strip('"'))
         make_public(response)
     return response
