@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -156,7 +157,8 @@ class CommentOrder(enum.StrEnum):
     Pages are numbered by the threads' start, oldest first, in both
     chronological orders, so that ``?cpage=N`` always holds the same threads
     and a comment's link stays right; ``newest`` shows them newest first and
-    opens on the last page. ``best`` ranks threads by their likes.
+    opens on the last page. ``best`` ranks threads by the likes of all their
+    approved comments (ties: the older first), on pages of its own.
     """
 
     OLDEST = "oldest"
@@ -207,10 +209,11 @@ class CommentView:
 
 
 def _threads(article: Article) -> sa.Select:
-    """The article's threads with an approved comment: when each started."""
+    """The article's threads with an approved comment: when each started, its likes."""
     started = sa.func.min(Comment.created_at).label("started")
+    likes = sa.func.sum(Comment.like_count).label("likes")
     return (
-        sa.select(Comment.thread_id, started)
+        sa.select(Comment.thread_id, started, likes)
         .where(Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
         .group_by(Comment.thread_id)
     )
@@ -224,9 +227,12 @@ def approved_comments(article: Article, view: CommentView, per_page: int) -> Seq
     grows: one query.
     """
     threads = _threads(article).subquery()
+    ranking = (threads.c.started, threads.c.thread_id)
+    if view.order is CommentOrder.BEST:
+        ranking = (threads.c.likes.desc(), *ranking)
     page_threads = (
         sa.select(threads.c.thread_id)
-        .order_by(threads.c.started, threads.c.thread_id)
+        .order_by(*ranking)
         .limit(per_page)
         .offset((view.page - 1) * per_page)
     )
@@ -244,15 +250,20 @@ def approved_comments(article: Article, view: CommentView, per_page: int) -> Seq
 def thread_order(comments: Sequence[Comment], order: CommentOrder) -> list[int]:
     """The threads of a page's comments (oldest first), in the order the page shows them.
 
-    A thread starts with its oldest approved comment, as the pages count it.
+    A thread starts with its oldest approved comment, as the pages count
+    it; its likes are those of all its comments.
     """
     started: dict[int, tuple[datetime, int]] = {}
+    likes: Counter[int] = Counter()
     for comment in sorted(comments, key=lambda comment: (comment.created_at, comment.id)):
         thread_id = comment.thread_id or comment.id
         started.setdefault(thread_id, (comment.created_at, thread_id))
+        likes[thread_id] += comment.like_count or 0
     ids = sorted(started, key=started.__getitem__)
     if order is CommentOrder.NEWEST:
         ids.reverse()
+    elif order is CommentOrder.BEST:
+        ids.sort(key=lambda thread_id: -likes[thread_id])
     return ids
 
 

@@ -48,6 +48,8 @@ DEFAULTS: dict[str, Any] = {
     "COMMENT_DISALLOWED_KEYS": [],
     "COMMENT_CLOSE_AFTER_DAYS": 0,
     "COMMENT_RATE_LIMIT": "5 per minute;50 per day",
+    # "Mi piace" POSTs, per address block.
+    "LIKE_RATE_LIMIT": "20 per minute;200 per day",
     # The learning filter (blog/bayes.py): at or above SPAM_SCORE_SPAM a new
     # comment goes to Spam, at or above SPAM_SCORE_HOLD it waits; until it has
     # been trained on SPAM_MIN_TRAINING spam and as many ham, it only scores.

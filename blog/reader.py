@@ -23,7 +23,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from blog import messages, subscriptions
-from blog.addresses import client_block
+from blog.addresses import client_block, rate_limit_key
 from blog.bayes import FilterSettings
 from blog.comments import (
     CommentOrder,
@@ -51,7 +51,8 @@ from blog.http_cache import (
     is_anonymous_request,
     make_public,
 )
-from blog.links import link_to
+from blog.likes import add_like, like_key
+from blog.links import comment_link, link_to
 from blog.models import Article, Comment, CommentStatus, utcnow
 from blog.spam import (
     SpamSettings,
@@ -170,6 +171,29 @@ def post_comment(slug: str) -> BaseResponse:
     response = redirect(link, 303)
     remember_commenter(response, form)
     return response
+
+
+def like_limit() -> str:
+    return current_app.config["LIKE_RATE_LIMIT"]
+
+
+@bp.post("/<slug>/mi-piace/<int:comment_id>")
+@limiter.limit(like_limit)
+# Guarded by the cross-origin check, as the comment form: the button is on
+# the page every reader shares, which carries no token.
+@csrf.exempt
+def like_comment(slug: str, comment_id: int) -> BaseResponse:
+    """ "Mi piace": count one like per reader, then go back to the comment."""
+    article = get_article_or_404(slug)
+    comment = find_reply_parent(article, comment_id)
+    if comment is None:
+        abort(404)
+    if not comments_open(article):
+        abort(403)
+    key = like_key(current_app.config["SECRET_KEY"], rate_limit_key(), comment.id)
+    add_like(comment, key)
+    db.session.commit()
+    return redirect(comment_link(comment, external=False), 303)
 
 
 def follow_limit() -> str:

@@ -91,7 +91,7 @@ def test_the_order_links_are_plain_links_and_say_which_is_current(blog):
     client = app.test_client()
     nav = soup(client.get(ARTICLE_URL)).find("nav", class_="comment-order")
     links = {text_of(link): link for link in nav.find_all("a")}
-    assert list(links) == ["Meno recenti", "Più recenti"]
+    assert list(links) == ["Meno recenti", "Più recenti", "Più apprezzati"]
     assert links["Più recenti"]["href"] == f"{ARTICLE_URL}#comments"
     assert links["Più recenti"]["aria-current"] == "true"
     assert links["Meno recenti"]["href"] == f"{ARTICLE_URL}?corder=oldest#comments"
