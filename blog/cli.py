@@ -189,7 +189,9 @@ def purge_command() -> None:
     click.echo(
         f"Indirizzi IP e browser cancellati da {cleared} commenti (più vecchi di {days} giorni)."
     )
-    click.echo(f"Mi piace più vecchi di {days} giorni dimenticati (il conteggio resta): {likes_gone}")
+    click.echo(
+        f"Mi piace più vecchi di {days} giorni dimenticati (il conteggio resta): {likes_gone}"
+    )
     click.echo(f"Email e webhook più vecchi di {mail_days} giorni eliminati: {outbox_gone}")
     click.echo(f"Indirizzi mai confermati eliminati: {unconfirmed}")
     click.echo(f"Sessioni dei moderatori scadute eliminate: {sessions}")

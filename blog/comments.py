@@ -227,9 +227,9 @@ def approved_comments(article: Article, view: CommentView, per_page: int) -> Seq
     grows: one query.
     """
     threads = _threads(article).subquery()
-    ranking = (threads.c.started, threads.c.thread_id)
+    ranking: list[sa.ColumnElement[Any]] = [threads.c.started, threads.c.thread_id]
     if view.order is CommentOrder.BEST:
-        ranking = (threads.c.likes.desc(), *ranking)
+        ranking.insert(0, threads.c.likes.desc())
     page_threads = (
         sa.select(threads.c.thread_id)
         .order_by(*ranking)

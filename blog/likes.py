@@ -68,12 +68,9 @@ def add_like(comment: Comment, key: str) -> bool:
     Returns whether it counted.
     """
     connection = db.session.connection()
-    inserted = cast(
-        sa.CursorResult[Any],
-        connection.execute(
-            _insert_once(connection),
-            {"key": key, "comment_id": comment.id, "created_at": utcnow()},
-        ),
+    inserted = connection.execute(
+        _insert_once(connection),
+        {"key": key, "comment_id": comment.id, "created_at": utcnow()},
     )
     if inserted.rowcount != 1:
         return False

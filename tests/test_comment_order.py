@@ -109,7 +109,12 @@ def test_newest_first_inside_a_page_too(app_config):
         with app.app_context():
             three_threads()
         client = app.test_client()
-        assert shown(client.get(ARTICLE_URL)) == ["Filo 2", "Filo 1", "Filo 0", "Risposta al filo 0"]
+        assert shown(client.get(ARTICLE_URL)) == [
+            "Filo 2",
+            "Filo 1",
+            "Filo 0",
+            "Risposta al filo 0",
+        ]
         assert shown(client.get(ARTICLE_URL + "?corder=oldest")) == [
             "Filo 0",
             "Risposta al filo 0",

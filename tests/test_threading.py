@@ -44,7 +44,12 @@ def test_reply_sits_inside_its_parent(client, app):
 
 @pytest.mark.parametrize(
     ("query", "first"),
-    [("", "newer"), ("?corder=newest", "newer"), ("?corder=oldest", "older"), ("?corder=x", "newer")],
+    [
+        ("", "newer"),
+        ("?corder=newest", "newer"),
+        ("?corder=oldest", "older"),
+        ("?corder=x", "newer"),
+    ],
 )
 def test_threads_come_in_the_order_asked_for(client, app, query, first):
     """Newest thread first by default (COMMENT_DEFAULT_PAGE=newest); replies
