@@ -341,7 +341,7 @@ class FollowForm(TextForm):
 
 
 class ProfileForm(TextForm):
-    """A moderator's own name, the address notifications go to, and which and when."""
+    """A moderator's own name and site, the address notifications go to, and which and when."""
 
     display_name = StringField(
         "Nome mostrato",
@@ -352,6 +352,7 @@ class ProfileForm(TextForm):
             too_long(AUTHOR_MAX),
         ],
     )
+    url = url_field()
     email = StringField(
         "Email per le notifiche",
         filters=[normalize_text],

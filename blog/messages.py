@@ -28,6 +28,8 @@ URL_INVALID = "Inserisci un indirizzo web valido che inizi con http:// o https:/
 TOO_LONG = "Questo campo può contenere al massimo {max} caratteri."
 PARENT_INVALID = "Il commento a cui vuoi rispondere non esiste o non è ancora approvato."
 COMMENTS_CLOSED = "I commenti sono chiusi."
+#: Before a reply's text in the feeds, with the name of the comment it answers.
+IN_REPLY_TO = "In risposta a"
 CONTROL_CHARACTERS = "Il testo contiene caratteri di controllo non ammessi."
 NOT_ONE_LINE = "Scrivi questo campo su una sola riga, senza andare a capo."
 NONCHARACTERS = "Il testo contiene caratteri Unicode non validi (come U+FFFE): eliminali e riprova."

@@ -59,7 +59,7 @@ from blog.spam import (
     sign_form_time,
     word_lists,
 )
-from blog.thread import build_thread
+from blog.thread import build_thread, shown_depth
 from blog.thread_cache import ThreadCache
 
 bp = Blueprint("reader", __name__)
@@ -112,14 +112,22 @@ def index() -> BaseResponse:
 def show_article(slug: str) -> Response:
     """Show an article, its approved comments and the comment form."""
     article = get_article_or_404(slug)
-    remembered = {
-        field: request.cookies.get(cookie, "") for field, cookie in AUTHOR_COOKIES.items()
-    }
+    if is_moderator():
+        # As WordPress: a moderator writes under their account's name.
+        remembered = {
+            "author": current_user.display_name,
+            "email": current_user.email or "",
+            "url": current_user.url,
+        }
+    else:
+        remembered = {
+            field: request.cookies.get(cookie, "") for field, cookie in AUTHOR_COOKIES.items()
+        }
     form = comment_form(
         formdata=None,
         data={
             **remembered,
-            "remember": bool(remembered["author"]),
+            "remember": bool(request.cookies.get(AUTHOR_COOKIES["author"])),
             "comment_parent": str(parse_id(request.args.get("replytocom")) or 0),
         },
     )
@@ -345,6 +353,7 @@ def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Marku
             "reader/_comment_list.html",
             article=article,
             thread=build_thread(comments, config["COMMENT_THREAD_DEPTH"], order),
+            max_depth=shown_depth(config["COMMENT_THREAD_DEPTH"]),
             view=view,
             page=view.page,
             pages=view.pages,

@@ -76,6 +76,11 @@ def thread_roots(parents: Mapping[int, int | None]) -> dict[int, int]:
     return roots
 
 
+def shown_depth(max_depth: int) -> int:
+    """The deepest level shown: ``COMMENT_THREAD_DEPTH`` within 1 and ``MAX_THREAD_DEPTH``."""
+    return max(1, min(max_depth, MAX_THREAD_DEPTH))
+
+
 def build_thread(
     comments: Iterable[Comment], max_depth: int, thread_order: Sequence[int] = ()
 ) -> list[ThreadNode]:
@@ -100,7 +105,7 @@ def build_thread(
     if thread_order:
         rank = {thread_id: place for place, thread_id in enumerate(thread_order)}
         roots.sort(key=lambda node: rank.get(node.comment.thread_id or 0, len(rank)))
-    return _layout(roots, max(1, min(max_depth, MAX_THREAD_DEPTH)))
+    return _layout(roots, shown_depth(max_depth))
 
 
 def _layout(roots: list[ThreadNode], max_depth: int) -> list[ThreadNode]:
