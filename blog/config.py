@@ -48,6 +48,8 @@ DEFAULTS: dict[str, Any] = {
     "COMMENT_DISALLOWED_KEYS": [],
     "COMMENT_CLOSE_AFTER_DAYS": 0,
     "COMMENT_RATE_LIMIT": "5 per minute;50 per day",
+    # "Anteprima" of a comment, per address block (apart from the comments).
+    "PREVIEW_RATE_LIMIT": "30 per minute;300 per day",
     # "Mi piace" POSTs, per address block.
     "LIKE_RATE_LIMIT": "20 per minute;200 per day",
     # The learning filter (blog/bayes.py): at or above SPAM_SCORE_SPAM a new

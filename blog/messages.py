@@ -48,6 +48,10 @@ RATE_LIMITED = (
     "Hai inviato troppi commenti in poco tempo. Il tuo testo è ancora qui: "
     "riprova fra qualche minuto."
 )
+PREVIEW_RATE_LIMITED = (
+    "Hai chiesto troppe anteprime in poco tempo. Il tuo testo è ancora qui: "
+    "riprova fra qualche minuto."
+)
 #: Akismet's note in a comment's history.
 AKISMET_REASON = "Akismet: spam"
 #: The learning filter's note in a comment's history.

@@ -54,8 +54,10 @@ from blog.http_cache import (
 from blog.likes import add_like, like_key
 from blog.links import comment_link, link_to
 from blog.models import Article, Comment, CommentStatus, utcnow
+from blog.sanitize import comment_to_html
 from blog.spam import (
     SpamSettings,
+    form_age,
     sign_form_time,
     word_lists,
 )
@@ -153,13 +155,32 @@ def comment_form(**kwargs: Any) -> CommentForm:
     return CommentForm(meta={"csrf": is_moderator()}, **kwargs)
 
 
+def preview_limit() -> str:
+    return current_app.config["PREVIEW_RATE_LIMIT"]
+
+
+def is_preview() -> bool:
+    """The "Anteprima" button sent the form, not "Invia commento"."""
+    return request.form.get("preview") == "1"
+
+
 @bp.post("/<slug>/comment")
-@limiter.limit(comment_limit, exempt_when=is_moderator, on_breach=lambda _: comment_rate_limited())
+@limiter.limit(
+    comment_limit,
+    exempt_when=lambda: is_moderator() or is_preview(),
+    on_breach=lambda _: comment_rate_limited(messages.RATE_LIMITED),
+)
+@limiter.limit(
+    preview_limit,
+    scope="comment-preview",
+    exempt_when=lambda: not is_preview(),
+    on_breach=lambda _: comment_rate_limited(messages.PREVIEW_RATE_LIMITED),
+)
 # A moderator's form checks its own CSRF token, so that a stale token
 # re-renders the page with everything they typed instead of throwing it away.
 @csrf.exempt
 def post_comment(slug: str) -> BaseResponse:
-    """Parse the form, submit the comment, and show it to its author."""
+    """Parse the form, submit the comment (or preview it), and show it to its author."""
     begin_with_reads()
     article = get_article_or_404(slug)
     form = comment_form(article=article)
@@ -170,6 +191,8 @@ def post_comment(slug: str) -> BaseResponse:
             form.csrf_token.errors = []
             return render_article(article, form, status=400, notice=messages.CSRF_EXPIRED)
         return render_article(article, form, status=422, notice=messages.FORM_HAS_ERRORS)
+    if is_preview():
+        return preview_comment(article, form)
     outcome = submit(article, draft_of(form), comment_settings())
     if isinstance(outcome, Refusal):
         return render_article(article, form, status=outcome.status, notice=outcome.notice)
@@ -202,6 +225,25 @@ def like_comment(slug: str, comment_id: int) -> BaseResponse:
     add_like(comment, key)
     db.session.commit()
     return redirect(comment_link(comment, external=False), 303)
+
+
+def preview_comment(article: Article, form: CommentForm) -> Response:
+    """ "Anteprima": the page again, the comment above the form as it will be
+    stored (sanitized by the very function that stores it), the text kept.
+
+    Nothing is stored and no cookie set; the answer to a POST is never
+    cached. The form keeps the time it was first served, so that the time
+    trap still measures the reader, not their last click.
+    """
+    config = current_app.config
+    posted = form.form_time.data
+    fresh = form_age(config["SECRET_KEY"], posted, article.id, config["COMMENT_FORM_MAX_AGE"])
+    return render_article(
+        article,
+        form,
+        preview=Markup(comment_to_html(form.comment.data)),  # nosec B704 - sanitized
+        form_time=posted if fresh is not None else None,
+    )
 
 
 def follow_limit() -> str:
@@ -282,15 +324,15 @@ def spam_settings() -> SpamSettings:
     )
 
 
-def comment_rate_limited() -> Response:
-    """A comment over the rate limit: 429, with the typed text kept.
+def comment_rate_limited(notice: str) -> Response:
+    """A comment (or a preview) over the rate limit: 429, with the typed text kept.
 
     Flask-Limiter's ``on_breach`` for the comment POST: the rate-limit error
     carries this response, and the error handler sends it.
     """
     slug = (request.view_args or {})["slug"]
     article = get_article_or_404(slug)
-    return render_article(article, comment_form(), status=429, notice=messages.RATE_LIMITED)
+    return render_article(article, comment_form(), status=429, notice=notice)
 
 
 def remember_own_comment(comment_id: int) -> None:
@@ -382,13 +424,21 @@ def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Marku
 
 
 def render_article(
-    article: Article, form: CommentForm, status: int = 200, notice: str | None = None
+    article: Article,
+    form: CommentForm,
+    status: int = 200,
+    notice: str | None = None,
+    *,
+    preview: Markup | None = None,
+    form_time: str | None = None,
 ) -> Response:
     """Render the article page around ``form``.
 
     The comment thread comes from the per-process cache, keyed by the
     article's comment version, page and order, unless this reader has
     comments of their own waiting: only then is it rendered for them alone.
+    ``preview`` is the sanitized comment to show above the form;
+    ``form_time`` a signed form time to keep instead of a new one.
     """
     config = current_app.config
     view = requested_view(article)
@@ -410,7 +460,7 @@ def render_article(
     if replying_to is None:
         form.comment_parent.data = "0"
     signed_at = int(time.time())
-    form.form_time.data = sign_form_time(config["SECRET_KEY"], article.id)
+    form.form_time.data = form_time or sign_form_time(config["SECRET_KEY"], article.id)
     body = render_template(
         "reader/article.html",
         article=article,
@@ -419,6 +469,7 @@ def render_article(
         replying_to=replying_to,
         comments_open=is_open,
         notice=notice,
+        preview=preview,
         follow_form=FollowForm(formdata=None, prefix="follow"),
     )
     response = make_response(body, status)
