@@ -139,7 +139,8 @@ def test_a_reader_comments_by_keyboard(browser, site, javascript):
     text = f"Commento scritto con la tastiera ({'js' if javascript else 'senza js'})"
     fill_and_send(page, text, "Tastiera")
     pending = page.locator(".comment-awaiting-moderation")
-    assert pending.inner_text().split("\n")[0] == "Grazie! Il tuo commento è in attesa di moderazione."
+    thanks = pending.inner_text().split("\n")[0]
+    assert thanks == "Grazie! Il tuo commento è in attesa di moderazione."
     assert text in page.inner_text(".comment-list")
     row = comment_row(site, text)
     assert row is not None and row.status == "pending"

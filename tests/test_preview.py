@@ -58,7 +58,8 @@ def test_the_preview_shows_the_comment_as_it_will_be_stored_and_stores_nothing(a
     shown = preview.find(class_="comment-content").decode_contents()
     assert shown == comment_to_html(HOSTILE)
     assert "<script" not in shown and "javascript:" not in shown and "onclick" not in shown
-    assert preview.find("a", href="https://esempio.it/pagina")["rel"] == ["nofollow", "ugc", "noopener"]
+    link = preview.find("a", href="https://esempio.it/pagina")
+    assert link["rel"] == ["nofollow", "ugc", "noopener"]
     author = preview.find(class_="comment-author").find("a")
     assert text_of(author) == "Mario Rossi" and author["href"] == "https://mario.example/"
     assert preview.find("svg", class_="avatar")["aria-hidden"] == "true"
