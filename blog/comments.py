@@ -71,6 +71,9 @@ class StoredComment:
     id: int
     thread_id: int
     status: CommentStatus
+    #: When it was written: with the id, what tells it from a later comment
+    #: SQLite gave the same id once it was deleted.
+    created_at: datetime
 
 
 # A declarative class maps to a Table; SQLAlchemy types __table__ as any FromClause.
@@ -101,6 +104,7 @@ def insert_comment(
         thread_id = parent.thread_id if parent else None
     connection = db.session.connection()
     body = new.body
+    now = utcnow()
     inserted = connection.execute(
         _INSERT_COMMENT,
         {
@@ -114,7 +118,8 @@ def insert_comment(
             "body_digest": body_digest(body),
             "body_html": new.body_html if new.body_html is not None else comment_to_html(body),
             "status": status,
-            "created_at": utcnow(),
+            "created_at": now,
+            "approved_at": now if status == CommentStatus.APPROVED else None,
             "ip_address": new.ip_address,
             "ip_block": new.ip_block,
             "user_agent": (new.user_agent or "")[:500] or None,
@@ -129,7 +134,7 @@ def insert_comment(
     if thread_id is None:
         connection.execute(_OWN_THREAD, {"comment_id": comment_id})
         thread_id = comment_id
-    stored = StoredComment(id=comment_id, thread_id=thread_id, status=status)
+    stored = StoredComment(id=comment_id, thread_id=thread_id, status=status, created_at=now)
     if reasons:
         comment = db.session.get_one(Comment, comment_id)
         record_event(comment, Event.FILTER, None, None, status, note="; ".join(reasons)[:200])
@@ -289,23 +294,6 @@ def page_of(article: Article, comment: Comment | StoredComment, per_page: int) -
     return earlier // per_page + 1
 
 
-def own_pending_comments(article: Article, comment_ids: Sequence[int]) -> Sequence[Comment]:
-    """Return the comments still waiting among those this reader wrote.
-
-    A comment the filters sent to Spam is shown to its author as waiting too:
-    a false positive looks normal, and a spammer learns nothing.
-    """
-    if not comment_ids:
-        return []
-    return db.session.scalars(
-        sa.select(Comment).where(
-            Comment.id.in_(comment_ids),
-            Comment.article_id == article.id,
-            Comment.status.in_((CommentStatus.PENDING, CommentStatus.SPAM)),
-        )
-    ).all()
-
-
 # The use case: a reader's (or a moderator's) new comment.
 
 
@@ -342,6 +330,8 @@ class CommentSettings:
     learning: bayes.FilterSettings
     #: The Akismet check, when ``AKISMET_KEY`` is set.
     akismet: AkismetCheck | None = None
+    #: How long after its approval an author may still change a comment.
+    edit_minutes: int = 15
 
 
 class Refusal(enum.Enum):
@@ -362,11 +352,12 @@ class Refusal(enum.Enum):
 
 @dataclass(frozen=True)
 class Accepted:
-    """A stored comment: its id, its status, and the comment page it is on."""
+    """A stored comment: its id, its status, the comment page it is on, when it was written."""
 
     comment_id: int
     status: CommentStatus
     page: int
+    created_at: datetime
 
 
 def submit(article: Article, draft: Draft, settings: CommentSettings) -> Accepted | Refusal:
@@ -394,7 +385,7 @@ def submit(article: Article, draft: Draft, settings: CommentSettings) -> Accepte
     status = initial_status(
         settings.moderation, author=draft.author, email=draft.email, by_moderator=by_moderator
     )
-    verdicts, scored = ([], None) if by_moderator else _screen(draft, body_html, age, settings)
+    verdicts, scored = screen_draft(draft, body_html, age, settings)
     status = decide(status, verdicts)
     new = NewComment(
         author=draft.author,
@@ -419,18 +410,21 @@ def submit(article: Article, draft: Draft, settings: CommentSettings) -> Accepte
         # Worked out before the commit, which would expire what it reads.
         page = page_of(article, stored, settings.comments_per_page)
         db.session.commit()
-    return Accepted(stored.id, stored.status, page)
+    return Accepted(stored.id, stored.status, page, stored.created_at)
 
 
 def _is_duplicate(article: Article, draft: Draft) -> bool:
     return is_duplicate(article, draft.parent_id, draft.author, draft.email, draft.body)
 
 
-def _screen(
+def screen_draft(
     draft: Draft, body_html: str, age: float, settings: CommentSettings
-) -> tuple[list[Verdict], bayes.Classification]:
+) -> tuple[list[Verdict], bayes.Classification | None]:
     """The spam checks' verdicts, and the learning filter's score (its verdict
-    joins the others once it is trained enough)."""
+    joins the others once it is trained enough); a moderator's text is not
+    screened. A new comment and an author's edit go through this alike."""
+    if draft.moderator_id is not None:
+        return [], None
     verdicts = screen(_submission(draft, body_html, age), settings.spam)
     scored = bayes.score(
         bayes.comment_message(draft.author, draft.email, draft.url, body_html), settings.learning

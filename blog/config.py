@@ -37,6 +37,9 @@ DEFAULTS: dict[str, Any] = {
     "COMMENT_MODERATION": "all",
     "COMMENT_AUTHOR_COOKIE_DAYS": 365,
     "COMMENT_PREVIEW_LIMIT": 20,
+    # An author may change or withdraw their comment while it waits, and for
+    # this many minutes after it is approved (Isso's 15; 0: only while it waits).
+    "COMMENT_EDIT_MINUTES": 15,
     # Privacy: IP addresses and user agents are cleared after this many days.
     "COMMENT_IP_RETENTION_DAYS": 90,
     # Spam and abuse

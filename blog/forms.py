@@ -234,6 +234,16 @@ class CommentForm(TextForm):
             raise ValidationError(messages.PARENT_INVALID)
 
 
+class OwnCommentForm(TextForm):
+    """An author's change to the text of their own comment."""
+
+    comment = comment_field()
+
+
+class WithdrawForm(TextForm):
+    """An author's "Ritira il commento" button: nothing but, for a moderator, the token."""
+
+
 class LoginForm(TextForm):
     """The moderators' login."""
 

@@ -52,6 +52,17 @@ PREVIEW_RATE_LIMITED = (
     "Hai chiesto troppe anteprime in poco tempo. Il tuo testo è ancora qui: "
     "riprova fra qualche minuto."
 )
+# An author's own comment
+OWN_EDIT_SAVED = "Modifica salvata."
+OWN_EDIT_HELD = (
+    "Modifica salvata. Il commento è di nuovo in attesa di moderazione: sarà visibile a tutti "
+    "dopo essere stato approvato."
+)
+OWN_WITHDRAWN = "Commento ritirato: non è più visibile."
+OWN_EDIT_WINDOW_OVER = (
+    "Non è più possibile modificare o ritirare questo commento: si può farlo finché è in attesa "
+    "di moderazione e per {minutes} minuti dopo l'approvazione."
+)
 #: Akismet's note in a comment's history.
 AKISMET_REASON = "Akismet: spam"
 #: The learning filter's note in a comment's history.
@@ -125,6 +136,8 @@ EVENT_LABELS = {
     "reply": "Risposta del moderatore",
     "filter": "Trattenuto dai filtri",
     "anonymise": "Dati personali anonimizzati",
+    "self_edit": "Modificato dall'autore",
+    "withdraw": "Ritirato dall'autore",
 }
 #: Flash message after an action, by action; {count} comments.
 ACTION_DONE = {

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from collections.abc import Set
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,11 +13,13 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     make_response,
     redirect,
     render_template,
     request,
     session,
+    url_for,
 )
 from flask_login import current_user
 from markupsafe import Markup
@@ -34,15 +37,15 @@ from blog.comments import (
     approved_comments,
     find_reply_parent,
     landing_page,
-    own_pending_comments,
     page_count,
     read_order,
     submit,
     thread_order,
 )
 from blog.database import begin_with_reads
+from blog.errors import render_error
 from blog.extensions import csrf, db, limiter
-from blog.forms import CommentForm, FollowForm
+from blog.forms import CommentForm, FollowForm, OwnCommentForm, WithdrawForm, form_status
 from blog.http import page_number, parse_id
 from blog.http_cache import (
     AUTHOR_COOKIES,
@@ -54,6 +57,19 @@ from blog.http_cache import (
 from blog.likes import add_like, like_key
 from blog.links import comment_link, link_to
 from blog.models import Article, Comment, CommentStatus, utcnow
+from blog.own_comments import (
+    OWN_STATUSES,
+    EditRefusal,
+    change_deadline,
+    edit_own_comment,
+    is_authors,
+    may_change,
+    own_comments,
+    remembered,
+    still_worth_keeping,
+    withdraw_own_comment,
+    written_stamp,
+)
 from blog.sanitize import comment_to_html
 from blog.spam import (
     SpamSettings,
@@ -196,12 +212,112 @@ def post_comment(slug: str) -> BaseResponse:
     outcome = submit(article, draft_of(form), comment_settings())
     if isinstance(outcome, Refusal):
         return render_article(article, form, status=outcome.status, notice=outcome.notice)
-    if outcome.status != CommentStatus.APPROVED:
-        remember_own_comment(outcome.comment_id)
+    if outcome.status != CommentStatus.APPROVED or current_app.config["COMMENT_EDIT_MINUTES"]:
+        remember_own_comment(outcome.comment_id, outcome.created_at)
     link = link_to(slug, outcome.comment_id, outcome.page, external=False)
     response = redirect(link, 303)
     remember_commenter(response, form)
     return response
+
+
+def own_comment_or_404(article: Article, comment_id: int) -> Comment:
+    """This browser's own comment on ``article``, or 404 for anyone else's.
+
+    A comment is this browser's when its session remembers the id and the
+    microsecond it was written; whatever else a request sends (another
+    browser, a forged or reused id) finds nothing.
+    """
+    comment = db.session.get(Comment, comment_id)
+    if (
+        comment is None
+        or comment.article_id != article.id
+        or comment.status not in OWN_STATUSES
+        or not is_authors(comment, own_entries())
+    ):
+        abort(404)
+    return comment
+
+
+def too_late(comment: Comment) -> tuple[str, int]:
+    """The Italian 403 page of a comment whose time for changes is over."""
+    minutes = current_app.config["COMMENT_EDIT_MINUTES"]
+    return render_error(403, messages.OWN_EDIT_WINDOW_OVER.format(minutes=minutes))
+
+
+def refused(refusal: EditRefusal, comment: Comment) -> tuple[str, int]:
+    """An author's change that may not happen: 404 when the comment is gone, else 403."""
+    if refusal is EditRefusal.GONE:
+        abort(404)
+    return too_late(comment)
+
+
+@bp.route("/<slug>/modifica/<int:comment_id>", methods=["GET", "POST"])
+@limiter.limit(comment_limit, methods=["POST"], exempt_when=is_moderator)
+# Guarded like the comment form: the cross-origin check, and for a
+# moderator the form's own token.
+@csrf.exempt
+def edit_own(slug: str, comment_id: int) -> BaseResponse | tuple[str, int]:
+    """Show, and save, the author's change to the text of their comment."""
+    begin_with_reads()
+    article = get_article_or_404(slug)
+    comment = own_comment_or_404(article, comment_id)
+    minutes = current_app.config["COMMENT_EDIT_MINUTES"]
+    if not may_change(comment, minutes):
+        return too_late(comment)
+    # A moderator's form carries a token, as their comment form does.
+    form = OwnCommentForm(meta={"csrf": is_moderator()}, data={"comment": comment.body})
+    if request.method == "POST" and form.validate():
+        outcome = edit_own_comment(comment, edit_draft(comment, form), comment_settings())
+        if isinstance(outcome, EditRefusal):
+            return refused(outcome, comment)
+        unpublished = outcome.previous == CommentStatus.APPROVED != outcome.status
+        flash(messages.OWN_EDIT_HELD if unpublished else messages.OWN_EDIT_SAVED, "success")
+        return redirect(comment_link(comment, external=False), 303)
+    page = render_template(
+        "reader/edit_comment.html",
+        article=article,
+        comment=comment,
+        form=form,
+        withdraw_form=WithdrawForm(meta={"csrf": is_moderator()}),
+        deadline=change_deadline(comment, minutes),
+        link=comment_link(comment, external=False),
+    )
+    return page, form_status() if form.errors else 200
+
+
+@bp.post("/<slug>/ritira/<int:comment_id>")
+@csrf.exempt
+def withdraw_own(slug: str, comment_id: int) -> BaseResponse | tuple[str, int]:
+    """ "Ritira il commento": the author takes their comment off the page."""
+    article = get_article_or_404(slug)
+    comment = own_comment_or_404(article, comment_id)
+    if not WithdrawForm(meta={"csrf": is_moderator()}).validate():
+        return render_error(400, messages.CSRF_FAILED)
+    outcome = withdraw_own_comment(comment, current_app.config["COMMENT_EDIT_MINUTES"])
+    if isinstance(outcome, EditRefusal):
+        return refused(outcome, comment)
+    db.session.commit()
+    forget_own_comment(comment_id)
+    flash(messages.OWN_WITHDRAWN, "success")
+    return redirect(url_for("reader.article", slug=slug, _anchor="comments"), 303)
+
+
+def edit_draft(comment: Comment, form: OwnCommentForm) -> Draft:
+    """The comment as its author now wants it, to be screened as a new one is."""
+    return Draft(
+        author=comment.author,
+        email=comment.email,
+        url=comment.url,
+        body=form.comment.data,
+        parent_id=comment.parent_id,
+        notify=False,
+        honeypot="",
+        form_time=None,
+        ip_address=request.remote_addr or "",
+        ip_block=client_block(),
+        user_agent=request.user_agent.string,
+        moderator_id=current_user.id if is_moderator() else None,
+    )
 
 
 def like_limit() -> str:
@@ -309,6 +425,7 @@ def comment_settings() -> CommentSettings:
         spam=spam_settings(),
         learning=FilterSettings.from_config(config),
         akismet=current_app.extensions.get("akismet"),
+        edit_minutes=config["COMMENT_EDIT_MINUTES"],
     )
 
 
@@ -335,12 +452,30 @@ def comment_rate_limited(notice: str) -> Response:
     return render_article(article, comment_form(), status=429, notice=notice)
 
 
-def remember_own_comment(comment_id: int) -> None:
-    """Let this browser see its comment while it waits for moderation."""
+def own_entries() -> dict[int, str | None]:
+    """What this browser's session remembers of its own comments: id → stamp."""
+    return remembered(session.get(PENDING_KEY, []))
+
+
+def remember_own_comment(comment_id: int, created_at: datetime) -> None:
+    """Let this browser see its comment while it waits for moderation, and
+    change it (blog/own_comments.py)."""
     limit = current_app.config["COMMENT_PREVIEW_LIMIT"]
-    own = [cid for cid in session.get(PENDING_KEY, []) if cid != comment_id]
-    session[PENDING_KEY] = [*own, comment_id][-limit:]
+    entries = own_entries()
+    entries.pop(comment_id, None)
+    own = [[cid, stamp] if stamp else cid for cid, stamp in entries.items()]
+    session[PENDING_KEY] = [*own, [comment_id, written_stamp(created_at)]][-limit:]
     session.permanent = True
+
+
+def forget_own_comment(*comment_ids: int) -> None:
+    """Stop remembering some of this browser's comments; no list left, no key."""
+    kept = {cid: stamp for cid, stamp in own_entries().items() if cid not in comment_ids}
+    if kept:
+        # An entry from before stamps were kept stays a bare id.
+        session[PENDING_KEY] = [[cid, stamp] if stamp else cid for cid, stamp in kept.items()]
+    else:
+        session.pop(PENDING_KEY, None)
 
 
 def remember_commenter(response: BaseResponse, form: CommentForm) -> None:
@@ -389,7 +524,7 @@ def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Marku
     config = current_app.config
     per_page = config["COMMENTS_PER_PAGE"]
 
-    def render_thread(comments: list[Comment]) -> str:
+    def render_thread(comments: list[Comment], changeable: Set[int] = frozenset()) -> str:
         order = thread_order(comments, view.order)
         return render_template(
             "reader/_comment_list.html",
@@ -400,27 +535,54 @@ def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Marku
             page=view.page,
             pages=view.pages,
             comments_open=is_open,
+            changeable=changeable,
         )
 
-    own_ids = session.get(PENDING_KEY)
-    own = own_pending_comments(article, own_ids) if own_ids else []
+    own = own_comments_here(article)
     if own:
         approved = list(approved_comments(article, view, per_page))
         here = {comment.thread_id for comment in approved}
         last = view.page == view.pages
         # A thread of one's own with nothing approved yet is on the last page.
-        own = [
+        waiting = [
             comment
             for comment in own
-            if comment.thread_id in here or (last and comment.thread_id == comment.id)
+            if comment.status != CommentStatus.APPROVED
+            and (comment.thread_id in here or (last and comment.thread_id == comment.id))
         ]
-    if own:
-        # Our own autoescaped template's output: safe markup.
-        return Markup(render_thread([*approved, *own]))  # nosec B704
+        entries = own_entries()
+        shown = {comment.id for comment in [*approved, *waiting]}
+        changeable = {
+            comment.id for comment in own if comment.id in shown and is_authors(comment, entries)
+        }
+        if waiting or changeable:
+            # Our own autoescaped template's output: safe markup.
+            return Markup(render_thread([*approved, *waiting], changeable))  # nosec B704
     return thread_cache().get_or_render(
         (article.id, article.comment_version, view.page, is_open, view.order),
         lambda: render_thread(list(approved_comments(article, view, per_page))),
     )
+
+
+def own_comments_here(article: Article) -> list[Comment]:
+    """This browser's comments on ``article`` that it still sees or may change.
+
+    What it no longer needs (approved and past the time for changes, gone)
+    is forgotten, so that a reader whose comments are all settled is back to
+    the page every reader shares, with no cookie of ours.
+    """
+    entries = own_entries()
+    if not entries:
+        return []
+    mine = own_comments(entries)
+    keep = still_worth_keeping(mine, current_app.config["COMMENT_EDIT_MINUTES"])
+    if stale := set(entries) - keep:
+        forget_own_comment(*stale)
+        if not keep and not is_moderator():
+            # Nothing of this reader's is left. Flask-Login marks any session
+            # it sees, so only clearing it takes the cookie away.
+            session.clear()
+    return [comment for comment in mine if comment.article_id == article.id and comment.id in keep]
 
 
 def render_article(
