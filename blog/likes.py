@@ -53,13 +53,20 @@ def like_key(secret_key: str, reader: str, comment_id: int) -> str:
 
 
 def _insert_once(connection: sa.Connection) -> Any:
-    """``INSERT … ON CONFLICT DO NOTHING`` of a like, for this database."""
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING key`` of a like, for this database.
+
+    A row comes back only when the like was new: psycopg reports no row
+    count for an insert that may do nothing.
+    """
     dialect = connection.dialect.name
+    insert: Any
     if dialect == "postgresql":
-        return postgresql.insert(_like_table).on_conflict_do_nothing(index_elements=["key"])
-    if dialect == "sqlite":
-        return sqlite.insert(_like_table).on_conflict_do_nothing(index_elements=["key"])
-    raise NotImplementedError(f"no insert-once for {dialect}")  # the project runs on these two
+        insert = postgresql.insert(_like_table)
+    elif dialect == "sqlite":
+        insert = sqlite.insert(_like_table)
+    else:  # the project runs on these two
+        raise NotImplementedError(f"no insert-once for {dialect}")
+    return insert.on_conflict_do_nothing(index_elements=["key"]).returning(_like_table.c.key)
 
 
 def add_like(comment: Comment, key: str) -> bool:
@@ -71,8 +78,8 @@ def add_like(comment: Comment, key: str) -> bool:
     inserted = connection.execute(
         _insert_once(connection),
         {"key": key, "comment_id": comment.id, "created_at": utcnow()},
-    )
-    if inserted.rowcount != 1:
+    ).first()
+    if inserted is None:
         return False
     connection.execute(
         sa.update(_comment_table)

@@ -261,7 +261,7 @@ def is_flood(ip_block: str | None, email: str, seconds: float) -> bool:
 # Built once, like the other statements of the comment form's path. WordPress's
 # rule: the same article, the same parent, the same name and email, the same
 # text (the email only when one was given).
-_SAME_TEXT = (
+_SAME_TEXT_BY_NAME = (
     sa.select(Comment.id)
     .where(
         Comment.article_id == sa.bindparam("article_id"),
@@ -270,10 +270,10 @@ _SAME_TEXT = (
         Comment.status != CommentStatus.TRASH,
         Comment.parent_id.is_not_distinct_from(sa.bindparam("parent_id", type_=sa.Integer)),
         Comment.author == sa.bindparam("author"),
-        sa.or_(sa.bindparam("email") == "", Comment.email == sa.bindparam("email")),
     )
     .limit(1)
 )
+_SAME_TEXT = _SAME_TEXT_BY_NAME.where(Comment.email == sa.bindparam("email"))
 
 
 def is_duplicate(
@@ -288,7 +288,7 @@ def is_duplicate(
     existing = (
         db.session.connection()
         .execute(
-            _SAME_TEXT,
+            _SAME_TEXT if email else _SAME_TEXT_BY_NAME,
             {
                 "article_id": article.id,
                 "parent_id": parent_id,
