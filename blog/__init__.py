@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from blog import (
     akismet_check,
     auth,
+    avatars,
     bayes,
     cli,
     dates,
@@ -144,3 +145,6 @@ def register_template_filters(app: Flask) -> None:
     app.jinja_env.globals["messages"] = messages
     app.jinja_env.bytecode_cache = TEMPLATE_CODE
     app.jinja_env.globals["comment_link"] = links.comment_link
+    app.jinja_env.globals["avatar"] = lambda name, email: avatars.avatar_svg(
+        name, email, app.config["SECRET_KEY"]
+    )

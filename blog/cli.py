@@ -19,6 +19,7 @@ from blog import (
     disqus,
     importing,
     isso,
+    likes,
     mail,
     messages,
     notifications,
@@ -212,18 +213,22 @@ def privacy_erase_command(email: str, delete: bool, yes: bool) -> None:
 @click.command("purge")
 @with_appcontext
 def purge_command() -> None:
-    """Delete personal data past its retention: IP addresses and browsers
-    (COMMENT_IP_RETENTION_DAYS), mail and webhooks, unconfirmed addresses
-    (MAIL_RETENTION_DAYS), expired logins."""
+    """Delete personal data past its retention: IP addresses and browsers,
+    the likes' keyed hashes (COMMENT_IP_RETENTION_DAYS), mail and webhooks,
+    unconfirmed addresses (MAIL_RETENTION_DAYS), expired logins."""
     days = current_app.config["COMMENT_IP_RETENTION_DAYS"]
     mail_days = current_app.config["MAIL_RETENTION_DAYS"]
     cleared = privacy.purge_addresses(days)
+    likes_gone = likes.purge_likes(days)
     outbox_gone = outbox.purge(mail_days)
     unconfirmed = privacy.purge_unconfirmed(mail_days)
     sessions = auth.delete_expired_sessions()
     db.session.commit()
     click.echo(
         f"Indirizzi IP e browser cancellati da {cleared} commenti (più vecchi di {days} giorni)."
+    )
+    click.echo(
+        f"Mi piace più vecchi di {days} giorni dimenticati (il conteggio resta): {likes_gone}"
     )
     click.echo(f"Email e webhook più vecchi di {mail_days} giorni eliminati: {outbox_gone}")
     click.echo(f"Indirizzi mai confermati eliminati: {unconfirmed}")

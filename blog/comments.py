@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -69,6 +71,9 @@ class StoredComment:
     id: int
     thread_id: int
     status: CommentStatus
+    #: When it was written: with the id, what tells it from a later comment
+    #: SQLite gave the same id once it was deleted.
+    created_at: datetime
 
 
 # A declarative class maps to a Table; SQLAlchemy types __table__ as any FromClause.
@@ -99,6 +104,7 @@ def insert_comment(
         thread_id = parent.thread_id if parent else None
     connection = db.session.connection()
     body = new.body
+    now = utcnow()
     inserted = connection.execute(
         _INSERT_COMMENT,
         {
@@ -112,7 +118,8 @@ def insert_comment(
             "body_digest": body_digest(body),
             "body_html": new.body_html if new.body_html is not None else comment_to_html(body),
             "status": status,
-            "created_at": utcnow(),
+            "created_at": now,
+            "approved_at": now if status == CommentStatus.APPROVED else None,
             "ip_address": new.ip_address,
             "ip_block": new.ip_block,
             "user_agent": (new.user_agent or "")[:500] or None,
@@ -127,7 +134,7 @@ def insert_comment(
     if thread_id is None:
         connection.execute(_OWN_THREAD, {"comment_id": comment_id})
         thread_id = comment_id
-    stored = StoredComment(id=comment_id, thread_id=thread_id, status=status)
+    stored = StoredComment(id=comment_id, thread_id=thread_id, status=status, created_at=now)
     if reasons:
         comment = db.session.get_one(Comment, comment_id)
         record_event(comment, Event.FILTER, None, None, status, note="; ".join(reasons)[:200])
@@ -149,29 +156,90 @@ def page_count(article: Article, per_page: int) -> int:
     return max(1, -(-article.approved_thread_count // per_page))
 
 
-def _threads_by_start(article: Article) -> sa.Select:
-    """The article's threads with an approved comment, in the order they started."""
+class CommentOrder(enum.StrEnum):
+    """How a reader orders the threads of the comment pages (``?corder=``).
+
+    Pages are numbered by the threads' start, oldest first, in both
+    chronological orders, so that ``?cpage=N`` always holds the same threads
+    and a comment's link stays right; ``newest`` shows them newest first and
+    opens on the last page. ``best`` ranks threads by the likes of all their
+    approved comments (ties: the older first), on pages of its own.
+    """
+
+    OLDEST = "oldest"
+    NEWEST = "newest"
+    BEST = "best"
+
+
+def read_order(raw: object, default: CommentOrder) -> CommentOrder:
+    """A stranger's ``?corder=``: one of the orders, anything else the default."""
+    try:
+        return CommentOrder(raw) if isinstance(raw, str) else default
+    except ValueError:
+        return default
+
+
+def landing_page(order: CommentOrder, pages: int) -> int:
+    """The page shown without ``cpage``: the newest (WordPress's default), else the first."""
+    return pages if order is CommentOrder.NEWEST else 1
+
+
+@dataclass(frozen=True)
+class CommentView:
+    """One comment page as a reader asked for it: its order and its number."""
+
+    order: CommentOrder
+    default_order: CommentOrder
+    page: int
+    pages: int
+
+    def link_args(self, page: int | None = None) -> dict[str, object]:
+        """The query of a link to ``page`` (this one by default) in this order.
+
+        ``cpage`` is left out for the page the order opens on, ``corder`` for
+        the site's default order: one address for each page.
+        """
+        number = self.page if page is None else page
+        args: dict[str, object] = {}
+        if self.order is not self.default_order:
+            args["corder"] = self.order.value
+        if number != landing_page(self.order, self.pages):
+            args["cpage"] = number
+        return args
+
+    def order_args(self, order: CommentOrder | str) -> dict[str, object]:
+        """The query of a link that switches to ``order``, on the page it opens on."""
+        wanted = CommentOrder(order)
+        return {} if wanted is self.default_order else {"corder": wanted.value}
+
+
+def _threads(article: Article) -> sa.Select:
+    """The article's threads with an approved comment: when each started, its likes."""
     started = sa.func.min(Comment.created_at).label("started")
+    likes = sa.func.sum(Comment.like_count).label("likes")
     return (
-        sa.select(Comment.thread_id, started)
+        sa.select(Comment.thread_id, started, likes)
         .where(Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
         .group_by(Comment.thread_id)
     )
 
 
-def approved_comments(article: Article, page: int, per_page: int) -> Sequence[Comment]:
+def approved_comments(article: Article, view: CommentView, per_page: int) -> Sequence[Comment]:
     """Return the approved comments of one page of threads, oldest first.
 
     A page holds ``per_page`` threads (a top-level comment with all its
     replies), so a page costs the same however long the article's thread
-    grows.
+    grows: one query.
     """
-    threads = _threads_by_start(article).subquery()
+    threads = _threads(article).subquery()
+    ranking: list[sa.ColumnElement[Any]] = [threads.c.started, threads.c.thread_id]
+    if view.order is CommentOrder.BEST:
+        ranking.insert(0, threads.c.likes.desc())
     page_threads = (
         sa.select(threads.c.thread_id)
-        .order_by(threads.c.started, threads.c.thread_id)
+        .order_by(*ranking)
         .limit(per_page)
-        .offset((page - 1) * per_page)
+        .offset((view.page - 1) * per_page)
     )
     return db.session.scalars(
         sa.select(Comment)
@@ -184,12 +252,32 @@ def approved_comments(article: Article, page: int, per_page: int) -> Sequence[Co
     ).all()
 
 
+def thread_order(comments: Sequence[Comment], order: CommentOrder) -> list[int]:
+    """The threads of a page's comments (oldest first), in the order the page shows them.
+
+    A thread starts with its oldest approved comment, as the pages count
+    it; its likes are those of all its comments.
+    """
+    started: dict[int, tuple[datetime, int]] = {}
+    likes: Counter[int] = Counter()
+    for comment in sorted(comments, key=lambda comment: (comment.created_at, comment.id)):
+        thread_id = comment.thread_id or comment.id
+        started.setdefault(thread_id, (comment.created_at, thread_id))
+        likes[thread_id] += comment.like_count or 0
+    ids = sorted(started, key=started.__getitem__)
+    if order is CommentOrder.NEWEST:
+        ids.reverse()
+    elif order is CommentOrder.BEST:
+        ids.sort(key=lambda thread_id: -likes[thread_id])
+    return ids
+
+
 def page_of(article: Article, comment: Comment | StoredComment, per_page: int) -> int:
     """The comment page on which ``comment`` is shown (its thread's page)."""
     if comment.thread_id == comment.id and comment.status != CommentStatus.APPROVED:
         # A new thread with nothing approved yet is shown on the last page.
         return page_count(article, per_page)
-    threads = _threads_by_start(article).subquery()
+    threads = _threads(article).subquery()
     started = db.session.scalar(
         sa.select(threads.c.started).where(threads.c.thread_id == comment.thread_id)
     )
@@ -204,23 +292,6 @@ def page_of(article: Article, comment: Comment | StoredComment, per_page: int) -
         )
     ).scalar_one()
     return earlier // per_page + 1
-
-
-def own_pending_comments(article: Article, comment_ids: Sequence[int]) -> Sequence[Comment]:
-    """Return the comments still waiting among those this reader wrote.
-
-    A comment the filters sent to Spam is shown to its author as waiting too:
-    a false positive looks normal, and a spammer learns nothing.
-    """
-    if not comment_ids:
-        return []
-    return db.session.scalars(
-        sa.select(Comment).where(
-            Comment.id.in_(comment_ids),
-            Comment.article_id == article.id,
-            Comment.status.in_((CommentStatus.PENDING, CommentStatus.SPAM)),
-        )
-    ).all()
 
 
 # The use case: a reader's (or a moderator's) new comment.
@@ -259,6 +330,8 @@ class CommentSettings:
     learning: bayes.FilterSettings
     #: The Akismet check, when ``AKISMET_KEY`` is set.
     akismet: AkismetCheck | None = None
+    #: How long after its approval an author may still change a comment.
+    edit_minutes: int = 15
 
 
 class Refusal(enum.Enum):
@@ -279,34 +352,40 @@ class Refusal(enum.Enum):
 
 @dataclass(frozen=True)
 class Accepted:
-    """A stored comment: its id, its status, and the comment page it is on."""
+    """A stored comment: its id, its status, the comment page it is on, when it was written."""
 
     comment_id: int
     status: CommentStatus
     page: int
+    created_at: datetime
 
 
 def submit(article: Article, draft: Draft, settings: CommentSettings) -> Accepted | Refusal:
     """Screen and store a new comment, or say why not.
 
-    Form age, flood control, sanitizing, the moderation policy, the spam
-    checks and the decision only read, so on SQLite other workers do the
-    same at once; the write lock is held for the duplicate check, the
-    insert, its audit entry and its page alone (a double click stores one
-    comment). Needs no request and sends no mail: ``comment_stored`` is
+    Form age, the duplicate check, flood control, sanitizing, the moderation
+    policy, the spam checks and the decision only read, so on SQLite other
+    workers do the same at once; the write lock is held for the duplicate
+    check (again), the insert, its audit entry and its page alone (a double
+    click stores one comment, and hears "duplicato", not "troppo
+    velocemente"). Needs no request and sends no mail: ``comment_stored`` is
     announced, and whoever cares subscribes.
     """
     age = form_age(settings.secret_key, draft.form_time, article.id, settings.form_max_age)
     if age is None:
         return Refusal.FORM_EXPIRED
     by_moderator = draft.moderator_id is not None
+    # A double click is a duplicate, not a flood: the duplicate is looked for
+    # first, and again under the write lock (two clicks at once).
+    if _is_duplicate(article, draft):
+        return Refusal.DUPLICATE
     if not by_moderator and is_flood(draft.ip_block, draft.email, settings.flood_seconds):
         return Refusal.FLOOD
     body_html = comment_to_html(draft.body)
     status = initial_status(
         settings.moderation, author=draft.author, email=draft.email, by_moderator=by_moderator
     )
-    verdicts, scored = ([], None) if by_moderator else _screen(draft, body_html, age, settings)
+    verdicts, scored = screen_draft(draft, body_html, age, settings)
     status = decide(status, verdicts)
     new = NewComment(
         author=draft.author,
@@ -324,21 +403,28 @@ def submit(article: Article, draft: Draft, settings: CommentSettings) -> Accepte
         spam_clues=bayes.clues_json(scored) if scored else None,
     )
     with write_transaction(db.session):
-        if is_duplicate(article, new.author, new.email, new.body):
+        if _is_duplicate(article, draft):
             db.session.rollback()
             return Refusal.DUPLICATE
         stored = insert_comment(article, new, status, [verdict.reason for verdict in verdicts])
         # Worked out before the commit, which would expire what it reads.
         page = page_of(article, stored, settings.comments_per_page)
         db.session.commit()
-    return Accepted(stored.id, stored.status, page)
+    return Accepted(stored.id, stored.status, page, stored.created_at)
 
 
-def _screen(
+def _is_duplicate(article: Article, draft: Draft) -> bool:
+    return is_duplicate(article, draft.parent_id, draft.author, draft.email, draft.body)
+
+
+def screen_draft(
     draft: Draft, body_html: str, age: float, settings: CommentSettings
-) -> tuple[list[Verdict], bayes.Classification]:
+) -> tuple[list[Verdict], bayes.Classification | None]:
     """The spam checks' verdicts, and the learning filter's score (its verdict
-    joins the others once it is trained enough)."""
+    joins the others once it is trained enough); a moderator's text is not
+    screened. A new comment and an author's edit go through this alike."""
+    if draft.moderator_id is not None:
+        return [], None
     verdicts = screen(_submission(draft, body_html, age), settings.spam)
     scored = bayes.score(
         bayes.comment_message(draft.author, draft.email, draft.url, body_html), settings.learning

@@ -25,6 +25,9 @@ DEFAULTS: dict[str, Any] = {
     # Comments
     "COMMENT_THREAD_DEPTH": 5,
     "COMMENTS_PER_PAGE": 50,
+    # The comment page an article opens on: "newest" (WordPress's default:
+    # the last page, newest thread first) or "oldest" (the first page).
+    "COMMENT_DEFAULT_PAGE": "newest",
     "COMMENT_CACHE_ENTRIES": 64,
     # Anonymous pages: how long a shared cache (s-maxage) and each worker
     # keep them, and how long a stale copy may be served while one request
@@ -36,6 +39,9 @@ DEFAULTS: dict[str, Any] = {
     "COMMENT_MODERATION": "all",
     "COMMENT_AUTHOR_COOKIE_DAYS": 365,
     "COMMENT_PREVIEW_LIMIT": 20,
+    # An author may change or withdraw their comment while it waits, and for
+    # this many minutes after it is approved (Isso's 15; 0: only while it waits).
+    "COMMENT_EDIT_MINUTES": 15,
     # Privacy: IP addresses and user agents are cleared after this many days.
     "COMMENT_IP_RETENTION_DAYS": 90,
     # Spam and abuse
@@ -47,6 +53,10 @@ DEFAULTS: dict[str, Any] = {
     "COMMENT_DISALLOWED_KEYS": [],
     "COMMENT_CLOSE_AFTER_DAYS": 0,
     "COMMENT_RATE_LIMIT": "5 per minute;50 per day",
+    # "Anteprima" of a comment, per address block (apart from the comments).
+    "PREVIEW_RATE_LIMIT": "30 per minute;300 per day",
+    # "Mi piace" POSTs, per address block.
+    "LIKE_RATE_LIMIT": "20 per minute;200 per day",
     # The learning filter (blog/bayes.py): at or above SPAM_SCORE_SPAM a new
     # comment goes to Spam, at or above SPAM_SCORE_HOLD it waits; until it has
     # been trained on SPAM_MIN_TRAINING spam and as many ham, it only scores.
@@ -174,6 +184,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     configure_site_url(app)
     check_webhooks(app.config)
+    check_comment_pages(app.config)
 
 
 def check_webhooks(config: dict[str, Any]) -> None:
@@ -186,6 +197,12 @@ def check_webhooks(config: dict[str, Any]) -> None:
             raise RuntimeError(f"WEBHOOK_URLS: {url!r} non è un indirizzo http(s)")
     if urls and not config.get("WEBHOOK_SECRET"):
         raise RuntimeError("WEBHOOK_URLS richiede WEBHOOK_SECRET, la chiave che firma i messaggi")
+
+
+def check_comment_pages(config: dict[str, Any]) -> None:
+    """Refuse to start with a default comment page that is neither kind."""
+    if config["COMMENT_DEFAULT_PAGE"] not in ("newest", "oldest"):
+        raise RuntimeError('COMMENT_DEFAULT_PAGE deve essere "newest" oppure "oldest"')
 
 
 #: Where ``flask run`` serves when nothing else is said.

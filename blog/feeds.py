@@ -17,11 +17,12 @@ import hashlib
 import sqlalchemy as sa
 from feedgenerator import Atom1Feed
 from flask import Blueprint, Response, abort, current_app, request
-from markupsafe import escape
+from markupsafe import Markup, escape
 
+from blog import messages
 from blog.extensions import db
 from blog.http_cache import make_public
-from blog.links import comment_link
+from blog.links import comment_page, link_to
 from blog.models import Article, Comment, CommentStatus, utcnow
 from blog.urls import external_url
 
@@ -142,21 +143,37 @@ def article_comments(slug: str) -> Response:
 
 
 def _add_comments(feed: Atom1Feed, where: sa.ColumnElement[bool]) -> None:
+    parent = sa.orm.aliased(Comment)
     comments = db.session.execute(
-        sa.select(Comment, Article.slug, Article.title)
+        sa.select(Comment, Article.slug, Article.title, parent.id, parent.author)
         .join(Article, Comment.article_id == Article.id)
+        .outerjoin(
+            parent,
+            sa.and_(parent.id == Comment.parent_id, parent.status == CommentStatus.APPROVED),
+        )
         .where(where, Comment.status == CommentStatus.APPROVED, _published())
         .order_by(Comment.created_at.desc(), Comment.id.desc())
         .limit(FEED_ENTRIES)
     ).all()
-    for comment, slug, title in comments:
+    for comment, slug, title, parent_id, parent_author in comments:
         # The id stays what it always was; the link opens the comment's page.
         permanent = external_url("reader.article", slug=slug, anchor=f"comment-{comment.id}")
+        page = comment_page(comment)
+        content = Markup(comment.body_html)  # nosec B704 - sanitized when it was written
+        if parent_id is not None:
+            # As WordPress's feeds: a reply names the comment it answers, which
+            # is in the same thread, so on the same page.
+            content = (
+                Markup('<p>{} <a href="{}">{}</a>.</p>').format(
+                    messages.IN_REPLY_TO, link_to(slug, parent_id, page), parent_author
+                )
+                + content
+            )
         feed.add_item(
             title=f"{comment.author} su «{title}»",
-            link=comment_link(comment),
+            link=link_to(slug, comment.id, page),
             description=None,
-            content=comment.body_html,
+            content=str(content),
             author_name=comment.author or None,
             author_link=comment.url or None,
             pubdate=comment.created_at,

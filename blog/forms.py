@@ -234,6 +234,16 @@ class CommentForm(TextForm):
             raise ValidationError(messages.PARENT_INVALID)
 
 
+class OwnCommentForm(TextForm):
+    """An author's change to the text of their own comment."""
+
+    comment = comment_field()
+
+
+class WithdrawForm(TextForm):
+    """An author's "Ritira il commento" button: nothing but, for a moderator, the token."""
+
+
 class LoginForm(TextForm):
     """The moderators' login."""
 
@@ -341,7 +351,7 @@ class FollowForm(TextForm):
 
 
 class ProfileForm(TextForm):
-    """A moderator's own name, the address notifications go to, and which and when."""
+    """A moderator's own name and site, the address notifications go to, and which and when."""
 
     display_name = StringField(
         "Nome mostrato",
@@ -352,6 +362,7 @@ class ProfileForm(TextForm):
             too_long(AUTHOR_MAX),
         ],
     )
+    url = url_field()
     email = StringField(
         "Email per le notifiche",
         filters=[normalize_text],

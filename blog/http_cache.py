@@ -29,7 +29,9 @@ AUTHOR_COOKIES = {
     "email": "comment_author_email",
     "url": "comment_author_url",
 }
-_ARTICLE_ETAG = re.compile(r'"a(\d{1,18})\.v(\d{1,18})\.p(\d{1,7})\.([oc])\.t(\d{1,12})"')
+_ARTICLE_ETAG = re.compile(
+    r'"a(\d{1,18})\.v(\d{1,18})\.p(\d{1,7})\.([oc])\.s(oldest|newest|best)\.t(\d{1,12})"'
+)
 
 
 def personal_cookies(config: Mapping) -> frozenset[str]:
@@ -70,39 +72,41 @@ def make_public(response: Response) -> Response:
     return response
 
 
-def article_etag(article_id: int, version: int, page: int, is_open: bool, at: int) -> str:
+#: What an article page shows: article, comment version, page, open, order.
+PageShown = tuple[int, int, int, bool, str]
+
+
+def article_etag(shown: PageShown, at: int) -> str:
     """The validator of an article page: what it shows, and the second it was signed."""
-    return f'"a{article_id}.v{version}.p{page}.{"o" if is_open else "c"}.t{at}"'
+    article_id, version, page, is_open, order = shown
+    return f'"a{article_id}.v{version}.p{page}.{"o" if is_open else "c"}.s{order}.t{at}"'
 
 
-def parse_article_etag(etag: str) -> tuple[int, int, int, bool] | None:
-    """What an article page's ETag says it shows: article, version, page, open."""
+def parse_article_etag(etag: str) -> PageShown | None:
+    """What an article page's ETag says it shows."""
     match = _ARTICLE_ETAG.fullmatch(etag)
     if match is None:
         return None
     article_id, version, page = (int(group) for group in match.group(1, 2, 3))
-    return article_id, version, page, match.group(4) == "o"
+    return article_id, version, page, match.group(4) == "o", match.group(5)
 
 
 def article_copy_is_fresh(
-    if_none_match: str | None,
-    article_id: int,
-    version: int,
-    page: int,
-    is_open: bool,
-    config: Mapping,
+    if_none_match: str | None, shown: PageShown, config: Mapping
 ) -> str | None:
     """The reader's copy's ETag, if it shows what the page shows now and is recent enough."""
     if not if_none_match:
         return None
     now = time.time()
     longest = int(config["PAGE_CACHE_SECONDS"]) + int(config["PAGE_STALE_SECONDS"])
+    article_id, version, page, is_open, order = shown
     for match in _ARTICLE_ETAG.finditer(if_none_match[:1000]):
         shows = tuple(int(group) for group in match.group(1, 2, 3))
         if (
             shows == (article_id, version, page)
             and (match.group(4) == "o") == is_open
-            and 0 <= now - int(match.group(5)) <= max(longest, 1)
+            and match.group(5) == order
+            and 0 <= now - int(match.group(6)) <= max(longest, 1)
         ):
             return match.group(0)
     return None

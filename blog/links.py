@@ -1,9 +1,13 @@
 """The one address of a comment: its article, its page, its anchor.
 
-As WordPress's ``get_comment_link``: ``/<slug>/?cpage=N#comment-<id>``,
-with no ``cpage`` on the first page (the article's own address). Mail,
-feeds, the moderation queue and the notice after posting all link here,
-so that a comment on page 3 opens page 3.
+As WordPress's ``get_comment_link``: ``/<slug>/?cpage=N#comment-<id>``.
+Mail, feeds, the moderation queue and the notice after posting all link
+here, so that a comment on page 3 opens page 3. Pages are numbered by the
+threads' start, oldest first, whatever the order (``blog/comments.py``), so
+a page's number never changes as new threads arrive; but the page an
+article opens on does under ``COMMENT_DEFAULT_PAGE=newest`` (its newest
+page), so there a link always names its page. Under ``oldest`` the first
+page is the article's own address, for good, and needs no ``cpage``.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ def comment_link(comment: Comment, *, external: bool = True, page: int | None = 
 
 def link_to(slug: str, comment_id: int, page: int, *, external: bool = True) -> str:
     """:func:`comment_link` from what a caller already holds."""
-    cpage = page if page > 1 else None
+    oldest_first = current_app.config["COMMENT_DEFAULT_PAGE"] == "oldest"
+    cpage = None if oldest_first and page == 1 else page
     anchor = f"comment-{comment_id}"
     if external:
         return external_url("reader.article", slug=slug, cpage=cpage, anchor=anchor)

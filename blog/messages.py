@@ -28,6 +28,8 @@ URL_INVALID = "Inserisci un indirizzo web valido che inizi con http:// o https:/
 TOO_LONG = "Questo campo può contenere al massimo {max} caratteri."
 PARENT_INVALID = "Il commento a cui vuoi rispondere non esiste o non è ancora approvato."
 COMMENTS_CLOSED = "I commenti sono chiusi."
+#: Before a reply's text in the feeds, with the name of the comment it answers.
+IN_REPLY_TO = "In risposta a"
 CONTROL_CHARACTERS = "Il testo contiene caratteri di controllo non ammessi."
 NOT_ONE_LINE = "Scrivi questo campo su una sola riga, senza andare a capo."
 NONCHARACTERS = "Il testo contiene caratteri Unicode non validi (come U+FFFE): eliminali e riprova."
@@ -45,6 +47,21 @@ FORM_EXPIRED = (
 RATE_LIMITED = (
     "Hai inviato troppi commenti in poco tempo. Il tuo testo è ancora qui: "
     "riprova fra qualche minuto."
+)
+PREVIEW_RATE_LIMITED = (
+    "Hai chiesto troppe anteprime in poco tempo. Il tuo testo è ancora qui: "
+    "riprova fra qualche minuto."
+)
+# An author's own comment
+OWN_EDIT_SAVED = "Modifica salvata."
+OWN_EDIT_HELD = (
+    "Modifica salvata. Il commento è di nuovo in attesa di moderazione: sarà visibile a tutti "
+    "dopo essere stato approvato."
+)
+OWN_WITHDRAWN = "Commento ritirato: non è più visibile."
+OWN_EDIT_WINDOW_OVER = (
+    "Non è più possibile modificare o ritirare questo commento: si può farlo finché è in attesa "
+    "di moderazione e per {minutes} minuti dopo l'approvazione."
 )
 #: Akismet's note in a comment's history.
 AKISMET_REASON = "Akismet: spam"
@@ -128,6 +145,8 @@ EVENT_LABELS = {
     "reply": "Risposta del moderatore",
     "filter": "Trattenuto dai filtri",
     "anonymise": "Dati personali anonimizzati",
+    "self_edit": "Modificato dall'autore",
+    "withdraw": "Ritirato dall'autore",
 }
 #: Flash message after an action, by action; {count} comments.
 ACTION_DONE = {

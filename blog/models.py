@@ -133,6 +133,14 @@ class Comment(Model):
     # the version it was written for, and stops working once it is stale.
     status_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When it was last approved (None: never, or before this was recorded):
+    # its author may change it for COMMENT_EDIT_MINUTES after that.
+    approved_at: Mapped[datetime | None] = mapped_column()
+    # When its author last changed it ("modificato" under an approved one).
+    edited_at: Mapped[datetime | None] = mapped_column()
+    # "Mi piace" from distinct readers (CommentLike), kept here so that no
+    # page has to count rows.
+    like_count: Mapped[int] = mapped_column(default=0, server_default="0")
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     # The network the address belongs to (blog/addresses.py): what flood
     # control compares, since one IPv6 user holds a whole /64.
@@ -193,6 +201,23 @@ class Comment(Model):
         return f"<Comment {self.id} {self.status}>"
 
 
+class CommentLike(Model):
+    """One reader's "Mi piace" on one comment, known only by a keyed hash.
+
+    ``key`` is an HMAC of the reader's address block and the comment's id
+    (blog/likes.py): it tells one reader's second like from a first, and
+    nothing else; the same reader's likes on two comments share nothing.
+    ``flask purge`` deletes rows older than COMMENT_IP_RETENTION_DAYS (the
+    count on the comment stays).
+    """
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("comment.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -205,6 +230,8 @@ class Moderator(UserMixin, Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     display_name: Mapped[str] = mapped_column(sa.String(245))
     email: Mapped[str | None] = mapped_column(sa.String(100))
+    # Their site, filled in for them when they comment from an article page.
+    url: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
     # Part of the login session's identity: changing it (new password,
     # deactivation) ends every session opened before.

@@ -12,7 +12,15 @@ import sqlalchemy as sa
 
 from blog import bayes, signals
 from blog.extensions import db
-from blog.models import Article, Comment, CommentStatus, ModerationEvent, Moderator, SpamLabel
+from blog.models import (
+    Article,
+    Comment,
+    CommentStatus,
+    ModerationEvent,
+    Moderator,
+    SpamLabel,
+    utcnow,
+)
 from blog.sanitize import comment_to_html
 from blog.thread import thread_roots
 
@@ -42,6 +50,9 @@ class Event(enum.StrEnum):
     REPLY = "reply"
     FILTER = "filter"
     ANONYMISE = "anonymise"
+    #: The author changed their own comment, or withdrew it (blog/own_comments.py).
+    SELF_EDIT = "self_edit"
+    WITHDRAW = "withdraw"
 
 
 class Policy(enum.StrEnum):
@@ -133,11 +144,17 @@ def status_before_trash(comment: Comment) -> CommentStatus:
 
 
 def apply_action(
-    comment: Comment, action: Action, moderator: Moderator | None = None
+    comment: Comment,
+    action: Action,
+    moderator: Moderator | None = None,
+    *,
+    event: Event | None = None,
 ) -> CommentStatus:
     """Move ``comment`` along ``action``, audit it, keep its article's counts right.
 
-    Returns the status the comment had before.
+    ``event`` names the change in the audit trail when it is not the
+    action itself (an author withdrawing their comment trashes it). Returns
+    the status the comment had before.
     """
     previous = comment.status
     check_transition(action, previous)
@@ -160,10 +177,12 @@ def apply_action(
         else TRANSITIONS[action][1] or CommentStatus.TRASH  # only DELETE has None
     )
     comment.status = target
+    if target == CommentStatus.APPROVED:
+        comment.approved_at = utcnow()
     # Incremented by the database, as the article's version is: mailed links
     # written for an earlier version must never match again.
     comment.status_version = Comment.status_version + 1
-    record_event(comment, action, moderator, previous, target)
+    record_event(comment, event or action, moderator, previous, target)
     if CommentStatus.APPROVED in (previous, target):
         refresh_article_comments(comment.article)
     if action is Action.APPROVE:

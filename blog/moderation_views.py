@@ -390,10 +390,11 @@ def privacy_tools() -> BaseResponse | tuple[str, int]:
 
 @bp.route("/profile", methods=["GET", "POST"])
 def profile() -> BaseResponse | tuple[str, int]:
-    """The signed-in moderator's name and notification address."""
+    """The signed-in moderator's name, site and notification address."""
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         current_user.display_name = form.display_name.data
+        current_user.url = form.url.data or ""
         current_user.email = form.email.data or None
         current_user.mail_events = form.mail_events.data
         current_user.mail_frequency = form.mail_frequency.data

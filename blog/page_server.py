@@ -41,12 +41,21 @@ from werkzeug.http import parse_cookie
 from werkzeug.wsgi import get_host
 
 from blog.extensions import db
-from blog.http_cache import article_copy_is_fresh, has_personal_cookies, parse_article_etag
+from blog.http_cache import (
+    PageShown,
+    article_copy_is_fresh,
+    has_personal_cookies,
+    parse_article_etag,
+)
 from blog.models import Article
 from blog.slugs import SLUG, reserved_slugs
 
 ARTICLE_PATH = re.compile(f"/({SLUG.pattern})/")
-PAGE_QUERY = re.compile(r"(?:cpage=([1-9][0-9]{0,5}))?")
+#: The queries of an article's comment pages: ``cpage`` and ``corder``, in
+#: either order; any other query (``?replytocom=``, an unknown order) goes to Flask.
+_CPAGE = r"cpage=([1-9][0-9]{0,5})"
+_CORDER = r"corder=(oldest|newest|best)"
+PAGE_QUERY = re.compile(f"(?:{_CPAGE}(?:&{_CORDER})?|{_CORDER}(?:&{_CPAGE})?)?")
 #: Headers that are each response's own, never copied from the stored one.
 OWN_HEADERS = frozenset({"content-length", "x-request-id", "date"})
 #: Headers a 304 repeats from the full response (RFC 9110, 15.4.5).
@@ -57,6 +66,7 @@ TRUSTED_HOST_MEMORY = 64
 
 
 StartResponse = Callable[..., Any]
+PageKey = tuple[str, int | None, str | None]
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,7 @@ class Entry:
     body: bytes
     etag: str
     #: What the ETag says the page shows, for conditional GETs.
-    shows: tuple[int, int, int, bool] | None
+    shows: PageShown | None
     full_headers: tuple[tuple[str, str], ...]
     not_modified_headers: tuple[tuple[str, str], ...]
 
@@ -88,7 +98,8 @@ class ArticlePageServer:
         config = app.config
         self.max_age = float(config["PAGE_CACHE_SECONDS"])
         self.max_entries = int(config["PAGE_CACHE_ENTRIES"])
-        self._entries: dict[tuple[str, int], Entry] = {}
+        #: By slug, page and order as the query named them (None: not named).
+        self._entries: dict[PageKey, Entry] = {}
         self._lock = threading.Lock()
         self.hits = 0
         self.lookups = 0
@@ -112,7 +123,8 @@ class ArticlePageServer:
             or self._carries_personal_cookies(environ)
         ):
             return self.wsgi_app(environ, start_response)
-        key = (path.group(1), int(query.group(1) or 1))
+        page = query.group(1) or query.group(4)
+        key = (path.group(1), int(page) if page else None, query.group(2) or query.group(3))
         try:
             entry = self._entry(key, environ)
         except (sa.exc.SQLAlchemyError, self._driver_error):
@@ -156,7 +168,7 @@ class ArticlePageServer:
 
     # The cache.
 
-    def _entry(self, key: tuple[str, int], environ: dict[str, Any]) -> Entry | None:
+    def _entry(self, key: PageKey, environ: dict[str, Any]) -> Entry | None:
         found = self._current_article(key[0])
         if found is None:
             return None
@@ -302,7 +314,7 @@ class ArticlePageServer:
         if (
             if_none_match
             and entry.shows is not None
-            and article_copy_is_fresh(if_none_match, *entry.shows, self.app.config)
+            and article_copy_is_fresh(if_none_match, entry.shows, self.app.config)
         ):
             start_response("304 NOT MODIFIED", [*entry.not_modified_headers, request_id])
             return []

@@ -258,28 +258,40 @@ def is_flood(ip_block: str | None, email: str, seconds: float) -> bool:
     return recent is not None
 
 
-# Built once, like the other statements of the comment form's path.
-_SAME_TEXT = (
+# Built once, like the other statements of the comment form's path. WordPress's
+# rule: the same article, the same parent, the same name and email, the same
+# text (the email only when one was given).
+_SAME_TEXT_BY_NAME = (
     sa.select(Comment.id)
     .where(
         Comment.article_id == sa.bindparam("article_id"),
         Comment.body_digest == sa.bindparam("digest"),
         Comment.body == sa.bindparam("body"),
         Comment.status != CommentStatus.TRASH,
-        sa.or_(Comment.email == sa.bindparam("email"), Comment.author == sa.bindparam("author")),
+        Comment.parent_id.is_not_distinct_from(sa.bindparam("parent_id", type_=sa.Integer)),
+        Comment.author == sa.bindparam("author"),
     )
     .limit(1)
 )
+_SAME_TEXT = _SAME_TEXT_BY_NAME.where(Comment.email == sa.bindparam("email"))
 
 
-def is_duplicate(article: Article, author: str, email: str, body: str) -> bool:
-    """Tell whether this author or email already wrote this text on this article."""
+def is_duplicate(
+    article: Article, parent_id: int | None, author: str, email: str, body: str
+) -> bool:
+    """Tell whether this person already wrote this text in the same place.
+
+    As WordPress: a duplicate has the same article, the same parent, the same
+    name and (when given) the same email, and the same text; a second
+    "Grazie!" from someone else with the same name is not one.
+    """
     existing = (
         db.session.connection()
         .execute(
-            _SAME_TEXT,
+            _SAME_TEXT if email else _SAME_TEXT_BY_NAME,
             {
                 "article_id": article.id,
+                "parent_id": parent_id,
                 "digest": body_digest(body),
                 "body": body,
                 "email": email,

@@ -7,7 +7,7 @@ recurses or walks a chain without remembering where it has been.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from blog.models import Comment
@@ -76,13 +76,22 @@ def thread_roots(parents: Mapping[int, int | None]) -> dict[int, int]:
     return roots
 
 
-def build_thread(comments: Iterable[Comment], max_depth: int) -> list[ThreadNode]:
+def shown_depth(max_depth: int) -> int:
+    """The deepest level shown: ``COMMENT_THREAD_DEPTH`` within 1 and ``MAX_THREAD_DEPTH``."""
+    return max(1, min(max_depth, MAX_THREAD_DEPTH))
+
+
+def build_thread(
+    comments: Iterable[Comment], max_depth: int, thread_order: Sequence[int] = ()
+) -> list[ThreadNode]:
     """Nest comments under their parents, oldest first.
 
     As in WordPress, replies deeper than ``max_depth`` (at most
     ``MAX_THREAD_DEPTH``) are shown at the last level, right after the
     comment they answer. A reply whose parent is not shown, or whose
-    parents loop, starts a thread of its own.
+    parents loop, starts a thread of its own. ``thread_order`` lists thread
+    ids in the order their threads are shown (a thread not in it comes
+    last); inside a thread, replies stay in reading order.
     """
     ordered = sorted(comments, key=lambda comment: (comment.created_at, comment.id))
     nodes = {comment.id: ThreadNode(comment) for comment in ordered}
@@ -93,7 +102,10 @@ def build_thread(comments: Iterable[Comment], max_depth: int) -> list[ThreadNode
         if comment.parent_id and comment.id not in closers:
             parent = nodes.get(comment.parent_id)
         (parent.children if parent else roots).append(nodes[comment.id])
-    return _layout(roots, max(1, min(max_depth, MAX_THREAD_DEPTH)))
+    if thread_order:
+        rank = {thread_id: place for place, thread_id in enumerate(thread_order)}
+        roots.sort(key=lambda node: rank.get(node.comment.thread_id or 0, len(rank)))
+    return _layout(roots, shown_depth(max_depth))
 
 
 def _layout(roots: list[ThreadNode], max_depth: int) -> list[ThreadNode]:

@@ -139,10 +139,28 @@ def test_a_reader_comments_by_keyboard(browser, site, javascript):
     text = f"Commento scritto con la tastiera ({'js' if javascript else 'senza js'})"
     fill_and_send(page, text, "Tastiera")
     pending = page.locator(".comment-awaiting-moderation")
-    assert pending.inner_text() == "Il tuo commento è in attesa di moderazione."
+    thanks = pending.inner_text().split("\n")[0]
+    assert thanks == "Grazie! Il tuo commento è in attesa di moderazione."
     assert text in page.inner_text(".comment-list")
     row = comment_row(site, text)
     assert row is not None and row.status == "pending"
+    assert page.outside_requests == []
+
+
+def test_a_reader_previews_without_javascript(browser, site):
+    page = new_page(browser, site, javascript=False)
+    page.goto(ARTICLE_URL)
+    text = "Anteprima <b>senza</b> JavaScript <script>alert(1)</script>"
+    type_into(page, "#comment", text)
+    type_into(page, "#author", "Anteprima")
+    type_into(page, "#email", "anteprima@example.it")
+    tab_to(page, "#preview")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    shown = page.inner_html("#comment-preview .comment-content")
+    assert shown == "<p>Anteprima <b>senza</b> JavaScript</p>"
+    assert page.input_value("#comment") == text
+    assert comment_row(site, text) is None
     assert page.outside_requests == []
 
 

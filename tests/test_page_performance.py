@@ -120,7 +120,7 @@ def test_own_pending_comment_costs_one_more_query(app, client):
 def test_threads_are_paginated_fifty_to_a_page_with_their_replies(app, client):
     with app.app_context():
         seed_threads(120, replies_each=2)
-    first = soup(client.get(ARTICLE_URL))
+    first = soup(client.get(ARTICLE_URL + "?corder=oldest"))
     top = first.select("ol.comment-list > li")
     assert len(top) == 50
     assert text_of(top[0].find(class_="comment-content")) == "Commento 0"
@@ -130,7 +130,8 @@ def test_threads_are_paginated_fifty_to_a_page_with_their_replies(app, client):
     assert nav.find("a", rel="prev") is None
     newer = nav.find("a", rel="next")
     assert text_of(newer) == "Commenti più recenti →"
-    third = soup(client.get(f"{ARTICLE_URL}?cpage=3"))
+    assert newer["href"] == f"{ARTICLE_URL}?corder=oldest&cpage=2#comments"
+    third = soup(client.get(f"{ARTICLE_URL}?cpage=3&corder=oldest"))
     assert len(third.select("ol.comment-list > li")) == 20
     assert text_of(third.select("ol.comment-list > li")[0].find(class_="comment-content")) == (
         "Commento 100"
@@ -150,7 +151,7 @@ def test_comments_per_page_is_configurable(app_config):
         empty_schema()
         seed_articles()
         seed_threads(10)
-    page = soup(app.test_client().get(ARTICLE_URL))
+    page = soup(app.test_client().get(ARTICLE_URL + "?cpage=1"))
     assert len(page.select("ol.comment-list > li")) == 7
     with app.app_context():
         db.engine.dispose()

@@ -143,8 +143,8 @@ def test_pages_are_cached_one_by_one(app, client):
         for number in range(60):
             add_comment(comment=f"Numero {number}")
     for _ in range(2):
-        first = text_of(soup(client.get(ARTICLE_URL)))
-        second = text_of(soup(client.get(ARTICLE_URL + "?cpage=2")))
+        first = text_of(soup(client.get(ARTICLE_URL + "?cpage=1")))
+        second = text_of(soup(client.get(ARTICLE_URL)))  # the newest page, the second
     assert server(app).hits == 2
     assert "Numero 0" in first and "Numero 0" not in second
     assert "Numero 55" in second and "Numero 55" not in first

@@ -113,6 +113,18 @@ def test_the_same_text_twice_is_a_duplicate(article):
     assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 1
 
 
+def test_a_double_click_is_a_duplicate_before_it_is_a_flood(article):
+    assert isinstance(submit(article, draft(article), settings(flood_seconds=15)), Accepted)
+    assert submit(article, draft(article), settings(flood_seconds=15)) is Refusal.DUPLICATE
+
+
+def test_without_an_email_the_name_and_text_make_a_duplicate(article):
+    assert isinstance(submit(article, draft(article, email=""), settings()), Accepted)
+    assert submit(article, draft(article, email=""), settings()) is Refusal.DUPLICATE
+    other = draft(article, email="", author="Marta")
+    assert isinstance(submit(article, other, settings()), Accepted)
+
+
 def test_a_flood_is_refused(article):
     assert isinstance(submit(article, draft(article), settings(flood_seconds=15)), Accepted)
     second = draft(article, body="Un altro.", ip_address="198.51.100.1", ip_block=None)

@@ -35,19 +35,34 @@ def test_reply_sits_inside_its_parent(client, app):
         reply = add_comment(author="Bruno", parent=parent, age=timedelta(hours=1))
         other = add_comment(author="Carla")
         ids = parent.id, reply.id, other.id
-    page = soup(client.get(ARTICLE_URL))
+    page = soup(client.get(ARTICLE_URL + "?corder=oldest"))
     top = page.select("ol.comment-list > li")
     assert [li["id"] for li in top] == [f"comment-{ids[0]}", f"comment-{ids[2]}"]
     nested = page.select_one(f"li#comment-{ids[0]} > ol.children > li")
     assert nested["id"] == f"comment-{ids[1]}"
 
 
-def test_comments_are_oldest_first(client, app):
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("", "newer"),
+        ("?corder=newest", "newer"),
+        ("?corder=oldest", "older"),
+        ("?corder=x", "newer"),
+    ],
+)
+def test_threads_come_in_the_order_asked_for(client, app, query, first):
+    """Newest thread first by default (COMMENT_DEFAULT_PAGE=newest); replies
+    stay in reading order inside their thread whatever the order."""
     with app.app_context():
-        newer = add_comment(comment="Più recente", age=timedelta(minutes=1)).id
-        older = add_comment(comment="Più vecchio", age=timedelta(days=1)).id
-    ids = [li["id"] for li in soup(client.get(ARTICLE_URL)).select("ol.comment-list > li")]
-    assert ids == [f"comment-{older}", f"comment-{newer}"]
+        older = add_comment(comment="Più vecchio", age=timedelta(days=1))
+        newer = add_comment(comment="Più recente", age=timedelta(minutes=2)).id
+        reply = add_comment(comment="Risposta", parent=older, age=timedelta(minutes=1)).id
+        ids = {"older": f"comment-{older.id}", "newer": f"comment-{newer}"}
+    page = soup(client.get(ARTICLE_URL + query))
+    top = [li["id"] for li in page.select("ol.comment-list > li")]
+    assert top[0] == ids[first] and set(top) == set(ids.values())
+    assert page.select_one(f"li#{ids['older']} > ol.children > li")["id"] == f"comment-{reply}"
 
 
 def test_replies_deeper_than_the_limit_are_shown_at_the_last_level(client, app):
