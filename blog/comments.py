@@ -99,6 +99,7 @@ def insert_comment(
         thread_id = parent.thread_id if parent else None
     connection = db.session.connection()
     body = new.body
+    now = utcnow()
     inserted = connection.execute(
         _INSERT_COMMENT,
         {
@@ -112,7 +113,8 @@ def insert_comment(
             "body_digest": body_digest(body),
             "body_html": new.body_html if new.body_html is not None else comment_to_html(body),
             "status": status,
-            "created_at": utcnow(),
+            "created_at": now,
+            "status_changed_at": now,
             "ip_address": new.ip_address,
             "ip_block": new.ip_block,
             "user_agent": (new.user_agent or "")[:500] or None,
