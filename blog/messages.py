@@ -73,8 +73,10 @@ USERNAME_REQUIRED = "Inserisci il nome utente."
 # Messages about passwords, not passwords: bandit's B105 misreads them.
 PASSWORD_REQUIRED = "Inserisci la password."  # nosec B105
 LOGIN_FAILED = "Nome utente o password non validi."
-LOGGED_IN = "Bentornato, {name}."
-LOGGED_OUT = "Sei uscito."
+#: Neither masculine nor feminine, and no "welcome back" on a first login.
+LOGGED_IN_FIRST = "Ciao, {name}: qui trovi i commenti da moderare."
+LOGGED_IN = "Ciao di nuovo, {name}."
+LOGGED_OUT = "Sessione chiusa. A presto!"
 PASSWORD_TOO_SHORT = "La password deve contenere almeno {min} caratteri."  # nosec B105
 PASSWORDS_DIFFER = "Le due password non coincidono."
 BULK_NO_ACTION = "Scegli un'azione."
