@@ -84,6 +84,15 @@ BULK_NO_SELECTION = "Seleziona almeno un commento."
 ACTION_NOT_ALLOWED = "Questa azione non si applica al commento nel suo stato attuale."
 COMMENT_EDITED = "Commento modificato."
 REPLY_PUBLISHED = "Risposta pubblicata."
+# Settings
+MODERATION_SETTINGS_SAVED = "Impostazioni di moderazione salvate."
+CHOICE_INVALID = "Scegli una delle opzioni."
+NUMBER_INVALID = "Scrivi un numero, come 0,95."
+WHOLE_NUMBER_INVALID = "Scrivi un numero intero, come 20."
+SCORE_RANGE = "Scrivi un numero tra 0,5 e 1."
+TRAINING_RANGE = "Scrivi un numero intero tra 0 e 100.000."
+HOLD_ABOVE_SPAM = "La soglia per trattenere non può superare quella per lo spam."
+SETTINGS_HAVE_ERRORS = "Le impostazioni non sono state salvate: correggi i campi segnalati."
 
 #: Queue tabs, by status.
 STATUS_TABS = {

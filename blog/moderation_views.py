@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 from werkzeug.wrappers import Response as BaseResponse
 
-from blog import messages, privacy
+from blog import messages, privacy, site_settings
 from blog import search as search_index
 from blog.addresses import client_block
 from blog.auth import safe_next
@@ -34,6 +35,7 @@ from blog.forms import (
     ActionForm,
     BulkActionForm,
     EditCommentForm,
+    ModerationSettingsForm,
     PrivacyForm,
     ProfileForm,
     ReplyForm,
@@ -323,21 +325,59 @@ def settings() -> BaseResponse | tuple[str, int]:
         db.session.commit()
         flash(messages.WORD_LISTS_SAVED, "success")
         return redirect(url_for("moderation.settings"), 303)
+    in_force = site_settings.in_force(current_app.config)
     if request.method == "GET":
-        lists = word_lists(current_app.config)
+        lists = word_lists(in_force)
         form.moderation_keys.data = "\n".join(lists["COMMENT_MODERATION_KEYS"])
         form.disallowed_keys.data = "\n".join(lists["COMMENT_DISALLOWED_KEYS"])
-    articles = db.session.scalars(sa.select(Article).order_by(Article.published_at.desc())).all()
-    status = form_status()
-    return (
-        render_template(
-            "moderation/settings.html",
-            form=form,
-            articles=articles,
-            close_after_days=current_app.config["COMMENT_CLOSE_AFTER_DAYS"],
-        ),
-        status,
+    return render_settings(form, moderation_settings_form(in_force), form_status())
+
+
+@bp.post("/settings/moderazione")
+def save_moderation_settings() -> BaseResponse | tuple[str, int]:
+    """Save the moderation policy and the learning filter's thresholds."""
+    form = ModerationSettingsForm()
+    if form.validate_on_submit():
+        site_settings.save("COMMENT_MODERATION", form.moderation.data)
+        site_settings.save("SPAM_SCORE_SPAM", form.spam_score.data)
+        site_settings.save("SPAM_SCORE_HOLD", form.hold_score.data)
+        site_settings.save("SPAM_MIN_TRAINING", form.min_training.data)
+        db.session.commit()
+        flash(messages.MODERATION_SETTINGS_SAVED, "success")
+        return redirect(url_for("moderation.settings", _anchor="moderation-title"), 303)
+    if form.errors.get("csrf_token"):
+        abort(400)
+    words = WordListsForm(formdata=None)
+    lists = word_lists(site_settings.in_force(current_app.config))
+    words.moderation_keys.data = "\n".join(lists["COMMENT_MODERATION_KEYS"])
+    words.disallowed_keys.data = "\n".join(lists["COMMENT_DISALLOWED_KEYS"])
+    return render_settings(words, form, 422)
+
+
+def moderation_settings_form(in_force: Mapping[str, Any]) -> ModerationSettingsForm:
+    """The policy and thresholds form, showing what is in force."""
+    return ModerationSettingsForm(
+        formdata=None,
+        moderation=in_force["COMMENT_MODERATION"],
+        spam_score=float(in_force["SPAM_SCORE_SPAM"]),
+        hold_score=float(in_force["SPAM_SCORE_HOLD"]),
+        min_training=int(in_force["SPAM_MIN_TRAINING"]),
     )
+
+
+def render_settings(
+    words: WordListsForm, moderation: ModerationSettingsForm, status: int
+) -> tuple[str, int]:
+    """The settings page around its two forms, with the articles' switches."""
+    articles = db.session.scalars(sa.select(Article).order_by(Article.published_at.desc())).all()
+    page = render_template(
+        "moderation/settings.html",
+        form=words,
+        moderation_form=moderation,
+        articles=articles,
+        close_after_days=current_app.config["COMMENT_CLOSE_AFTER_DAYS"],
+    )
+    return page, status
 
 
 @bp.post("/articles/<int:article_id>/comments/<any(open, close):switch>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -22,7 +23,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
-from blog import messages, subscriptions
+from blog import messages, site_settings, subscriptions
 from blog.addresses import client_block
 from blog.bayes import FilterSettings
 from blog.comments import (
@@ -219,23 +220,23 @@ def draft_of(form: CommentForm) -> Draft:
 
 
 def comment_settings() -> CommentSettings:
-    """What the comment use case needs of the configuration, read once."""
-    config = current_app.config
+    """What the comment use case needs: the configuration with what moderators
+    saved on the settings page laid over it, read once."""
+    config = site_settings.in_force(current_app.config)
     return CommentSettings(
         secret_key=config["SECRET_KEY"],
         form_max_age=config["COMMENT_FORM_MAX_AGE"],
         flood_seconds=config["COMMENT_FLOOD_SECONDS"],
         moderation=config["COMMENT_MODERATION"],
         comments_per_page=config["COMMENTS_PER_PAGE"],
-        spam=spam_settings(),
+        spam=spam_settings(config),
         learning=FilterSettings.from_config(config),
         akismet=current_app.extensions.get("akismet"),
     )
 
 
-def spam_settings() -> SpamSettings:
-    """The thresholds from config, the word lists as moderators saved them."""
-    config = current_app.config
+def spam_settings(config: Mapping[str, Any]) -> SpamSettings:
+    """The traps' thresholds and the word lists in force."""
     lists = word_lists(config)
     return SpamSettings(
         min_seconds=config["COMMENT_MIN_SECONDS"],

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import functools
 import html
-import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from typing import Any
 
 import sqlalchemy as sa
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from blog import site_settings
 from blog.extensions import db
-from blog.models import Article, Comment, CommentStatus, SiteSetting, body_digest, utcnow
+from blog.models import Article, Comment, CommentStatus, body_digest, utcnow
 from blog.trie import alternation
 
 
@@ -294,18 +295,12 @@ def is_duplicate(article: Article, author: str, email: str, body: str) -> bool:
 # Word lists: the config gives the defaults, moderators can override them.
 
 WORD_LIST_KEYS = ("COMMENT_MODERATION_KEYS", "COMMENT_DISALLOWED_KEYS")
-_SAVED_WORD_LISTS = sa.select(SiteSetting.key, SiteSetting.value).where(
-    SiteSetting.key.in_(WORD_LIST_KEYS)
-)
 
 
-def word_lists(config: dict) -> dict[str, list[str]]:
-    """The word lists in force: saved by moderators if they did, else config."""
-    lists = {key: list(config.get(key) or []) for key in WORD_LIST_KEYS}
-    saved = db.session.connection().execute(_SAVED_WORD_LISTS).all()
-    for key, value in saved:
-        lists[key] = json.loads(value)
-    return lists
+def word_lists(settings: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The word lists in ``settings`` (``site_settings.in_force``: saved by
+    moderators if they did, else the config's)."""
+    return {key: list(settings.get(key) or []) for key in WORD_LIST_KEYS}
 
 
 def save_word_list(key: str, words: Iterable[str]) -> list[str]:
@@ -313,7 +308,5 @@ def save_word_list(key: str, words: Iterable[str]) -> list[str]:
     if key not in WORD_LIST_KEYS:
         raise KeyError(key)
     cleaned = sorted({word.strip() for word in words if word.strip()}, key=str.casefold)
-    setting = db.session.get(SiteSetting, key) or SiteSetting(key=key)
-    setting.value = json.dumps(cleaned, ensure_ascii=False)
-    db.session.add(setting)
+    site_settings.save(key, cleaned)
     return cleaned

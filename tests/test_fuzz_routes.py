@@ -73,6 +73,10 @@ FORM_KEYS = [
     "disallowed_keys",
     "confirm",
     "display_name",
+    "moderation",
+    "spam_score",
+    "hold_score",
+    "min_training",
 ]
 _PLACEHOLDER = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
 

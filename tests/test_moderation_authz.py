@@ -24,6 +24,11 @@ ROUTES = [
     ("POST", "/moderation/comments/{id}/reply", {"comment": "risposta abusiva"}),
     ("GET", "/moderation/settings", {}),
     ("POST", "/moderation/settings", {"moderation_keys": "", "disallowed_keys": "ciao"}),
+    (
+        "POST",
+        "/moderation/settings/moderazione",
+        {"moderation": "none", "spam_score": "0,95", "hold_score": "0,9", "min_training": "5"},
+    ),
     ("POST", "/moderation/articles/{article}/comments/close", {}),
     ("POST", "/moderation/articles/{article}/comments/open", {}),
     ("GET", "/moderation/profile", {}),
