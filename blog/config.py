@@ -45,6 +45,10 @@ DEFAULTS: dict[str, Any] = {
     "COMMENT_DISALLOWED_KEYS": [],
     "COMMENT_CLOSE_AFTER_DAYS": 0,
     "COMMENT_RATE_LIMIT": "5 per minute;50 per day",
+    # "Segnala": at this many readers' reports an approved comment waits
+    # for a moderator again; reports per address block.
+    "COMMENT_FLAG_THRESHOLD": 3,
+    "COMMENT_FLAG_RATE_LIMIT": "10 per hour;30 per day",
     # The learning filter (blog/bayes.py): at or above SPAM_SCORE_SPAM a new
     # comment goes to Spam, at or above SPAM_SCORE_HOLD it waits; until it has
     # been trained on SPAM_MIN_TRAINING spam and as many ham, it only scores.

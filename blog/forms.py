@@ -443,6 +443,15 @@ class FollowForm(TextForm):
     )
 
 
+class FlagForm(TextForm):
+    """ "Segnala": a reader's report of an approved comment; the button is all of it."""
+
+    class Meta(TextForm.Meta):
+        # A reader's POST from a page cached for everyone, guarded like the
+        # comment form: by the cross-origin check and a rate limit.
+        csrf = False
+
+
 class ProfileForm(TextForm):
     """A moderator's own name, the address notifications go to, and which and when."""
 

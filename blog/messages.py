@@ -68,6 +68,10 @@ CSRF_EXPIRED = (
     "il tuo testo è ancora qui, invialo di nuovo."
 )
 
+# Readers' reports ("Segnala")
+#: The reason in a comment's history when reports send it back to pending.
+FLAG_REASON = "{count} segnalazioni dei lettori"
+
 # Moderators
 USERNAME_REQUIRED = "Inserisci il nome utente."
 # Messages about passwords, not passwords: bandit's B105 misreads them.
@@ -130,6 +134,7 @@ EVENT_LABELS = {
     "reply": "Risposta del moderatore",
     "filter": "Trattenuto dai filtri",
     "anonymise": "Dati personali anonimizzati",
+    "flag": "Segnalato dai lettori",
 }
 #: Flash message after an action, by action; {count} comments.
 ACTION_DONE = {

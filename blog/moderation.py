@@ -12,7 +12,15 @@ import sqlalchemy as sa
 
 from blog import bayes, signals
 from blog.extensions import db
-from blog.models import Article, Comment, CommentStatus, ModerationEvent, Moderator, SpamLabel
+from blog.models import (
+    Article,
+    Comment,
+    CommentStatus,
+    ModerationEvent,
+    Moderator,
+    SpamLabel,
+    utcnow,
+)
 from blog.sanitize import comment_to_html
 from blog.thread import thread_roots
 
@@ -42,6 +50,8 @@ class Event(enum.StrEnum):
     REPLY = "reply"
     FILTER = "filter"
     ANONYMISE = "anonymise"
+    #: Readers' reports sent an approved comment back to pending.
+    FLAG = "flag"
 
 
 class Policy(enum.StrEnum):
@@ -97,6 +107,15 @@ def check_transition(action: Action, current: CommentStatus) -> None:
         raise TransitionError(f"{action} does not apply to a {current} comment")
 
 
+#: ``ModerationEvent.lesson_before`` of a comment the filter was never taught.
+NOT_TAUGHT = "none"
+
+
+def lesson_name(label: SpamLabel | None) -> str:
+    """How ``ModerationEvent.lesson_before`` writes what the filter was taught."""
+    return label.value if label is not None else NOT_TAUGHT
+
+
 def record_event(
     comment: Comment,
     action: Action | Event,
@@ -104,8 +123,14 @@ def record_event(
     from_status: CommentStatus | None,
     to_status: CommentStatus | None,
     note: str | None = None,
+    *,
+    lesson_before: str | None = None,
 ) -> ModerationEvent:
-    """Add an audit entry for a change to ``comment``."""
+    """Add an audit entry for a change to ``comment``.
+
+    ``lesson_before``, for a change of status, is :func:`lesson_name` of what
+    the filter had been taught of the comment before it: "Annulla" puts it back.
+    """
     event = ModerationEvent(
         comment=comment,
         moderator=moderator,
@@ -113,9 +138,19 @@ def record_event(
         from_status=from_status.value if from_status else None,
         to_status=to_status.value if to_status else None,
         note=note,
+        lesson_before=lesson_before,
     )
     db.session.add(event)
     return event
+
+
+def set_status(comment: Comment, target: CommentStatus) -> None:
+    """Put ``comment`` in ``target``, with a new status version and time."""
+    comment.status = target
+    # Incremented by the database, as the article's version is: mailed links
+    # written for an earlier version must never match again.
+    comment.status_version = Comment.status_version + 1
+    comment.status_changed_at = utcnow()
 
 
 def status_before_trash(comment: Comment) -> CommentStatus:
@@ -141,6 +176,7 @@ def apply_action(
     """
     previous = comment.status
     check_transition(action, previous)
+    taught_before = comment.spam_trained
     # Called here rather than from a signal: the counts must change in the
     # decision's own transaction, whoever applies it (queue, bulk, mail link),
     # and before a deleted comment's text is gone.
@@ -159,11 +195,13 @@ def apply_action(
         if action is Action.RESTORE
         else TRANSITIONS[action][1] or CommentStatus.TRASH  # only DELETE has None
     )
-    comment.status = target
-    # Incremented by the database, as the article's version is: mailed links
-    # written for an earlier version must never match again.
-    comment.status_version = Comment.status_version + 1
-    record_event(comment, action, moderator, previous, target)
+    set_status(comment, target)
+    if action is Action.APPROVE:
+        # A moderator has read it: readers' earlier reports are answered.
+        comment.flag_count = 0
+    record_event(
+        comment, action, moderator, previous, target, lesson_before=lesson_name(taught_before)
+    )
     if CommentStatus.APPROVED in (previous, target):
         refresh_article_comments(comment.article)
     if action is Action.APPROVE:
@@ -274,3 +312,33 @@ def status_counts() -> dict[CommentStatus, int]:
     counts = dict.fromkeys(CommentStatus, 0)
     counts.update({status: count for status, count in rows})
     return counts
+
+
+# Readers' reports ("Segnala")
+
+
+def send_back_for_review(comment: Comment, note: str) -> None:
+    """Readers' reports reached the threshold: the approved comment waits again.
+
+    ``note`` says why, in the comment's history. The caller commits.
+    """
+    previous = comment.status
+    check_transition(Action.UNAPPROVE, previous)
+    set_status(comment, CommentStatus.PENDING)
+    record_event(
+        comment,
+        Event.FLAG,
+        None,
+        previous,
+        CommentStatus.PENDING,
+        note=note[:200],
+        lesson_before=lesson_name(comment.spam_trained),
+    )
+    refresh_article_comments(comment.article)
+    signals.comment_status_changed.send(
+        None,
+        comment=comment,
+        comment_id=comment.id,
+        previous=previous,
+        status=CommentStatus.PENDING,
+    )

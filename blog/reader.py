@@ -23,8 +23,8 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
-from blog import messages, site_settings, subscriptions
-from blog.addresses import client_block
+from blog import flags, messages, site_settings, subscriptions
+from blog.addresses import client_block, rate_limit_key
 from blog.bayes import FilterSettings
 from blog.comments import (
     CommentSettings,
@@ -38,7 +38,7 @@ from blog.comments import (
 )
 from blog.database import begin_with_reads
 from blog.extensions import csrf, db, limiter
-from blog.forms import CommentForm, FollowForm
+from blog.forms import CommentForm, FlagForm, FollowForm
 from blog.http import page_number, parse_id
 from blog.http_cache import (
     AUTHOR_COOKIES,
@@ -189,6 +189,41 @@ def follow(slug: str) -> tuple[str, int]:
     subscriptions.subscribe(form.email.data or "", article)
     db.session.commit()
     return render_template("reader/follow.html", article=article, follow_form=None), 200
+
+
+def flag_limit() -> str:
+    return current_app.config["COMMENT_FLAG_RATE_LIMIT"]
+
+
+@bp.post("/<slug>/segnala/<int:comment_id>")
+@limiter.limit(flag_limit)
+@csrf.exempt
+def flag(slug: str, comment_id: int) -> tuple[str, int]:
+    """ "Segnala": a reader reports an approved comment to the moderators.
+
+    The button sits in the thread every reader shares, so it carries no
+    token: the cross-origin check and a rate limit per address block guard
+    it, as they guard the comment form. Nothing is kept of the reader but a
+    keyed digest (blog/flags.py), and no cookie is set.
+    """
+    article = get_article_or_404(slug)
+    comment = db.session.scalar(
+        sa.select(Comment).where(
+            Comment.id == comment_id,
+            Comment.article_id == article.id,
+            Comment.status == CommentStatus.APPROVED,
+        )
+    )
+    if comment is None or not FlagForm().validate():
+        abort(404)
+    config = current_app.config
+    digest = flags.reporter_digest(config["SECRET_KEY"], rate_limit_key(), comment.id)
+    outcome = flags.report(comment, digest, config["COMMENT_FLAG_THRESHOLD"])
+    db.session.commit()
+    page = render_template(
+        "reader/flagged.html", article=article, already=outcome is flags.Report.ALREADY
+    )
+    return page, 200
 
 
 @bp.get("/privacy/")
