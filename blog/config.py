@@ -49,6 +49,9 @@ DEFAULTS: dict[str, Any] = {
     # for a moderator again; reports per address block.
     "COMMENT_FLAG_THRESHOLD": 3,
     "COMMENT_FLAG_RATE_LIMIT": "10 per hour;30 per day",
+    # Spam and Cestino comments are deleted by `flask purge` this many days
+    # after they went there (0: never), as WordPress's EMPTY_TRASH_DAYS.
+    "EMPTY_TRASH_DAYS": 30,
     # The learning filter (blog/bayes.py): at or above SPAM_SCORE_SPAM a new
     # comment goes to Spam, at or above SPAM_SCORE_HOLD it waits; until it has
     # been trained on SPAM_MIN_TRAINING spam and as many ham, it only scores.

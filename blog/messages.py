@@ -83,6 +83,13 @@ LOGGED_IN = "Ciao di nuovo, {name}."
 LOGGED_OUT = "Sessione chiusa. A presto!"
 PASSWORD_TOO_SHORT = "La password deve contenere almeno {min} caratteri."  # nosec B105
 PASSWORDS_DIFFER = "Le due password non coincidono."
+
+
+def counted(count: int, forms: tuple[str, str]) -> str:
+    """The singular or plural of ``forms``, with ``{count}`` filled in."""
+    return (forms[0] if count == 1 else forms[1]).format(count=count)
+
+
 BULK_NO_ACTION = "Scegli un'azione."
 BULK_NO_SELECTION = "Seleziona almeno un commento."
 ACTION_NOT_ALLOWED = "Questa azione non si applica al commento nel suo stato attuale."
@@ -146,6 +153,12 @@ ACTION_DONE = {
     "restore": "Commenti ripristinati: {count}.",
     "delete": "Commenti eliminati definitivamente: {count}.",
 }
+#: "Svuota spam", "Svuota cestino".
+EMPTIED = (
+    "{count} commento eliminato definitivamente.",
+    "{count} commenti eliminati definitivamente.",
+)
+EMPTIED_NOTHING = "Non c'era niente da eliminare."
 SYSTEM_ACTOR = "sistema"
 
 # The learning filter's commands

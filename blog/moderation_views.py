@@ -45,12 +45,14 @@ from blog.forms import (
 from blog.http import page_number
 from blog.models import Article, Comment, CommentStatus, ModerationEvent
 from blog.moderation import (
+    EMPTIABLE,
     Action,
     Event,
     TransitionError,
     allowed_actions,
     apply_action,
     edit_comment,
+    empty,
     pending_count,
     record_event,
     status_counts,
@@ -197,6 +199,7 @@ def queue() -> str:
         bulk_form=bulk_form_for(status),
         allowed_actions=allowed_actions,
         tabs=messages.STATUS_TABS,
+        emptiable=[tab.value for tab in EMPTIABLE],
     )
 
 
@@ -253,6 +256,25 @@ def bulk() -> BaseResponse:
     db.session.commit()
     flash(messages.ACTION_DONE[verb].format(count=done), "success" if done else "error")
     return back_to_queue(form.next.data)
+
+
+@bp.route("/<any(spam, trash):status>/empty", methods=["GET", "POST"])
+def empty_tab(status: str) -> BaseResponse | str:
+    """ "Svuota spam", "Svuota cestino": a page asking first, then the POST deletes."""
+    which = CommentStatus(status)
+    form = ActionForm()
+    if request.method == "GET":
+        count = status_counts()[which]
+        return render_template("moderation/empty.html", status=which, count=count, form=form)
+    if not form.validate_on_submit():
+        abort(400)
+    deleted = empty(which)
+    db.session.commit()
+    flash(
+        messages.counted(deleted, messages.EMPTIED) if deleted else messages.EMPTIED_NOTHING,
+        "success",
+    )
+    return redirect(queue_url(which.value), 303)
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])

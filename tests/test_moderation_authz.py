@@ -22,6 +22,8 @@ ROUTES = [
         {"comment": "riscritto", "author": "Intruso", "url": ""},
     ),
     ("POST", "/moderation/comments/{id}/reply", {"comment": "risposta abusiva"}),
+    ("GET", "/moderation/spam/empty", {}),
+    ("POST", "/moderation/spam/empty", {}),
     ("GET", "/moderation/settings", {}),
     ("POST", "/moderation/settings", {"moderation_keys": "", "disallowed_keys": "ciao"}),
     (
@@ -87,7 +89,7 @@ def role(request, app, client, auth):
 def test_route_authorization(app, client, role, method, path, data):
     with app.app_context():
         status = CommentStatus.TRASH if path.endswith(("/restore", "/delete")) else None
-        status = status or (CommentStatus.SPAM if path.endswith("/not_spam") else None)
+        status = status or (CommentStatus.SPAM if path.endswith(("/not_spam", "/empty")) else None)
         status = status or (
             CommentStatus.APPROVED if path.endswith("/unapprove") else CommentStatus.PENDING
         )
@@ -127,6 +129,7 @@ def test_every_moderation_route_is_in_the_table(app):
                 .replace("<int:article_id>", "{article}")
                 .replace("<action>", "approve")
                 .replace("<any(open, close):switch>", "open")
+                .replace("<any(spam, trash):status>", "spam")
             )
             assert path in tested, rule.rule
 
