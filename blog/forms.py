@@ -304,6 +304,15 @@ class ChoiceField(RadioField):
             raise ValidationError(messages.CHOICE_INVALID) from None
 
 
+class BlockForm(TextForm):
+    """ "Blocca": which of a comment's sender's traits joins the disallowed words."""
+
+    target = ChoiceField(
+        "Cosa bloccare", validators=[InputRequired(messages.BLOCK_CHOOSE)], choices=[]
+    )
+    next = HiddenField()
+
+
 class DecimalCommaField(FloatField):
     """A decimal number, typed the Italian way ("0,95") or with a point."""
 

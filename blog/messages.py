@@ -142,6 +142,7 @@ EVENT_LABELS = {
     "filter": "Trattenuto dai filtri",
     "anonymise": "Dati personali anonimizzati",
     "flag": "Segnalato dai lettori",
+    "block": "Spostato nello spam da un blocco",
 }
 #: Flash message after an action, by action; {count} comments.
 ACTION_DONE = {
@@ -159,6 +160,20 @@ EMPTIED = (
     "{count} commenti eliminati definitivamente.",
 )
 EMPTIED_NOTHING = "Non c'era niente da eliminare."
+#: "Blocca".
+BLOCK_CHOOSE = "Scegli che cosa bloccare."
+BLOCK_CHOICES = {
+    "email": "l'email {value}",
+    "ip": "gli indirizzi IP {value}",
+    "host": "il sito {value}",
+}
+BLOCKED = "«{word}» aggiunto alle parole vietate."
+BLOCK_NOTE = "parola vietata «{word}»"
+BLOCK_MOVED = (
+    "{count} commento in attesa spostato in Spam.",
+    "{count} commenti in attesa spostati in Spam.",
+)
+BLOCK_MOVED_NONE = "Nessun commento in attesa da spostare."
 SYSTEM_ACTOR = "sistema"
 
 # The learning filter's commands

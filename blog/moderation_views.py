@@ -33,6 +33,7 @@ from blog.forms import (
     CONTROL_CHARACTERS,
     LINE_BREAKS,
     ActionForm,
+    BlockForm,
     BulkActionForm,
     EditCommentForm,
     ModerationSettingsForm,
@@ -47,10 +48,13 @@ from blog.models import Article, Comment, CommentStatus, ModerationEvent
 from blog.moderation import (
     EMPTIABLE,
     Action,
+    BlockTarget,
     Event,
     TransitionError,
     allowed_actions,
     apply_action,
+    block,
+    block_values,
     edit_comment,
     empty,
     pending_count,
@@ -197,6 +201,7 @@ def queue() -> str:
         counts=status_counts(),
         here=queue_url(status.value, pagination.page, search),
         bulk_form=bulk_form_for(status),
+        block_forms={comment.id: block_form_for(comment) for comment in pagination.items},
         allowed_actions=allowed_actions,
         tabs=messages.STATUS_TABS,
         emptiable=[tab.value for tab in EMPTIABLE],
@@ -207,6 +212,16 @@ def bulk_form_for(status: CommentStatus) -> BulkActionForm:
     form = BulkActionForm()
     form.action.choices = [("", "Azioni di gruppo")] + [
         (action.value, messages.ACTION_LABELS[action]) for action in allowed_actions(status)
+    ]
+    return form
+
+
+def block_form_for(comment: Comment, formdata: Any = None) -> BlockForm:
+    """ "Blocca" for one comment: only what it has can be chosen."""
+    form = BlockForm(formdata=formdata, prefix=f"block-{comment.id}")
+    form.target.choices = [
+        (target.value, messages.BLOCK_CHOICES[target.value].format(value=value))
+        for target, value in block_values(comment).items()
     ]
     return form
 
@@ -255,6 +270,33 @@ def bulk() -> BaseResponse:
         done += 1
     db.session.commit()
     flash(messages.ACTION_DONE[verb].format(count=done), "success" if done else "error")
+    return back_to_queue(form.next.data)
+
+
+@bp.post("/comments/<int:comment_id>/block")
+def block_sender(comment_id: int) -> BaseResponse:
+    """ "Blocca": add the comment's email, address block or site to the
+    disallowed words; pending comments it now matches go to Spam."""
+    comment = db.get_or_404(Comment, comment_id)
+    form = block_form_for(comment, request.form)
+    if not form.validate_on_submit():
+        if form.errors.get("csrf_token"):
+            abort(400)
+        flash(messages.BLOCK_CHOOSE, "error")
+        return back_to_queue(form.next.data)
+    disallowed = word_lists(site_settings.in_force(current_app.config))["COMMENT_DISALLOWED_KEYS"]
+    target = BlockTarget(form.target.data)
+    word = block_values(comment)[target]
+    blocked = block(
+        comment, target, current_user, disallowed, messages.BLOCK_NOTE.format(word=word)
+    )
+    db.session.commit()
+    moved = (
+        messages.counted(blocked.moved, messages.BLOCK_MOVED)
+        if blocked.moved
+        else messages.BLOCK_MOVED_NONE
+    )
+    flash(f"{messages.BLOCKED.format(word=blocked.word)} {moved}", "success")
     return back_to_queue(form.next.data)
 
 

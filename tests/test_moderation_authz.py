@@ -22,6 +22,7 @@ ROUTES = [
         {"comment": "riscritto", "author": "Intruso", "url": ""},
     ),
     ("POST", "/moderation/comments/{id}/reply", {"comment": "risposta abusiva"}),
+    ("POST", "/moderation/comments/{id}/block", {"block-{id}-target": "email"}),
     ("GET", "/moderation/spam/empty", {}),
     ("POST", "/moderation/spam/empty", {}),
     ("GET", "/moderation/settings", {}),
@@ -101,7 +102,7 @@ def test_route_authorization(app, client, role, method, path, data):
         article_id = article.id
         before = snapshot()
     url = path.format(id=comment_id, article=article_id)
-    form = {key: value.format(id=comment_id) for key, value in data.items()}
+    form = {key.format(id=comment_id): value.format(id=comment_id) for key, value in data.items()}
     # The strongest token an outsider can hold: a valid one for their own session.
     form["csrf_token"] = public_token(client)
     response = client.open(url, method=method, data=form if method == "POST" else None)
