@@ -30,6 +30,7 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    Regexp,
     ValidationError,
 )
 
@@ -292,6 +293,17 @@ class ReplyForm(TextForm):
 
     comment = comment_field()
     next = HiddenField()
+
+
+class UndoForm(TextForm):
+    """ "Annulla": the audit entries of the changes to take back."""
+
+    events = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,12}(,\d{1,12}){0,99}$")])
+    next = HiddenField()
+
+    @property
+    def event_ids(self) -> list[int]:
+        return [int(raw) for raw in (self.events.data or "").split(",") if raw]
 
 
 class ChoiceField(RadioField):

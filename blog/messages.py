@@ -143,17 +143,36 @@ EVENT_LABELS = {
     "anonymise": "Dati personali anonimizzati",
     "flag": "Segnalato dai lettori",
     "block": "Spostato nello spam da un blocco",
+    "undo": "Annullato",
 }
-#: Flash message after an action, by action; {count} comments.
+#: Flash message after an action, by action: singular and plural (see ``counted``).
 ACTION_DONE = {
-    "approve": "Commenti approvati: {count}.",
-    "unapprove": "Approvazione rimossa: {count}.",
-    "spam": "Commenti segnati come spam: {count}.",
-    "not_spam": "Commenti ripristinati dallo spam: {count}.",
-    "trash": "Commenti spostati nel cestino: {count}.",
-    "restore": "Commenti ripristinati: {count}.",
-    "delete": "Commenti eliminati definitivamente: {count}.",
+    "approve": ("{count} commento approvato.", "{count} commenti approvati."),
+    "unapprove": (
+        "Approvazione rimossa da {count} commento.",
+        "Approvazione rimossa da {count} commenti.",
+    ),
+    "spam": ("{count} commento segnato come spam.", "{count} commenti segnati come spam."),
+    "not_spam": ("{count} commento tolto dallo spam.", "{count} commenti tolti dallo spam."),
+    "trash": ("{count} commento spostato nel cestino.", "{count} commenti spostati nel cestino."),
+    "restore": ("{count} commento ripristinato.", "{count} commenti ripristinati."),
+    "delete": (
+        "{count} commento eliminato definitivamente.",
+        "{count} commenti eliminati definitivamente.",
+    ),
 }
+ACTION_APPLIED_TO_NONE = (
+    "Nessun commento cambiato: l'azione non si applica a quelli selezionati nel loro stato."
+)
+#: "Annulla" after an action.
+UNDONE = (
+    "Annullato: {count} commento è tornato com'era.",
+    "Annullato: {count} commenti sono tornati com'erano.",
+)
+UNDO_REFUSED = (
+    "Non annullato: {count} commento è cambiato nel frattempo.",
+    "Non annullati: {count} commenti sono cambiati nel frattempo.",
+)
 #: "Svuota spam", "Svuota cestino".
 EMPTIED = (
     "{count} commento eliminato definitivamente.",

@@ -16,6 +16,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -40,6 +41,7 @@ from blog.forms import (
     PrivacyForm,
     ProfileForm,
     ReplyForm,
+    UndoForm,
     WordListsForm,
     form_status,
 )
@@ -51,15 +53,18 @@ from blog.moderation import (
     BlockTarget,
     Event,
     TransitionError,
+    UndoRefused,
     allowed_actions,
     apply_action,
     block,
     block_values,
     edit_comment,
     empty,
+    last_status_events,
     pending_count,
     record_event,
     status_counts,
+    undo,
 )
 from blog.spam import save_word_list, word_lists
 
@@ -172,6 +177,14 @@ def search_page(select: sa.Select, page: int, per_page: int) -> SearchPage:
     return SearchPage(list(items.items), page, per_page, total)
 
 
+#: Session key: the audit entries of the moderator's last action, which
+#: the queue offers to take back ("Annulla") on its next view.
+UNDO_KEY = "undo_events"
+#: More changes than this at once are not offered for undoing (the list
+#: travels in the session cookie).
+UNDO_LIMIT = 100
+
+
 @bp.get("/")
 def queue() -> str:
     """List the comments of one tab, 50 to a page, with their actions."""
@@ -190,6 +203,10 @@ def queue() -> str:
         pagination = search_page(select, page, per_page)
     else:
         pagination = db.paginate(select, page=max(page, 1), per_page=per_page, error_out=False)
+    here = queue_url(status.value, pagination.page, search)
+    # Shown once, like the message it goes with; a view with none to show
+    # leaves the session (and its cookie) alone.
+    undo_events = session.pop(UNDO_KEY) if UNDO_KEY in session else None
     return render_template(
         "moderation/queue.html",
         status=status,
@@ -199,9 +216,12 @@ def queue() -> str:
         if search and (pagination.total or 0) > SEARCH_COUNT_LIMIT
         else None,
         counts=status_counts(),
-        here=queue_url(status.value, pagination.page, search),
+        here=here,
         bulk_form=bulk_form_for(status),
         block_forms={comment.id: block_form_for(comment) for comment in pagination.items},
+        undo_form=UndoForm(formdata=None, events=",".join(map(str, undo_events)), next=here)
+        if undo_events
+        else None,
         allowed_actions=allowed_actions,
         tabs=messages.STATUS_TABS,
         emptiable=[tab.value for tab in EMPTIABLE],
@@ -226,6 +246,16 @@ def block_form_for(comment: Comment, formdata: Any = None) -> BlockForm:
     return form
 
 
+def offer_undo(comment_ids: list[int]) -> None:
+    """Remember the audit entries of these changes, for "Annulla" on the next view."""
+    db.session.flush()
+    events = last_status_events(comment_ids, current_user.id)
+    if events and len(events) <= UNDO_LIMIT:
+        session[UNDO_KEY] = events
+    elif UNDO_KEY in session:
+        del session[UNDO_KEY]
+
+
 @bp.post("/comments/<int:comment_id>/<action>")
 def moderate_comment(comment_id: int, action: str) -> BaseResponse:
     """Apply one action (approve, spam, trash…) to one comment."""
@@ -243,8 +273,9 @@ def moderate_comment(comment_id: int, action: str) -> BaseResponse:
         db.session.rollback()
         flash(messages.ACTION_NOT_ALLOWED, "error")
         return back_to_queue(form.next.data)
+    offer_undo([comment_id] if verb is not Action.DELETE else [])
     db.session.commit()
-    flash(messages.ACTION_DONE[verb].format(count=1), "success")
+    flash(messages.counted(1, messages.ACTION_DONE[verb]), "success")
     return back_to_queue(form.next.data)
 
 
@@ -261,15 +292,47 @@ def bulk() -> BaseResponse:
         flash(messages.BULK_NO_SELECTION, "error")
         return back_to_queue(form.next.data)
     verb = Action(form.action.data)
-    done = 0
+    done: list[int] = []
     for comment in db.session.scalars(sa.select(Comment).where(Comment.id.in_(ids))):
         try:
             apply_action(comment, verb, current_user)
         except TransitionError:
             continue
+        done.append(comment.id)
+    offer_undo(done if verb is not Action.DELETE else [])
+    db.session.commit()
+    if done:
+        flash(messages.counted(len(done), messages.ACTION_DONE[verb]), "success")
+    else:
+        flash(messages.ACTION_APPLIED_TO_NONE, "error")
+    return back_to_queue(form.next.data)
+
+
+@bp.post("/undo")
+def undo_last() -> BaseResponse:
+    """ "Annulla": put back the comments the last action moved, if nothing moved them since."""
+    form = UndoForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ids = form.event_ids
+    events = db.session.scalars(
+        sa.select(ModerationEvent)
+        .where(ModerationEvent.id.in_(ids))
+        .options(joinedload(ModerationEvent.comment))
+    ).all()
+    done = 0
+    for event in events:
+        try:
+            undo(event, current_user)
+        except UndoRefused:
+            continue
         done += 1
     db.session.commit()
-    flash(messages.ACTION_DONE[verb].format(count=done), "success" if done else "error")
+    refused = len(set(ids)) - done
+    if done:
+        flash(messages.counted(done, messages.UNDONE), "success")
+    if refused:
+        flash(messages.counted(refused, messages.UNDO_REFUSED), "error")
     return back_to_queue(form.next.data)
 
 

@@ -73,6 +73,7 @@ FORM_KEYS = [
     "disallowed_keys",
     "confirm",
     "display_name",
+    "events",
     "block-1-target",
     "moderation",
     "spam_score",

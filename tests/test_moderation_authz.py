@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, ModerationEvent, Moderator, SiteSetting
-from blog.moderation import Action
+from blog.moderation import Action, apply_action
 from tests.helpers import ARTICLE_URL, add_comment, soup
 
 ROUTES = [
@@ -23,6 +23,7 @@ ROUTES = [
     ),
     ("POST", "/moderation/comments/{id}/reply", {"comment": "risposta abusiva"}),
     ("POST", "/moderation/comments/{id}/block", {"block-{id}-target": "email"}),
+    ("POST", "/moderation/undo", {"events": "{event}"}),
     ("GET", "/moderation/spam/empty", {}),
     ("POST", "/moderation/spam/empty", {}),
     ("GET", "/moderation/settings", {}),
@@ -94,7 +95,13 @@ def test_route_authorization(app, client, role, method, path, data):
         status = status or (
             CommentStatus.APPROVED if path.endswith("/unapprove") else CommentStatus.PENDING
         )
-        comment_id = add_comment(status=status).id
+        comment = add_comment(status=status)
+        comment_id = comment.id
+        event_id = 0
+        if path.endswith("/undo"):
+            apply_action(comment, Action.APPROVE, db.session.scalar(sa.select(Moderator)))
+            db.session.commit()
+            event_id = db.session.scalar(sa.select(sa.func.max(ModerationEvent.id)))
         article = db.session.scalar(sa.select(Article))
         if path.endswith("/open"):
             article.comments_open = False
@@ -102,7 +109,10 @@ def test_route_authorization(app, client, role, method, path, data):
         article_id = article.id
         before = snapshot()
     url = path.format(id=comment_id, article=article_id)
-    form = {key.format(id=comment_id): value.format(id=comment_id) for key, value in data.items()}
+    form = {
+        key.format(id=comment_id): value.format(id=comment_id, event=event_id)
+        for key, value in data.items()
+    }
     # The strongest token an outsider can hold: a valid one for their own session.
     form["csrf_token"] = public_token(client)
     response = client.open(url, method=method, data=form if method == "POST" else None)

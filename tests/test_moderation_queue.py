@@ -161,7 +161,7 @@ def test_action_returns_to_the_same_tab_and_page_with_a_message(logged_in, app):
     assert response.status_code == 303
     assert response.headers["Location"] == here
     page = soup(logged_in.get(here))
-    assert "Commenti spostati nel cestino: 1." in text_of(page.find(class_="flashes"))
+    assert "1 commento spostato nel cestino." in text_of(page.find(class_="flashes"))
     with app.app_context():
         assert db.session.get(Comment, target).status == T
 
@@ -225,7 +225,7 @@ def test_bulk_action_applies_to_ticked_comments_it_fits(logged_in, app):
     assert response.status_code == 303
     assert response.headers["Location"] == "/moderation/?status=pending"
     page = soup(logged_in.get("/moderation/?status=pending"))
-    assert "Commenti approvati: 3." in text_of(page.find(class_="flashes"))
+    assert "3 commenti approvati." in text_of(page.find(class_="flashes"))
     with app.app_context():
         statuses = {c.id: c.status for c in comments_in_db()}
     assert [statuses[i] for i in pending] == [A, A, A]
