@@ -325,6 +325,17 @@ class BlockForm(TextForm):
     next = HiddenField()
 
 
+class QueueFilterForm(TextForm):
+    """The queue's search and article filter (a GET: no token, no state)."""
+
+    class Meta(TextForm.Meta):
+        csrf = False
+
+    status = HiddenField()
+    q = StringField("Cerca per testo, autore, email o IP", validators=[Length(max=200)])
+    article = SelectField("Articolo", choices=[], validate_choice=False)
+
+
 class DecimalCommaField(FloatField):
     """A decimal number, typed the Italian way ("0,95") or with a point."""
 

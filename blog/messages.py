@@ -173,6 +173,10 @@ UNDO_REFUSED = (
     "Non annullato: {count} commento è cambiato nel frattempo.",
     "Non annullati: {count} commenti sono cambiati nel frattempo.",
 )
+#: The badge of a comment the filters held or sent to Spam, by where they sent it.
+FILTER_BADGES = {"pending": "Trattenuto", "spam": "Nello spam"}
+#: Readers' reports, as the queue counts them.
+FLAG_COUNT = ("{count} segnalazione", "{count} segnalazioni")
 #: "Svuota spam", "Svuota cestino".
 EMPTIED = (
     "{count} commento eliminato definitivamente.",

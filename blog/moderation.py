@@ -318,11 +318,12 @@ def pending_count() -> int:
     ).scalar_one()
 
 
-def status_counts() -> dict[CommentStatus, int]:
-    """Count comments in every status, in one query."""
-    rows = db.session.execute(
-        sa.select(Comment.status, sa.func.count(Comment.id)).group_by(Comment.status)
-    ).all()
+def status_counts(article_id: int | None = None) -> dict[CommentStatus, int]:
+    """Count comments in every status (of one article, if given), in one query."""
+    query = sa.select(Comment.status, sa.func.count(Comment.id)).group_by(Comment.status)
+    if article_id is not None:
+        query = query.where(Comment.article_id == article_id)
+    rows = db.session.execute(query).all()
     counts = dict.fromkeys(CommentStatus, 0)
     counts.update({status: count for status, count in rows})
     return counts

@@ -40,12 +40,14 @@ from blog.forms import (
     ModerationSettingsForm,
     PrivacyForm,
     ProfileForm,
+    QueueFilterForm,
     ReplyForm,
     UndoForm,
     WordListsForm,
     form_status,
 )
-from blog.http import page_number
+from blog.http import page_number, parse_id
+from blog.links import comment_link
 from blog.models import Article, Comment, CommentStatus, ModerationEvent
 from blog.moderation import (
     EMPTIABLE,
@@ -93,8 +95,12 @@ def moderator_header() -> dict[str, object]:
     return {}
 
 
-def queue_url(status: str = "pending", page: int = 1, q: str = "") -> str:
+def queue_url(
+    status: str = "pending", page: int = 1, q: str = "", article: int | None = None
+) -> str:
     params: dict[str, Any] = {"status": status}
+    if article:
+        params["article"] = article
     if page > 1:
         params["page"] = page
     if q:
@@ -107,8 +113,9 @@ def back_to_queue(form_next: str | None) -> BaseResponse:
     return redirect(safe_next(form_next) or queue_url(), 303)
 
 
-def queue_query(status: CommentStatus, search: str) -> sa.Select:
-    """Comments of one status, newest first, optionally matching ``search``."""
+def queue_query(status: CommentStatus, search: str, article_id: int | None = None) -> sa.Select:
+    """Comments of one status, newest first, optionally matching ``search``
+    and of one article."""
     query = (
         sa.select(Comment)
         .where(Comment.status == status)
@@ -119,6 +126,8 @@ def queue_query(status: CommentStatus, search: str) -> sa.Select:
         )
         .order_by(Comment.created_at.desc(), Comment.id.desc())
     )
+    if article_id is not None:
+        query = query.where(Comment.article_id == article_id)
     if search:
         query = search_index.search_comments(query, search, db.engine.dialect.name)
     return query
@@ -195,15 +204,16 @@ def queue() -> str:
     search = request.args.get("q", "").strip()[:200]
     if CONTROL_CHARACTERS.search(search) or LINE_BREAKS.search(search):
         abort(400)
+    article_id = parse_id(request.args.get("article"))
     page = page_number(request.args.get("page"))
     per_page = current_app.config["MODERATION_PAGE_SIZE"]
-    select = queue_query(status, search)
+    select = queue_query(status, search, article_id)
     pagination: Pagination | SearchPage
     if search:
         pagination = search_page(select, page, per_page)
     else:
         pagination = db.paginate(select, page=max(page, 1), per_page=per_page, error_out=False)
-    here = queue_url(status.value, pagination.page, search)
+    here = queue_url(status.value, pagination.page, search, article_id)
     # Shown once, like the message it goes with; a view with none to show
     # leaves the session (and its cookie) alone.
     undo_events = session.pop(UNDO_KEY) if UNDO_KEY in session else None
@@ -211,21 +221,38 @@ def queue() -> str:
         "moderation/queue.html",
         status=status,
         search=search,
+        article_id=article_id,
         pagination=pagination,
         more_than=SEARCH_COUNT_LIMIT
         if search and (pagination.total or 0) > SEARCH_COUNT_LIMIT
         else None,
-        counts=status_counts(),
+        counts=status_counts(article_id),
         here=here,
+        filter_form=filter_form_for(status, search, article_id),
         bulk_form=bulk_form_for(status),
         block_forms={comment.id: block_form_for(comment) for comment in pagination.items},
         undo_form=UndoForm(formdata=None, events=",".join(map(str, undo_events)), next=here)
         if undo_events
         else None,
+        select_all=request.args.get("seleziona") == "tutti",
         allowed_actions=allowed_actions,
         tabs=messages.STATUS_TABS,
         emptiable=[tab.value for tab in EMPTIABLE],
     )
+
+
+def filter_form_for(status: CommentStatus, search: str, article_id: int | None) -> QueueFilterForm:
+    """The search box and the article filter, showing what is in force."""
+    form = QueueFilterForm(
+        formdata=None, status=status.value, q=search, article=str(article_id or "")
+    )
+    articles = db.session.execute(
+        sa.select(Article.id, Article.title).order_by(Article.published_at.desc())
+    ).all()
+    form.article.choices = [("", "Tutti gli articoli")] + [
+        (str(article.id), article.title) for article in articles
+    ]
+    return form
 
 
 def bulk_form_for(status: CommentStatus) -> BulkActionForm:
@@ -380,6 +407,17 @@ def empty_tab(status: str) -> BaseResponse | str:
         "success",
     )
     return redirect(queue_url(which.value), 303)
+
+
+@bp.get("/comments/<int:comment_id>")
+def show_comment(comment_id: int) -> BaseResponse:
+    """Go to a comment: where readers see it if approved, else its queue entry."""
+    comment = db.get_or_404(Comment, comment_id)
+    if comment.status == CommentStatus.APPROVED:
+        return redirect(comment_link(comment, external=False), 303)
+    return redirect(
+        queue_url(comment.status.value, article=comment.article_id) + f"#entry-{comment.id}", 303
+    )
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])

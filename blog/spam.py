@@ -172,6 +172,11 @@ def as_network(key: str) -> IPNetwork | None:
         return None
 
 
+def plain_text(body_html: str) -> str:
+    """Sanitized HTML as one line of plain text: a quote in the queue."""
+    return " ".join(visible_text(body_html).split())
+
+
 @functools.lru_cache(maxsize=16)
 def _network_keys(keys: tuple[str, ...]) -> tuple[tuple[IPNetwork, str], ...]:
     """The keys of a list written as networks, which match addresses inside them."""

@@ -52,7 +52,17 @@ HOSTILE = [
 ]
 #: Invalid UTF-8 can only travel percent-encoded.
 RAW_QUERY = ["%ff%fe", "%ed%a0%80", "%c0%af", "%", "q=%zz"]
-QUERY_KEYS = ["q", "page", "status", "next", "cpage", "replytocom", "email", "article"]
+QUERY_KEYS = [
+    "q",
+    "page",
+    "status",
+    "next",
+    "cpage",
+    "replytocom",
+    "email",
+    "article",
+    "seleziona",
+]
 FORM_KEYS = [
     "comment",
     "author",

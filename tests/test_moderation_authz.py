@@ -22,6 +22,7 @@ ROUTES = [
         {"comment": "riscritto", "author": "Intruso", "url": ""},
     ),
     ("POST", "/moderation/comments/{id}/reply", {"comment": "risposta abusiva"}),
+    ("GET", "/moderation/comments/{id}", {}),
     ("POST", "/moderation/comments/{id}/block", {"block-{id}-target": "email"}),
     ("POST", "/moderation/undo", {"events": "{event}"}),
     ("GET", "/moderation/spam/empty", {}),
