@@ -31,6 +31,7 @@ from blog import (
     search,
     security,
     seo,
+    spam,
     subscriptions,
     webhooks,
 )
@@ -142,6 +143,7 @@ def register_template_filters(app: Flask) -> None:
     app.add_template_filter(lambda moment: dates.italian_datetime(moment, timezone), "it_datetime")
     app.add_template_filter(dates.iso_datetime, "iso")
     app.add_template_filter(bayes.decimal_comma, "decimal")
+    app.add_template_filter(spam.plain_text, "plain_text")
     app.jinja_env.globals["messages"] = messages
     app.jinja_env.bytecode_cache = TEMPLATE_CODE
     app.jinja_env.globals["comment_link"] = links.comment_link

@@ -200,9 +200,10 @@ def login() -> BaseResponse | tuple[str, int] | str:
         slow_down_guessing(typed_username())
         moderator = authenticate(form.username.data, form.password.data)
         if moderator is not None:
+            greeting = messages.LOGGED_IN if moderator.last_login_at else messages.LOGGED_IN_FIRST
             start_session(moderator, remember=bool(form.remember.data))
             db.session.commit()
-            flash(messages.LOGGED_IN.format(name=moderator.display_name), "success")
+            flash(greeting.format(name=moderator.display_name), "success")
             return redirect(destination, 303)
         count_login_failure(typed_username())
         form.password.errors = [messages.LOGIN_FAILED]

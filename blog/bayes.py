@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
 
 from blog import messages
 from blog.extensions import db
@@ -489,6 +490,45 @@ def learn(comment: Comment, label: SpamLabel | None) -> bool:
     if label is not None:
         add_counts(one_message(message_tokens), label)
     return True
+
+
+def learn_all(comments: Sequence[Comment], label: SpamLabel) -> int:
+    """Teach many comments as ``label`` at once ("Svuota spam"); returns how many
+    lessons changed. The caller commits, with its decision.
+
+    Those never taught are claimed with one conditional ``UPDATE`` and their
+    tokens added with one upsert; the few taught otherwise go through
+    :func:`learn`, which takes their earlier lesson back first.
+    """
+    changed = sum(
+        learn(comment, label)
+        for comment in comments
+        if comment.spam_trained is not None and comment.spam_trained is not label
+    )
+    untaught = {comment.id: comment for comment in comments if comment.spam_trained is None}
+    if not untaught:
+        return changed
+    table = cast(sa.Table, Comment.__table__)
+    claimed = (
+        db.session.connection()
+        .execute(
+            sa.update(table)
+            .where(table.c.id.in_(list(untaught)), table.c.spam_trained.is_(None))
+            .values(spam_trained=label.value)
+            .returning(table.c.id)
+        )
+        .scalars()
+        .all()
+    )
+    counts: Counter[str] = Counter()
+    for comment_id in claimed:
+        comment = untaught[comment_id]
+        set_committed_value(comment, "spam_trained", label)
+        counts.update(dict.fromkeys(comment_tokens(comment), 1))
+    if claimed:
+        counts[TOTALS] = len(claimed)
+        add_counts(counts, label)
+    return changed + len(claimed)
 
 
 def forget(comment: Comment) -> bool:

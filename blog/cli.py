@@ -22,6 +22,7 @@ from blog import (
     likes,
     mail,
     messages,
+    moderation,
     notifications,
     outbox,
     privacy,
@@ -213,17 +214,24 @@ def privacy_erase_command(email: str, delete: bool, yes: bool) -> None:
 @click.command("purge")
 @with_appcontext
 def purge_command() -> None:
-    """Delete personal data past its retention: IP addresses and browsers,
-    the likes' keyed hashes (COMMENT_IP_RETENTION_DAYS), mail and webhooks,
+    """Delete what is past its time: Spam and Cestino comments (EMPTY_TRASH_DAYS),
+    IP addresses, browsers and the likes' keyed hashes (COMMENT_IP_RETENTION_DAYS),
+    mail and webhooks,
     unconfirmed addresses (MAIL_RETENTION_DAYS), expired logins."""
     days = current_app.config["COMMENT_IP_RETENTION_DAYS"]
     mail_days = current_app.config["MAIL_RETENTION_DAYS"]
+    trash_days = current_app.config["EMPTY_TRASH_DAYS"]
+    expired = moderation.delete_expired(trash_days)
     cleared = privacy.purge_addresses(days)
     likes_gone = likes.purge_likes(days)
     outbox_gone = outbox.purge(mail_days)
     unconfirmed = privacy.purge_unconfirmed(mail_days)
     sessions = auth.delete_expired_sessions()
     db.session.commit()
+    if trash_days:
+        click.echo(
+            f"Commenti nello spam e nel cestino da più di {trash_days} giorni eliminati: {expired}"
+        )
     click.echo(
         f"Indirizzi IP e browser cancellati da {cleared} commenti (più vecchi di {days} giorni)."
     )

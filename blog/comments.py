@@ -120,6 +120,7 @@ def insert_comment(
             "status": status,
             "created_at": now,
             "approved_at": now if status == CommentStatus.APPROVED else None,
+            "status_changed_at": now,
             "ip_address": new.ip_address,
             "ip_block": new.ip_block,
             "user_agent": (new.user_agent or "")[:500] or None,

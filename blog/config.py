@@ -57,6 +57,13 @@ DEFAULTS: dict[str, Any] = {
     "PREVIEW_RATE_LIMIT": "30 per minute;300 per day",
     # "Mi piace" POSTs, per address block.
     "LIKE_RATE_LIMIT": "20 per minute;200 per day",
+    # "Segnala": at this many readers' reports an approved comment waits
+    # for a moderator again; reports per address block.
+    "COMMENT_FLAG_THRESHOLD": 3,
+    "COMMENT_FLAG_RATE_LIMIT": "10 per hour;30 per day",
+    # Spam and Cestino comments are deleted by `flask purge` this many days
+    # after they went there (0: never), as WordPress's EMPTY_TRASH_DAYS.
+    "EMPTY_TRASH_DAYS": 30,
     # The learning filter (blog/bayes.py): at or above SPAM_SCORE_SPAM a new
     # comment goes to Spam, at or above SPAM_SCORE_HOLD it waits; until it has
     # been trained on SPAM_MIN_TRAINING spam and as many ham, it only scores.

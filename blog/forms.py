@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from typing import Any
@@ -12,7 +13,9 @@ from flask_wtf import FlaskForm
 from flask_wtf.form import SUBMIT_METHODS
 from wtforms import (
     BooleanField,
+    FloatField,
     HiddenField,
+    IntegerField,
     PasswordField,
     RadioField,
     SelectChoice,
@@ -20,12 +23,23 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+from wtforms.widgets import TextInput
 
 from blog import messages
 from blog.comments import find_reply_parent
 from blog.http import parse_id
 from blog.models import Article, Comment
+from blog.moderation import Policy
 from blog.sanitize import COMMENT_MARKUP_LIMIT, COMMENT_NESTING_LIMIT, comment_within_limits
 
 # WordPress's column sizes (wp_comments), which its form enforces too.
@@ -292,6 +306,133 @@ class ReplyForm(TextForm):
     next = HiddenField()
 
 
+class UndoForm(TextForm):
+    """ "Annulla": the audit entries of the changes to take back."""
+
+    events = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,12}(,\d{1,12}){0,99}$")])
+    next = HiddenField()
+
+    @property
+    def event_ids(self) -> list[int]:
+        return [int(raw) for raw in (self.events.data or "").split(",") if raw]
+
+
+class ChoiceField(RadioField):
+    """Radio buttons whose wrong answer is refused in Italian."""
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(messages.CHOICE_INVALID) from None
+
+
+class BlockForm(TextForm):
+    """ "Blocca": which of a comment's sender's traits joins the disallowed words."""
+
+    target = ChoiceField(
+        "Cosa bloccare", validators=[InputRequired(messages.BLOCK_CHOOSE)], choices=[]
+    )
+    next = HiddenField()
+
+
+class QueueFilterForm(TextForm):
+    """The queue's search and article filter (a GET: no token, no state)."""
+
+    class Meta(TextForm.Meta):
+        csrf = False
+
+    status = HiddenField()
+    q = StringField("Cerca per testo, autore, email o IP", validators=[Length(max=200)])
+    article = SelectField("Articolo", choices=[], validate_choice=False)
+
+
+class DecimalCommaField(FloatField):
+    """A decimal number, typed the Italian way ("0,95") or with a point."""
+
+    # A text input: a number input refuses the comma Italians type.
+    widget = TextInput()
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        raw = str(valuelist[0]).strip().replace(",", ".")
+        try:
+            number = float(raw)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            self.data = None
+            raise ValueError(messages.NUMBER_INVALID)
+        self.data = number
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return "" if self.data is None else f"{self.data:g}".replace(".", ",")
+
+
+class WholeNumberField(IntegerField):
+    """A whole number, refused in Italian when it is not one."""
+
+    widget = TextInput()
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        try:
+            self.data = int(str(valuelist[0]).strip())
+        except ValueError:
+            # ``data`` keeps its default (None): the field has no number.
+            raise ValueError(messages.WHOLE_NUMBER_INVALID) from None
+
+
+def score_field(label: str) -> DecimalCommaField:
+    return DecimalCommaField(
+        label,
+        validators=[
+            InputRequired(messages.NUMBER_INVALID),
+            NumberRange(min=0.5, max=1, message=messages.SCORE_RANGE),
+        ],
+    )
+
+
+class ModerationSettingsForm(TextForm):
+    """The moderation policy and the learning filter's thresholds, chosen by moderators."""
+
+    moderation = ChoiceField(
+        "Quali commenti aspettano un moderatore",
+        choices=[
+            SelectChoice(Policy.ALL.value, "Tutti"),
+            SelectChoice(
+                Policy.FIRST_TIME.value,
+                "Solo quelli di chi commenta per la prima volta: chi ha già un commento "
+                "approvato con lo stesso nome e la stessa email viene pubblicato subito",
+            ),
+            SelectChoice(
+                Policy.NONE.value,
+                "Nessuno: i commenti si pubblicano subito e si moderano dopo",
+            ),
+        ],
+        validators=[InputRequired(messages.CHOICE_INVALID)],
+    )
+    spam_score = score_field("Punteggio da cui un nuovo commento va nello spam")
+    hold_score = score_field("Punteggio da cui un nuovo commento resta in attesa")
+    min_training = WholeNumberField(
+        "Decisioni di ciascun tipo (spam e non spam) prima che il filtro sposti i commenti",
+        validators=[
+            InputRequired(messages.WHOLE_NUMBER_INVALID),
+            NumberRange(min=0, max=100_000, message=messages.TRAINING_RANGE),
+        ],
+    )
+
+    def validate_hold_score(self, field: DecimalCommaField) -> None:
+        """Holding starts at or below the score that sends to Spam."""
+        spam = self.spam_score.data
+        if field.data is not None and spam is not None and field.data > spam:
+            raise ValidationError(messages.HOLD_ABOVE_SPAM)
+
+
 class WordListsForm(TextForm):
     """The moderators' word lists, one word or phrase per line."""
 
@@ -348,6 +489,15 @@ class FollowForm(TextForm):
             Email(messages.EMAIL_INVALID),
         ],
     )
+
+
+class FlagForm(TextForm):
+    """ "Segnala": a reader's report of an approved comment; the button is all of it."""
+
+    class Meta(TextForm.Meta):
+        # A reader's POST from a page cached for everyone, guarded like the
+        # comment form: by the cross-origin check and a rate limit.
+        csrf = False
 
 
 class ProfileForm(TextForm):

@@ -85,13 +85,19 @@ CSRF_EXPIRED = (
     "il tuo testo è ancora qui, invialo di nuovo."
 )
 
+# Readers' reports ("Segnala")
+#: The reason in a comment's history when reports send it back to pending.
+FLAG_REASON = "{count} segnalazioni dei lettori"
+
 # Moderators
 USERNAME_REQUIRED = "Inserisci il nome utente."
 # Messages about passwords, not passwords: bandit's B105 misreads them.
 PASSWORD_REQUIRED = "Inserisci la password."  # nosec B105
 LOGIN_FAILED = "Nome utente o password non validi."
-LOGGED_IN = "Bentornato, {name}."
-LOGGED_OUT = "Sei uscito."
+#: Neither masculine nor feminine, and no "welcome back" on a first login.
+LOGGED_IN_FIRST = "Ciao, {name}: qui trovi i commenti da moderare."
+LOGGED_IN = "Ciao di nuovo, {name}."
+LOGGED_OUT = "Sessione chiusa. A presto!"
 PASSWORD_TOO_SHORT = "La password deve contenere almeno {min} caratteri."  # nosec B105
 PASSWORDS_DIFFER = "Le due password non coincidono."
 # The command line (flask create-moderator, set-password...).
@@ -103,11 +109,27 @@ PASSWORD_PROMPT = "Password"  # nosec B105
 PASSWORD_AGAIN_PROMPT = "Ripeti la password"  # nosec B105
 CLI_ERROR = "Errore: {message}"
 CLI_CANCELLED = "Annullato: non è stato cambiato nulla."
+
+
+def counted(count: int, forms: tuple[str, str]) -> str:
+    """The singular or plural of ``forms``, with ``{count}`` filled in."""
+    return (forms[0] if count == 1 else forms[1]).format(count=count)
+
+
 BULK_NO_ACTION = "Scegli un'azione."
 BULK_NO_SELECTION = "Seleziona almeno un commento."
 ACTION_NOT_ALLOWED = "Questa azione non si applica al commento nel suo stato attuale."
 COMMENT_EDITED = "Commento modificato."
 REPLY_PUBLISHED = "Risposta pubblicata."
+# Settings
+MODERATION_SETTINGS_SAVED = "Impostazioni di moderazione salvate."
+CHOICE_INVALID = "Scegli una delle opzioni."
+NUMBER_INVALID = "Scrivi un numero, come 0,95."
+WHOLE_NUMBER_INVALID = "Scrivi un numero intero, come 20."
+SCORE_RANGE = "Scrivi un numero tra 0,5 e 1."
+TRAINING_RANGE = "Scrivi un numero intero tra 0 e 100.000."
+HOLD_ABOVE_SPAM = "La soglia per trattenere non può superare quella per lo spam."
+SETTINGS_HAVE_ERRORS = "Le impostazioni non sono state salvate: correggi i campi segnalati."
 
 #: Queue tabs, by status.
 STATUS_TABS = {
@@ -147,17 +169,62 @@ EVENT_LABELS = {
     "anonymise": "Dati personali anonimizzati",
     "self_edit": "Modificato dall'autore",
     "withdraw": "Ritirato dall'autore",
+    "flag": "Segnalato dai lettori",
+    "block": "Spostato nello spam da un blocco",
+    "undo": "Annullato",
 }
-#: Flash message after an action, by action; {count} comments.
+#: Flash message after an action, by action: singular and plural (see ``counted``).
 ACTION_DONE = {
-    "approve": "Commenti approvati: {count}.",
-    "unapprove": "Approvazione rimossa: {count}.",
-    "spam": "Commenti segnati come spam: {count}.",
-    "not_spam": "Commenti ripristinati dallo spam: {count}.",
-    "trash": "Commenti spostati nel cestino: {count}.",
-    "restore": "Commenti ripristinati: {count}.",
-    "delete": "Commenti eliminati definitivamente: {count}.",
+    "approve": ("{count} commento approvato.", "{count} commenti approvati."),
+    "unapprove": (
+        "Approvazione rimossa da {count} commento.",
+        "Approvazione rimossa da {count} commenti.",
+    ),
+    "spam": ("{count} commento segnato come spam.", "{count} commenti segnati come spam."),
+    "not_spam": ("{count} commento tolto dallo spam.", "{count} commenti tolti dallo spam."),
+    "trash": ("{count} commento spostato nel cestino.", "{count} commenti spostati nel cestino."),
+    "restore": ("{count} commento ripristinato.", "{count} commenti ripristinati."),
+    "delete": (
+        "{count} commento eliminato definitivamente.",
+        "{count} commenti eliminati definitivamente.",
+    ),
 }
+ACTION_APPLIED_TO_NONE = (
+    "Nessun commento cambiato: l'azione non si applica a quelli selezionati nel loro stato."
+)
+#: "Annulla" after an action.
+UNDONE = (
+    "Annullato: {count} commento è tornato com'era.",
+    "Annullato: {count} commenti sono tornati com'erano.",
+)
+UNDO_REFUSED = (
+    "Non annullato: {count} commento è cambiato nel frattempo.",
+    "Non annullati: {count} commenti sono cambiati nel frattempo.",
+)
+#: The badge of a comment the filters held or sent to Spam, by where they sent it.
+FILTER_BADGES = {"pending": "Trattenuto", "spam": "Nello spam"}
+#: Readers' reports, as the queue counts them.
+FLAG_COUNT = ("{count} segnalazione", "{count} segnalazioni")
+#: "Svuota spam", "Svuota cestino".
+EMPTIED = (
+    "{count} commento eliminato definitivamente.",
+    "{count} commenti eliminati definitivamente.",
+)
+EMPTIED_NOTHING = "Non c'era niente da eliminare."
+#: "Blocca".
+BLOCK_CHOOSE = "Scegli che cosa bloccare."
+BLOCK_CHOICES = {
+    "email": "l'email {value}",
+    "ip": "gli indirizzi IP {value}",
+    "host": "il sito {value}",
+}
+BLOCKED = "«{word}» aggiunto alle parole vietate."
+BLOCK_NOTE = "parola vietata «{word}»"
+BLOCK_MOVED = (
+    "{count} commento in attesa spostato in Spam.",
+    "{count} commenti in attesa spostati in Spam.",
+)
+BLOCK_MOVED_NONE = "Nessun commento in attesa da spostare."
 SYSTEM_ACTOR = "sistema"
 
 # The learning filter's commands

@@ -100,6 +100,8 @@ class Comment(Model):
         sa.Index(
             "ix_comment_article_import", "article_id", "import_source", "import_id", unique=True
         ),
+        # `flask purge`: Spam and Cestino older than EMPTY_TRASH_DAYS.
+        sa.Index("ix_comment_status_changed", "status", "status_changed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -141,6 +143,12 @@ class Comment(Model):
     # "Mi piace" from distinct readers (CommentLike), kept here so that no
     # page has to count rows.
     like_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the comment entered its status: what `flask purge` deletes Spam
+    # and Cestino by. Nullable only so that SQLite can add the column in
+    # place; every write sets it.
+    status_changed_at: Mapped[datetime | None] = mapped_column(default=utcnow)
+    # Readers' reports ("Segnala") since a moderator last approved it.
+    flag_count: Mapped[int] = mapped_column(default=0, server_default="0")
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     # The network the address belongs to (blog/addresses.py): what flood
     # control compares, since one IPv6 user holds a whole /64.
@@ -328,6 +336,11 @@ class ModerationEvent(Model):
     from_status: Mapped[str | None] = mapped_column(sa.String(16))
     to_status: Mapped[str | None] = mapped_column(sa.String(16))
     note: Mapped[str | None] = mapped_column(sa.String(200))
+    # What the learning filter had been taught of the comment before this
+    # change ("spam", "ham", "none"), so that undoing it puts that back;
+    # None where unknown (changes recorded before undo existed, or no change
+    # of status).
+    lesson_before: Mapped[str | None] = mapped_column(sa.String(4))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     comment: Mapped[Comment] = relationship(back_populates="events")
@@ -354,6 +367,21 @@ class SpamToken(Model):
     token: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
     spam_count: Mapped[int] = mapped_column(default=0)
     ham_count: Mapped[int] = mapped_column(default=0)
+
+
+class CommentFlag(Model):
+    """One reader's report of an approved comment ("Segnala").
+
+    The reader is known only by ``digest``: a keyed HMAC of their address
+    block and the comment's id (blog/flags.py), enough to count each reader
+    once and useless for telling who they are or what else they reported.
+    """
+
+    digest: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("comment.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class SiteSetting(Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -22,7 +24,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 from werkzeug.wrappers import Response as BaseResponse
 
-from blog import messages, privacy
+from blog import messages, privacy, site_settings
 from blog import search as search_index
 from blog.addresses import client_block
 from blog.auth import safe_next
@@ -32,26 +34,39 @@ from blog.forms import (
     CONTROL_CHARACTERS,
     LINE_BREAKS,
     ActionForm,
+    BlockForm,
     BulkActionForm,
     EditCommentForm,
+    ModerationSettingsForm,
     PrivacyForm,
     ProfileForm,
+    QueueFilterForm,
     ReplyForm,
+    UndoForm,
     WordListsForm,
     form_status,
 )
-from blog.http import page_number
+from blog.http import page_number, parse_id
+from blog.links import comment_link
 from blog.models import Article, Comment, CommentStatus, ModerationEvent
 from blog.moderation import (
+    EMPTIABLE,
     Action,
+    BlockTarget,
     Event,
     TransitionError,
+    UndoRefused,
     allowed_actions,
     apply_action,
+    block,
+    block_values,
     edit_comment,
+    empty,
+    last_status_events,
     pending_count,
     record_event,
     status_counts,
+    undo,
 )
 from blog.spam import save_word_list, word_lists
 
@@ -80,8 +95,12 @@ def moderator_header() -> dict[str, object]:
     return {}
 
 
-def queue_url(status: str = "pending", page: int = 1, q: str = "") -> str:
+def queue_url(
+    status: str = "pending", page: int = 1, q: str = "", article: int | None = None
+) -> str:
     params: dict[str, Any] = {"status": status}
+    if article:
+        params["article"] = article
     if page > 1:
         params["page"] = page
     if q:
@@ -94,8 +113,9 @@ def back_to_queue(form_next: str | None) -> BaseResponse:
     return redirect(safe_next(form_next) or queue_url(), 303)
 
 
-def queue_query(status: CommentStatus, search: str) -> sa.Select:
-    """Comments of one status, newest first, optionally matching ``search``."""
+def queue_query(status: CommentStatus, search: str, article_id: int | None = None) -> sa.Select:
+    """Comments of one status, newest first, optionally matching ``search``
+    and of one article."""
     query = (
         sa.select(Comment)
         .where(Comment.status == status)
@@ -106,6 +126,8 @@ def queue_query(status: CommentStatus, search: str) -> sa.Select:
         )
         .order_by(Comment.created_at.desc(), Comment.id.desc())
     )
+    if article_id is not None:
+        query = query.where(Comment.article_id == article_id)
     if search:
         query = search_index.search_comments(query, search, db.engine.dialect.name)
     return query
@@ -164,6 +186,14 @@ def search_page(select: sa.Select, page: int, per_page: int) -> SearchPage:
     return SearchPage(list(items.items), page, per_page, total)
 
 
+#: Session key: the audit entries of the moderator's last action, which
+#: the queue offers to take back ("Annulla") on its next view.
+UNDO_KEY = "undo_events"
+#: More changes than this at once are not offered for undoing (the list
+#: travels in the session cookie).
+UNDO_LIMIT = 100
+
+
 @bp.get("/")
 def queue() -> str:
     """List the comments of one tab, 50 to a page, with their actions."""
@@ -174,28 +204,55 @@ def queue() -> str:
     search = request.args.get("q", "").strip()[:200]
     if CONTROL_CHARACTERS.search(search) or LINE_BREAKS.search(search):
         abort(400)
+    article_id = parse_id(request.args.get("article"))
     page = page_number(request.args.get("page"))
     per_page = current_app.config["MODERATION_PAGE_SIZE"]
-    select = queue_query(status, search)
+    select = queue_query(status, search, article_id)
     pagination: Pagination | SearchPage
     if search:
         pagination = search_page(select, page, per_page)
     else:
         pagination = db.paginate(select, page=max(page, 1), per_page=per_page, error_out=False)
+    here = queue_url(status.value, pagination.page, search, article_id)
+    # Shown once, like the message it goes with; a view with none to show
+    # leaves the session (and its cookie) alone.
+    undo_events = session.pop(UNDO_KEY) if UNDO_KEY in session else None
     return render_template(
         "moderation/queue.html",
         status=status,
         search=search,
+        article_id=article_id,
         pagination=pagination,
         more_than=SEARCH_COUNT_LIMIT
         if search and (pagination.total or 0) > SEARCH_COUNT_LIMIT
         else None,
-        counts=status_counts(),
-        here=queue_url(status.value, pagination.page, search),
+        counts=status_counts(article_id),
+        here=here,
+        filter_form=filter_form_for(status, search, article_id),
         bulk_form=bulk_form_for(status),
+        block_forms={comment.id: block_form_for(comment) for comment in pagination.items},
+        undo_form=UndoForm(formdata=None, events=",".join(map(str, undo_events)), next=here)
+        if undo_events
+        else None,
+        select_all=request.args.get("seleziona") == "tutti",
         allowed_actions=allowed_actions,
         tabs=messages.STATUS_TABS,
+        emptiable=[tab.value for tab in EMPTIABLE],
     )
+
+
+def filter_form_for(status: CommentStatus, search: str, article_id: int | None) -> QueueFilterForm:
+    """The search box and the article filter, showing what is in force."""
+    form = QueueFilterForm(
+        formdata=None, status=status.value, q=search, article=str(article_id or "")
+    )
+    articles = db.session.execute(
+        sa.select(Article.id, Article.title).order_by(Article.published_at.desc())
+    ).all()
+    form.article.choices = [("", "Tutti gli articoli")] + [
+        (str(article.id), article.title) for article in articles
+    ]
+    return form
 
 
 def bulk_form_for(status: CommentStatus) -> BulkActionForm:
@@ -204,6 +261,26 @@ def bulk_form_for(status: CommentStatus) -> BulkActionForm:
         (action.value, messages.ACTION_LABELS[action]) for action in allowed_actions(status)
     ]
     return form
+
+
+def block_form_for(comment: Comment, formdata: Any = None) -> BlockForm:
+    """ "Blocca" for one comment: only what it has can be chosen."""
+    form = BlockForm(formdata=formdata, prefix=f"block-{comment.id}")
+    form.target.choices = [
+        (target.value, messages.BLOCK_CHOICES[target.value].format(value=value))
+        for target, value in block_values(comment).items()
+    ]
+    return form
+
+
+def offer_undo(comment_ids: list[int]) -> None:
+    """Remember the audit entries of these changes, for "Annulla" on the next view."""
+    db.session.flush()
+    events = last_status_events(comment_ids, current_user.id)
+    if events and len(events) <= UNDO_LIMIT:
+        session[UNDO_KEY] = events
+    elif UNDO_KEY in session:
+        del session[UNDO_KEY]
 
 
 @bp.post("/comments/<int:comment_id>/<action>")
@@ -223,8 +300,9 @@ def moderate_comment(comment_id: int, action: str) -> BaseResponse:
         db.session.rollback()
         flash(messages.ACTION_NOT_ALLOWED, "error")
         return back_to_queue(form.next.data)
+    offer_undo([comment_id] if verb is not Action.DELETE else [])
     db.session.commit()
-    flash(messages.ACTION_DONE[verb].format(count=1), "success")
+    flash(messages.counted(1, messages.ACTION_DONE[verb]), "success")
     return back_to_queue(form.next.data)
 
 
@@ -241,16 +319,105 @@ def bulk() -> BaseResponse:
         flash(messages.BULK_NO_SELECTION, "error")
         return back_to_queue(form.next.data)
     verb = Action(form.action.data)
-    done = 0
+    done: list[int] = []
     for comment in db.session.scalars(sa.select(Comment).where(Comment.id.in_(ids))):
         try:
             apply_action(comment, verb, current_user)
         except TransitionError:
             continue
+        done.append(comment.id)
+    offer_undo(done if verb is not Action.DELETE else [])
+    db.session.commit()
+    if done:
+        flash(messages.counted(len(done), messages.ACTION_DONE[verb]), "success")
+    else:
+        flash(messages.ACTION_APPLIED_TO_NONE, "error")
+    return back_to_queue(form.next.data)
+
+
+@bp.post("/undo")
+def undo_last() -> BaseResponse:
+    """ "Annulla": put back the comments the last action moved, if nothing moved them since."""
+    form = UndoForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ids = form.event_ids
+    events = db.session.scalars(
+        sa.select(ModerationEvent)
+        .where(ModerationEvent.id.in_(ids))
+        .options(joinedload(ModerationEvent.comment))
+    ).all()
+    done = 0
+    for event in events:
+        try:
+            undo(event, current_user)
+        except UndoRefused:
+            continue
         done += 1
     db.session.commit()
-    flash(messages.ACTION_DONE[verb].format(count=done), "success" if done else "error")
+    refused = len(set(ids)) - done
+    if done:
+        flash(messages.counted(done, messages.UNDONE), "success")
+    if refused:
+        flash(messages.counted(refused, messages.UNDO_REFUSED), "error")
     return back_to_queue(form.next.data)
+
+
+@bp.post("/comments/<int:comment_id>/block")
+def block_sender(comment_id: int) -> BaseResponse:
+    """ "Blocca": add the comment's email, address block or site to the
+    disallowed words; pending comments it now matches go to Spam."""
+    comment = db.get_or_404(Comment, comment_id)
+    form = block_form_for(comment, request.form)
+    if not form.validate_on_submit():
+        if form.errors.get("csrf_token"):
+            abort(400)
+        flash(messages.BLOCK_CHOOSE, "error")
+        return back_to_queue(form.next.data)
+    disallowed = word_lists(site_settings.in_force(current_app.config))["COMMENT_DISALLOWED_KEYS"]
+    target = BlockTarget(form.target.data)
+    word = block_values(comment)[target]
+    blocked = block(
+        comment, target, current_user, disallowed, messages.BLOCK_NOTE.format(word=word)
+    )
+    db.session.commit()
+    moved = (
+        messages.counted(blocked.moved, messages.BLOCK_MOVED)
+        if blocked.moved
+        else messages.BLOCK_MOVED_NONE
+    )
+    flash(f"{messages.BLOCKED.format(word=blocked.word)} {moved}", "success")
+    return back_to_queue(form.next.data)
+
+
+@bp.route("/<any(spam, trash):status>/empty", methods=["GET", "POST"])
+def empty_tab(status: str) -> BaseResponse | str:
+    """ "Svuota spam", "Svuota cestino": a page asking first, then the POST deletes."""
+    which = CommentStatus(status)
+    form = ActionForm()
+    if request.method == "GET":
+        count = status_counts()[which]
+        return render_template("moderation/empty.html", status=which, count=count, form=form)
+    if not form.validate_on_submit():
+        abort(400)
+    deleted = empty(which)
+    db.session.commit()
+    flash(
+        messages.counted(deleted, messages.EMPTIED) if deleted else messages.EMPTIED_NOTHING,
+        "success",
+    )
+    return redirect(queue_url(which.value), 303)
+
+
+@bp.get("/comments/<int:comment_id>")
+def show_comment(comment_id: int) -> BaseResponse:
+    """Go to a comment: where readers see it if approved, else its queue entry."""
+    comment = db.get_or_404(Comment, comment_id)
+    if comment.status == CommentStatus.APPROVED:
+        return redirect(comment_link(comment, external=False), 303)
+    return redirect(
+        queue_url(comment.status.value, article=comment.article_id) + f"#entry-{comment.id}", 303
+    )
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
@@ -323,21 +490,59 @@ def settings() -> BaseResponse | tuple[str, int]:
         db.session.commit()
         flash(messages.WORD_LISTS_SAVED, "success")
         return redirect(url_for("moderation.settings"), 303)
+    in_force = site_settings.in_force(current_app.config)
     if request.method == "GET":
-        lists = word_lists(current_app.config)
+        lists = word_lists(in_force)
         form.moderation_keys.data = "\n".join(lists["COMMENT_MODERATION_KEYS"])
         form.disallowed_keys.data = "\n".join(lists["COMMENT_DISALLOWED_KEYS"])
-    articles = db.session.scalars(sa.select(Article).order_by(Article.published_at.desc())).all()
-    status = form_status()
-    return (
-        render_template(
-            "moderation/settings.html",
-            form=form,
-            articles=articles,
-            close_after_days=current_app.config["COMMENT_CLOSE_AFTER_DAYS"],
-        ),
-        status,
+    return render_settings(form, moderation_settings_form(in_force), form_status())
+
+
+@bp.post("/settings/moderazione")
+def save_moderation_settings() -> BaseResponse | tuple[str, int]:
+    """Save the moderation policy and the learning filter's thresholds."""
+    form = ModerationSettingsForm()
+    if form.validate_on_submit():
+        site_settings.save("COMMENT_MODERATION", form.moderation.data)
+        site_settings.save("SPAM_SCORE_SPAM", form.spam_score.data)
+        site_settings.save("SPAM_SCORE_HOLD", form.hold_score.data)
+        site_settings.save("SPAM_MIN_TRAINING", form.min_training.data)
+        db.session.commit()
+        flash(messages.MODERATION_SETTINGS_SAVED, "success")
+        return redirect(url_for("moderation.settings", _anchor="moderation-title"), 303)
+    if form.errors.get("csrf_token"):
+        abort(400)
+    words = WordListsForm(formdata=None)
+    lists = word_lists(site_settings.in_force(current_app.config))
+    words.moderation_keys.data = "\n".join(lists["COMMENT_MODERATION_KEYS"])
+    words.disallowed_keys.data = "\n".join(lists["COMMENT_DISALLOWED_KEYS"])
+    return render_settings(words, form, 422)
+
+
+def moderation_settings_form(in_force: Mapping[str, Any]) -> ModerationSettingsForm:
+    """The policy and thresholds form, showing what is in force."""
+    return ModerationSettingsForm(
+        formdata=None,
+        moderation=in_force["COMMENT_MODERATION"],
+        spam_score=float(in_force["SPAM_SCORE_SPAM"]),
+        hold_score=float(in_force["SPAM_SCORE_HOLD"]),
+        min_training=int(in_force["SPAM_MIN_TRAINING"]),
     )
+
+
+def render_settings(
+    words: WordListsForm, moderation: ModerationSettingsForm, status: int
+) -> tuple[str, int]:
+    """The settings page around its two forms, with the articles' switches."""
+    articles = db.session.scalars(sa.select(Article).order_by(Article.published_at.desc())).all()
+    page = render_template(
+        "moderation/settings.html",
+        form=words,
+        moderation_form=moderation,
+        articles=articles,
+        close_after_days=current_app.config["COMMENT_CLOSE_AFTER_DAYS"],
+    )
+    return page, status
 
 
 @bp.post("/articles/<int:article_id>/comments/<any(open, close):switch>")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Set
+from collections.abc import Mapping, Set
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,7 +25,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
-from blog import messages, subscriptions
+from blog import flags, messages, site_settings, subscriptions
 from blog.addresses import client_block, rate_limit_key
 from blog.bayes import FilterSettings
 from blog.comments import (
@@ -45,7 +45,14 @@ from blog.comments import (
 from blog.database import begin_with_reads
 from blog.errors import render_error
 from blog.extensions import csrf, db, limiter
-from blog.forms import CommentForm, FollowForm, OwnCommentForm, WithdrawForm, form_status
+from blog.forms import (
+    CommentForm,
+    FlagForm,
+    FollowForm,
+    OwnCommentForm,
+    WithdrawForm,
+    form_status,
+)
 from blog.http import page_number, parse_id
 from blog.http_cache import (
     AUTHOR_COOKIES,
@@ -385,6 +392,41 @@ def follow(slug: str) -> tuple[str, int]:
     return render_template("reader/follow.html", article=article, follow_form=None), 200
 
 
+def flag_limit() -> str:
+    return current_app.config["COMMENT_FLAG_RATE_LIMIT"]
+
+
+@bp.post("/<slug>/segnala/<int:comment_id>")
+@limiter.limit(flag_limit)
+@csrf.exempt
+def flag(slug: str, comment_id: int) -> tuple[str, int]:
+    """ "Segnala": a reader reports an approved comment to the moderators.
+
+    The button sits in the thread every reader shares, so it carries no
+    token: the cross-origin check and a rate limit per address block guard
+    it, as they guard the comment form. Nothing is kept of the reader but a
+    keyed digest (blog/flags.py), and no cookie is set.
+    """
+    article = get_article_or_404(slug)
+    comment = db.session.scalar(
+        sa.select(Comment).where(
+            Comment.id == comment_id,
+            Comment.article_id == article.id,
+            Comment.status == CommentStatus.APPROVED,
+        )
+    )
+    if comment is None or not FlagForm().validate():
+        abort(404)
+    config = current_app.config
+    digest = flags.reporter_digest(config["SECRET_KEY"], rate_limit_key(), comment.id)
+    outcome = flags.report(comment, digest, config["COMMENT_FLAG_THRESHOLD"])
+    db.session.commit()
+    page = render_template(
+        "reader/flagged.html", article=article, already=outcome is flags.Report.ALREADY
+    )
+    return page, 200
+
+
 @bp.get("/privacy/")
 def privacy_page() -> BaseResponse:
     """The built-in privacy page, when ``PRIVACY_POLICY_URL`` names none."""
@@ -414,24 +456,24 @@ def draft_of(form: CommentForm) -> Draft:
 
 
 def comment_settings() -> CommentSettings:
-    """What the comment use case needs of the configuration, read once."""
-    config = current_app.config
+    """What the comment use case needs: the configuration with what moderators
+    saved on the settings page laid over it, read once."""
+    config = site_settings.in_force(current_app.config)
     return CommentSettings(
         secret_key=config["SECRET_KEY"],
         form_max_age=config["COMMENT_FORM_MAX_AGE"],
         flood_seconds=config["COMMENT_FLOOD_SECONDS"],
         moderation=config["COMMENT_MODERATION"],
         comments_per_page=config["COMMENTS_PER_PAGE"],
-        spam=spam_settings(),
+        spam=spam_settings(config),
         learning=FilterSettings.from_config(config),
         akismet=current_app.extensions.get("akismet"),
         edit_minutes=config["COMMENT_EDIT_MINUTES"],
     )
 
 
-def spam_settings() -> SpamSettings:
-    """The thresholds from config, the word lists as moderators saved them."""
-    config = current_app.config
+def spam_settings(config: Mapping[str, Any]) -> SpamSettings:
+    """The traps' thresholds and the word lists in force."""
     lists = word_lists(config)
     return SpamSettings(
         min_seconds=config["COMMENT_MIN_SECONDS"],

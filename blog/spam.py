@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import functools
 import html
-import json
+import ipaddress
+import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from typing import Any
 
 import sqlalchemy as sa
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from blog import site_settings
 from blog.extensions import db
-from blog.models import Article, Comment, CommentStatus, SiteSetting, body_digest, utcnow
+from blog.models import Article, Comment, CommentStatus, body_digest, utcnow
 from blog.trie import alternation
 
 
@@ -54,6 +57,22 @@ class Submission:
                 fold(visible_text(self.body_html)),
             )
         )
+
+
+def stored_submission(comment: Comment) -> Submission:
+    """What the word lists look at in a comment already stored (no traps: it
+    is past them)."""
+    return Submission(
+        author=comment.author,
+        email=comment.email,
+        url=comment.url,
+        body=comment.body,
+        body_html=comment.body_html,
+        ip_address=comment.ip_address or "",
+        user_agent=comment.user_agent or "",
+        honeypot="",
+        seconds_to_submit=math.inf,
+    )
 
 
 @dataclass(frozen=True)
@@ -140,12 +159,53 @@ def visible_text(body_html: str) -> str:
     return html.unescape(_ANY_TAG.sub("", _BLOCK_TAG.sub(" ", body_html)))
 
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def as_network(key: str) -> IPNetwork | None:
+    """A key written as a network (``203.0.113.0/24``, ``2001:db8::/64``), else None."""
+    if "/" not in key:
+        return None
+    try:
+        return ipaddress.ip_network(key.strip(), strict=False)
+    except ValueError:
+        return None
+
+
+def plain_text(body_html: str) -> str:
+    """Sanitized HTML as one line of plain text: a quote in the queue."""
+    return " ".join(visible_text(body_html).split())
+
+
+@functools.lru_cache(maxsize=16)
+def _network_keys(keys: tuple[str, ...]) -> tuple[tuple[IPNetwork, str], ...]:
+    """The keys of a list written as networks, which match addresses inside them."""
+    return tuple((network, key.strip()) for key in keys if (network := as_network(key)))
+
+
+def _network_holding(address: str, keys: Sequence[str]) -> str | None:
+    """The network key ``address`` lies in, if any (IPv4 written as IPv6 counts as IPv4)."""
+    networks = _network_keys(tuple(keys))
+    if not networks:
+        return None
+    try:
+        parsed = ipaddress.ip_address(address.strip().split("%")[0])
+    except ValueError:
+        return None
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+        parsed = parsed.ipv4_mapped
+    return next((key for network, key in networks if parsed in network), None)
+
+
 @functools.lru_cache(maxsize=16)
 def _key_finder(keys: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, str]] | None:
     """One pattern for a whole word list (a trie: one pass whatever its length),
-    and the key each spelling it finds stands for."""
+    and the key each spelling it finds stands for. Network keys are left to
+    :func:`_network_holding`."""
     spellings: dict[str, str] = {}
     for key in keys:
+        if as_network(key):
+            continue
         key = key.strip()
         for spelling in (key.casefold(), fold(key)):
             if spelling:
@@ -155,9 +215,14 @@ def _key_finder(keys: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, str]]
     return re.compile(alternation(spellings)), spellings
 
 
-def _matching_key(submission: Submission, keys: Sequence[str]) -> str | None:
-    """A key found in the raw fields or in the text as readers see it."""
-    finder = _key_finder(tuple(keys)) if keys else None
+def matching_key(submission: Submission, keys: Sequence[str]) -> str | None:
+    """A key found in the raw fields or in the text as readers see it, or a
+    network key holding the sender's address."""
+    if not keys:
+        return None
+    if network := _network_holding(submission.ip_address, keys):
+        return network
+    finder = _key_finder(tuple(keys))
     if finder is None:
         return None
     pattern, spellings = finder
@@ -167,13 +232,13 @@ def _matching_key(submission: Submission, keys: Sequence[str]) -> str | None:
 
 def check_disallowed_keys(submission: Submission, settings: SpamSettings) -> Verdict | None:
     """A word from the disallowed list anywhere sends the comment to Spam."""
-    key = _matching_key(submission, settings.disallowed_keys)
+    key = matching_key(submission, settings.disallowed_keys)
     return Verdict(CommentStatus.SPAM, f"parola vietata «{key}»") if key else None
 
 
 def check_moderation_keys(submission: Submission, settings: SpamSettings) -> Verdict | None:
     """A word from the moderation list anywhere holds the comment for review."""
-    key = _matching_key(submission, settings.moderation_keys)
+    key = matching_key(submission, settings.moderation_keys)
     return Verdict(CommentStatus.PENDING, f"parola da moderare «{key}»") if key else None
 
 
@@ -306,18 +371,12 @@ def is_duplicate(
 # Word lists: the config gives the defaults, moderators can override them.
 
 WORD_LIST_KEYS = ("COMMENT_MODERATION_KEYS", "COMMENT_DISALLOWED_KEYS")
-_SAVED_WORD_LISTS = sa.select(SiteSetting.key, SiteSetting.value).where(
-    SiteSetting.key.in_(WORD_LIST_KEYS)
-)
 
 
-def word_lists(config: dict) -> dict[str, list[str]]:
-    """The word lists in force: saved by moderators if they did, else config."""
-    lists = {key: list(config.get(key) or []) for key in WORD_LIST_KEYS}
-    saved = db.session.connection().execute(_SAVED_WORD_LISTS).all()
-    for key, value in saved:
-        lists[key] = json.loads(value)
-    return lists
+def word_lists(settings: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The word lists in ``settings`` (``site_settings.in_force``: saved by
+    moderators if they did, else the config's)."""
+    return {key: list(settings.get(key) or []) for key in WORD_LIST_KEYS}
 
 
 def save_word_list(key: str, words: Iterable[str]) -> list[str]:
@@ -325,7 +384,5 @@ def save_word_list(key: str, words: Iterable[str]) -> list[str]:
     if key not in WORD_LIST_KEYS:
         raise KeyError(key)
     cleaned = sorted({word.strip() for word in words if word.strip()}, key=str.casefold)
-    setting = db.session.get(SiteSetting, key) or SiteSetting(key=key)
-    setting.value = json.dumps(cleaned, ensure_ascii=False)
-    db.session.add(setting)
+    site_settings.save(key, cleaned)
     return cleaned

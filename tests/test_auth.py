@@ -35,9 +35,18 @@ def test_login_succeeds_and_records_the_time(client, auth, moderator, app):
     assert response.headers["Location"] == "/moderation/"
     page = soup(client.get("/moderation/"))
     assert "Moderazione dei commenti" in text_of(page)
-    assert "Bentornato, Anna la moderatrice." in text_of(page)
+    # A first login is no homecoming, and the greeting has no gender.
+    assert text_of(page.find(class_="flashes")) == (
+        "Ciao, Anna la moderatrice: qui trovi i commenti da moderare."
+    )
     with app.app_context():
         assert db.session.get(Moderator, moderator).last_login_at is not None
+    auth.logout()
+    assert "Sessione chiusa." in text_of(soup(client.get("/moderation/login")))
+    auth.login()
+    again = text_of(soup(client.get("/moderation/")).find(class_="flashes"))
+    assert again == "Ciao di nuovo, Anna la moderatrice."
+    assert "Bentornat" not in again
 
 
 @pytest.mark.parametrize(
@@ -256,7 +265,7 @@ def test_login_replaces_the_anonymous_session(client, auth, moderator):
     assert auth.login(next="/moderation/%3Fstatus%3Dspam").headers["Location"] == (
         "/moderation/?status=spam"
     )
-    assert "Bentornato, Anna la moderatrice." in text_of(soup(client.get("/moderation/")))
+    assert "Ciao, Anna la moderatrice" in text_of(soup(client.get("/moderation/")))
     stale = client.post("/moderation/logout", data={"csrf_token": anonymous_token})
     assert stale.status_code == 400
     assert client.get("/moderation/").status_code == 200  # the stale token did nothing

@@ -278,7 +278,7 @@ def serious_violations(page) -> list[dict]:
     ]
 
 
-@pytest.mark.parametrize("where", ["article", "form-errors", "login", "queue"])
+@pytest.mark.parametrize("where", ["article", "form-errors", "login", "queue", "settings"])
 def test_axe_finds_no_serious_violations(browser, site, where):
     require_axe()
     # axe is injected as a script tag, which the page's own CSP rightly forbids.
@@ -293,6 +293,9 @@ def test_axe_finds_no_serious_violations(browser, site, where):
         assert page.locator("#form-notice").count() == 1
     elif where == "login":
         page.goto("/moderation/login")
+    elif where == "settings":
+        log_in(page)
+        page.goto("/moderation/settings")
     else:
         post_as_reader(site, "Un commento per la coda")
         log_in(page)

@@ -52,7 +52,18 @@ HOSTILE = [
 ]
 #: Invalid UTF-8 can only travel percent-encoded.
 RAW_QUERY = ["%ff%fe", "%ed%a0%80", "%c0%af", "%", "q=%zz"]
-QUERY_KEYS = ["q", "page", "status", "next", "cpage", "corder", "replytocom", "email", "article"]
+QUERY_KEYS = [
+    "q",
+    "page",
+    "status",
+    "next",
+    "cpage",
+    "corder",
+    "replytocom",
+    "email",
+    "article",
+    "seleziona",
+]
 FORM_KEYS = [
     "comment",
     "author",
@@ -73,6 +84,12 @@ FORM_KEYS = [
     "disallowed_keys",
     "confirm",
     "display_name",
+    "events",
+    "block-1-target",
+    "moderation",
+    "spam_score",
+    "hold_score",
+    "min_training",
 ]
 _PLACEHOLDER = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, ModerationEvent, Moderator, SiteSetting
-from blog.moderation import Action
+from blog.moderation import Action, apply_action
 from tests.helpers import ARTICLE_URL, add_comment, soup
 
 ROUTES = [
@@ -22,8 +22,18 @@ ROUTES = [
         {"comment": "riscritto", "author": "Intruso", "url": ""},
     ),
     ("POST", "/moderation/comments/{id}/reply", {"comment": "risposta abusiva"}),
+    ("GET", "/moderation/comments/{id}", {}),
+    ("POST", "/moderation/comments/{id}/block", {"block-{id}-target": "email"}),
+    ("POST", "/moderation/undo", {"events": "{event}"}),
+    ("GET", "/moderation/spam/empty", {}),
+    ("POST", "/moderation/spam/empty", {}),
     ("GET", "/moderation/settings", {}),
     ("POST", "/moderation/settings", {"moderation_keys": "", "disallowed_keys": "ciao"}),
+    (
+        "POST",
+        "/moderation/settings/moderazione",
+        {"moderation": "none", "spam_score": "0,95", "hold_score": "0,9", "min_training": "5"},
+    ),
     ("POST", "/moderation/articles/{article}/comments/close", {}),
     ("POST", "/moderation/articles/{article}/comments/open", {}),
     ("GET", "/moderation/profile", {}),
@@ -82,11 +92,17 @@ def role(request, app, client, auth):
 def test_route_authorization(app, client, role, method, path, data):
     with app.app_context():
         status = CommentStatus.TRASH if path.endswith(("/restore", "/delete")) else None
-        status = status or (CommentStatus.SPAM if path.endswith("/not_spam") else None)
+        status = status or (CommentStatus.SPAM if path.endswith(("/not_spam", "/empty")) else None)
         status = status or (
             CommentStatus.APPROVED if path.endswith("/unapprove") else CommentStatus.PENDING
         )
-        comment_id = add_comment(status=status).id
+        comment = add_comment(status=status)
+        comment_id = comment.id
+        event_id = 0
+        if path.endswith("/undo"):
+            apply_action(comment, Action.APPROVE, db.session.scalar(sa.select(Moderator)))
+            db.session.commit()
+            event_id = db.session.scalar(sa.select(sa.func.max(ModerationEvent.id)))
         article = db.session.scalar(sa.select(Article))
         if path.endswith("/open"):
             article.comments_open = False
@@ -94,7 +110,10 @@ def test_route_authorization(app, client, role, method, path, data):
         article_id = article.id
         before = snapshot()
     url = path.format(id=comment_id, article=article_id)
-    form = {key: value.format(id=comment_id) for key, value in data.items()}
+    form = {
+        key.format(id=comment_id): value.format(id=comment_id, event=event_id)
+        for key, value in data.items()
+    }
     # The strongest token an outsider can hold: a valid one for their own session.
     form["csrf_token"] = public_token(client)
     response = client.open(url, method=method, data=form if method == "POST" else None)
@@ -122,6 +141,7 @@ def test_every_moderation_route_is_in_the_table(app):
                 .replace("<int:article_id>", "{article}")
                 .replace("<action>", "approve")
                 .replace("<any(open, close):switch>", "open")
+                .replace("<any(spam, trash):status>", "spam")
             )
             assert path in tested, rule.rule
 

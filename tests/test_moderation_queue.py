@@ -51,7 +51,9 @@ def test_tabs_show_counts_and_pending_is_the_default(logged_in, app):
 
 def test_entry_shows_everything_a_moderator_needs(logged_in, app):
     with app.app_context():
-        parent = add_comment(author="Giulia", comment="Il commento originale, molto interessante")
+        parent = add_comment(
+            author="Giulia", comment="Il commento <b>originale</b>, molto &amp; interessante"
+        )
         reply = add_comment(
             status=P,
             parent=parent,
@@ -62,7 +64,7 @@ def test_entry_shows_everything_a_moderator_needs(logged_in, app):
             ip_address="203.0.113.9",
             user_agent="Mozilla/5.0 (Prova)",
         )
-        reply_id = reply.id
+        reply_id, parent_id = reply.id, parent.id
     page = soup(logged_in.get("/moderation/"))
     entry = page.find("li", id=f"entry-{reply_id}")
     text = text_of(entry)
@@ -73,13 +75,47 @@ def test_entry_shows_everything_a_moderator_needs(logged_in, app):
         "203.0.113.9",
         "Mozilla/5.0 (Prova)",
         "Jean-Philippe Imparato ha visitato",
-        "In risposta a",
-        "Giulia: «Il commento originale, molto interessante»",
     ):
         assert expected in text, expected
     assert entry.select_one(".entry-body b").get_text() == "d'accordo"
     labels = [text_of(b) for b in entry.select(".entry-actions button")]
     assert labels == ["Approva", "Spam", "Cestina"]
+    # The parent's text as readers read it: no markup, no escaped tags.
+    in_reply_to = entry.select_one(".in-reply-to")
+    assert text_of(in_reply_to) == (
+        "In risposta a Giulia : «Il commento originale, molto & interessante»"
+    )
+    assert "<b>" not in in_reply_to.decode_contents() and "&lt;" not in str(in_reply_to)
+    link = in_reply_to.find("a")["href"]
+    assert link == f"/moderation/comments/{parent_id}"
+    assert logged_in.get(link).headers["Location"].endswith(f"#comment-{parent_id}")
+
+
+def test_entry_leads_with_author_time_article_and_text(logged_in, app):
+    with app.app_context():
+        comment_id = add_comment(
+            status=P,
+            author="Bruno",
+            comment="Il testo viene prima dei dettagli",
+            ip_address="203.0.113.9",
+            user_agent="Mozilla/5.0 (Prova)",
+        ).id
+    entry = soup(logged_in.get("/moderation/")).find("li", id=f"entry-{comment_id}")
+    article = entry.find("article")
+    order = [
+        child["class"][0] if child.get("class") else child.name
+        for child in article.find_all(recursive=False)
+    ]
+    assert order == ["entry-header", "comment-content", "entry-footer"]
+    header = entry.select_one(".entry-header")
+    assert [text_of(header.select_one(s)) for s in (".entry-title", ".entry-article")] == [
+        "Bruno",
+        "Jean-Philippe Imparato ha visitato il Cassino Plant e Pomigliano d’Arco",
+    ]
+    assert header.find("time")["datetime"]
+    # Email, site, IP and browser: one muted line, folded, after the text.
+    line = entry.select_one(".entry-footer details.entry-details > summary")
+    assert text_of(line) == ("Dettagli: mario.rossi@example.it · 203.0.113.9 · Mozilla/5.0 (Prova)")
 
 
 @pytest.mark.parametrize(
@@ -161,7 +197,7 @@ def test_action_returns_to_the_same_tab_and_page_with_a_message(logged_in, app):
     assert response.status_code == 303
     assert response.headers["Location"] == here
     page = soup(logged_in.get(here))
-    assert "Commenti spostati nel cestino: 1." in text_of(page.find(class_="flashes"))
+    assert "1 commento spostato nel cestino." in text_of(page.find(class_="flashes"))
     with app.app_context():
         assert db.session.get(Comment, target).status == T
 
@@ -225,7 +261,7 @@ def test_bulk_action_applies_to_ticked_comments_it_fits(logged_in, app):
     assert response.status_code == 303
     assert response.headers["Location"] == "/moderation/?status=pending"
     page = soup(logged_in.get("/moderation/?status=pending"))
-    assert "Commenti approvati: 3." in text_of(page.find(class_="flashes"))
+    assert "3 commenti approvati." in text_of(page.find(class_="flashes"))
     with app.app_context():
         statuses = {c.id: c.status for c in comments_in_db()}
     assert [statuses[i] for i in pending] == [A, A, A]
@@ -466,3 +502,97 @@ def test_a_search_matching_thousands_counts_up_to_a_thousand(logged_in, app):
     exact = soup(logged_in.get("/moderation/", query_string={"q": "numero 101"}))
     # 101, 1010…1019: an exact count under the cap.
     assert text_of(exact.find(class_="queue-summary")).startswith("11 commenti per «numero 101»")
+
+
+# Built for triage
+
+
+def test_select_all_works_without_javascript(logged_in, app):
+    with app.app_context():
+        ids = [add_comment(status=P, comment=f"c{n}").id for n in range(3)]
+    page = soup(logged_in.get("/moderation/"))
+    form = page.find("button", id="select-all").find_parent("form")
+    assert form["method"] == "get"
+    assert page.select('input[name="comment_ids"][checked]') == []
+    query = {field["name"]: field["value"] for field in form.find_all("input")}
+    query["seleziona"] = page.find("button", id="select-all")["value"]
+    ticked = soup(logged_in.get(form["action"], query_string=query))
+    boxes = ticked.select('input[name="comment_ids"]')
+    assert sorted(int(box["value"]) for box in boxes if box.has_attr("checked")) == sorted(ids)
+    assert all(box["form"] == "bulk-form" for box in boxes)
+    assert text_of(ticked.find("button", id="select-all")) == "Deseleziona tutti"
+
+
+def test_the_queue_filters_by_article(logged_in, app):
+    from datetime import datetime
+
+    with app.app_context():
+        other = Article(
+            slug="un-altro-articolo",
+            title="Un altro articolo",
+            body_html="<p>Testo</p>",
+            published_at=datetime(2026, 1, 1),
+        )
+        db.session.add(other)
+        db.session.commit()
+        other_id = other.id
+        here = add_comment(status=P, comment="sul primo").id
+        there = add_comment(status=P, comment="sul secondo")
+        there.article_id = other_id
+        db.session.commit()
+        there_id = there.id
+        add_comment(status=A, comment="approvato sul primo")
+    page = soup(logged_in.get("/moderation/"))
+    options = {text_of(o): o["value"] for o in page.select("select#article option")}
+    assert options["Tutti gli articoli"] == "" and options["Un altro articolo"] == str(other_id)
+    assert set(entry_ids(page)) == {here, there_id}
+    filtered = soup(logged_in.get(f"/moderation/?status=pending&article={other_id}"))
+    assert entry_ids(filtered) == [there_id]
+    assert filtered.select_one("select#article option[selected]")["value"] == str(other_id)
+    assert tab_labels(filtered) == ["In attesa (1)", "Approvati (0)", "Spam (0)", "Cestino (0)"]
+    tab = filtered.select_one(".queue-tabs a")["href"]
+    assert f"article={other_id}" in tab
+    assert entry_ids(soup(logged_in.get("/moderation/?article=nessuno"))) == entry_ids(page)
+
+
+def test_filter_reasons_are_badges(logged_in, app, commenter):
+    from blog.moderation import Event, record_event
+
+    with app.app_context():
+        comment = add_comment(status=P)
+        record_event(comment, Event.FILTER, None, None, P, note="3 link; parola da moderare «x»")
+        spam = add_comment(status=S, comment="trappola")
+        record_event(spam, Event.FILTER, None, None, S, note="campo trappola compilato")
+        db.session.commit()
+        comment_id, spam_id = comment.id, spam.id
+    badges = soup(logged_in.get("/moderation/")).select(f"#entry-{comment_id} .badge-reason")
+    assert [text_of(b) for b in badges] == [
+        "Trattenuto: 3 link",
+        "Trattenuto: parola da moderare «x»",
+    ]
+    badges = soup(logged_in.get("/moderation/?status=spam")).select(f"#entry-{spam_id} .badge")
+    assert [text_of(b) for b in badges] == ["Nello spam: campo trappola compilato"]
+
+
+@pytest.mark.parametrize(("count", "summary"), [(1, "1 commento,"), (2, "2 commenti,")])
+def test_counts_agree_with_their_nouns(logged_in, app, count, summary):
+    with app.app_context():
+        for n in range(count):
+            add_comment(status=P, comment=f"c{n}")
+    page = soup(logged_in.get("/moderation/"))
+    assert text_of(page.find(class_="queue-summary")).startswith(summary)
+
+
+def test_an_action_returns_to_the_comment_that_followed(logged_in, app):
+    with app.app_context():
+        ids = [
+            add_comment(status=P, comment=f"c{n}", age=timedelta(minutes=n)).id for n in range(3)
+        ]
+    page = soup(logged_in.get("/moderation/"))
+    form = page.select_one(f"#entry-{ids[0]} form:has(button.action-approve)")
+    data = {field["name"]: field["value"] for field in form.find_all("input")}
+    assert data["next"] == f"/moderation/?status=pending#entry-{ids[1]}"
+    response = logged_in.post(form["action"], data=data)
+    assert response.headers["Location"] == f"/moderation/?status=pending#entry-{ids[1]}"
+    last = page.select_one(f"#entry-{ids[2]} form:has(button.action-approve)")
+    assert last.find("input", attrs={"name": "next"})["value"] == "/moderation/?status=pending"
