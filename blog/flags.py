@@ -58,7 +58,11 @@ def _insert_once() -> Any:
         insert = sqlite.insert(_flag_table)
     else:  # the project runs on these two
         raise NotImplementedError(f"no upsert for {dialect}")
-    return insert.on_conflict_do_nothing(index_elements=[_flag_table.c.digest])
+    # RETURNING tells a new row from a conflict on every driver (psycopg
+    # gives no row count for an insert that may do nothing).
+    return insert.on_conflict_do_nothing(index_elements=[_flag_table.c.digest]).returning(
+        _flag_table.c.digest
+    )
 
 
 def report(comment: Comment, digest: str, threshold: int) -> Report:
@@ -72,7 +76,7 @@ def report(comment: Comment, digest: str, threshold: int) -> Report:
     inserted = connection.execute(
         _insert_once(), {"digest": digest, "comment_id": comment.id, "created_at": utcnow()}
     )
-    if inserted.rowcount != 1:
+    if inserted.first() is None:
         return Report.ALREADY
     count = connection.execute(
         sa.update(_comment_table)
