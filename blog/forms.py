@@ -193,6 +193,20 @@ def author_field() -> StringField:
     )
 
 
+def email_field(label: str = "Email") -> StringField:
+    """A reader's address, required: the comment form's and the follow form's."""
+    return StringField(
+        label,
+        filters=[normalize_text],
+        validators=[
+            *ONE_LINE,
+            DataRequired(messages.EMAIL_REQUIRED),
+            too_long(EMAIL_MAX),
+            Email(messages.EMAIL_INVALID),
+        ],
+    )
+
+
 def url_field() -> StringField:
     return StringField(
         "Sito web",
@@ -206,16 +220,7 @@ class CommentForm(TextForm):
 
     comment = comment_field()
     author = author_field()
-    email = StringField(
-        "Email",
-        filters=[normalize_text],
-        validators=[
-            *ONE_LINE,
-            DataRequired(messages.EMAIL_REQUIRED),
-            too_long(EMAIL_MAX),
-            Email(messages.EMAIL_INVALID),
-        ],
-    )
+    email = email_field()
     url = url_field()
     remember = BooleanField(
         "Salva il mio nome, email e sito web in questo browser per la prossima volta che commento.",
@@ -479,16 +484,7 @@ class FollowForm(TextForm):
         # check, a rate limit and double opt-in (the page is cached for all).
         csrf = False
 
-    email = StringField(
-        "La tua email",
-        filters=[normalize_text],
-        validators=[
-            *ONE_LINE,
-            DataRequired(messages.EMAIL_REQUIRED),
-            too_long(EMAIL_MAX),
-            Email(messages.EMAIL_INVALID),
-        ],
-    )
+    email = email_field("La tua email")
 
 
 class FlagForm(TextForm):
