@@ -6,7 +6,6 @@ import hmac
 from datetime import timedelta
 from functools import cache
 from time import sleep
-from typing import Any, cast
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -27,6 +26,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from blog import messages
 from blog.addresses import rate_limit_key
+from blog.database import rows_changed
 from blog.extensions import db, limiter, login_manager
 from blog.forms import ActionForm, LoginForm, form_status
 from blog.models import Moderator, ModeratorSession, utcnow
@@ -92,16 +92,7 @@ def end_session() -> None:
 
 def delete_expired_sessions() -> int:
     """Delete the login session records past their expiry; the caller commits."""
-    # A DELETE or UPDATE through the session returns a CursorResult, typed as Result.
-    result = cast(
-        sa.CursorResult[Any],
-        db.session.execute(
-            sa.delete(ModeratorSession)
-            .where(ModeratorSession.expires_at <= utcnow())
-            .execution_options(synchronize_session=False)
-        ),
-    )
-    return result.rowcount or 0
+    return rows_changed(sa.delete(ModeratorSession).where(ModeratorSession.expires_at <= utcnow()))
 
 
 def safe_next(target: str | None) -> str | None:

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import Flask, g, has_request_context, request
@@ -102,6 +102,19 @@ def _may_write() -> bool:
     if not has_request_context():
         return False
     return g.get(IMMEDIATE_KEY, request.method in WRITE_METHODS)
+
+
+def rows_changed(statement: sa.Update | sa.Delete) -> int:
+    """Run an UPDATE or DELETE through the session; return how many rows it changed.
+
+    The rows are not loaded into the session (nothing there is brought up
+    to date). SQLAlchemy types the session's result as ``Result``; an
+    UPDATE or DELETE gives a ``CursorResult``, which has the count.
+    """
+    from blog.extensions import db
+
+    result = db.session.execute(statement.execution_options(synchronize_session=False))
+    return cast(sa.CursorResult[Any], result).rowcount or 0
 
 
 def begin_with_reads() -> None:

@@ -26,6 +26,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from blog.database import rows_changed
 from blog.extensions import db
 from blog.models import Article, Comment, CommentLike, utcnow
 
@@ -96,10 +97,6 @@ def add_like(comment: Comment, key: str) -> bool:
 
 def purge_likes(days: int) -> int:
     """Delete the likes' rows older than ``days`` (their counts stay); the caller commits."""
-    deleted = cast(
-        sa.CursorResult[Any],
-        db.session.execute(
-            sa.delete(CommentLike).where(CommentLike.created_at < utcnow() - timedelta(days=days))
-        ),
+    return rows_changed(
+        sa.delete(CommentLike).where(CommentLike.created_at < utcnow() - timedelta(days=days))
     )
-    return deleted.rowcount

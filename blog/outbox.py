@@ -18,6 +18,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 
+from blog.database import rows_changed
 from blog.extensions import db
 from blog.models import MailMessage, OutboxItem, WebhookDelivery, utcnow
 
@@ -100,20 +101,15 @@ def _claim(
 ) -> sa.Row[Any] | None:
     """Take a row for delivery, unless someone else just did."""
     now = utcnow()
-    # A DELETE or UPDATE through the session returns a CursorResult, typed as Result.
-    claimed = cast(
-        sa.CursorResult[Any],
-        db.session.execute(
-            sa.update(table)
-            .where(
-                table.id == item_id,
-                table.sent_at.is_(None),
-                table.next_attempt_at <= now,
-            )
-            .values(attempts=table.attempts + 1, next_attempt_at=now + LEASE)
-            .execution_options(synchronize_session=False)
-        ),
-    ).rowcount
+    claimed = rows_changed(
+        sa.update(table)
+        .where(
+            table.id == item_id,
+            table.sent_at.is_(None),
+            table.next_attempt_at <= now,
+        )
+        .values(attempts=table.attempts + 1, next_attempt_at=now + LEASE)
+    )
     db.session.commit()
     if not claimed:
         return None
@@ -134,13 +130,5 @@ def purge(retention_days: int) -> int:
     gone = 0
     for model in OUTBOXES:
         table = cast(Any, model)
-        result = cast(
-            sa.CursorResult[Any],
-            db.session.execute(
-                sa.delete(table)
-                .where(table.created_at < cutoff)
-                .execution_options(synchronize_session=False)
-            ),
-        )
-        gone += result.rowcount or 0
+        gone += rows_changed(sa.delete(table).where(table.created_at < cutoff))
     return gone

@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 
 from blog import bayes
+from blog.database import rows_changed
 from blog.extensions import db
 from blog.models import (
     Article,
@@ -177,31 +178,29 @@ def erase(email: str, *, delete: bool = False, moderator: Moderator | None = Non
     return Erased(comments=len(comments), deleted=delete)
 
 
-def _deleted(statement: sa.Delete) -> int:
-    result = cast(
-        sa.CursorResult[Any],
-        db.session.execute(statement.execution_options(synchronize_session=False)),
-    )
-    return result.rowcount or 0
-
-
 def forget_mail(email: str, comment_ids: list[int]) -> int:
     """Delete the address's subscriptions, every outbox row and digest entry
     sent to it or about ``comment_ids`` (moderators' digests included), and
     what the filters noted of those comments. The caller commits."""
     address = normalized(email)
-    gone = _deleted(sa.delete(MailMessage).where(sa.func.lower(MailMessage.to_address) == address))
+    gone = rows_changed(
+        sa.delete(MailMessage).where(sa.func.lower(MailMessage.to_address) == address)
+    )
     subscriber_ids = sa.select(Subscriber.id).where(Subscriber.email == address)
-    gone += _deleted(sa.delete(Subscription).where(Subscription.subscriber_id.in_(subscriber_ids)))
-    gone += _deleted(sa.delete(Subscriber).where(Subscriber.email == address))
+    gone += rows_changed(
+        sa.delete(Subscription).where(Subscription.subscriber_id.in_(subscriber_ids))
+    )
+    gone += rows_changed(sa.delete(Subscriber).where(Subscriber.email == address))
     for start in range(0, len(comment_ids), 500):
         batch = comment_ids[start : start + 500]
         about = sa.select(MailComment.mail_message_id).where(MailComment.comment_id.in_(batch))
-        gone += _deleted(sa.delete(MailMessage).where(MailMessage.id.in_(about)))
-        gone += _deleted(sa.delete(MailMessage).where(MailMessage.comment_id.in_(batch)))
-        gone += _deleted(sa.delete(WebhookDelivery).where(WebhookDelivery.comment_id.in_(batch)))
-        gone += _deleted(sa.delete(DigestEntry).where(DigestEntry.comment_id.in_(batch)))
-        gone += _deleted(sa.delete(Subscription).where(Subscription.comment_id.in_(batch)))
+        gone += rows_changed(sa.delete(MailMessage).where(MailMessage.id.in_(about)))
+        gone += rows_changed(sa.delete(MailMessage).where(MailMessage.comment_id.in_(batch)))
+        gone += rows_changed(
+            sa.delete(WebhookDelivery).where(WebhookDelivery.comment_id.in_(batch))
+        )
+        gone += rows_changed(sa.delete(DigestEntry).where(DigestEntry.comment_id.in_(batch)))
+        gone += rows_changed(sa.delete(Subscription).where(Subscription.comment_id.in_(batch)))
         # The filters' notes may quote the name or the email's domain.
         db.session.execute(
             sa.update(ModerationEvent)
@@ -230,8 +229,8 @@ def purge_unconfirmed(retention_days: int) -> int:
     )
     stale = sa.select(Subscriber.id).where(Subscriber.created_at < cutoff, ~has_confirmed)
     stale_ids = list(db.session.scalars(stale))
-    _deleted(sa.delete(Subscription).where(Subscription.subscriber_id.in_(stale_ids)))
-    return _deleted(sa.delete(Subscriber).where(Subscriber.id.in_(stale_ids)))
+    rows_changed(sa.delete(Subscription).where(Subscription.subscriber_id.in_(stale_ids)))
+    return rows_changed(sa.delete(Subscriber).where(Subscriber.id.in_(stale_ids)))
 
 
 def purge_addresses(retention_days: int) -> int:
@@ -240,21 +239,15 @@ def purge_addresses(retention_days: int) -> int:
     Returns how many comments were cleared. The caller commits.
     """
     cutoff = utcnow() - timedelta(days=retention_days)
-    # A DELETE or UPDATE through the session returns a CursorResult, typed as Result.
-    result = cast(
-        sa.CursorResult[Any],
-        db.session.execute(
-            sa.update(Comment)
-            .where(
-                Comment.created_at < cutoff,
-                sa.or_(
-                    Comment.ip_address.is_not(None),
-                    Comment.ip_block.is_not(None),
-                    Comment.user_agent.is_not(None),
-                ),
-            )
-            .values(ip_address=None, ip_block=None, user_agent=None)
-            .execution_options(synchronize_session=False)
-        ),
+    return rows_changed(
+        sa.update(Comment)
+        .where(
+            Comment.created_at < cutoff,
+            sa.or_(
+                Comment.ip_address.is_not(None),
+                Comment.ip_block.is_not(None),
+                Comment.user_agent.is_not(None),
+            ),
+        )
+        .values(ip_address=None, ip_block=None, user_agent=None)
     )
-    return result.rowcount or 0

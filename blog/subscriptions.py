@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
-from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -31,6 +30,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
 from blog import signals
+from blog.database import rows_changed
 from blog.extensions import db
 from blog.links import comment_link
 from blog.mail import enqueue
@@ -166,21 +166,17 @@ def subscriber_for(address: str) -> Subscriber:
 def _claim_confirmation(subscriber: Subscriber) -> bool:
     """Take today's confirmation for the address, unless someone already did."""
     now = utcnow()
-    claimed = cast(
-        sa.CursorResult[Any],
-        db.session.execute(
-            sa.update(Subscriber)
-            .where(
-                Subscriber.id == subscriber.id,
-                sa.or_(
-                    Subscriber.confirmation_sent_at.is_(None),
-                    Subscriber.confirmation_sent_at < now - CONFIRMATION_INTERVAL,
-                ),
-            )
-            .values(confirmation_sent_at=now)
-            .execution_options(synchronize_session=False)
-        ),
-    ).rowcount
+    claimed = rows_changed(
+        sa.update(Subscriber)
+        .where(
+            Subscriber.id == subscriber.id,
+            sa.or_(
+                Subscriber.confirmation_sent_at.is_(None),
+                Subscriber.confirmation_sent_at < now - CONFIRMATION_INTERVAL,
+            ),
+        )
+        .values(confirmation_sent_at=now)
+    )
     return bool(claimed)
 
 
@@ -227,20 +223,15 @@ def confirm(subscriber: Subscriber, up_to: int) -> int:
         .where(Suppression.digest == suppression_digest(subscriber.email))
         .execution_options(synchronize_session=False)
     )
-    result = cast(
-        sa.CursorResult[Any],
-        db.session.execute(
-            sa.update(Subscription)
-            .where(
-                Subscription.subscriber_id == subscriber.id,
-                Subscription.id <= up_to,
-                Subscription.confirmed_at.is_(None),
-            )
-            .values(confirmed_at=now)
-            .execution_options(synchronize_session=False)
-        ),
+    return rows_changed(
+        sa.update(Subscription)
+        .where(
+            Subscription.subscriber_id == subscriber.id,
+            Subscription.id <= up_to,
+            Subscription.confirmed_at.is_(None),
+        )
+        .values(confirmed_at=now)
     )
-    return result.rowcount or 0
 
 
 def unsubscribe(subscriber: Subscriber) -> None:
