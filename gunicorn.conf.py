@@ -22,6 +22,6 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%({x-request-id}o)s"'
 # The one-click links in mail carry their authority in the path: every
 # value the access log could show has their token replaced by "[token]".
 # A dotted name, loaded after gunicorn has put the project on sys.path.
-logger_class = "blog.access_log.RedactingLogger"
+logger_class = "blog.web.access_log.RedactingLogger"
 # Trust X-Forwarded-* (for the scheme) only from a proxy on this host.
 forwarded_allow_ips = "127.0.0.1,::1"

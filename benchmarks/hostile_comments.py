@@ -1,6 +1,6 @@
 """Comments built to make the sanitizer slow: one per known worst case.
 
-Shared by the cost test (tests/test_sanitize_cost.py) and the ``hostile``
+Shared by the cost test (tests/comments/test_sanitize_cost.py) and the ``hostile``
 benchmark step, so that both measure the same inputs.
 """
 

@@ -9,7 +9,7 @@ files a reply to a reply under the top-level comment), Markdown, HTML it
 keeps for its sanitizer, a name with ``&`` and ``<`` (which Isso stores
 escaped), a site, a comment deleted while it had a reply (mode 4), a page
 with no article here, and, with moderation switched on, comments waiting
-for it (mode 2). ``tests/test_import_isso.py`` imports the result.
+for it (mode 2). ``tests/porting/test_import_isso.py`` imports the result.
 
 A real Isso in every test run would need its install (a C extension among
 its dependencies) on every machine: the small database it writes is

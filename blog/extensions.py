@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from blog.addresses import rate_limit_key
+from blog.core.addresses import rate_limit_key
 
 # Named constraints, so that migrations can alter them on SQLite too.
 NAMING_CONVENTION = {

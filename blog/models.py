@@ -32,7 +32,7 @@ class CommentStatus(enum.StrEnum):
 
 
 class SpamLabel(enum.StrEnum):
-    """What the learning filter was taught a comment is (blog/bayes.py)."""
+    """What the learning filter was taught a comment is (blog/spam/bayes.py)."""
 
     SPAM = "spam"
     HAM = "ham"
@@ -96,7 +96,7 @@ class Comment(Model):
         # A comment imported from WordPress, by its id there.
         sa.UniqueConstraint("article_id", "wp_comment_id", name="uq_comment_article_wp_id"),
         # An imported comment, by where it came from and its id there
-        # (blog/importing.py). An index, not a constraint: see its migration.
+        # (blog/porting/importer.py). An index, not a constraint: see its migration.
         sa.Index(
             "ix_comment_article_import", "article_id", "import_source", "import_id", unique=True
         ),
@@ -150,7 +150,7 @@ class Comment(Model):
     # Readers' reports ("Segnala") since a moderator last approved it.
     flag_count: Mapped[int] = mapped_column(default=0, server_default="0")
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
-    # The network the address belongs to (blog/addresses.py): what flood
+    # The network the address belongs to (blog/core/addresses.py): what flood
     # control compares, since one IPv6 user holds a whole /64.
     ip_block: Mapped[str | None] = mapped_column(sa.String(49))
     user_agent: Mapped[str | None] = mapped_column(sa.String(500))
@@ -213,7 +213,7 @@ class CommentLike(Model):
     """One reader's "Mi piace" on one comment, known only by a keyed hash.
 
     ``key`` is an HMAC of the reader's address block and the comment's id
-    (blog/likes.py): it tells one reader's second like from a first, and
+    (blog/comments/likes.py): it tells one reader's second like from a first, and
     nothing else; the same reader's likes on two comments share nothing.
     ``flask purge`` deletes rows older than COMMENT_IP_RETENTION_DAYS (the
     count on the comment stays).
@@ -246,7 +246,7 @@ class Moderator(UserMixin, Model):
     session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
-    # What mail they want: MailEvents and MailFrequency (blog/notifications.py).
+    # What mail they want: MailEvents and MailFrequency (blog/notify/moderator_mail.py).
     mail_events: Mapped[str] = mapped_column(
         sa.String(16), default="pending", server_default="pending"
     )
@@ -361,7 +361,7 @@ class SpamToken(Model):
     """A token of the learning filter: in how many spam and ham messages it was seen.
 
     One row, ``.MSG_COUNT``, holds the totals: messages trained as spam and
-    as ham (blog/bayes.py).
+    as ham (blog/spam/bayes.py).
     """
 
     token: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
@@ -373,7 +373,7 @@ class CommentFlag(Model):
     """One reader's report of an approved comment ("Segnala").
 
     The reader is known only by ``digest``: a keyed HMAC of their address
-    block and the comment's id (blog/flags.py), enough to count each reader
+    block and the comment's id (blog/comments/flags.py), enough to count each reader
     once and useless for telling who they are or what else they reported.
     """
 

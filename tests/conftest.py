@@ -14,8 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from blog import create_app
+from blog.articles.seed import seed_articles
 from blog.extensions import db
-from blog.seed import seed_articles
 from tests.helpers import (
     AuthActions,
     Commenter,
@@ -23,7 +23,7 @@ from tests.helpers import (
     empty_schema,
     test_database_url,
 )
-from tests.redis_server import redis_url as start_redis
+from tests.support.redis_server import redis_url as start_redis
 
 
 @pytest.fixture(scope="session")

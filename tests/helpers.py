@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from blog.comments import NewComment, store_comment
+from blog.comments.submit import NewComment, store_comment
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, utcnow
 
@@ -222,7 +222,7 @@ def queue_token(client: FlaskClient, query: str = "") -> str:
 def fresh_blog(app_config: dict[str, Any], **settings: Any) -> Iterator[Flask]:
     """A second app, on emptied tables holding the shipped articles, with ``settings``."""
     from blog import create_app
-    from blog.seed import seed_articles
+    from blog.articles.seed import seed_articles
 
     app = create_app({**app_config, **settings})
     with app.app_context():

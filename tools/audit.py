@@ -12,7 +12,7 @@ Serves the demo blog (tools/demo_site.py) with gunicorn on 127.0.0.1, then
    the index, the article and the login: accessibility, best practices and
    SEO must each score 100.
 
-The login page says ``noindex`` on purpose (blog/seo.py), which is what
+The login page says ``noindex`` on purpose (blog/reader/seo.py), which is what
 Lighthouse's "is-crawlable" audit marks down; that one audit is left out
 for that page, and the script checks instead that the page does say it.
 
@@ -39,8 +39,8 @@ PROJECT = Path(__file__).resolve().parents[1]
 if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
 
-from tests.browser import CHROMIUM  # noqa: E402
-from tests.live_server import Browser  # noqa: E402
+from tests.support.browser import CHROMIUM  # noqa: E402
+from tests.support.live_server import Browser  # noqa: E402
 from tools.demo_site import ARTICLE_URL, MODERATOR, PASSWORD, SLUG, DemoSite, demo_site  # noqa: E402
 
 NODE_MODULES = PROJECT / "node_modules"

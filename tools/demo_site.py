@@ -4,7 +4,7 @@ The seed article with a discussion of fifteen comments (replies three deep,
 authors with and without a site), three comments waiting in the queue, one
 in spam, a moderator and a reader who asked for mail: every page kind has
 something on it. gunicorn serves it on 127.0.0.1, started as the browser
-tests start it (``tests/live_server.py``).
+tests start it (``tests/support/live_server.py``).
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ if str(PROJECT) not in sys.path:
 
 import sqlalchemy as sa  # noqa: E402
 
-from tests.live_server import app_env, gunicorn, init_database  # noqa: E402
+from tests.support.live_server import app_env, gunicorn, init_database  # noqa: E402
 
 SLUG = "jean-philippe-imparato-ha-visitato-il-cassino-plant-e-pomigliano-darco"
 ARTICLE_URL = f"/{SLUG}/"
 MODERATOR = "redazione"
 PASSWORD = "una password lunga per la demo"  # nosec B105: a throwaway local demo
-#: The secret the live server runs with (tests/live_server.py), to sign mail links.
+#: The secret the live server runs with (tests/support/live_server.py), to sign mail links.
 SECRET_KEY = "live test secret"  # nosec B105
 
 # (author, site, text, index of the comment it answers, or None)
@@ -130,10 +130,11 @@ def _flask(database_url: str, *args: str, input: str | None = None) -> None:
 
 def seed_discussion(database_url: str) -> dict[str, str]:
     """Add the comments, the queue and a subscriber; return the mail links' paths."""
-    from blog import create_app, notifications, subscriptions
-    from blog.comments import NewComment, store_comment
+    from blog import create_app
+    from blog.comments.submit import NewComment, store_comment
     from blog.extensions import db
     from blog.models import Article, Comment, CommentStatus, Moderator, Subscriber
+    from blog.notify import moderator_mail, subscriptions
 
     app = create_app({"SECRET_KEY": SECRET_KEY, "SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
@@ -171,7 +172,7 @@ def seed_discussion(database_url: str) -> dict[str, str]:
         db.session.add(subscriber)
         db.session.commit()
         moderator = db.session.scalars(sa.select(Moderator)).one()
-        approve = notifications.action_token(waiting[0], "approve", moderator)
+        approve = moderator_mail.action_token(waiting[0], "approve", moderator)
         return {
             "moderation": f"/email/moderazione/{approve}",
             "confirm": f"/email/conferma/{subscriptions.confirm_token(subscriber, 0)}",

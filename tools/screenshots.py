@@ -20,7 +20,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tools.demo_site import ARTICLE_URL, MODERATOR, PASSWORD, DemoSite, demo_site  # noqa: E402
 
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}

@@ -8,7 +8,7 @@ Create Date: 2026-11-25 22:50:00
 
 from alembic import op
 
-from blog import search
+from blog.moderation import search
 
 # revision identifiers, used by Alembic.
 revision = "9b3f5a7c2d41"
@@ -18,7 +18,7 @@ depends_on = None
 
 
 def upgrade():
-    # The statements live in blog/search.py, shared with create_all.
+    # The statements live in blog/moderation/search.py, shared with create_all.
     search.create_index(op.get_bind())
 
 

@@ -1,0 +1,93 @@
+"""Readers' reports of approved comments ("Segnala").
+
+One report per reader per comment, with nothing stored that says who the
+reader is: each report is kept as a keyed HMAC of the reader's address block
+and the comment's id (the key derived from ``SECRET_KEY``), which counts a
+reader once and cannot be linked to their address, nor to their reports of
+other comments. A report costs two small writes (its digest, the comment's
+count); the one that reaches the threshold sends the comment back to
+pending, with the reason in its history.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from blog import messages
+from blog.extensions import db
+from blog.models import Comment, CommentFlag, CommentStatus, utcnow
+from blog.moderation.workflow import send_back_for_review
+
+#: Keeps this HMAC's key apart from every other use of SECRET_KEY.
+KEY_PURPOSE = b"blog.flags: reader of a comment\x00"
+
+
+def reporter_digest(secret_key: str, address_block: str, comment_id: int) -> str:
+    """The reader's report of one comment, as stored: no address, no way back to one."""
+    key = hmac.new(secret_key.encode(), KEY_PURPOSE, hashlib.sha256).digest()
+    return hmac.new(key, f"{comment_id}\x00{address_block}".encode(), hashlib.sha256).hexdigest()
+
+
+class Report(enum.Enum):
+    """What a reader's report did."""
+
+    COUNTED = "counted"
+    #: This reader had reported the comment already: nothing changed.
+    ALREADY = "already"
+    #: It reached the threshold: the comment waits for a moderator again.
+    SENT_BACK = "sent_back"
+
+
+_flag_table = cast(sa.Table, CommentFlag.__table__)
+_comment_table = cast(sa.Table, Comment.__table__)
+
+
+def _insert_once() -> Any:
+    """INSERT … ON CONFLICT DO NOTHING, which SQLite and PostgreSQL both have."""
+    dialect = db.session.connection().dialect.name
+    insert: Any
+    if dialect == "postgresql":
+        insert = postgresql.insert(_flag_table)
+    elif dialect == "sqlite":
+        insert = sqlite.insert(_flag_table)
+    else:  # the project runs on these two
+        raise NotImplementedError(f"no upsert for {dialect}")
+    # RETURNING tells a new row from a conflict on every driver (psycopg
+    # gives no row count for an insert that may do nothing).
+    return insert.on_conflict_do_nothing(index_elements=[_flag_table.c.digest]).returning(
+        _flag_table.c.digest
+    )
+
+
+def report(comment: Comment, digest: str, threshold: int) -> Report:
+    """Count one reader's report of an approved comment; the caller commits.
+
+    The digest is written first: a second report by the same reader writes
+    nothing else. The count comes back from its own ``UPDATE``, so two
+    readers at once cannot both miss (or both reach) the threshold.
+    """
+    connection = db.session.connection()
+    inserted = connection.execute(
+        _insert_once(), {"digest": digest, "comment_id": comment.id, "created_at": utcnow()}
+    )
+    if inserted.first() is None:
+        return Report.ALREADY
+    count = connection.execute(
+        sa.update(_comment_table)
+        .where(_comment_table.c.id == comment.id)
+        .values(flag_count=_comment_table.c.flag_count + 1)
+        .returning(_comment_table.c.flag_count)
+    ).scalar_one()
+    if count < threshold:
+        return Report.COUNTED
+    db.session.refresh(comment)
+    if comment.status != CommentStatus.APPROVED:
+        return Report.COUNTED
+    send_back_for_review(comment, messages.FLAG_REASON.format(count=count))
+    return Report.SENT_BACK

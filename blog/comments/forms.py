@@ -1,0 +1,132 @@
+"""Readers' forms: the comment form with WordPress's names and limits, editing and
+withdrawing one's own comment, following a discussion, reporting a comment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    ValidationError,
+)
+
+from blog import messages
+from blog.comments.sanitize import (
+    COMMENT_MARKUP_LIMIT,
+    COMMENT_NESTING_LIMIT,
+    comment_within_limits,
+)
+from blog.comments.submit import find_reply_parent
+from blog.core.forms import (
+    COMMENT_MAX,
+    TextForm,
+    author_field,
+    email_field,
+    no_control_characters,
+    no_noncharacters,
+    normalize_text,
+    too_long,
+    url_field,
+)
+from blog.core.http import parse_id
+from blog.models import Article, Comment
+
+# WordPress's column sizes (wp_comments), which its form enforces too.
+
+
+def markup_not_too_complex(form: FlaskForm, field: TextAreaField) -> None:
+    """Refuse markup the sanitizer would only show as text: too many tags,
+    links or line breaks, or tags nested too deep."""
+    if isinstance(field.data, str) and not comment_within_limits(field.data):
+        raise ValidationError(
+            messages.TOO_MUCH_MARKUP.format(limit=COMMENT_MARKUP_LIMIT, depth=COMMENT_NESTING_LIMIT)
+        )
+
+
+def comment_field() -> TextAreaField:
+    return TextAreaField(
+        "Commento",
+        filters=[normalize_text],
+        validators=[
+            no_control_characters,
+            no_noncharacters,
+            DataRequired(messages.COMMENT_REQUIRED),
+            too_long(COMMENT_MAX),
+            markup_not_too_complex,
+        ],
+    )
+
+
+class CommentForm(TextForm):
+    """The "Lascia un commento" form under each article."""
+
+    comment = comment_field()
+    author = author_field()
+    email = email_field()
+    url = url_field()
+    remember = BooleanField(
+        "Salva il mio nome, email e sito web in questo browser per la prossima volta che commento.",
+        name="wp-comment-cookies-consent",
+    )
+    notify = BooleanField(
+        "Avvisami quando il mio commento viene approvato e quando qualcuno risponde",
+        name="comment-notify",
+    )
+    comment_parent = HiddenField(default="0")
+    # Spam traps: a field people never see, and when the form was served.
+    homepage = StringField("Non compilare questo campo", filters=[normalize_text])
+    form_time = HiddenField()
+
+    def __init__(self, *args: Any, article: Article | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The article the comment is for, and the comment it answers.
+        self.article = article
+        self.parent: Comment | None = None
+
+    def validate_comment_parent(self, field: HiddenField) -> None:
+        """A reply answers an approved comment of the same article."""
+        raw = (field.data or "0").strip()
+        if raw == "0":
+            return
+        parent_id = parse_id(raw)
+        if parent_id is not None and self.article is not None:
+            self.parent = find_reply_parent(self.article, parent_id)
+        if self.parent is None:
+            raise ValidationError(messages.PARENT_INVALID)
+
+
+class OwnCommentForm(TextForm):
+    """An author's change to the text of their own comment."""
+
+    comment = comment_field()
+
+
+class WithdrawForm(TextForm):
+    """An author's "Ritira il commento" button: nothing but, for a moderator, the token."""
+
+
+class FollowForm(TextForm):
+    """ "Segui la discussione": an address, for every approved comment of an article."""
+
+    class Meta(TextForm.Meta):
+        # A reader's POST, guarded like the comment form: by the cross-origin
+        # check, a rate limit and double opt-in (the page is cached for all).
+        csrf = False
+
+    email = email_field("La tua email")
+
+
+class FlagForm(TextForm):
+    """ "Segnala": a reader's report of an approved comment; the button is all of it."""
+
+    class Meta(TextForm.Meta):
+        # A reader's POST from a page cached for everyone, guarded like the
+        # comment form: by the cross-origin check and a rate limit.
+        csrf = False

@@ -1,0 +1,182 @@
+"""The moderation queue's forms.
+
+Bulk actions, edit, reply, undo, block, filters, settings, word lists, privacy.
+"""
+
+from __future__ import annotations
+
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Regexp,
+    ValidationError,
+)
+
+from blog import messages
+from blog.comments.forms import comment_field
+from blog.core.forms import (
+    EMAIL_MAX,
+    ONE_LINE,
+    ChoiceField,
+    DecimalCommaField,
+    TextForm,
+    WholeNumberField,
+    author_field,
+    no_control_characters,
+    normalize_text,
+    too_long,
+    url_field,
+)
+from blog.moderation.workflow import Policy
+
+# WordPress's column sizes (wp_comments), which its form enforces too.
+
+
+class BulkActionForm(TextForm):
+    """The same verbs as the buttons, applied to the ticked comments."""
+
+    action = SelectField("Azione di gruppo", validators=[DataRequired(messages.BULK_NO_ACTION)])
+    next = HiddenField()
+
+
+class EditCommentForm(TextForm):
+    """A moderator's edit of a comment's text, name and site."""
+
+    comment = comment_field()
+    author = author_field()
+    url = url_field()
+    next = HiddenField()
+
+
+class ReplyForm(TextForm):
+    """A moderator's reply, written from the queue."""
+
+    comment = comment_field()
+    next = HiddenField()
+
+
+class UndoForm(TextForm):
+    """ "Annulla": the audit entries of the changes to take back."""
+
+    events = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,12}(,\d{1,12}){0,99}$")])
+    next = HiddenField()
+
+    @property
+    def event_ids(self) -> list[int]:
+        return [int(raw) for raw in (self.events.data or "").split(",") if raw]
+
+
+class BlockForm(TextForm):
+    """ "Blocca": which of a comment's sender's traits joins the disallowed words."""
+
+    target = ChoiceField(
+        "Cosa bloccare", validators=[InputRequired(messages.BLOCK_CHOOSE)], choices=[]
+    )
+    next = HiddenField()
+
+
+class QueueFilterForm(TextForm):
+    """The queue's search and article filter (a GET: no token, no state)."""
+
+    class Meta(TextForm.Meta):
+        csrf = False
+
+    status = HiddenField()
+    q = StringField("Cerca per testo, autore, email o IP", validators=[Length(max=200)])
+    article = SelectField("Articolo", choices=[], validate_choice=False)
+
+
+def score_field(label: str) -> DecimalCommaField:
+    return DecimalCommaField(
+        label,
+        validators=[
+            InputRequired(messages.NUMBER_INVALID),
+            NumberRange(min=0.5, max=1, message=messages.SCORE_RANGE),
+        ],
+    )
+
+
+class ModerationSettingsForm(TextForm):
+    """The moderation policy and the learning filter's thresholds, chosen by moderators."""
+
+    moderation = ChoiceField(
+        "Quali commenti aspettano un moderatore",
+        choices=[
+            SelectChoice(Policy.ALL.value, "Tutti"),
+            SelectChoice(
+                Policy.FIRST_TIME.value,
+                "Solo quelli di chi commenta per la prima volta: chi ha già un commento "
+                "approvato con lo stesso nome e la stessa email viene pubblicato subito",
+            ),
+            SelectChoice(
+                Policy.NONE.value,
+                "Nessuno: i commenti si pubblicano subito e si moderano dopo",
+            ),
+        ],
+        validators=[InputRequired(messages.CHOICE_INVALID)],
+    )
+    spam_score = score_field("Punteggio da cui un nuovo commento va nello spam")
+    hold_score = score_field("Punteggio da cui un nuovo commento resta in attesa")
+    min_training = WholeNumberField(
+        "Decisioni di ciascun tipo (spam e non spam) prima che il filtro sposti i commenti",
+        validators=[
+            InputRequired(messages.WHOLE_NUMBER_INVALID),
+            NumberRange(min=0, max=100_000, message=messages.TRAINING_RANGE),
+        ],
+    )
+
+    def validate_hold_score(self, field: DecimalCommaField) -> None:
+        """Holding starts at or below the score that sends to Spam."""
+        spam = self.spam_score.data
+        if field.data is not None and spam is not None and field.data > spam:
+            raise ValidationError(messages.HOLD_ABOVE_SPAM)
+
+
+class WordListsForm(TextForm):
+    """The moderators' word lists, one word or phrase per line."""
+
+    moderation_keys = TextAreaField(
+        "Parole che trattengono un commento in attesa",
+        validators=[no_control_characters, Length(max=20000)],
+    )
+    disallowed_keys = TextAreaField(
+        "Parole che mandano un commento nello spam",
+        validators=[no_control_characters, Length(max=20000)],
+    )
+
+
+class PrivacyForm(TextForm):
+    """A person's data, by email: download it, anonymise it, or delete it."""
+
+    email = StringField(
+        "Email",
+        filters=[normalize_text],
+        validators=[
+            *ONE_LINE,
+            DataRequired(messages.PRIVACY_EMAIL_INVALID),
+            too_long(EMAIL_MAX),
+            Email(messages.PRIVACY_EMAIL_INVALID),
+        ],
+    )
+    action = RadioField(
+        "Azione",
+        choices=[
+            SelectChoice("export", "Scarica i dati"),
+            SelectChoice("anonymise", "Anonimizza"),
+            SelectChoice("delete", "Elimina"),
+        ],
+        default="export",
+    )
+    confirm = BooleanField("Confermo: l'operazione non si può annullare")

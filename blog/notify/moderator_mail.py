@@ -1,0 +1,334 @@
+"""Moderators' mail: what they hear, when, and the signed links it carries.
+
+* Each moderator chooses, on their profile page, which comments they hear
+  of (``MailEvents``: none, those waiting, or every new comment, including
+  those published without moderation) and how often (``MailFrequency``: at
+  once, or an hourly or daily digest, sent by ``flask send-mail`` from cron
+  and by the background sender when due). Comments the filters sent to
+  Spam are never mailed. Each mail says why a comment was held, and quotes
+  at most the first 500 characters of it.
+* Mail about a waiting comment carries one-click links (Approva, Spam,
+  Cestina) that are signed, bound to the comment, the action, the
+  moderator and the comment's status version, valid for
+  ``MAIL_LINK_MAX_AGE``; one use of any of them uses them all, and a change
+  of status since the mail was written retires them. A link opens a
+  confirmation page; only that page's POST acts.
+
+Readers' mail (subscriptions, double opt-in) is in blog/notify/subscriptions.py.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+from blog import signals
+from blog.core.links import comment_link
+from blog.core.urls import external_url
+from blog.extensions import db
+from blog.models import (
+    Comment,
+    CommentStatus,
+    DigestEntry,
+    MailComment,
+    Moderator,
+    UsedLink,
+    utcnow,
+)
+from blog.notify import mail
+from blog.notify.mail import enqueue
+from blog.notify.subscriptions import quote
+
+ACTION_SALT = "mail-moderation-link"
+#: The actions a moderator's mail offers, with their Italian names.
+MAIL_ACTIONS = {"approve": "Approva", "spam": "Spam", "trash": "Cestina"}
+
+
+class MailEvents(enum.StrEnum):
+    """Which new comments a moderator is mailed about."""
+
+    NEVER = "never"
+    PENDING = "pending"
+    ALL = "all"
+
+
+class MailFrequency(enum.StrEnum):
+    """When: at once, or gathered in a digest."""
+
+    IMMEDIATE = "immediate"
+    HOURLY = "hourly"
+    DAILY = "daily"
+
+
+#: How long a digest gathers comments.
+DIGEST_PERIODS = {MailFrequency.HOURLY: timedelta(hours=1), MailFrequency.DAILY: timedelta(days=1)}
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+# Links
+
+
+@dataclass(frozen=True)
+class MailAction:
+    """What a moderator's link stands for, as it was mailed."""
+
+    comment_id: int
+    action: str
+    moderator_id: int
+    #: The comment's ``status_version`` when the mail was written: with the
+    #: comment and the moderator, it names the mail the link came in.
+    status_version: int
+    #: When the comment was written (microseconds): SQLite may give a deleted
+    #: comment's id to the next one, and a link must never act on that one.
+    written: int
+
+
+def written_stamp(comment: Comment) -> int:
+    """The comment's creation time, as a whole number of microseconds."""
+    moment = comment.created_at
+    return (
+        moment.toordinal() * 86400 + moment.hour * 3600 + moment.minute * 60 + moment.second
+    ) * 1_000_000 + moment.microsecond
+
+
+def action_token(comment: Comment, action: str, moderator: Moderator | sa.Row) -> str:
+    """A link for one moderator to do one action to one comment, as it stands now."""
+    return _serializer(ACTION_SALT).dumps(
+        {
+            "c": comment.id,
+            "a": action,
+            "m": moderator.id,
+            "v": comment.status_version,
+            "w": written_stamp(comment),
+        }
+    )
+
+
+def read_action_token(token: str) -> MailAction | None:
+    """What a link stands for; None if forged, altered or expired."""
+    try:
+        data = _serializer(ACTION_SALT).loads(
+            token, max_age=current_app.config["MAIL_LINK_MAX_AGE"]
+        )
+    except BadData:
+        return None
+    if not isinstance(data, dict) or data.get("a") not in MAIL_ACTIONS:
+        return None
+    numbers = data.get("c"), data.get("m"), data.get("v"), data.get("w")
+    if not all(isinstance(number, int) for number in numbers):
+        return None
+    return MailAction(data["c"], data["a"], data["m"], data["v"], data["w"])
+
+
+def link_digest(link: MailAction) -> str:
+    """What a used link is remembered by: the mail it came in, not its text.
+
+    One signature has more than one spelling that itsdangerous accepts, so
+    the text of a token cannot tell a new link from a replayed one; and
+    using any link of a mail uses them all.
+    """
+    key = f"moderation:{link.comment_id}:{link.written}:{link.moderator_id}:{link.status_version}"
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def link_used(link: MailAction) -> bool:
+    return db.session.get(UsedLink, link_digest(link)) is not None
+
+
+def mark_link_used(link: MailAction) -> None:
+    db.session.add(UsedLink(digest=link_digest(link)))
+
+
+# Messages
+
+
+def _moderators_to_mail(status: CommentStatus) -> list[Moderator]:
+    """The active moderators with an address who want to hear of a new ``status`` comment."""
+    wanted = {MailEvents.ALL.value}
+    if status == CommentStatus.PENDING:
+        wanted.add(MailEvents.PENDING.value)
+    return list(
+        db.session.scalars(
+            sa.select(Moderator)
+            .where(
+                Moderator.active.is_(True),
+                Moderator.email.is_not(None),
+                Moderator.email != "",
+                Moderator.mail_events.in_(wanted),
+            )
+            .order_by(Moderator.id)
+        )
+    )
+
+
+def notify_moderators(comment_id: int, reasons: tuple[str, ...] = ()) -> int:
+    """Mail (or keep for a digest) a new comment, for each moderator who wants it.
+
+    Returns how many moderators will hear of it. Spam is never mailed.
+    """
+    comment = db.session.get_one(Comment, comment_id)
+    if comment.status not in (CommentStatus.PENDING, CommentStatus.APPROVED):
+        return 0
+    moderators = _moderators_to_mail(comment.status)
+    for moderator in moderators:
+        if moderator.mail_frequency == MailFrequency.IMMEDIATE:
+            _mail_one(comment, moderator, reasons)
+        else:
+            db.session.add(DigestEntry(moderator_id=moderator.id, comment_id=comment.id))
+            mail.queued()  # the background sender sends digests that are due
+    return len(moderators)
+
+
+def _mail_one(comment: Comment, moderator: Moderator, reasons: tuple[str, ...]) -> None:
+    site = current_app.config["SITE_NAME"]
+    pending = comment.status == CommentStatus.PENDING
+    if pending:
+        subject = f"[{site}] Commento in attesa: «{comment.article.title}»"
+    else:
+        subject = f"[{site}] Nuovo commento pubblicato: «{comment.article.title}»"
+    actions = MAIL_ACTIONS if pending else {k: v for k, v in MAIL_ACTIONS.items() if k != "approve"}
+    links = [
+        (
+            label,
+            external_url(
+                "mail_links.confirm_action", token=action_token(comment, action, moderator)
+            ),
+        )
+        for action, label in actions.items()
+    ]
+    body = mail_body(
+        "email/moderator_comment.txt",
+        comment=comment,
+        pending=pending,
+        reasons=reasons or filter_reasons(comment),
+        quote=quote(comment.body),
+        links=links,
+        link=comment_link(comment) if not pending else None,
+        queue_url=external_url("moderation.queue"),
+    )
+    enqueue(moderator.email or "", subject, body, comment_id=comment.id)
+
+
+def filter_reasons(comment: Comment) -> tuple[str, ...]:
+    """Why the filters held a comment, as its history says."""
+    return tuple(
+        event.note
+        for event in comment.events
+        if event.moderator_id is None and event.action == "filter" and event.note
+    )
+
+
+def send_digests(now: datetime | None = None) -> int:
+    """Send each moderator whose period is over the digest of what it gathered.
+
+    A period (an hour, a day) runs from their last digest, or from the first
+    comment waiting when there was none; a moderator back to "Subito" gets
+    what was waiting at once.
+
+    Returns how many digests were queued; the caller commits.
+    """
+    now = now or utcnow()
+    sent = 0
+    waiting = db.session.scalars(
+        sa.select(Moderator).where(Moderator.id.in_(sa.select(DigestEntry.moderator_id).distinct()))
+    ).all()
+    for moderator in waiting:
+        entries = db.session.scalars(
+            sa.select(DigestEntry)
+            .where(DigestEntry.moderator_id == moderator.id)
+            .order_by(DigestEntry.id)
+        ).all()
+        period = DIGEST_PERIODS.get(MailFrequency(moderator.mail_frequency))
+        # A period runs from the last digest, or from the first comment waiting.
+        start = moderator.digest_sent_at or entries[0].created_at
+        if period is not None and now - start < period:
+            continue
+        comments = [
+            comment
+            for comment in (db.session.get(Comment, entry.comment_id) for entry in entries)
+            if comment is not None and comment.status != CommentStatus.SPAM
+        ]
+        for entry in entries:
+            db.session.delete(entry)
+        moderator.digest_sent_at = now
+        if not comments or not moderator.active or not moderator.email:
+            continue
+        site = current_app.config["SITE_NAME"]
+        body = mail_body(
+            "email/moderator_digest.txt",
+            items=[
+                (
+                    comment,
+                    filter_reasons(comment),
+                    quote(comment.body),
+                    comment_link(comment)
+                    if comment.status == CommentStatus.APPROVED
+                    else external_url("moderation.queue", status=comment.status.value),
+                )
+                for comment in comments
+            ],
+            queue_url=external_url("moderation.queue"),
+        )
+        count = len(comments)
+        subject = f"[{site}] Riepilogo: {count} {'commento' if count == 1 else 'commenti'}"
+        message = enqueue(moderator.email, subject, body)
+        db.session.flush()
+        db.session.add_all(
+            MailComment(mail_message_id=message.id, comment_id=comment.id) for comment in comments
+        )
+        sent += 1
+    return sent
+
+
+def deliver_digests() -> tuple[int, int]:
+    """The background sender's turn: queue the digests that are due."""
+    sent = send_digests()
+    db.session.commit()
+    return sent, 0
+
+
+def mail_body(template: str, **context: object) -> str:
+    """A mail's plain-text body, from its template (``templates/email/``).
+
+    Rendered by the Jinja environment alone: mail is written in requests,
+    in commands and in tests, and needs none of a page's context.
+    """
+    return current_app.jinja_env.get_template(template).render(**context) + "\n"
+
+
+_LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(value: str | None) -> str:
+    """A value on one line: what the form refuses may still come from an import."""
+    return _LINE_BREAKS.sub(" ", value or "").strip()
+
+
+def comment_stored(
+    sender: object,
+    *,
+    comment_id: int,
+    status: CommentStatus,
+    parent_id: int | None,
+    reasons: tuple[str, ...] = (),
+) -> None:
+    """A new comment was stored: tell the moderators who want to hear of it."""
+    if status in (CommentStatus.PENDING, CommentStatus.APPROVED):
+        notify_moderators(comment_id, reasons)
+
+
+def register(app: Flask) -> None:
+    """Mail moderators what the domain announces."""
+    signals.comment_stored.connect(comment_stored)
+    app.add_template_filter(one_line, "one_line")
+    mail.deliveries(app).append(deliver_digests)

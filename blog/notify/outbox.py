@@ -1,0 +1,134 @@
+"""Outboxes: what must leave the site (mail, webhooks), stored with the
+change that causes it and delivered after the commit.
+
+A row is written in the same transaction as the change, so a comment and
+what is said about it are kept or lost together. Delivery claims one row
+at a time (so two workers or hosts never send it twice at once), records
+the outcome in one UPDATE, and on failure waits longer each time
+(``RETRY_MINUTES``) until the attempts run out. ``flask send-mail`` from
+cron, and each request that queued something, deliver what is due.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any, cast
+
+import sqlalchemy as sa
+
+from blog.core.database import rows_changed
+from blog.extensions import db
+from blog.models import MailMessage, OutboxItem, WebhookDelivery, utcnow
+
+log = logging.getLogger(__name__)
+
+#: Minutes to wait before each retry: the last one repeats.
+RETRY_MINUTES = (1, 5, 30, 120, 720)
+#: How long a sender holds a row it is delivering before others may retry it.
+LEASE = timedelta(minutes=5)
+#: Every outbox, for delivery and for the retention purge.
+OUTBOXES: tuple[type[OutboxItem], ...] = (MailMessage, WebhookDelivery)
+
+#: What a delivery failure may raise: anything else is a bug and propagates.
+Failure = tuple[type[BaseException], ...]
+
+
+def deliver_due(
+    model: type[OutboxItem],
+    columns: Sequence[sa.orm.InstrumentedAttribute[Any]],
+    deliver: Callable[[sa.Row[Any]], None],
+    failures: Failure,
+    max_attempts: int,
+    limit: int = 50,
+) -> tuple[int, int]:
+    """Deliver the rows of ``model`` whose time has come; return (sent, failed)."""
+    sent = failed = 0
+    now = utcnow()
+    table = cast(Any, model)
+    due = db.session.scalars(
+        sa.select(table.id)
+        .where(
+            table.sent_at.is_(None),
+            table.next_attempt_at <= now,
+            table.attempts < max_attempts,
+        )
+        .order_by(table.id)
+        .limit(limit)
+    ).all()
+    db.session.commit()
+    for item_id in due:
+        row = _claim(table, item_id, columns)
+        if row is None:
+            continue  # another worker is delivering it
+        # Each outcome is written by one UPDATE that opens its transaction,
+        # so that SQLite never has to turn a stale read into a write.
+        try:
+            deliver(row)
+        except failures as error:
+            failed += 1
+            attempts = row.attempts
+            retry = RETRY_MINUTES[min(attempts, len(RETRY_MINUTES)) - 1]
+            error_text = f"{type(error).__name__}: {error}"[:500]
+            outcome = {
+                "last_error": error_text,
+                "next_attempt_at": utcnow() + timedelta(minutes=retry),
+            }
+            log.warning(
+                "%s %s failed (attempt %s): %s; retrying in %s min",
+                table.__tablename__,
+                item_id,
+                attempts,
+                error_text,
+                retry,
+            )
+        else:
+            sent += 1
+            outcome = {"sent_at": utcnow(), "last_error": None}
+        db.session.execute(
+            sa.update(table)
+            .where(table.id == item_id)
+            .values(**outcome)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    return sent, failed
+
+
+def _claim(
+    table: Any, item_id: int, columns: Sequence[sa.orm.InstrumentedAttribute[Any]]
+) -> sa.Row[Any] | None:
+    """Take a row for delivery, unless someone else just did."""
+    now = utcnow()
+    claimed = rows_changed(
+        sa.update(table)
+        .where(
+            table.id == item_id,
+            table.sent_at.is_(None),
+            table.next_attempt_at <= now,
+        )
+        .values(attempts=table.attempts + 1, next_attempt_at=now + LEASE)
+    )
+    db.session.commit()
+    if not claimed:
+        return None
+    row = db.session.execute(
+        sa.select(table.id, table.attempts, *columns).where(table.id == item_id)
+    ).one()
+    db.session.commit()
+    return row
+
+
+def purge(retention_days: int) -> int:
+    """Delete outbox rows written more than ``retention_days`` ago, sent or not.
+
+    They hold addresses and comments' text. Returns how many went; the
+    caller commits.
+    """
+    cutoff = utcnow() - timedelta(days=retention_days)
+    gone = 0
+    for model in OUTBOXES:
+        table = cast(Any, model)
+        gone += rows_changed(sa.delete(table).where(table.created_at < cutoff))
+    return gone

@@ -1,0 +1,148 @@
+"""Webhooks: a signed JSON POST to each of ``WEBHOOK_URLS`` for every new
+comment and every change of status, so that a chat bot (Telegram, Slack,
+Matrix) can be plugged in.
+
+Deliveries go through the outbox (blog/notify/outbox.py), as mail does: written
+in the transaction of the change, sent after the commit, retried with the
+same growing delays. Each POST carries ``X-Blog-Signature: sha256=<hex>``,
+the HMAC-SHA256 of the exact body with ``WEBHOOK_SECRET``, and
+``X-Blog-Event``. The body names the comment and links to it; it holds no
+email or IP address. New comments the filters put in Spam are not sent
+(a spam wave must not become a webhook wave); moderators' changes are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import urllib.request
+from http.client import HTTPException
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from blog import signals
+from blog.core.links import comment_link
+from blog.extensions import db
+from blog.models import Comment, CommentStatus, WebhookDelivery, utcnow
+from blog.notify import mail, outbox
+from blog.notify.subscriptions import quote
+
+SIGNATURE_HEADER = "X-Blog-Signature"
+EVENT_HEADER = "X-Blog-Event"
+
+
+class WebhookRefused(Exception):
+    """The receiver answered with something other than 2xx."""
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is a failure: the signed body goes to the configured URL
+    or nowhere, and the blog makes no request anywhere a receiver points."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def signature(secret: str, body: bytes) -> str:
+    """What the receiver recomputes: ``sha256=`` and the HMAC of the body."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _comment_data(comment: Comment) -> dict[str, Any]:
+    return {
+        "id": comment.id,
+        "article": {"slug": comment.article.slug, "title": comment.article.title},
+        "author": comment.author,
+        "status": comment.status.value,
+        "parent_id": comment.parent_id,
+        "created_at": comment.created_at.isoformat(timespec="seconds") + "Z",
+        "text": quote(comment.body),
+        "url": comment_link(comment),
+    }
+
+
+def enqueue(event: str, payload: dict[str, Any], comment_id: int | None) -> int:
+    """Queue ``event`` for every configured URL; the caller commits."""
+    urls = current_app.config["WEBHOOK_URLS"]
+    if not urls:
+        return 0
+    body = json.dumps(
+        {"event": event, "sent_at": utcnow().isoformat(timespec="seconds") + "Z", **payload},
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+    for url in urls:
+        db.session.add(WebhookDelivery(url=url, event=event, body=body, comment_id=comment_id))
+    mail.queued()
+    return len(urls)
+
+
+def comment_stored(sender: object, *, comment_id: int, status: CommentStatus, **_: object) -> None:
+    if not current_app.config["WEBHOOK_URLS"] or status == CommentStatus.SPAM:
+        return  # what the filters put in Spam is not news, as in mail
+    comment = db.session.get_one(Comment, comment_id)
+    enqueue("comment.created", {"comment": _comment_data(comment)}, comment_id)
+
+
+def comment_status_changed(
+    sender: object,
+    *,
+    comment: Comment | None,
+    comment_id: int,
+    previous: CommentStatus,
+    status: CommentStatus | None,
+) -> None:
+    if not current_app.config["WEBHOOK_URLS"]:
+        return
+    payload: dict[str, Any] = {
+        "previous_status": previous.value,
+        "status": status.value if status else "deleted",
+    }
+    if comment is not None:
+        payload["comment"] = _comment_data(comment)
+    else:
+        payload["comment"] = {"id": comment_id}
+    enqueue("comment.status_changed", payload, comment_id if comment is not None else None)
+
+
+def _post(row: sa.Row[Any]) -> None:
+    config = current_app.config
+    body = row.body.encode()
+    request = urllib.request.Request(  # noqa: S310 - http(s) only, checked at start
+        row.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "blog-webhooks/1",
+            SIGNATURE_HEADER: signature(config["WEBHOOK_SECRET"], body),
+            EVENT_HEADER: row.event,
+        },
+    )
+    with _OPENER.open(request, timeout=config["WEBHOOK_TIMEOUT"]) as response:
+        if not 200 <= response.status < 300:
+            raise WebhookRefused(f"HTTP {response.status}")
+
+
+def deliver_due(limit: int = 50) -> tuple[int, int]:
+    """POST the deliveries whose time has come; return (sent, failed)."""
+    return outbox.deliver_due(
+        WebhookDelivery,
+        (WebhookDelivery.url, WebhookDelivery.event, WebhookDelivery.body),
+        _post,
+        (OSError, HTTPException, WebhookRefused),
+        current_app.config["MAIL_MAX_ATTEMPTS"],
+        limit,
+    )
+
+
+def register(app: Flask) -> None:
+    signals.comment_stored.connect(comment_stored)
+    signals.comment_status_changed.connect(comment_status_changed)
+    mail.deliveries(app).append(deliver_due)
