@@ -1,8 +1,13 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
+import sqlalchemy as sa
 from alembic import context
+from alembic.util import CommandError
 from flask import current_app
+
+from blog.moderation import search
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -88,11 +93,86 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, sqlite_foreign_keys_off(connection):
+        if connection.dialect.name == "sqlite":
+            conf_args = {"on_version_apply": check_sqlite_step, **conf_args}
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+
+
+@contextmanager
+def sqlite_foreign_keys_off(connection):
+    """Run the migrations with SQLite's foreign keys off, and turn them on again after.
+
+    Batch mode rebuilds a table by copying it and dropping the old one. With
+    foreign keys on, that DROP first deletes every row, which fires the
+    ON DELETE actions of the tables referring to it: rebuilding ``article``
+    deleted every comment, rebuilding ``comment`` emptied the replies'
+    ``parent_id``. SQLite ignores this PRAGMA inside a transaction, so it
+    goes to the driver's connection before Alembic begins one (the app's
+    engine turns foreign keys on for each new connection, and issues BEGIN
+    itself on the first statement); and the connection goes back to the
+    pool with them on.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    set_sqlite_foreign_keys(driver, on=False)
+    try:
+        yield
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        set_sqlite_foreign_keys(driver, on=True)
+
+
+def set_sqlite_foreign_keys(driver, on):
+    driver.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+    if driver.execute("PRAGMA foreign_keys").fetchone()[0] != int(on):
+        raise CommandError("SQLite did not switch foreign keys: a transaction is open")
+
+
+def check_sqlite_step(ctx, step, heads, run_args):
+    """After each migration, in its transaction: no reference to a missing row, search triggers.
+
+    With foreign keys off nothing stops a migration from leaving a comment
+    on no article: ``PRAGMA foreign_key_check`` finds it, and the error
+    rolls the step back. A rebuilt ``comment`` table has also lost the
+    search index's triggers, which are put back.
+    """
+    connection = ctx.connection
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        rows = "; ".join(
+            f"{table} row {rowid} refers to a missing {parent}"
+            for table, rowid, parent, _fk in broken[:10]
+        )
+        direction = "upgrade to" if step.is_upgrade else "downgrade from"
+        raise CommandError(
+            f"after the {direction} {step.up_revision_id}, references to rows that do "
+            f"not exist ({len(broken)}): {rows}. That step was rolled back; "
+            "correct those rows and run the migrations again."
+        )
+    restore_search_triggers(connection)
+
+
+def restore_search_triggers(connection):
+    """Create the search index's triggers again if the comment table lost them."""
+    tables = sa.inspect(connection).get_table_names()
+    if search.FTS_TABLE not in tables or "comment" not in tables:
+        return
+    triggers = connection.execute(
+        sa.text(
+            "SELECT count(*) FROM sqlite_master"
+            " WHERE type = 'trigger' AND tbl_name = 'comment' AND name LIKE :prefix"
+        ),
+        {"prefix": f"{search.FTS_TABLE}%"},
+    ).scalar()
+    if not triggers:
+        search.create_index(connection)
 
 
 if context.is_offline_mode():
