@@ -41,7 +41,8 @@ audit: $(VENV)/.test-installed node_modules/.installed
 			--no-install-recommends default-jre-headless >/dev/null; }
 	$(BIN)/python tools/audit.py
 
-# The README's pictures: the article and the queue at 1280 and 390 px, into
+# The pictures at the top of the README: the article and the queue at 1280
+# and 390 px, into
 # docs/screenshots/ (tools/screenshots.py).
 screenshots: $(VENV)/.test-installed
 	$(BIN)/python tools/screenshots.py

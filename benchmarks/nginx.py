@@ -1,4 +1,4 @@
-"""Run Debian's nginx on loopback with the config the README deploys.
+"""Run Debian's nginx on loopback with the config docs/operations.md deploys.
 
 The files in ``deploy/nginx/`` are rendered, never rewritten by hand: the
 production values (gunicorn's address, the static and cache directories,

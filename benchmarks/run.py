@@ -3,9 +3,9 @@
 1. seeds SQLite databases (10, 100, 1,000 and 10,000 comments; 100,000 for
    the moderation queue);
 2. starts the servers: ours under gunicorn, the floor (a bare WSGI app
-   returning the same bytes) under the same settings, the README's nginx
-   microcache in front of ours next to nginx serving the same bytes as a
-   static file, and Isso 0.14 in a temporary venv;
+   returning the same bytes) under the same settings, the nginx microcache
+   of deploy/nginx/ in front of ours next to nginx serving the same bytes
+   as a static file, and Isso 0.14 in a temporary venv;
 3. drives them with wrk when it is installed, otherwise a bounded Python
    client;
 4. prints one table of every target: ours, the reference, the ratio, pass
@@ -487,8 +487,9 @@ def static_site(work: Path, port: int, body: bytes, headers: list[tuple[str, str
 
 
 def microcache_target(results: list[dict]) -> None:
-    """The README's nginx microcache in front of ours, and nginx serving the
-    same page as a static file with the same worker settings, in turns."""
+    """The nginx microcache of deploy/nginx/ in front of ours, and nginx
+    serving the same page as a static file with the same worker settings,
+    in turns."""
     if not nginx.NGINX.exists():
         results.append(
             {
@@ -536,8 +537,8 @@ def microcache_target(results: list[dict]) -> None:
     ratio = statistics.median(ratios)
     results.append(
         {
-            "target": f"article page, {comments} comments, through the README's nginx microcache "
-            f"in front of ours (req/s, 1 nginx worker, gunicorn 2 sync workers; "
+            "target": f"article page, {comments} comments, through the nginx microcache "
+            f"of deploy/nginx/ in front of ours (req/s, 1 nginx worker, gunicorn 2 sync workers; "
             f"second view: {cached})",
             "ours": f"{ours:,.0f}",
             "reference": f"nginx static file {static:,.0f}",

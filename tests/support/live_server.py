@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 PROJECT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
-#: Throttles off, as for any load test (see the README).
+#: Throttles off, as for any load test (see docs/spam.md).
 LOAD_TEST_ENV = {
     "FLASK_RATELIMIT_ENABLED": "false",
     "FLASK_COMMENT_FLOOD_SECONDS": "0",

@@ -1,4 +1,4 @@
-"""Run Debian's nginx on loopback with the config the README deploys.
+"""Run Debian's nginx on loopback with the config docs/operations.md deploys.
 
 The rendering of ``deploy/nginx/`` lives in ``benchmarks/nginx.py``, which
 the benchmark runs too: one renderer, so the tests and the figures measure

@@ -1,4 +1,4 @@
-"""nginx's microcache in front of gunicorn, with the config the README deploys.
+"""nginx's microcache in front of gunicorn, with the config docs/operations.md deploys.
 
 Anonymous pages come from the cache for the second the app allows; a
 reader with a cookie of ours (a moderator, a pending comment, a remembered
@@ -203,10 +203,10 @@ def log_in(proxy: Nginx) -> Browser:
     return moderator
 
 
-def test_the_readme_shows_the_deployed_config():
-    """The README's nginx blocks are the files the tests run, word for word."""
-    readme = (PROJECT / "README.md").read_text()
-    blocks = re.findall(r"```nginx\n(.*?)```", readme, re.DOTALL)
+def test_the_operations_guide_shows_the_deployed_config():
+    """The guide's nginx blocks are the files the tests run, word for word."""
+    guide = (PROJECT / "docs" / "operations.md").read_text()
+    blocks = re.findall(r"```nginx\n(.*?)```", guide, re.DOTALL)
     assert blocks == [SITE.read_text(), LOCATIONS.read_text()]
 
 
