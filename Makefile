@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test lint format init-db bench audit screenshots clean
+.PHONY: run test lint format init-db bench audit screenshots clean i18n
 
 # Links in mail point at the development server unless SITE_URL says otherwise.
 run: export SITE_URL ?= http://$(HOST):$(PORT)
@@ -46,6 +46,18 @@ audit: $(VENV)/.test-installed node_modules/.installed
 # docs/screenshots/ (tools/screenshots.py).
 screenshots: $(VENV)/.test-installed
 	$(BIN)/python tools/screenshots.py
+
+# Catalogs: extract every sentence of blog/ and templates/ into
+# blog/translations/messages.pot, add new ones to each language's catalog
+# (empty until translated: the suite fails on an untranslated entry), and
+# compile them. docs/translating.md says how to add a language.
+I18N := blog/translations
+i18n: $(VENV)/.runtime-installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k _lp:1c,2 -k lazy_pgettext:1c,2 -k _n:1,2 -k plural:1,2 --no-location --sort-output \
+		--project blog --copyright-holder "" -o $(I18N)/messages.pot .
+	$(BIN)/pybabel -q update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching \
+		--ignore-obsolete
+	$(BIN)/pybabel -q compile -d $(I18N)
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
