@@ -6,6 +6,9 @@ so it runs on a root of the test's own (``--root``): systemd's own units,
 the units under test, and the programs a server set up as in
 docs/deploying.md has, as stubs. verify only warns about a value it cannot
 parse, and exits 0: here any word from it is a failure.
+
+deploy/systemd/blog-flask runs a flask command as blog.service runs the
+blog: with a stand-in systemd-run, the test reads what it would ask for.
 """
 
 from __future__ import annotations
@@ -171,3 +174,27 @@ def test_a_service_without_its_hardening_is_refused(tmp_path):
     result = exposure(bare)
     assert result.returncode != 0
     assert "UNSAFE" in result.stdout or "EXPOSED" in result.stdout
+
+
+def test_blog_flask_runs_commands_as_the_service_does(tmp_path):
+    fake = tmp_path / "systemd-run"
+    fake.write_text('#!/bin/sh\nfor arg in "$@"; do printf "%s\\n" "$arg"; done\n')
+    fake.chmod(0o755)
+    result = subprocess.run(
+        [str(UNIT_DIR / "blog-flask"), "create-moderator", "anna", "--display-name", "Anna B."],
+        capture_output=True,
+        text=True,
+        env={"PATH": f"{tmp_path}:/usr/bin:/bin"},
+        timeout=10,
+    )
+    assert result.returncode == 0, result.stderr
+    args = result.stdout.splitlines()
+    service = UnitFile((UNIT_DIR / "blog.service").read_text())["Service"]
+    assert f"--uid={service['User']}" in args
+    assert f"--gid={service['Group']}" in args
+    assert f"--working-directory={service['WorkingDirectory']}" in args
+    assert f"--property=EnvironmentFile={service['EnvironmentFile']}" in args
+    assert f"--setenv={service['Environment'].split()[0]}" in args
+    venv_bin = Path(service["ExecStart"].split()[0]).parent
+    command = args.index(str(venv_bin / "flask"))
+    assert args[command + 1 :] == ["create-moderator", "anna", "--display-name", "Anna B."]
