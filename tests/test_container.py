@@ -42,6 +42,14 @@ BASE_PACKAGES = ("python3", "python3-venv", "python3-pip", "ca-certificates")
 CONTAINERS_CONF = '[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = "runc"\n'
 #: pip settings whose values may name files or folders on this machine.
 PIP_PATH_OPTIONS = {"index-url", "extra-index-url", "find-links", "constraint"}
+#: Settings as behind nginx on a public name (docs/deploying.md).
+PRODUCTION = {
+    "SITE_URL": "https://blog.example.it",
+    "FLASK_PREFERRED_URL_SCHEME": "https",
+    "FLASK_PROXY_FIX_X_FOR": "1",
+    "FLASK_PROXY_FIX_X_PROTO": "1",
+}
+READER_ADDRESS = "203.0.113.7"
 COMMENT = {
     "comment": "Un commento scritto dentro il container.",
     "author": "Lettrice del container",
@@ -227,9 +235,8 @@ class Container:
             "--env",
             f"GUNICORN_BIND=127.0.0.1:{self.port}",
             "--env",
-            f"SITE_URL=http://127.0.0.1:{self.port}",
-            "--env",
             "WEB_CONCURRENCY=2",
+            *(f"--env={name}={value}" for name, value in PRODUCTION.items()),
             "--volume",
             f"{volume}:/opt/blog/instance",
             image,
@@ -250,6 +257,17 @@ class Container:
     def logs(self) -> str:
         result = run("podman", "logs", self.name, check=False)
         return (result.stdout + result.stderr)[-6000:]
+
+    def browser(self) -> Browser:
+        """A reader's browser, through the proxy the settings trust."""
+        return Browser(
+            self.port,
+            headers={
+                "Host": "blog.example.it",
+                "X-Forwarded-Proto": "https",
+                "X-Forwarded-For": READER_ADDRESS,
+            },
+        )
 
     def exec(self, *command: str, input: str | None = None) -> subprocess.CompletedProcess:
         interactive = ("--interactive",) if input is not None else ()
@@ -287,6 +305,12 @@ def test_health_check_reports_healthy(container):
     assert container.exec("python", "deploy/container/healthcheck.py").stdout == "healthz: 200\n"
 
 
+def test_answers_its_site_name_only(container):
+    # The health check passes only because it names SITE_URL's host.
+    assert Browser(container.port).get("/healthz")[0] == 400
+    assert container.browser().get("/healthz")[0] == 200
+
+
 def test_starts_cleanly(container):
     logs = container.logs()
     assert "Database pronto." in logs  # flask init-db, run by the entrypoint
@@ -303,7 +327,7 @@ def test_runs_as_an_unprivileged_user_with_a_private_instance_folder(container):
 
 
 def test_reader_posts_a_comment_that_waits_for_moderation(container):
-    reader = Browser(container.port)
+    reader = container.browser()
     status, _, html = reader.get(ARTICLE_URL)
     assert status == 200
     fields = form_fields(BeautifulSoup(html, "html.parser"))
@@ -321,13 +345,14 @@ def test_reader_posts_a_comment_that_waits_for_moderation(container):
     assert stored["status"] == "pending"
     assert stored["text"] == COMMENT["comment"]
     assert stored["author"] == COMMENT["author"]
+    assert stored["ip_address"] == READER_ADDRESS
 
     status, _, html = reader.get(f"{location.path}?{location.query}")
     item = BeautifulSoup(html, "html.parser").find("li", id=f"comment-{stored['id']}")
     assert item is not None
     assert "Il tuo commento è in attesa di moderazione." in text_of(item)
     # A stranger does not see it.
-    _, _, other_page = Browser(container.port).get(ARTICLE_URL)
+    _, _, other_page = container.browser().get(ARTICLE_URL)
     assert COMMENT["comment"] not in other_page.decode()
 
 
@@ -344,6 +369,6 @@ def test_a_new_container_on_the_same_volume_keeps_data_and_key(container, image,
         assert successor.exec("cat", "instance/secret_key").stdout == key
         assert "anna" in successor.exec("flask", "moderators").stdout
         assert exported_comments(successor, COMMENT["email"]) == comments
-        assert Browser(successor.port).get(ARTICLE_URL)[0] == 200
+        assert successor.browser().get(ARTICLE_URL)[0] == 200
     finally:
         successor.remove()
