@@ -27,7 +27,7 @@ SERVICES = [unit for unit in UNITS if unit.suffix == ".service"]
 TIMERS = [unit for unit in UNITS if unit.suffix == ".timer"]
 SYSTEM_UNITS = Path("/usr/lib/systemd/system")
 #: The programs the units may run on a server installed as the guide says:
-#: the venv's console scripts (from requirements.txt) and util-linux's kill.
+#: the venv's console scripts (from requirements.txt) and procps's kill.
 INSTALLED = ("/opt/blog/.venv/bin/gunicorn", "/opt/blog/.venv/bin/flask", "/bin/kill")
 #: Highest exposure `systemd-analyze security` may give a service (0-10).
 MAX_EXPOSURE = 2.0
