@@ -47,7 +47,7 @@ audit: $(VENV)/.test-installed node_modules/.installed
 # needed; the base is kept in .cache/container/), starts it with podman and
 # posts a comment. Kept out of `make test`; .ci/run calls it last. podman,
 # runc and mmdebstrap are installed when missing. On this 2-core machine:
-# about 1 minute from nothing (the packages, the base, the build, 5 tests),
+# about 1 minute from nothing (the packages, the base, the build, the tests),
 # 30 s once the base is cached.
 container: $(VENV)/.test-installed
 	@command -v podman >/dev/null && command -v runc >/dev/null \
