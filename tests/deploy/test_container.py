@@ -28,7 +28,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.helpers import ARTICLE_URL, POST_URL, form_fields, text_of
-from tests.live_server import Browser, free_port
+from tests.support.live_server import Browser, free_port
 
 pytestmark = pytest.mark.container
 
