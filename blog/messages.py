@@ -220,6 +220,11 @@ SPAM_KINDS = {
 }
 SPAM_TRAINED = _l("Messages learned as {kind}: {count}.")
 SPAM_TOTALS = _l("The filter has learned from {spam} spam messages and {ham} not spam.")
+#: Messages ``flask spam-train`` could not read (broken, or nested too deep).
+SPAM_SKIPPED = _n(
+    "{count} message could not be read and was skipped.",
+    "{count} messages could not be read and were skipped.",
+)
 SPAM_TOKENS_KNOWN = _l("Known terms: {count}.")
 SPAM_ACTING = _l(
     "It has seen at least {min} decisions of each kind: it moves comments past the thresholds."
