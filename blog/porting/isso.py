@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import html
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,13 +29,13 @@ from blog.comments.sanitize import foreign_html_to_text, markup_within_limits
 from blog.core.forms import COMMENT_MAX
 from blog.models import CommentStatus
 from blog.porting.importer import (
-    BATCH_SIZE,
     ISSO,
     LINK_MAX,
     CommentWriter,
     ImportedComment,
     ImportFileError,
-    ImportReport,
+    Progress,
+    Reader,
     find_article,
 )
 
@@ -111,7 +111,7 @@ def _id(value: Any) -> str | None:
 
 
 class _IssoImport:
-    """One run of ``import_isso``."""
+    """One read of an Isso database."""
 
     def __init__(self, connection: sqlite3.Connection, writer: CommentWriter) -> None:
         self.connection = connection
@@ -173,20 +173,11 @@ def comment_count(path: str | Path) -> int:
     return int(count)
 
 
-def import_isso(
-    path: str | Path,
-    progress: Callable[[int], None] | None = None,
-    *,
-    hold: bool = False,
-    batch_size: int = BATCH_SIZE,
-    committed: Callable[[], None] | None = None,
-) -> ImportReport:
-    """Import the comments of an Isso database onto our articles. See the module's docstring.
+def read_isso(path: str | Path, writer: CommentWriter, progress: Progress | None) -> None:
+    """Read an Isso database, handing the comments of matched threads to ``writer``.
 
     ``progress`` is told of each comment read.
     """
-    report = ImportReport()
-    writer = CommentWriter(ISSO, report, hold=hold, batch_size=batch_size, committed=committed)
     with closing(_open(path)) as connection:
         run = _IssoImport(connection, writer)
         try:
@@ -197,5 +188,7 @@ def import_isso(
                     progress(1)
         except sqlite3.DatabaseError as error:
             raise ImportFileError(f"Database non leggibile: {error}") from error
-    writer.finish()
-    return report
+
+
+#: Isso's SQLite database; progress counts its comments.
+READER = Reader(ISSO, read_isso, steps=comment_count)

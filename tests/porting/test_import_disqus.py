@@ -138,7 +138,8 @@ def test_pending_holds_what_disqus_published(app, runner, client):
 
 
 def test_an_interrupted_import_finishes_when_run_again(app):
-    from blog.porting.disqus import import_disqus
+    from blog.porting import disqus
+    from blog.porting.importer import run_import
 
     commits = []
 
@@ -149,10 +150,10 @@ def test_an_interrupted_import_finishes_when_run_again(app):
 
     with app.app_context():
         with pytest.raises(KeyboardInterrupt):
-            import_disqus(FIXTURE, batch_size=2, committed=interrupt)
+            run_import(disqus.READER, FIXTURE, batch_size=2, committed=interrupt)
         db.session.rollback()
         assert 0 < len(comments_in_db()) < len(EXPECTED)
-        report = import_disqus(FIXTURE, batch_size=2)
+        report = run_import(disqus.READER, FIXTURE, batch_size=2)
         assert report.comments_added + 4 == len(EXPECTED)
         assert structure() == EXPECTED
         article = db.session.scalar(sa.select(Article).where(Article.slug == SLUG))

@@ -125,17 +125,18 @@ def test_pending_holds_what_isso_published(app, runner):
 
 
 def test_an_interrupted_import_finishes_when_run_again(app):
-    from blog.porting.isso import import_isso
+    from blog.porting import isso
+    from blog.porting.importer import run_import
 
     def interrupt() -> None:
         raise KeyboardInterrupt
 
     with app.app_context():
         with pytest.raises(KeyboardInterrupt):
-            import_isso(FIXTURE, batch_size=3, committed=interrupt)
+            run_import(isso.READER, FIXTURE, batch_size=3, committed=interrupt)
         db.session.rollback()
         assert len(comments_in_db()) == 3
-        import_isso(FIXTURE, batch_size=3)
+        run_import(isso.READER, FIXTURE, batch_size=3)
         assert structure() == EXPECTED
 
 
