@@ -43,6 +43,7 @@ from blog.porting.importer import (
 STATUS_FROM_MODE = {1: CommentStatus.APPROVED, 2: CommentStatus.PENDING, 4: CommentStatus.TRASH}
 NOT_ISSO = "Il file non è un database di Isso (mancano le tabelle threads e comments)."
 NO_THREAD = "Commenti di discussioni senza un articolo, saltati"
+NO_FILE = "Il file non esiste"
 #: Comments read from the database at a time.
 FETCH_SIZE = 1000
 
@@ -65,8 +66,13 @@ def markdown_to_text(text: str) -> str:
 
 def _open(path: str | Path) -> sqlite3.Connection:
     """Open a stranger's database read-only, and check it before reading."""
+    file = Path(path).resolve()
+    if not file.is_file():
+        raise ImportFileError(f"{NO_FILE}: {path}")
     try:
-        connection = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+        # A URI, so that it opens read-only; as_uri() percent-encodes the
+        # name, so a '#', '?' or '%' in it stays part of the name.
+        connection = sqlite3.connect(f"{file.as_uri()}?mode=ro", uri=True)
         # Text that is not UTF-8 is read with replacement characters, not refused.
         connection.text_factory = lambda data: data.decode("utf-8", "replace")
         # SQLite's advice for files from elsewhere: no schema-defined
