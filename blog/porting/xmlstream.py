@@ -3,7 +3,16 @@
 :func:`read_xml` parses a file as it is read, with defusedxml's protections
 (no entities, no DTD fetch), tells a handler of each unit (a WordPress post,
 a Disqus thread or comment) and its parts, lets go of each once handled, and
-refuses a file that would make it hold too much at once.
+refuses a file that would make it hold too much at once: elements and
+attributes, characters of text, names and attribute values, depth.
+
+Every token is bounded too. Text comes in pieces as it is read, but a tag
+(its name and attributes), a comment or a processing instruction is one
+token, and the expat bundled with Python 3.11 (2.5) reads an unfinished one
+again from its start on every chunk fed to it: one attribute of 16 MB took
+seconds, one of 120 MB minutes. A file that has fed more than
+``XML_TOKEN_BYTES`` without the parser reporting anything is refused, so no
+token costs more than a few passes over a megabyte.
 """
 
 from __future__ import annotations
@@ -26,10 +35,19 @@ from blog.porting.report import italian
 #: that tries otherwise.
 XML_HELD_ELEMENTS = 100_000
 XML_HELD_TEXT = 16 * 1024 * 1024
+#: Attributes of one element: an export's have a handful.
+XML_ATTRIBUTES = 100
+#: Bytes of one token (a tag with its attributes, a comment): an export's
+#: are a few hundred; text, however long, comes in pieces.
+XML_TOKEN_BYTES = 1024 * 1024
 #: Elements inside one another: no export nests more than a few.
 XML_DEPTH = 32
 #: Bytes read from the file at a time.
 READ_SIZE = 64 * 1024
+
+TOKEN_TOO_LONG = (
+    f"Un tag, un attributo o un commento del file supera {italian(XML_TOKEN_BYTES)} byte."
+)
 
 
 class XmlHandler(Protocol):
@@ -64,42 +82,64 @@ class _UnitTree(ET.TreeBuilder):
         self.depth = 0
         self.elements = 0
         self.text = 0
+        #: Bytes fed since the parser last reported anything: the token it
+        #: is still reading, give or take one read.
+        self.unfinished = 0
         self._open: list[ET.Element] = []
         self._part_start = (0, 0)
         self._after_part = False
 
     def start(self, tag: str, attrs: dict[str, str]) -> ET.Element:
+        self.unfinished = 0
         self.depth += 1
         if self.depth > XML_DEPTH:
             raise ImportFileError(f"Elementi annidati oltre {XML_DEPTH} livelli.")
+        if len(attrs) > XML_ATTRIBUTES:
+            raise ImportFileError(f"Un elemento del file ha più di {XML_ATTRIBUTES} attributi.")
         if self.depth == self.unit_depth:
             self.elements, self.text = 0, 0
         elif self.depth == self.unit_depth + 1:
             self._part_start = (self.elements, self.text)
             self._after_part = False
-        self.elements += 1
-        if self.elements > XML_HELD_ELEMENTS:
-            raise ImportFileError(
-                f"Un elemento del file ne contiene più di {italian(XML_HELD_ELEMENTS)} "
-                "da leggere insieme."
-            )
+        self._hold(1 + len(attrs), len(tag) + sum(len(k) + len(v) for k, v in attrs.items()))
         element = super().start(tag, attrs)
         if self.depth <= self.unit_depth + 1:
             self._open.append(element)
             self.handler.start(element, self.depth)
         return element
 
+    def _hold(self, elements: int, text: int) -> None:
+        """Count what the tree now holds (elements and attributes; characters of
+        text, names and values); refuse a file that makes it hold too much."""
+        self.elements += elements
+        self.text += text
+        if self.elements > XML_HELD_ELEMENTS:
+            raise ImportFileError(
+                f"Un elemento del file ne contiene più di {italian(XML_HELD_ELEMENTS)} "
+                "(elementi o attributi) da leggere insieme."
+            )
+        if self.text > XML_HELD_TEXT:
+            raise ImportFileError(
+                f"Un elemento del file contiene più di {italian(XML_HELD_TEXT)} caratteri."
+            )
+
     def data(self, data: str) -> None:
+        self.unfinished = 0
         # Text right after an element let go is its tail: gone with it.
         if not (self._after_part and self.depth == self.unit_depth):
-            self.text += len(data)
-            if self.text > XML_HELD_TEXT:
-                raise ImportFileError(
-                    f"Un elemento del file contiene più di {italian(XML_HELD_TEXT)} caratteri."
-                )
+            self._hold(0, len(data))
         super().data(data)
 
+    def comment(self, text: str | None) -> ET.Element:
+        self.unfinished = 0
+        return super().comment(text)
+
+    def pi(self, target: str, text: str | None = None) -> ET.Element:
+        self.unfinished = 0
+        return super().pi(target, text)
+
     def end(self, tag: str) -> ET.Element:
+        self.unfinished = 0
         element = super().end(tag)
         depth, self.depth = self.depth, self.depth - 1
         if depth > self.unit_depth + 1:
@@ -130,12 +170,16 @@ def read_xml(
         with open(source, "rb") as file:
             read_xml(file, handler, unit_depth, progress)
         return
-    parser = SafeET.DefusedXMLParser(target=_UnitTree(handler, unit_depth))
+    tree = _UnitTree(handler, unit_depth)
+    parser = SafeET.DefusedXMLParser(target=tree)
     try:
         while chunk := source.read(READ_SIZE):
             if progress is not None:
                 progress(len(chunk))
+            tree.unfinished += len(chunk)
             parser.feed(chunk)
+            if tree.unfinished > XML_TOKEN_BYTES:
+                raise ImportFileError(TOKEN_TOO_LONG)
         parser.close()
     except (SafeET.ParseError, defusedxml.DefusedXmlException) as error:
         raise ImportFileError(f"XML non valido: {error}") from error

@@ -579,6 +579,46 @@ def test_a_text_too_long_to_hold_is_refused(app, runner, tmp_path, monkeypatch):
     assert "più di 10.000 caratteri" in result.output and "Traceback" not in result.output
 
 
+def post_with_category(attributes: str) -> str:
+    """A published post with one <category> carrying ``attributes``, and a comment."""
+    category = f'\n    <category domain="category" {attributes}>Varie</category>'
+    return wxr_post(9, "con-categoria", comments=category + wxr_comment(1))
+
+
+def test_attributes_count_in_the_text_held(app, runner, tmp_path, monkeypatch):
+    monkeypatch.setattr("blog.porting.xmlstream.XML_HELD_TEXT", 10_000)
+    path = write_wxr(tmp_path, post_with_category(f'nicename="{"a" * 20_000}"'))
+    result = runner.invoke(args=["import-wxr", str(path)])
+    assert result.exit_code == 1
+    assert "più di 10.000 caratteri" in result.output and "Traceback" not in result.output
+    with app.app_context():
+        assert not comments_in_db()
+
+
+def test_an_element_with_too_many_attributes_is_refused(app, runner, tmp_path):
+    many = " ".join(f'a{n}="{n}"' for n in range(1000))
+    result = runner.invoke(args=["import-wxr", str(write_wxr(tmp_path, post_with_category(many)))])
+    assert result.exit_code == 1
+    assert "più di 100 attributi" in result.output and "Traceback" not in result.output
+    with app.app_context():
+        assert not comments_in_db()
+
+
+def test_a_few_attributes_are_read_as_ever(app, runner, tmp_path):
+    attributes = f'nicename="{"a" * 5_000}" ' + " ".join(f'a{n}="{n}"' for n in range(90))
+    output = import_file(runner, write_wxr(tmp_path, post_with_category(attributes)))
+    assert re.search(r"Commenti importati\s+1\n", output), output
+
+
+def test_a_text_longer_than_any_token_is_still_read(app, runner, tmp_path):
+    """Text comes in pieces, CDATA too: only tags and comments are bounded as one token."""
+    long_text = f"<![CDATA[{'a' * 3 * 1024 * 1024}]]>"
+    comment = wxr_comment(1).replace("Commento numero 1", long_text) + wxr_comment(2)
+    output = import_file(runner, write_wxr(tmp_path, wxr_post(9, "lungo", comments=comment)))
+    assert re.search(r"Commenti più lunghi di 65.525 caratteri, saltati\s+1\n", output), output
+    assert re.search(r"Commenti importati\s+1\n", output), output
+
+
 def test_the_progress_counts_the_bytes_read(app, tmp_path):
     from blog.porting import wordpress
     from blog.porting.importer import run_import
