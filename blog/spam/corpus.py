@@ -181,7 +181,7 @@ class Reading:
         except UNREADABLE:
             self.skipped += 1
 
-    def _mailbox(self, box: mailbox.Mailbox) -> Iterator[Message]:
+    def _mailbox(self, box: mailbox.mbox | mailbox.Maildir) -> Iterator[Message]:
         for key in box.iterkeys():
             try:
                 message = mail_message(box.get_message(key))
