@@ -33,7 +33,7 @@ bp = Blueprint("mail_links", __name__, url_prefix="/email")
 
 
 def page(template_vars: dict, status: int = 200) -> tuple[str, int]:
-    return render_template("mail/link.html", **template_vars), status
+    return render_template("mail_links/link.html", **template_vars), status
 
 
 @bp.route("/moderazione/<token>", methods=["GET", "POST"])
