@@ -93,7 +93,7 @@ class MailAction:
     written: int
 
 
-def written_stamp(comment: Comment) -> int:
+def created_microseconds(comment: Comment) -> int:
     """The comment's creation time, as a whole number of microseconds."""
     moment = comment.created_at
     return (
@@ -109,7 +109,7 @@ def action_token(comment: Comment, action: str, moderator: Moderator | sa.Row) -
             "a": action,
             "m": moderator.id,
             "v": comment.status_version,
-            "w": written_stamp(comment),
+            "w": created_microseconds(comment),
         }
     )
 
