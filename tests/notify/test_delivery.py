@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from blog.extensions import db
 from blog.models import DigestEntry, MailMessage, utcnow
 from tests.helpers import Commenter, add_moderator
-from tests.support.mail_server import SmtpServer, body_of
+from tests.support.mail_server import SmtpServer, body_of, free_port
 
 ANNA = "anna@example.it"
 
@@ -98,3 +98,24 @@ def test_send_mail_makes_the_due_digest_and_sends_it_in_one_run(app, smtp, hourl
     assert "Messaggi inviati: 1" in result.output
     [digest] = smtp.to(ANNA)
     assert "Riepilogo: 1 commento" in digest["Subject"]
+
+
+def test_a_broken_step_is_logged_and_the_others_still_run(app, smtp, monkeypatch, caplog):
+    with app.app_context():
+        add_moderator("anna", email=ANNA)  # mailed at once
+    app.config["MAIL_PORT"] = free_port()  # the server is down: the mail waits
+    post(app, comment="In attesa", email="r1@example.it")
+    app.config["MAIL_PORT"] = smtp.port
+    with app.app_context():
+        db.session.execute(sa.update(MailMessage).values(next_attempt_at=utcnow()))
+        db.session.commit()  # its retry is due
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the digests")
+
+    monkeypatch.setattr("blog.notify.moderator_mail.queue_due_digests", broken)
+    result = app.test_cli_runner().invoke(args=["send-mail"])
+    assert result.exit_code == 1, "cron hears of it"
+    assert "Messaggi inviati: 1" in result.output
+    assert [message["To"] for message in smtp.messages] == [ANNA]
+    assert "delivery failed: digests" in caplog.text
