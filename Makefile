@@ -73,6 +73,8 @@ i18n: $(VENV)/.runtime-installed
 		--project blog --copyright-holder "" -o $(I18N)/messages.pot .
 	$(BIN)/pybabel -q update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching \
 		--ignore-obsolete
+	@# No creation date: a run that finds nothing new changes no file.
+	sed -i '/^"POT-Creation-Date: /d' $(I18N)/messages.pot $(I18N)/*/LC_MESSAGES/messages.po
 	$(BIN)/pybabel -q compile -d $(I18N)
 
 lint: $(VENV)/.test-installed
