@@ -36,6 +36,8 @@ from blog.extensions import db, login_manager
 from blog.models import Article, Comment, CommentStatus, ModerationEvent
 from blog.moderation import search as search_index
 from blog.moderation import site_settings
+from blog.moderation.blocking import BlockTarget, block, block_values
+from blog.moderation.emptying import EMPTIABLE, empty
 from blog.moderation.forms import (
     BlockForm,
     BulkActionForm,
@@ -47,24 +49,17 @@ from blog.moderation.forms import (
     UndoForm,
     WordListsForm,
 )
+from blog.moderation.undo import UndoRefused, last_status_events, undo
 from blog.moderation.workflow import (
-    EMPTIABLE,
     Action,
-    BlockTarget,
     Event,
     TransitionError,
-    UndoRefused,
     allowed_actions,
     apply_action,
-    block,
-    block_values,
     edit_comment,
-    empty,
-    last_status_events,
     pending_count,
     record_event,
     status_counts,
-    undo,
 )
 from blog.privacy import personal_data
 from blog.spam.rules import save_word_list, word_lists
