@@ -16,6 +16,7 @@ Who hears which language:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -47,12 +48,17 @@ SOURCE_LANGUAGE = "en"
 babel = Babel()
 
 
-@cache
 def default_translations() -> Translations:
-    """The catalog of the default ``SITE_LANGUAGE``, for text used with no app."""
+    """The catalog for text used with no app: ``SITE_LANGUAGE`` from the
+    environment (``flask --help``), else the default's."""
     from blog.config import DEFAULTS
 
-    return cast(Translations, Translations.load(str(TRANSLATIONS), [DEFAULTS["SITE_LANGUAGE"]]))
+    return _catalog(os.environ.get("SITE_LANGUAGE") or DEFAULTS["SITE_LANGUAGE"])
+
+
+@cache
+def _catalog(language: str) -> Translations:
+    return cast(Translations, Translations.load(str(TRANSLATIONS), [language]))
 
 
 def _translate(context: str | None, source: str, values: dict[str, Any]) -> str:
