@@ -35,6 +35,8 @@ class Moderator(UserMixin, Model):
     session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    #: The language of their screens and of the mail sent to them; None: the site's.
+    language: Mapped[str | None] = mapped_column(sa.String(16))
     # What mail they want: MailEvents and MailFrequency (blog/notify/moderator_mail.py).
     mail_events: Mapped[str] = mapped_column(
         sa.String(16), default="pending", server_default="pending"
