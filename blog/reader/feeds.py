@@ -20,6 +20,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from markupsafe import Markup, escape
 
 from blog import messages
+from blog.core.i18n import language_tag
 from blog.core.links import comment_page, link_to
 from blog.core.urls import external_url
 from blog.extensions import db
@@ -53,7 +54,7 @@ def _new_feed(title: str, link: str, feed_url: str, feed_id: str | None = None) 
         title=title,
         link=link,
         description=title,
-        language="it",
+        language=language_tag(current_app.config["SITE_LANGUAGE"]),
         feed_url=feed_url,
         feed_guid=feed_id or feed_url,
         author_name=current_app.config["SITE_NAME"],
