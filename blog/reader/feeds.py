@@ -17,6 +17,7 @@ import hashlib
 import sqlalchemy as sa
 from feedgenerator import Atom1Feed
 from flask import Blueprint, Response, abort, current_app, request
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from blog import messages
@@ -117,7 +118,7 @@ def all_comments() -> Response:
     if cached:
         return cached
     feed = _new_feed(
-        f"Commenti – {current_app.config['SITE_NAME']}",
+        _("Comments – %(site)s", site=current_app.config["SITE_NAME"]),
         external_url("reader.index"),
         external_url("feeds.all_comments"),
     )
@@ -135,7 +136,7 @@ def article_comments(slug: str) -> Response:
     if cached:
         return cached
     feed = _new_feed(
-        f"Commenti a: {article.title}",
+        _("Comments on: %(title)s", title=article.title),
         external_url("reader.article", slug=article.slug),
         external_url("feeds.article_comments", slug=article.slug),
     )
@@ -171,7 +172,7 @@ def _add_comments(feed: Atom1Feed, where: sa.ColumnElement[bool]) -> None:
                 + content
             )
         feed.add_item(
-            title=f"{comment.author} su «{title}»",
+            title=_("%(author)s on “%(title)s”", author=comment.author, title=title),
             link=link_to(slug, comment.id, page),
             description=None,
             content=str(content),
