@@ -27,6 +27,7 @@ from blog.core.forms import (
     too_long,
     url_field,
 )
+from blog.core.i18n import lazy_gettext as _l
 
 # WordPress's column sizes (wp_comments), which its form enforces too.
 
@@ -35,7 +36,7 @@ class LoginForm(TextForm):
     """The moderators' login."""
 
     username = StringField(
-        "Nome utente",
+        _l("Username"),
         filters=[normalize_text],
         validators=[
             *ONE_LINE,
@@ -44,9 +45,9 @@ class LoginForm(TextForm):
         ],
     )
     password = PasswordField(
-        "Password", validators=[DataRequired(messages.PASSWORD_REQUIRED), Length(max=1024)]
+        _l("Password"), validators=[DataRequired(messages.PASSWORD_REQUIRED), Length(max=1024)]
     )
-    remember = BooleanField("Ricordami su questo dispositivo")
+    remember = BooleanField(_l("Remember me on this device"))
     next = HiddenField()
 
 
@@ -54,7 +55,7 @@ class ProfileForm(TextForm):
     """A moderator's own name and site, the address notifications go to, and which and when."""
 
     display_name = StringField(
-        "Nome mostrato",
+        _l("Display name"),
         filters=[normalize_text],
         validators=[
             *ONE_LINE,
@@ -64,7 +65,7 @@ class ProfileForm(TextForm):
     )
     url = url_field()
     email = StringField(
-        "Email per le notifiche",
+        _l("Email for notifications"),
         filters=[normalize_text],
         validators=[
             *ONE_LINE,
@@ -74,22 +75,20 @@ class ProfileForm(TextForm):
         ],
     )
     mail_events = RadioField(
-        "Quali commenti ricevere per email",
+        _l("Which comments to receive by email"),
         choices=[
-            SelectChoice("never", "Nessuno"),
-            SelectChoice("pending", "Solo quelli in attesa di moderazione"),
-            SelectChoice(
-                "all", "Tutti i nuovi commenti, anche quelli pubblicati senza moderazione"
-            ),
+            SelectChoice("never", _l("None")),
+            SelectChoice("pending", _l("Only those awaiting moderation")),
+            SelectChoice("all", _l("All new comments, even those published without moderation")),
         ],
         default="pending",
     )
     mail_frequency = RadioField(
-        "Quando",
+        _l("When"),
         choices=[
-            SelectChoice("immediate", "Subito, un messaggio per commento"),
-            SelectChoice("hourly", "Riepilogo ogni ora"),
-            SelectChoice("daily", "Riepilogo giornaliero"),
+            SelectChoice("immediate", _l("Right away, one message per comment")),
+            SelectChoice("hourly", _l("A summary every hour")),
+            SelectChoice("daily", _l("A summary every day")),
         ],
         default="immediate",
     )

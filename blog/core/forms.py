@@ -32,6 +32,7 @@ from wtforms.validators import (
 from wtforms.widgets import TextInput
 
 from blog import messages
+from blog.core.i18n import lazy_gettext as _l
 
 # WordPress's column sizes (wp_comments), which its form enforces too.
 
@@ -153,7 +154,7 @@ def too_long(limit: int) -> Length:
 
 def author_field() -> StringField:
     return StringField(
-        "Nome",
+        _l("Name"),
         filters=[normalize_text, visible_or_empty],
         validators=[
             *ONE_LINE,
@@ -163,10 +164,10 @@ def author_field() -> StringField:
     )
 
 
-def email_field(label: str = "Email") -> StringField:
+def email_field(label: str | None = None) -> StringField:
     """A reader's address, required: the comment form's and the follow form's."""
     return StringField(
-        label,
+        label or _l("Email"),
         filters=[normalize_text],
         validators=[
             *ONE_LINE,
@@ -179,7 +180,7 @@ def email_field(label: str = "Email") -> StringField:
 
 def url_field() -> StringField:
     return StringField(
-        "Sito web",
+        _l("Website"),
         filters=[normalize_text, with_scheme],
         validators=[*ONE_LINE, Optional(), too_long(URL_MAX), http_url],
     )

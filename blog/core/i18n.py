@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from babel import Locale
+from babel.core import get_global
 from babel.support import Translations
 from flask import Flask, current_app, has_app_context, has_request_context
 from flask_babel import (
@@ -34,6 +35,7 @@ from flask_babel import (
     format_date,
     format_decimal,
     format_time,
+    get_locale,
     get_translations,
     gettext,
     pgettext,
@@ -161,8 +163,41 @@ def long_datetime(moment: datetime) -> str:
 
 
 def decimal(value: float, digits: int = 2) -> str:
-    """A number with the language's decimal mark: "0,95" in Italian, "0.95" in English."""
-    return format_decimal(value, format="0." + "0" * digits if digits else "0")
+    """A number with the language's decimal mark: "0,95" in Italian, "0.95" in English.
+
+    Rounded as Python rounds the float (0.165 is 0.17), before Babel, which
+    would round its decimal text half to even (0.16).
+    """
+    return format_decimal(round(value, digits), format="0." + "0" * digits if digits else "0")
+
+
+def language_tag(code: str) -> str:
+    """A language as HTML and Atom name it (BCP 47): "it", "en", "pt-BR"."""
+    locale = Locale.parse(code)
+    return "-".join(part for part in (locale.language, locale.script, locale.territory) if part)
+
+
+def current_locale() -> Locale:
+    """The language of what is being written now (staff's own, or the site's)."""
+    return get_locale() or Locale.parse(current_app.config["SITE_LANGUAGE"])
+
+
+def page_language() -> str:
+    """The page's ``<html lang>``: the language it is being written in."""
+    return language_tag(str(current_locale()))
+
+
+def open_graph_locale() -> str:
+    """The page's language as Open Graph names it, with a territory: "it_IT", "en_US".
+
+    A language with none of its own takes CLDR's likeliest ("it" is spoken
+    in Italy, "en" in the United States).
+    """
+    locale = current_locale()
+    if not locale.territory:
+        likely = get_global("likely_subtags").get(locale.language)
+        locale = Locale.parse(likely) if likely else locale
+    return "_".join(part for part in (locale.language, locale.territory) if part)
 
 
 def check_language(config: dict[str, Any]) -> None:
@@ -183,5 +218,11 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.add_template_filter(long_date, "long_date")
     app.add_template_filter(long_datetime, "long_datetime")
+    app.add_template_filter(decimal, "decimal")
+    # Whitespace in {% trans %} blocks collapsed at run time as `make i18n`
+    # collapses it when extracting (babel.cfg: trimmed = true).
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.globals["available_languages"] = available_languages
     app.jinja_env.globals["language_name"] = language_name
+    app.jinja_env.globals["page_language"] = page_language
+    app.jinja_env.globals["open_graph_locale"] = open_graph_locale

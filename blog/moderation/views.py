@@ -20,6 +20,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import joinedload, lazyload, selectinload
@@ -237,7 +238,7 @@ def filter_form_for(status: CommentStatus, search: str, article_id: int | None) 
     articles = db.session.execute(
         sa.select(Article.id, Article.title).order_by(Article.published_at.desc())
     ).all()
-    form.article.choices = [("", "Tutti gli articoli")] + [
+    form.article.choices = [("", _("All articles"))] + [
         (str(article.id), article.title) for article in articles
     ]
     return form
@@ -245,7 +246,7 @@ def filter_form_for(status: CommentStatus, search: str, article_id: int | None) 
 
 def bulk_form_for(status: CommentStatus) -> BulkActionForm:
     form = BulkActionForm()
-    form.action.choices = [("", "Azioni di gruppo")] + [
+    form.action.choices = [("", _("Bulk actions"))] + [
         (action.value, messages.ACTION_LABELS[action]) for action in allowed_actions(status)
     ]
     return form

@@ -17,9 +17,11 @@ import hashlib
 import sqlalchemy as sa
 from feedgenerator import Atom1Feed
 from flask import Blueprint, Response, abort, current_app, request
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from blog import messages
+from blog.core.i18n import language_tag
 from blog.core.links import comment_page, link_to
 from blog.core.urls import external_url
 from blog.extensions import db
@@ -53,7 +55,7 @@ def _new_feed(title: str, link: str, feed_url: str, feed_id: str | None = None) 
         title=title,
         link=link,
         description=title,
-        language="it",
+        language=language_tag(current_app.config["SITE_LANGUAGE"]),
         feed_url=feed_url,
         feed_guid=feed_id or feed_url,
         author_name=current_app.config["SITE_NAME"],
@@ -116,7 +118,7 @@ def all_comments() -> Response:
     if cached:
         return cached
     feed = _new_feed(
-        f"Commenti – {current_app.config['SITE_NAME']}",
+        _("Comments – %(site)s", site=current_app.config["SITE_NAME"]),
         external_url("reader.index"),
         external_url("feeds.all_comments"),
     )
@@ -134,7 +136,7 @@ def article_comments(slug: str) -> Response:
     if cached:
         return cached
     feed = _new_feed(
-        f"Commenti a: {article.title}",
+        _("Comments on: %(title)s", title=article.title),
         external_url("reader.article", slug=article.slug),
         external_url("feeds.article_comments", slug=article.slug),
     )
@@ -170,7 +172,7 @@ def _add_comments(feed: Atom1Feed, where: sa.ColumnElement[bool]) -> None:
                 + content
             )
         feed.add_item(
-            title=f"{comment.author} su «{title}»",
+            title=_("%(author)s on “%(title)s”", author=comment.author, title=title),
             link=link_to(slug, comment.id, page),
             description=None,
             content=str(content),

@@ -12,7 +12,6 @@ def init_app(app: Flask) -> None:
     # A SPAM_* setting the filter's arithmetic cannot use stops the start.
     bayes.FilterSettings.from_config(app.config)
     akismet_check.register(app)
-    app.add_template_filter(bayes.decimal_comma, "decimal")
     app.add_template_filter(rules.plain_text, "plain_text")
     for command in cli.COMMANDS:
         app.cli.add_command(command)

@@ -1,4 +1,4 @@
-// Progressive enhancement: "Rispondi" moves the form under the comment
+// Progressive enhancement: "Reply" moves the form under the comment
 // instead of reloading the page. Without JavaScript the link's own
 // ?replytocom= URL does the same on the server.
 (function () {

@@ -1,6 +1,6 @@
 // The moderation queue, with a keyboard: j/k move between comments, a/s/d
 // approve, spam or trash the one in focus, u undoes the last action; and a
-// "Seleziona tutti" that ticks the boxes in place. Every key only presses a
+// "Select all" that ticks the boxes in place. Every key only presses a
 // button of the page's own forms, which work the same without JavaScript.
 (function () {
   "use strict";
@@ -13,7 +13,8 @@
   function boxes() { return Array.prototype.slice.call(list.querySelectorAll('input[name="comment_ids"]')); }
   function showSelection() {
     var all = boxes().every(function (box) { return box.checked; });
-    selectAll.textContent = all ? "Deseleziona tutti" : "Seleziona tutti";
+    // The page gives the words, in its language.
+    selectAll.textContent = selectAll.getAttribute(all ? "data-deselect" : "data-select");
     selectAll.setAttribute("aria-pressed", all ? "true" : "false");
   }
   if (selectAll) {
