@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import current_app
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -27,6 +30,7 @@ from blog.core.forms import (
     too_long,
     url_field,
 )
+from blog.core.i18n import available_languages, language_name
 from blog.core.i18n import lazy_gettext as _l
 
 # WordPress's column sizes (wp_comments), which its form enforces too.
@@ -92,3 +96,14 @@ class ProfileForm(TextForm):
         ],
         default="immediate",
     )
+    language = RadioField(_l("Language of your screens and of the mail sent to you"), default="")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        site = current_app.config["SITE_LANGUAGE"]
+        self.language.choices = [
+            SelectChoice("", _l("The site's (%(name)s)", name=language_name(site))),
+            *(SelectChoice(code, language_name(code)) for code in available_languages()),
+        ]
+        if self.language.data is None:
+            self.language.data = ""

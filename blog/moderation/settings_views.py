@@ -148,6 +148,7 @@ def profile() -> BaseResponse | tuple[str, int]:
         current_user.email = form.email.data or None
         current_user.mail_events = form.mail_events.data
         current_user.mail_frequency = form.mail_frequency.data
+        current_user.language = form.language.data or None
         db.session.commit()
         flash(messages.PROFILE_SAVED, "success")
         return redirect(url_for("moderation.profile"), 303)

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Response, abort, current_app, make_response, render_template, request
+from flask_babel import get_locale
 from markupsafe import Markup
 
 from blog.comments.forms import CommentForm, FollowForm
@@ -133,7 +134,8 @@ def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Marku
             # Our own autoescaped template's output: safe markup.
             return Markup(render_thread([*approved, *waiting], changeable))  # nosec B704
     return thread_cache().get_or_render(
-        (article.id, article.comment_version, view.page, is_open, view.order),
+        # In the language of the page: a member of staff may read the site in theirs.
+        (article.id, article.comment_version, view.page, is_open, view.order, str(get_locale())),
         lambda: render_thread(list(approved_comments(article, view, per_page))),
     )
 
