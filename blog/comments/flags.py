@@ -12,14 +12,13 @@ pending, with the reason in its history.
 from __future__ import annotations
 
 import enum
-import hashlib
-import hmac
 from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from blog import messages
+from blog.core.signing import keyed_digest
 from blog.extensions import db
 from blog.models import Comment, CommentFlag, CommentStatus, utcnow
 from blog.moderation.workflow import send_back_for_review
@@ -30,8 +29,7 @@ KEY_PURPOSE = b"blog.flags: reader of a comment\x00"
 
 def reporter_digest(secret_key: str, address_block: str, comment_id: int) -> str:
     """The reader's report of one comment, as stored: no address, no way back to one."""
-    key = hmac.new(secret_key.encode(), KEY_PURPOSE, hashlib.sha256).digest()
-    return hmac.new(key, f"{comment_id}\x00{address_block}".encode(), hashlib.sha256).hexdigest()
+    return keyed_digest(secret_key, KEY_PURPOSE, f"{comment_id}\x00{address_block}".encode()).hex()
 
 
 class Report(enum.Enum):

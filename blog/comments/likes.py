@@ -17,16 +17,14 @@ apprezzati" order on their next view. A like already given writes nothing.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from blog.core.database import rows_changed
+from blog.core.signing import keyed_digest
 from blog.extensions import db
 from blog.models import Article, Comment, CommentLike, utcnow
 
@@ -38,11 +36,6 @@ _comment_table = cast(sa.Table, Comment.__table__)
 _article_table = cast(sa.Table, Article.__table__)
 
 
-@lru_cache(maxsize=4)
-def _derived_key(secret_key: str) -> bytes:
-    return hmac.new(secret_key.encode(), LIKE_KEY_PURPOSE, hashlib.sha256).digest()
-
-
 def like_key(secret_key: str, reader: str, comment_id: int) -> str:
     """The hash one reader's like of one comment is known by.
 
@@ -50,7 +43,7 @@ def like_key(secret_key: str, reader: str, comment_id: int) -> str:
     address as the rate limits count it).
     """
     message = f"{reader}\n{comment_id}".encode("utf-8", "surrogatepass")
-    return hmac.new(_derived_key(secret_key), message, hashlib.sha256).hexdigest()
+    return keyed_digest(secret_key, LIKE_KEY_PURPOSE, message).hex()
 
 
 def _insert_once(connection: sa.Connection) -> Any:

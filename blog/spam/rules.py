@@ -22,8 +22,9 @@ from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData
 
+from blog.core.signing import timed_serializer
 from blog.core.trie import alternation
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, body_digest, utcnow
@@ -289,14 +290,13 @@ FORM_TIME_SALT = "comment-form-time"
 
 def sign_form_time(secret_key: str, article_id: int) -> str:
     """A token saying "this form for this article was served now"."""
-    return URLSafeTimedSerializer(secret_key, salt=FORM_TIME_SALT).dumps(article_id)
+    return timed_serializer(FORM_TIME_SALT, secret_key).dumps(article_id)
 
 
 def form_age(secret_key: str, token: str | None, article_id: int, max_age: int) -> float | None:
     """Seconds since the form was served; None if tampered, foreign or too old."""
-    serializer = URLSafeTimedSerializer(secret_key, salt=FORM_TIME_SALT)
     try:
-        signed_for, signed_at = serializer.loads(
+        signed_for, signed_at = timed_serializer(FORM_TIME_SALT, secret_key).loads(
             token or "", max_age=max_age, return_timestamp=True
         )
     except BadData:
