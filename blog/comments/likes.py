@@ -18,12 +18,11 @@ apprezzati" order on their next view. A like already given writes nothing.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, cast
+from typing import cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
-from blog.core.database import rows_changed
+from blog.core.database import insert_once, rows_changed
 from blog.core.signing import keyed_digest
 from blog.extensions import db
 from blog.models import Article, Comment, CommentLike, utcnow
@@ -46,34 +45,14 @@ def like_key(secret_key: str, reader: str, comment_id: int) -> str:
     return keyed_digest(secret_key, LIKE_KEY_PURPOSE, message).hex()
 
 
-def _insert_once(connection: sa.Connection) -> Any:
-    """``INSERT … ON CONFLICT DO NOTHING RETURNING key`` of a like, for this database.
-
-    A row comes back only when the like was new: psycopg reports no row
-    count for an insert that may do nothing.
-    """
-    dialect = connection.dialect.name
-    insert: Any
-    if dialect == "postgresql":
-        insert = postgresql.insert(_like_table)
-    elif dialect == "sqlite":
-        insert = sqlite.insert(_like_table)
-    else:  # the project runs on these two
-        raise NotImplementedError(f"no insert-once for {dialect}")
-    return insert.on_conflict_do_nothing(index_elements=["key"]).returning(_like_table.c.key)
-
-
 def add_like(comment: Comment, key: str) -> bool:
     """Count one like of ``comment`` unless ``key`` gave it already; the caller commits.
 
     Returns whether it counted.
     """
     connection = db.session.connection()
-    inserted = connection.execute(
-        _insert_once(connection),
-        {"key": key, "comment_id": comment.id, "created_at": utcnow()},
-    ).first()
-    if inserted is None:
+    row = {"key": key, "comment_id": comment.id, "created_at": utcnow()}
+    if not insert_once(connection, _like_table.c.key, row):
         return False
     connection.execute(
         sa.update(_comment_table)

@@ -34,10 +34,10 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
 from blog import messages
+from blog.core.database import insert_or_add
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, SpamLabel, SpamToken
 from blog.spam.rules import Verdict, fold, normalise, visible_text
@@ -390,14 +390,16 @@ def clues_json(result: Classification) -> str:
 
 
 _token_table = cast(sa.Table, SpamToken.__table__)
+#: A token's counts, which training adds to.
+COUNTERS = ("spam_count", "ham_count")
 
 
 def add_counts(counts: Mapping[str, int], label: SpamLabel) -> None:
     """Add to the ``label`` counts of tokens (``TOTALS`` among them), creating rows.
 
-    One upsert (INSERT … ON CONFLICT DO UPDATE, which SQLite and PostgreSQL
-    both have), in token order, so that two transactions on PostgreSQL lock
-    shared rows in the same order and never deadlock.
+    One upsert (:func:`~blog.core.database.insert_or_add`), in token order, so
+    that two transactions on PostgreSQL lock shared rows in the same order and
+    never deadlock.
     """
     spam = label is SpamLabel.SPAM
     rows = [
@@ -406,23 +408,7 @@ def add_counts(counts: Mapping[str, int], label: SpamLabel) -> None:
     ]
     if not rows:
         return
-    connection = db.session.connection()
-    dialect = connection.dialect.name
-    insert: Any
-    if dialect == "postgresql":
-        insert = postgresql.insert(_token_table)
-    elif dialect == "sqlite":
-        insert = sqlite.insert(_token_table)
-    else:  # the project runs on these two
-        raise NotImplementedError(f"no upsert for {dialect}")
-    statement = insert.on_conflict_do_update(
-        index_elements=[_token_table.c.token],
-        set_={
-            "spam_count": _token_table.c.spam_count + insert.excluded.spam_count,
-            "ham_count": _token_table.c.ham_count + insert.excluded.ham_count,
-        },
-    )
-    connection.execute(statement, rows)
+    insert_or_add(db.session.connection(), _token_table.c.token, COUNTERS, rows)
 
 
 def subtract_one(message_tokens: Sequence[str], label: SpamLabel) -> None:
