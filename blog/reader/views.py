@@ -42,21 +42,17 @@ from blog.comments.own import (
     withdraw_own_comment,
     written_stamp,
 )
-from blog.comments.sanitize import comment_to_html
-from blog.comments.submit import (
+from blog.comments.pages import (
     CommentOrder,
-    CommentSettings,
     CommentView,
-    Draft,
-    Refusal,
     approved_comments,
-    find_reply_parent,
     landing_page,
     page_count,
     read_order,
-    submit,
     thread_order,
 )
+from blog.comments.sanitize import comment_to_html
+from blog.comments.submit import CommentSettings, Draft, Refusal, find_reply_parent, submit
 from blog.comments.thread import build_thread, shown_depth
 from blog.comments.thread_cache import ThreadCache
 from blog.core.addresses import client_block, rate_limit_key
