@@ -37,7 +37,7 @@ from blog.moderation.workflow import (
     record_event,
     refresh_article_comments,
 )
-from blog.spam import bayes
+from blog.spam import bayes, bayes_store
 from blog.spam.rules import decide
 
 #: The statuses in which a comment is still its author's to see and to change.
@@ -136,7 +136,7 @@ def edit_own_comment(
             return EditRefusal.TOO_LATE
         previous = comment.status
         status = decide(previous, verdicts)
-        bayes.forget(comment)
+        bayes_store.forget(comment)
         comment.body = draft.body
         comment.body_html = body_html
         comment.spam_score = scored.score if scored else None

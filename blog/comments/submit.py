@@ -17,7 +17,7 @@ from blog.core.database import write_transaction
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, body_digest, utcnow
 from blog.moderation.workflow import Event, initial_status, record_event, refresh_article_comments
-from blog.spam import bayes
+from blog.spam import bayes, bayes_store
 from blog.spam.akismet_check import AkismetCheck, AkismetComment
 from blog.spam.rules import (
     SpamSettings,
@@ -285,7 +285,7 @@ def screen_draft(
     if draft.moderator_id is not None:
         return [], None
     verdicts = screen(_submission(draft, body_html, age), settings.spam)
-    scored = bayes.score(
+    scored = bayes_store.score(
         bayes.comment_message(draft.author, draft.email, draft.url, body_html), settings.learning
     )
     learned = bayes.verdict(scored, settings.learning)

@@ -26,7 +26,7 @@ from blog.models import (
     SpamLabel,
     utcnow,
 )
-from blog.spam import bayes
+from blog.spam import bayes, bayes_store
 from blog.spam.rules import matching_key, save_word_list, stored_submission
 
 
@@ -204,7 +204,7 @@ def apply_action(
     # and before a deleted comment's text is gone.
     lesson = LESSONS.get((action, previous))
     if lesson is not None:
-        bayes.learn(comment, lesson)
+        bayes_store.learn(comment, lesson)
     if action is Action.DELETE:
         comment_id = comment.id
         delete_comment(comment)
@@ -273,13 +273,13 @@ def edit_comment(
     reads, so that a later decision takes back what was really counted.
     """
     lesson = comment.spam_trained
-    bayes.forget(comment)
+    bayes_store.forget(comment)
     comment.body = body
     comment.body_html = comment_to_html(body)
     comment.author = author
     comment.url = url
     if lesson is not None:
-        bayes.learn(comment, lesson)
+        bayes_store.learn(comment, lesson)
     record_event(comment, Event.EDIT, moderator, comment.status, comment.status)
     if comment.status == CommentStatus.APPROVED:
         refresh_article_comments(comment.article)
@@ -427,7 +427,9 @@ def _delete_all(where: sa.ColumnElement[bool], *, teach: bool) -> int:
             sa.select(Comment).where(Comment.id.in_(ids[start : start + BATCH]), where)
         ).all()
         if teach:
-            bayes.learn_all([c for c in batch if c.status is CommentStatus.SPAM], SpamLabel.SPAM)
+            bayes_store.learn_all(
+                [c for c in batch if c.status is CommentStatus.SPAM], SpamLabel.SPAM
+            )
         for comment in batch:
             comment_id, previous = comment.id, comment.status
             articles.add(comment.article_id)
@@ -608,7 +610,7 @@ def undo(event: ModerationEvent, moderator: Moderator) -> CommentStatus:
     taught_before = comment.spam_trained
     if event.lesson_before is not None:
         lesson = None if event.lesson_before == NOT_TAUGHT else SpamLabel(event.lesson_before)
-        bayes.learn(comment, lesson)
+        bayes_store.learn(comment, lesson)
     set_status(comment, target)
     record_event(
         comment, Event.UNDO, moderator, previous, target, lesson_before=lesson_name(taught_before)
