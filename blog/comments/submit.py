@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from blog import messages, signals
 from blog.comments.pages import page_of
 from blog.comments.sanitize import comment_to_html
+from blog.comments.values import Client, CommentText
 from blog.core.database import write_transaction
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, body_digest, utcnow
@@ -35,15 +36,9 @@ from blog.spam.rules import (
 class NewComment:
     """What a reader submitted, already validated."""
 
-    author: str
-    email: str
-    url: str
-    body: str
+    text: CommentText
     parent_id: int | None = None
-    ip_address: str | None = None
-    #: The address's block (blog/core/addresses.py), what flood control compares.
-    ip_block: str | None = None
-    user_agent: str | None = None
+    client: Client = Client()
     moderator_id: int | None = None
     #: The author asked for mail when it is approved or replied to.
     notify: bool = False
@@ -104,7 +99,8 @@ def insert_comment(
         parent = db.session.get(Comment, new.parent_id)
         thread_id = parent.thread_id if parent else None
     connection = db.session.connection()
-    body = new.body
+    text, client = new.text, new.client
+    body = text.body
     now = utcnow()
     inserted = connection.execute(
         _INSERT_COMMENT,
@@ -112,9 +108,9 @@ def insert_comment(
             "article_id": article.id,
             "parent_id": new.parent_id,
             "thread_id": thread_id,
-            "author": new.author,
-            "email": new.email,
-            "url": new.url,
+            "author": text.author,
+            "email": text.email,
+            "url": text.url,
             "body": body,
             "body_digest": body_digest(body),
             "body_html": new.body_html if new.body_html is not None else comment_to_html(body),
@@ -122,9 +118,9 @@ def insert_comment(
             "created_at": now,
             "approved_at": now if status == CommentStatus.APPROVED else None,
             "status_changed_at": now,
-            "ip_address": new.ip_address,
-            "ip_block": new.ip_block,
-            "user_agent": (new.user_agent or "")[:500] or None,
+            "ip_address": client.ip_address[:45] or None,
+            "ip_block": client.ip_block,
+            "user_agent": client.user_agent[:500] or None,
             "moderator_id": new.moderator_id,
             "notify": new.notify,
             "spam_score": new.spam_score,
@@ -160,18 +156,13 @@ def store_comment(article: Article, new: NewComment, status: CommentStatus) -> C
 class Draft:
     """A comment as the form received it (valid), and who sent it."""
 
-    author: str
-    email: str
-    url: str
-    body: str
+    text: CommentText
     parent_id: int | None
     notify: bool
     #: The spam traps: the hidden field, and the form's signed time.
     honeypot: str
     form_time: str | None
-    ip_address: str
-    ip_block: str | None
-    user_agent: str
+    client: Client
     #: A signed-in moderator writing: no screening, no flood control.
     moderator_id: int | None = None
 
@@ -238,24 +229,20 @@ def submit(article: Article, draft: Draft, settings: CommentSettings) -> Accepte
     # first, and again under the write lock (two clicks at once).
     if _is_duplicate(article, draft):
         return Refusal.DUPLICATE
-    if not by_moderator and is_flood(draft.ip_block, draft.email, settings.flood_seconds):
+    text = draft.text
+    if not by_moderator and is_flood(draft.client.ip_block, text.email, settings.flood_seconds):
         return Refusal.FLOOD
-    body_html = comment_to_html(draft.body)
+    body_html = comment_to_html(text.body)
     status = initial_status(
-        settings.moderation, author=draft.author, email=draft.email, by_moderator=by_moderator
+        settings.moderation, author=text.author, email=text.email, by_moderator=by_moderator
     )
     verdicts, scored = screen_draft(draft, body_html, age, settings)
     status = decide(status, verdicts)
     new = NewComment(
-        author=draft.author,
-        email=draft.email,
-        url=draft.url,
-        body=draft.body,
+        text=text,
         body_html=body_html,
         parent_id=draft.parent_id,
-        ip_address=draft.ip_address[:45] or None,
-        ip_block=draft.ip_block,
-        user_agent=draft.user_agent,
+        client=draft.client,
         moderator_id=draft.moderator_id,
         notify=draft.notify,
         spam_score=scored.score if scored else None,
@@ -273,7 +260,8 @@ def submit(article: Article, draft: Draft, settings: CommentSettings) -> Accepte
 
 
 def _is_duplicate(article: Article, draft: Draft) -> bool:
-    return is_duplicate(article, draft.parent_id, draft.author, draft.email, draft.body)
+    text = draft.text
+    return is_duplicate(article, draft.parent_id, text.author, text.email, text.body)
 
 
 def screen_draft(
@@ -284,9 +272,11 @@ def screen_draft(
     screened. A new comment and an author's edit go through this alike."""
     if draft.moderator_id is not None:
         return [], None
-    verdicts = screen(_submission(draft, body_html, age), settings.spam)
+    text = draft.text
+    submission = Submission(text, body_html, draft.client, draft.honeypot, seconds_to_submit=age)
+    verdicts = screen(submission, settings.spam)
     scored = bayes_store.score(
-        bayes.comment_message(draft.author, draft.email, draft.url, body_html), settings.learning
+        bayes.comment_message(text.author, text.email, text.url, body_html), settings.learning
     )
     learned = bayes.verdict(scored, settings.learning)
     if learned:
@@ -294,34 +284,7 @@ def screen_draft(
     # Asked last, and only about what nothing here already calls spam: the
     # less a stranger's data travels abroad, the better.
     if settings.akismet and CommentStatus.SPAM not in {v.status for v in verdicts}:
-        if asked := settings.akismet.check(_akismet_comment(draft)):
+        asking = AkismetComment(text, draft.client, is_reply=draft.parent_id is not None)
+        if asked := settings.akismet.check(asking):
             verdicts.append(asked)
     return verdicts, scored
-
-
-def _akismet_comment(draft: Draft) -> AkismetComment:
-    """What Akismet is sent."""
-    return AkismetComment(
-        author=draft.author,
-        email=draft.email,
-        url=draft.url,
-        body=draft.body,
-        ip_address=draft.ip_address,
-        user_agent=draft.user_agent,
-        is_reply=draft.parent_id is not None,
-    )
-
-
-def _submission(draft: Draft, body_html: str, age: float) -> Submission:
-    """What the spam checks look at."""
-    return Submission(
-        author=draft.author,
-        email=draft.email,
-        url=draft.url,
-        body=draft.body,
-        body_html=body_html,
-        ip_address=draft.ip_address,
-        user_agent=draft.user_agent,
-        honeypot=draft.honeypot,
-        seconds_to_submit=age,
-    )

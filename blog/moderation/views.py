@@ -28,6 +28,7 @@ from blog import messages
 from blog.accounts.auth import safe_next
 from blog.accounts.forms import ProfileForm
 from blog.comments.submit import NewComment, store_comment
+from blog.comments.values import Client, CommentText
 from blog.core.addresses import client_block
 from blog.core.forms import CONTROL_CHARACTERS, LINE_BREAKS, ActionForm, form_status
 from blog.core.http import page_number, parse_id
@@ -461,14 +462,11 @@ def reply(comment_id: int) -> BaseResponse | tuple[str, int]:
     answer = store_comment(
         parent.article,
         NewComment(
-            author=current_user.display_name,
-            email=current_user.email or "",
-            url="",
-            body=form.comment.data,
+            text=CommentText(
+                current_user.display_name, current_user.email or "", "", form.comment.data
+            ),
             parent_id=parent.id,
-            ip_address=request.remote_addr,
-            ip_block=client_block(),
-            user_agent=request.user_agent.string,
+            client=Client(request.remote_addr or "", client_block(), request.user_agent.string),
             moderator_id=current_user.id,
         ),
         CommentStatus.APPROVED,

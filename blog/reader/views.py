@@ -55,6 +55,7 @@ from blog.comments.sanitize import comment_to_html
 from blog.comments.submit import CommentSettings, Draft, Refusal, find_reply_parent, submit
 from blog.comments.thread import build_thread, shown_depth
 from blog.comments.thread_cache import ThreadCache
+from blog.comments.values import Client, CommentText
 from blog.core.addresses import client_block, rate_limit_key
 from blog.core.database import begin_with_reads
 from blog.core.forms import form_status
@@ -305,17 +306,12 @@ def withdraw_own(slug: str, comment_id: int) -> BaseResponse | tuple[str, int]:
 def edit_draft(comment: Comment, form: OwnCommentForm) -> Draft:
     """The comment as its author now wants it, to be screened as a new one is."""
     return Draft(
-        author=comment.author,
-        email=comment.email,
-        url=comment.url,
-        body=form.comment.data,
+        text=CommentText(comment.author, comment.email, comment.url, form.comment.data),
         parent_id=comment.parent_id,
         notify=False,
         honeypot="",
         form_time=None,
-        ip_address=request.remote_addr or "",
-        ip_block=client_block(),
-        user_agent=request.user_agent.string,
+        client=Client(request.remote_addr or "", client_block(), request.user_agent.string),
         moderator_id=current_user.id if is_moderator() else None,
     )
 
@@ -433,17 +429,12 @@ def privacy_page() -> BaseResponse:
 def draft_of(form: CommentForm) -> Draft:
     """The valid form, and who sent it."""
     return Draft(
-        author=form.author.data,
-        email=form.email.data,
-        url=form.url.data or "",
-        body=form.comment.data,
+        text=CommentText(form.author.data, form.email.data, form.url.data or "", form.comment.data),
         parent_id=form.parent.id if form.parent else None,
         notify=bool(form.notify.data),
         honeypot=form.homepage.data or "",
         form_time=form.form_time.data,
-        ip_address=request.remote_addr or "",
-        ip_block=client_block(),
-        user_agent=request.user_agent.string,
+        client=Client(request.remote_addr or "", client_block(), request.user_agent.string),
         moderator_id=current_user.id if is_moderator() else None,
     )
 

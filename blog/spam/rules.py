@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from itsdangerous import BadData
 
+from blog.comments.values import Client, CommentText
 from blog.core.signing import timed_serializer
 from blog.core.trie import alternation
 from blog.extensions import db
@@ -35,13 +36,9 @@ from blog.moderation import site_settings
 class Submission:
     """What the screening checks look at."""
 
-    author: str
-    email: str
-    url: str
-    body: str
+    text: CommentText
     body_html: str
-    ip_address: str
-    user_agent: str
+    client: Client
     honeypot: str
     seconds_to_submit: float
 
@@ -49,11 +46,14 @@ class Submission:
     def haystack(self) -> str:
         """Every field as typed and as folded, and the text as readers see it:
         what the word lists are looked for in, built once per submission."""
-        others = "\n".join((self.author, self.email, self.url, self.ip_address, self.user_agent))
+        text, client = self.text, self.client
+        others = "\n".join(
+            (text.author, text.email, text.url, client.ip_address, client.user_agent)
+        )
         return "\n".join(
             (
                 others.casefold(),
-                self.body.casefold(),
+                text.body.casefold(),
                 fold(others),
                 fold(visible_text(self.body_html)),
             )
@@ -64,13 +64,9 @@ def stored_submission(comment: Comment) -> Submission:
     """What the word lists look at in a comment already stored (no traps: it
     is past them)."""
     return Submission(
-        author=comment.author,
-        email=comment.email,
-        url=comment.url,
-        body=comment.body,
+        text=CommentText(comment.author, comment.email, comment.url, comment.body),
         body_html=comment.body_html,
-        ip_address=comment.ip_address or "",
-        user_agent=comment.user_agent or "",
+        client=Client(comment.ip_address or "", comment.ip_block, comment.user_agent or ""),
         honeypot="",
         seconds_to_submit=math.inf,
     )
@@ -221,7 +217,7 @@ def matching_key(submission: Submission, keys: Sequence[str]) -> str | None:
     network key holding the sender's address."""
     if not keys:
         return None
-    if network := _network_holding(submission.ip_address, keys):
+    if network := _network_holding(submission.client.ip_address, keys):
         return network
     finder = _key_finder(tuple(keys))
     if finder is None:
