@@ -49,7 +49,7 @@ def _counts_query(paramstyle: str, size: int) -> str:
     placeholders are put into the text; the tokens are parameters.
     """
     marks = ", ".join([_PLACEHOLDERS[paramstyle]] * size)
-    return _COUNTS_SELECT + f"({marks})"  # nosec B608: placeholders only
+    return _COUNTS_SELECT + f"({marks})"  # placeholders only
 
 
 def score(message: Message, settings: FilterSettings) -> Classification:
