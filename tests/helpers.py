@@ -152,8 +152,8 @@ def add_comment(
             text=CommentText(values["author"], values["email"], values["url"], values["comment"]),
             parent_id=parent.id if parent else None,
             client=Client(
-                ip_address=values.get("ip_address", "192.0.2.1"),
-                user_agent=values.get("user_agent", "pytest"),
+                ip_address=values.get("ip_address", "192.0.2.1") or "",
+                user_agent=values.get("user_agent", "pytest") or "",
             ),
         ),
         status,
