@@ -19,7 +19,9 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from blog import create_app, wxr  # noqa: E402
+from blog import create_app  # noqa: E402
+from blog.porting import export, wordpress  # noqa: E402
+from blog.porting.importer import run_import  # noqa: E402
 
 
 def peak_rss_mb() -> float:
@@ -34,11 +36,11 @@ def main(kind: str, database_url: str, path: str) -> None:
     with app.app_context():
         wall, cpu = time.perf_counter(), time.process_time()
         if kind == "import":
-            report = wxr.import_wxr(path)
+            report = run_import(wordpress.READER, path)
             done = {"comments": report.comments_added, "articles": report.articles_added}
         else:
             with open(path, "wb") as target:
-                done = {"articles": wxr.export_wxr(target, "Bench", "http://x/")}
+                done = {"articles": export.export_wxr(target, "Bench", "http://x/")}
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     print(json.dumps({**done, "seconds": wall, "cpu_seconds": cpu, "peak_rss_mb": peak_rss_mb()}))
 

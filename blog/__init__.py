@@ -25,6 +25,7 @@ from blog import (
     web,
 )
 from blog.config import load_config
+from blog.core import i18n
 from blog.core.database import engine_options
 from blog.core.http import BlogRequest, IdConverter
 from blog.extensions import csrf, db, limiter, login_manager, migrate
@@ -59,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    i18n.init_app(app)
 
     for area in (web, accounts, moderation, notify, reader, comments, spam, porting, privacy):
         area.init_app(app)

@@ -22,6 +22,9 @@ DEFAULTS: dict[str, Any] = {
     # The index's description for search results and link previews.
     "SITE_DESCRIPTION": "Articoli e discussioni dei lettori, moderate.",
     "TIMEZONE": "Europe/Rome",
+    # The language readers, readers' mail and the flask commands speak: "it"
+    # or "en", or any language with a catalog in blog/translations/.
+    "SITE_LANGUAGE": "it",
     # Comments
     "COMMENT_THREAD_DEPTH": 5,
     "COMMENTS_PER_PAGE": 50,
@@ -173,6 +176,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         database_url = os.environ.get("DATABASE_URL")
         if database_url:
             app.config["SQLALCHEMY_DATABASE_URI"] = database_url
+        language = os.environ.get("SITE_LANGUAGE")
+        if language:
+            app.config["SITE_LANGUAGE"] = language
         secret = os.environ.get("SECRET_KEY")
         if secret:
             app.config["SECRET_KEY"] = secret

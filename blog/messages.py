@@ -1,326 +1,314 @@
-"""Italian text that code hands to users: validation errors and notices.
+"""Text that code hands to users: validation errors and notices, in English,
+translated when used (``blog/core/i18n.py``; catalogs in ``blog/translations/``).
 
 Page text lives in the templates; this module holds what views and forms
 produce, so that every sentence a reader can see has one home.
 """
 
-MONTHS = (
-    "gennaio",
-    "febbraio",
-    "marzo",
-    "aprile",
-    "maggio",
-    "giugno",
-    "luglio",
-    "agosto",
-    "settembre",
-    "ottobre",
-    "novembre",
-    "dicembre",
-)
+from blog.core.i18n import counted
+from blog.core.i18n import lazy_gettext as _l
+from blog.core.i18n import lazy_pgettext as _lp
+from blog.core.i18n import plural as _n
+
+__all__ = ["counted"]
+
 
 # Comment form
-COMMENT_REQUIRED = "Scrivi il testo del commento."
-AUTHOR_REQUIRED = "Inserisci il tuo nome."
-EMAIL_REQUIRED = "Inserisci il tuo indirizzo email."
-EMAIL_INVALID = "Inserisci un indirizzo email valido."
-URL_INVALID = "Inserisci un indirizzo web valido che inizi con http:// o https://."
-TOO_LONG = "Questo campo può contenere al massimo {max} caratteri."
-PARENT_INVALID = "Il commento a cui vuoi rispondere non esiste o non è ancora approvato."
-COMMENTS_CLOSED = "I commenti sono chiusi."
+COMMENT_REQUIRED = _l("Please type your comment text.")
+AUTHOR_REQUIRED = _l("Please enter your name.")
+EMAIL_REQUIRED = _l("Please enter your email address.")
+EMAIL_INVALID = _l("Please enter a valid email address.")
+URL_INVALID = _l("Please enter a valid web address starting with http:// or https://.")
+TOO_LONG = _l("This field can hold at most {max} characters.")
+PARENT_INVALID = _l("The comment you want to reply to does not exist or is not approved yet.")
+COMMENTS_CLOSED = _l("Comments are closed.")
 #: Before a reply's text in the feeds, with the name of the comment it answers.
-IN_REPLY_TO = "In risposta a"
-CONTROL_CHARACTERS = "Il testo contiene caratteri di controllo non ammessi."
-NOT_ONE_LINE = "Scrivi questo campo su una sola riga, senza andare a capo."
-NONCHARACTERS = "Il testo contiene caratteri Unicode non validi (come U+FFFE): eliminali e riprova."
-TOO_MUCH_MARKUP = (
-    "Il commento contiene troppo codice HTML: al massimo {limit} tra tag, link, "
-    "caratteri < e & e a capo, e tag annidati al massimo {depth} livelli. "
-    "Semplifica la formattazione e riprova."
+IN_REPLY_TO = _l("In reply to")
+CONTROL_CHARACTERS = _l("The text contains control characters that are not allowed.")
+NOT_ONE_LINE = _l("Write this field on one line, without line breaks.")
+NONCHARACTERS = _l(
+    "The text contains invalid Unicode characters (such as U+FFFE): remove them and try again."
 )
-FLOOD = "Stai commentando troppo velocemente. Rallenta."
-DUPLICATE = "Commento duplicato: sembra che tu l'abbia già scritto!"
-FORM_EXPIRED = (
-    "Il modulo non è valido o è rimasto aperto più di due ore: "
-    "il tuo testo è ancora qui, invialo di nuovo."
+TOO_MUCH_MARKUP = _l(
+    "The comment contains too much HTML: at most {limit} tags, links, < and & characters and "
+    "line breaks, and tags nested at most {depth} levels deep. Simplify the formatting and try "
+    "again."
 )
-RATE_LIMITED = (
-    "Hai inviato troppi commenti in poco tempo. Il tuo testo è ancora qui: "
-    "riprova fra qualche minuto."
+FLOOD = _l("You are posting comments too quickly. Slow down.")
+DUPLICATE = _l("Duplicate comment detected; it looks as though you’ve already said that!")
+FORM_EXPIRED = _l(
+    "The form is not valid or was left open for more than two hours: your text is still here, "
+    "send it again."
 )
-PREVIEW_RATE_LIMITED = (
-    "Hai chiesto troppe anteprime in poco tempo. Il tuo testo è ancora qui: "
-    "riprova fra qualche minuto."
+RATE_LIMITED = _l(
+    "You sent too many comments in a short time. Your text is still here: try again in a few "
+    "minutes."
+)
+PREVIEW_RATE_LIMITED = _l(
+    "You asked for too many previews in a short time. Your text is still here: try again in a "
+    "few minutes."
 )
 # An author's own comment
-OWN_EDIT_SAVED = "Modifica salvata."
-OWN_EDIT_HELD = (
-    "Modifica salvata. Il commento è di nuovo in attesa di moderazione: sarà visibile a tutti "
-    "dopo essere stato approvato."
+OWN_EDIT_SAVED = _l("Change saved.")
+OWN_EDIT_HELD = _l(
+    "Change saved. The comment is awaiting moderation again: everyone will see it once it is "
+    "approved."
 )
-OWN_WITHDRAWN = "Commento ritirato: non è più visibile."
-OWN_EDIT_WINDOW_OVER = (
-    "Non è più possibile modificare o ritirare questo commento: si può farlo finché è in attesa "
-    "di moderazione e per {minutes} minuti dopo l'approvazione."
+OWN_WITHDRAWN = _l("Comment withdrawn: it is no longer visible.")
+OWN_EDIT_WINDOW_OVER = _l(
+    "This comment can no longer be changed or withdrawn: that is possible while it awaits "
+    "moderation and for {minutes} minutes after it is approved."
 )
 #: Akismet's note in a comment's history.
-AKISMET_REASON = "Akismet: spam"
+AKISMET_REASON = _l("Akismet: spam")
 #: The learning filter's note in a comment's history.
-FILTER_REASON = "filtro che impara: punteggio {score} ({words})"
-WORD_LISTS_SAVED = "Elenchi di parole salvati."
-ARTICLE_OPENED = "Commenti aperti per «{title}»."
-ARTICLE_CLOSED = "Commenti chiusi per «{title}»."
-UNTRUSTED_HOST = (
-    "Questo sito non risponde all'indirizzo richiesto. Controlla l'indirizzo nella barra del "
-    "browser."
+FILTER_REASON = _l("learning filter: score {score} ({words})")
+WORD_LISTS_SAVED = _l("Word lists saved.")
+ARTICLE_OPENED = _l("Comments opened on “{title}”.")
+ARTICLE_CLOSED = _l("Comments closed on “{title}”.")
+UNTRUSTED_HOST = _l(
+    "This site does not answer at the address requested. Check the address in your browser's "
+    "address bar."
 )
-CROSS_ORIGIN = (
-    "Richiesta rifiutata: il modulo è stato inviato da un altro sito. Apri la pagina "
-    "su questo sito e riprova da lì."
+CROSS_ORIGIN = _l(
+    "Request refused: the form was sent from another site. Open the page on this site and try "
+    "again from there."
 )
-CSRF_FAILED = "Il modulo è scaduto o non è valido. Torna indietro, ricarica la pagina e riprova."
-FORM_HAS_ERRORS = "Il commento non è stato inviato: correggi i campi segnalati."
-CSRF_EXPIRED = (
-    "La pagina è rimasta aperta troppo a lungo o il modulo non è valido: "
-    "il tuo testo è ancora qui, invialo di nuovo."
+CSRF_FAILED = _l("The form has expired or is not valid. Go back, reload the page and try again.")
+FORM_HAS_ERRORS = _l("Your comment was not sent: please correct the fields marked.")
+CSRF_EXPIRED = _l(
+    "The page was left open too long or the form is not valid: your text is still here, send it "
+    "again."
 )
 
 # Readers' reports ("Segnala")
 #: The reason in a comment's history when reports send it back to pending.
-FLAG_REASON = "{count} segnalazioni dei lettori"
+FLAG_REASON = _l("{count} reports from readers")
 
 # Moderators
-USERNAME_REQUIRED = "Inserisci il nome utente."
+USERNAME_REQUIRED = _l("Please enter your username.")
 # Messages about passwords, not passwords: bandit's B105 misreads them.
-PASSWORD_REQUIRED = "Inserisci la password."  # nosec B105
-LOGIN_FAILED = "Nome utente o password non validi."
+PASSWORD_REQUIRED = _l("Please enter your password.")
+LOGIN_FAILED = _l("Invalid username or password.")
 #: Neither masculine nor feminine, and no "welcome back" on a first login.
-LOGGED_IN_FIRST = "Ciao, {name}: qui trovi i commenti da moderare."
-LOGGED_IN = "Ciao di nuovo, {name}."
-LOGGED_OUT = "Sessione chiusa. A presto!"
-PASSWORD_TOO_SHORT = "La password deve contenere almeno {min} caratteri."  # nosec B105
-PASSWORDS_DIFFER = "Le due password non coincidono."
+LOGGED_IN_FIRST = _l("Hello, {name}: here are the comments to moderate.")
+LOGGED_IN = _l("Hello again, {name}.")
+LOGGED_OUT = _l("Signed out. See you soon!")
+PASSWORD_TOO_SHORT = _l("The password must be at least {min} characters long.")
+PASSWORDS_DIFFER = _l("The two passwords do not match.")
 # The command line (flask create-moderator, set-password...).
-PASSWORD_RULES = (  # nosec B105
-    "Scegli una password di almeno {min} caratteri (una frase va benissimo). "
-    "Non si vede mentre la scrivi, e va scritta due volte."
+PASSWORD_RULES = _l(
+    "Choose a password of at least {min} characters (a phrase is fine). It is not shown as you "
+    "type, and you type it twice."
 )
-PASSWORD_PROMPT = "Password"  # nosec B105
-PASSWORD_AGAIN_PROMPT = "Ripeti la password"  # nosec B105
-CLI_ERROR = "Errore: {message}"
-CLI_CANCELLED = "Annullato: non è stato cambiato nulla."
+PASSWORD_PROMPT = _l("Password")
+PASSWORD_AGAIN_PROMPT = _l("Repeat the password")
+CLI_ERROR = _l("Error: {message}")
+CLI_CANCELLED = _l("Cancelled: nothing was changed.")
 
 
-def counted(count: int, forms: tuple[str, str]) -> str:
-    """The singular or plural of ``forms``, with ``{count}`` filled in."""
-    return (forms[0] if count == 1 else forms[1]).format(count=count)
-
-
-BULK_NO_ACTION = "Scegli un'azione."
-BULK_NO_SELECTION = "Seleziona almeno un commento."
-ACTION_NOT_ALLOWED = "Questa azione non si applica al commento nel suo stato attuale."
-COMMENT_EDITED = "Commento modificato."
-REPLY_PUBLISHED = "Risposta pubblicata."
+BULK_NO_ACTION = _l("Choose an action.")
+BULK_NO_SELECTION = _l("Select at least one comment.")
+ACTION_NOT_ALLOWED = _l("This action does not apply to the comment in its current status.")
+COMMENT_EDITED = _l("Comment edited.")
+REPLY_PUBLISHED = _l("Reply published.")
 # Settings
-MODERATION_SETTINGS_SAVED = "Impostazioni di moderazione salvate."
-CHOICE_INVALID = "Scegli una delle opzioni."
-NUMBER_INVALID = "Scrivi un numero, come 0,95."
-WHOLE_NUMBER_INVALID = "Scrivi un numero intero, come 20."
-SCORE_RANGE = "Scrivi un numero tra 0,5 e 1."
-TRAINING_RANGE = "Scrivi un numero intero tra 0 e 100.000."
-HOLD_ABOVE_SPAM = "La soglia per trattenere non può superare quella per lo spam."
-SETTINGS_HAVE_ERRORS = "Le impostazioni non sono state salvate: correggi i campi segnalati."
+MODERATION_SETTINGS_SAVED = _l("Moderation settings saved.")
+CHOICE_INVALID = _l("Choose one of the options.")
+NUMBER_INVALID = _l("Write a number, such as 0.95.")
+WHOLE_NUMBER_INVALID = _l("Write a whole number, such as 20.")
+SCORE_RANGE = _l("Write a number between 0.5 and 1.")
+TRAINING_RANGE = _l("Write a whole number between 0 and 100,000.")
+HOLD_ABOVE_SPAM = _l("The threshold for holding cannot be above the one for spam.")
+SETTINGS_HAVE_ERRORS = _l("The settings were not saved: please correct the fields marked.")
 
 #: Queue tabs, by status.
 STATUS_TABS = {
-    "pending": "In attesa",
-    "approved": "Approvati",
-    "spam": "Spam",
-    "trash": "Cestino",
+    "pending": _lp("queue tab", "Pending"),
+    "approved": _lp("queue tab", "Approved"),
+    "spam": _lp("queue tab", "Spam"),
+    "trash": _lp("queue tab", "Trash"),
 }
 #: A status as a word in a sentence.
 STATUS_NAMES = {
-    "pending": "in attesa",
-    "approved": "approvato",
-    "spam": "spam",
-    "trash": "nel cestino",
+    "pending": _lp("status", "pending"),
+    "approved": _lp("status", "approved"),
+    "spam": _lp("status", "spam"),
+    "trash": _lp("status", "in the trash"),
 }
 #: Button labels, by moderation action.
 ACTION_LABELS = {
-    "approve": "Approva",
-    "unapprove": "Rimuovi approvazione",
-    "spam": "Spam",
-    "not_spam": "Non è spam",
-    "trash": "Cestina",
-    "restore": "Ripristina",
-    "delete": "Elimina definitivamente",
+    "approve": _lp("button", "Approve"),
+    "unapprove": _lp("button", "Unapprove"),
+    "spam": _lp("button", "Spam"),
+    "not_spam": _lp("button", "Not spam"),
+    "trash": _lp("button", "Trash"),
+    "restore": _lp("button", "Restore"),
+    "delete": _lp("button", "Delete permanently"),
 }
 #: What the audit trail says of each change.
 EVENT_LABELS = {
-    "approve": "Approvato",
-    "unapprove": "Approvazione rimossa",
-    "spam": "Segnato come spam",
-    "not_spam": "Segnato come non spam",
-    "trash": "Cestinato",
-    "restore": "Ripristinato",
-    "edit": "Modificato",
-    "reply": "Risposta del moderatore",
-    "filter": "Trattenuto dai filtri",
-    "anonymise": "Dati personali anonimizzati",
-    "self_edit": "Modificato dall'autore",
-    "withdraw": "Ritirato dall'autore",
-    "flag": "Segnalato dai lettori",
-    "block": "Spostato nello spam da un blocco",
-    "undo": "Annullato",
+    "approve": _lp("history", "Approved"),
+    "unapprove": _lp("history", "Approval removed"),
+    "spam": _lp("history", "Marked as spam"),
+    "not_spam": _lp("history", "Marked as not spam"),
+    "trash": _lp("history", "Moved to the trash"),
+    "restore": _lp("history", "Restored"),
+    "edit": _lp("history", "Edited"),
+    "reply": _lp("history", "Moderator's reply"),
+    "filter": _lp("history", "Held by the filters"),
+    "anonymise": _lp("history", "Personal data anonymised"),
+    "self_edit": _lp("history", "Edited by the author"),
+    "withdraw": _lp("history", "Withdrawn by the author"),
+    "flag": _lp("history", "Reported by readers"),
+    "block": _lp("history", "Moved to spam by a block"),
+    "undo": _lp("history", "Undone"),
 }
 #: Flash message after an action, by action: singular and plural (see ``counted``).
 ACTION_DONE = {
-    "approve": ("{count} commento approvato.", "{count} commenti approvati."),
-    "unapprove": (
-        "Approvazione rimossa da {count} commento.",
-        "Approvazione rimossa da {count} commenti.",
+    "approve": _n("{count} comment approved.", "{count} comments approved."),
+    "unapprove": _n(
+        "Approval removed from {count} comment.", "Approval removed from {count} comments."
     ),
-    "spam": ("{count} commento segnato come spam.", "{count} commenti segnati come spam."),
-    "not_spam": ("{count} commento tolto dallo spam.", "{count} commenti tolti dallo spam."),
-    "trash": ("{count} commento spostato nel cestino.", "{count} commenti spostati nel cestino."),
-    "restore": ("{count} commento ripristinato.", "{count} commenti ripristinati."),
-    "delete": (
-        "{count} commento eliminato definitivamente.",
-        "{count} commenti eliminati definitivamente.",
-    ),
+    "spam": _n("{count} comment marked as spam.", "{count} comments marked as spam."),
+    "not_spam": _n("{count} comment taken out of spam.", "{count} comments taken out of spam."),
+    "trash": _n("{count} comment moved to the trash.", "{count} comments moved to the trash."),
+    "restore": _n("{count} comment restored.", "{count} comments restored."),
+    "delete": _n("{count} comment permanently deleted.", "{count} comments permanently deleted."),
 }
-ACTION_APPLIED_TO_NONE = (
-    "Nessun commento cambiato: l'azione non si applica a quelli selezionati nel loro stato."
+ACTION_APPLIED_TO_NONE = _l(
+    "No comment changed: the action does not apply to the selected ones in their status."
 )
 #: "Annulla" after an action.
-UNDONE = (
-    "Annullato: {count} commento è tornato com'era.",
-    "Annullato: {count} commenti sono tornati com'erano.",
+UNDONE = _n(
+    "Undone: {count} comment is back as it was.", "Undone: {count} comments are back as they were."
 )
-UNDO_REFUSED = (
-    "Non annullato: {count} commento è cambiato nel frattempo.",
-    "Non annullati: {count} commenti sono cambiati nel frattempo.",
+UNDO_REFUSED = _n(
+    "Not undone: {count} comment has changed in the meantime.",
+    "Not undone: {count} comments have changed in the meantime.",
 )
 #: The badge of a comment the filters held or sent to Spam, by where they sent it.
-FILTER_BADGES = {"pending": "Trattenuto", "spam": "Nello spam"}
-#: Readers' reports, as the queue counts them.
-FLAG_COUNT = ("{count} segnalazione", "{count} segnalazioni")
-#: "Svuota spam", "Svuota cestino".
-EMPTIED = (
-    "{count} commento eliminato definitivamente.",
-    "{count} commenti eliminati definitivamente.",
-)
-EMPTIED_NOTHING = "Non c'era niente da eliminare."
-#: "Blocca".
-BLOCK_CHOOSE = "Scegli che cosa bloccare."
-BLOCK_CHOICES = {
-    "email": "l'email {value}",
-    "ip": "gli indirizzi IP {value}",
-    "host": "il sito {value}",
+FILTER_BADGES = {
+    "pending": _lp("badge", "Held"),
+    "spam": _lp("badge", "In spam"),
 }
-BLOCKED = "«{word}» aggiunto alle parole vietate."
-BLOCK_NOTE = "parola vietata «{word}»"
-BLOCK_MOVED = (
-    "{count} commento in attesa spostato in Spam.",
-    "{count} commenti in attesa spostati in Spam.",
+#: Readers' reports, as the queue counts them.
+FLAG_COUNT = _n("{count} report", "{count} reports")
+#: "Svuota spam", "Svuota cestino".
+EMPTIED = _n("{count} comment permanently deleted.", "{count} comments permanently deleted.")
+EMPTIED_NOTHING = _l("There was nothing to delete.")
+#: "Blocca".
+BLOCK_CHOOSE = _l("Choose what to block.")
+BLOCK_CHOICES = {
+    "email": _l("the email {value}"),
+    "ip": _l("the IP addresses {value}"),
+    "host": _l("the site {value}"),
+}
+BLOCKED = _l("“{word}” added to the disallowed words.")
+BLOCK_NOTE = _l("disallowed word “{word}”")
+BLOCK_MOVED = _n(
+    "{count} pending comment moved to Spam.", "{count} pending comments moved to Spam."
 )
-BLOCK_MOVED_NONE = "Nessun commento in attesa da spostare."
-SYSTEM_ACTOR = "sistema"
+BLOCK_MOVED_NONE = _l("No pending comment to move.")
+SYSTEM_ACTOR = _l("system")
 
 # The learning filter's commands
-SPAM_TRAIN_LABEL_REQUIRED = "Indica se i messaggi sono spam (--spam) o no (--ham)."
-SPAM_KINDS = {"spam": "spam", "ham": "non spam"}
-SPAM_TRAINED = "Messaggi appresi come {kind}: {count}."
-SPAM_TOTALS = "Il filtro ha imparato da {spam} messaggi di spam e {ham} non spam."
-SPAM_TOKENS_KNOWN = "Termini conosciuti: {count}."
-SPAM_ACTING = "Ha visto almeno {min} decisioni di ciascun tipo: sposta i commenti oltre le soglie."
-SPAM_ONLY_SCORING = (
-    "Finché non avrà visto {min} decisioni di ciascun tipo dà solo un punteggio, senza "
-    "spostare commenti."
+SPAM_TRAIN_LABEL_REQUIRED = _l("Say whether the messages are spam (--spam) or not (--ham).")
+SPAM_KINDS = {
+    "spam": _lp("learned as", "spam"),
+    "ham": _lp("learned as", "not spam"),
+}
+SPAM_TRAINED = _l("Messages learned as {kind}: {count}.")
+SPAM_TOTALS = _l("The filter has learned from {spam} spam messages and {ham} not spam.")
+#: Messages ``flask spam-train`` could not read (broken, or nested too deep).
+SPAM_SKIPPED = _n(
+    "{count} message could not be read and was skipped.",
+    "{count} messages could not be read and were skipped.",
 )
-SPAM_TOP_SPAM = "Termini che indicano più spesso spam:"
-SPAM_TOP_HAM = "Termini che indicano più spesso un commento legittimo:"
-SPAM_TERM_COUNTS = "(spam {spam}, non spam {ham})"
-SPAM_RESET_CONFIRM = (
-    "Il filtro dimenticherà tutto ciò che ha imparato ({spam} messaggi di spam, {ham} non "
-    "spam). Continuare?"
+SPAM_TOKENS_KNOWN = _l("Known terms: {count}.")
+SPAM_ACTING = _l(
+    "It has seen at least {min} decisions of each kind: it moves comments past the thresholds."
 )
-SPAM_RESET_DONE = "Il filtro ha dimenticato tutto: {count} termini eliminati."
+SPAM_ONLY_SCORING = _l(
+    "Until it has seen {min} decisions of each kind it only gives a score, without moving comments."
+)
+SPAM_TOP_SPAM = _l("Terms that most often mean spam:")
+SPAM_TOP_HAM = _l("Terms that most often mean a legitimate comment:")
+SPAM_TERM_COUNTS = _l("(spam {spam}, not spam {ham})")
+SPAM_RESET_CONFIRM = _l(
+    "The filter will forget everything it has learned ({spam} spam messages, {ham} not spam). "
+    "Continue?"
+)
+SPAM_RESET_DONE = _l("The filter has forgotten everything: {count} terms deleted.")
 
 # Error pages: (title, explanation) by status code
 ERRORS: dict[int, tuple[str, str]] = {
-    400: ("Richiesta non valida", "La richiesta inviata non è valida o è incompleta."),
-    403: ("Accesso negato", "Non hai il permesso di fare questa operazione."),
-    404: ("Pagina non trovata", "La pagina che cerchi non esiste o è stata spostata."),
-    405: ("Metodo non consentito", "Questa pagina non accetta questo tipo di richiesta."),
+    400: (_l("Bad request"), _l("The request sent is not valid or is incomplete.")),
+    403: (_l("Access denied"), _l("You are not allowed to do this.")),
+    404: (_l("Page not found"), _l("The page you are looking for does not exist or has moved.")),
+    405: (_l("Method not allowed"), _l("This page does not accept this kind of request.")),
     413: (
-        "Richiesta troppo grande",
-        "Il testo inviato supera la dimensione massima consentita. Accorcialo e riprova.",
+        _l("Request too large"),
+        _l("The text sent is over the largest size allowed. Shorten it and try again."),
     ),
-    422: ("Dati non validi", "Alcuni dati inviati non sono validi."),
-    429: ("Troppe richieste", "Hai inviato troppe richieste. Attendi qualche istante e riprova."),
-    500: (
-        "Errore del server",
-        "Si è verificato un errore imprevisto. Riprova fra qualche minuto.",
-    ),
+    422: (_l("Invalid data"), _l("Some of the data sent is not valid.")),
+    429: (_l("Too many requests"), _l("You sent too many requests. Wait a moment and try again.")),
+    500: (_l("Server error"), _l("An unexpected error occurred. Try again in a few minutes.")),
 }
 
 # Privacy
-PRIVACY_EMAIL_INVALID = "Scrivi un indirizzo email valido."
-PRIVACY_ANONYMISED = "Commenti anonimizzati per {email}: {count}."
-PRIVACY_DELETED = "Commenti eliminati per {email}: {count}."
-PRIVACY_CONFIRM_REQUIRED = "Spunta la conferma per procedere."
+PRIVACY_EMAIL_INVALID = _l("Write a valid email address.")
+PRIVACY_ANONYMISED = _l("Comments anonymised for {email}: {count}.")
+PRIVACY_DELETED = _l("Comments deleted for {email}: {count}.")
+PRIVACY_CONFIRM_REQUIRED = _l("Tick the confirmation to go ahead.")
 
 # Links in mail
-LINK_INVALID_TITLE = "Collegamento non valido"
-LINK_INVALID = "Il collegamento non è valido o è scaduto (vale sette giorni)."
-LINK_DONE_TITLE = "Fatto"
-LINK_DONE = "Fatto: {action}."
-LINK_ALREADY_USED = (
-    "Un collegamento di questo messaggio è già stato usato: ciascun messaggio vale una volta sola."
+LINK_INVALID_TITLE = _l("Invalid link")
+LINK_INVALID = _l("The link is not valid or has expired (it lasts seven days).")
+LINK_DONE_TITLE = _l("Done")
+LINK_DONE = _l("Done: {action}.")
+LINK_ALREADY_USED = _l("A link of this message has already been used: each message works once.")
+LINK_STATUS_CHANGED = _l(
+    "The comment's status changed after this message was sent: open it from the moderation queue."
 )
-LINK_STATUS_CHANGED = (
-    "Lo stato del commento è cambiato dopo l'invio di questo messaggio: "
-    "aprilo dalla coda di moderazione."
+LINK_ALREADY_IN_STATE = _l("The comment was already in that status: nothing changed.")
+LINK_COMMENT_GONE = _l("The comment is no longer there: it was deleted.")
+UNSUBSCRIBE_TITLE = _l("Stop receiving messages")
+UNSUBSCRIBE_QUESTION = _l(
+    "Do you want to stop receiving messages from this site (approvals, replies to your comments, "
+    "discussions you follow)?"
 )
-LINK_ALREADY_IN_STATE = "Il commento era già in quello stato: nessun cambiamento."
-LINK_COMMENT_GONE = "Il commento non c'è più: è stato eliminato."
-UNSUBSCRIBE_TITLE = "Non ricevere più messaggi"
-UNSUBSCRIBE_QUESTION = (
-    "Vuoi smettere di ricevere messaggi da questo sito "
-    "(approvazioni, risposte ai tuoi commenti, discussioni che segui)?"
+UNSUBSCRIBED_TITLE = _l("Unsubscribed")
+UNSUBSCRIBED = _l(
+    "You will no longer receive messages from this site, not even requests for confirmation. "
+    "Changed your mind? You can subscribe again."
 )
-UNSUBSCRIBED_TITLE = "Iscrizione annullata"
-UNSUBSCRIBED = (
-    "Non riceverai più messaggi da questo sito, nemmeno richieste di conferma. "
-    "Hai cambiato idea? Puoi iscriverti di nuovo."
+SUBSCRIBE_AGAIN = _l("Subscribe me again")
+CONFIRMATION_SENT_TITLE = _l("Check your mail")
+CONFIRMATION_SENT = _l(
+    "We have written to you: open the link in the message to confirm. If you cannot find it, try "
+    "again tomorrow (we send one a day)."
 )
-SUBSCRIBE_AGAIN = "Iscrivimi di nuovo"
-CONFIRMATION_SENT_TITLE = "Controlla la posta"
-CONFIRMATION_SENT = (
-    "Ti abbiamo scritto: apri il collegamento nel messaggio per confermare. "
-    "Se non lo trovi, riprova domani (ne mandiamo uno al giorno)."
+CONFIRM_SUBSCRIPTION_TITLE = _l("Confirm your subscription")
+CONFIRM_SUBSCRIPTION_QUESTION = _l(
+    "Do you confirm that you want to receive by email the comments you asked to follow? Every "
+    "message will have a link to stop."
 )
-CONFIRM_SUBSCRIPTION_TITLE = "Conferma l'iscrizione"
-CONFIRM_SUBSCRIPTION_QUESTION = (
-    "Confermi di voler ricevere per email i commenti che hai chiesto di seguire? "
-    "Ogni messaggio avrà un collegamento per smettere."
+SUBSCRIBED_TITLE = _l("Subscription confirmed")
+SUBSCRIBED = _l("Thank you: from now on we will write to you when the comments you follow arrive.")
+FOLLOW_SENT = _l(
+    "Done: we are writing to you to confirm. Open the link in the message; until you confirm you "
+    "will receive nothing else."
 )
-SUBSCRIBED_TITLE = "Iscrizione confermata"
-SUBSCRIBED = "Grazie: da ora ti scriveremo quando arrivano i commenti che segui."
-FOLLOW_SENT = (
-    "Fatto: ti scriviamo per confermare. Apri il collegamento nel messaggio; "
-    "finché non confermi non riceverai altro."
-)
-PROFILE_SAVED = "Profilo salvato."
-LINK_NOT_ALLOWED_TITLE = "Operazione non possibile"
-LINK_NOT_ALLOWED = (
-    "Da quando è arrivato il messaggio il commento ha cambiato stato, e questa operazione "
-    "non si applica più. Decidi dalla coda di moderazione."
+PROFILE_SAVED = _l("Profile saved.")
+LINK_NOT_ALLOWED_TITLE = _l("Not possible")
+LINK_NOT_ALLOWED = _l(
+    "Since the message arrived the comment has changed status, and this action no longer "
+    "applies. Decide from the moderation queue."
 )
 
 # Imports (flask import-wxr, import-disqus, import-isso)
-IMPORT_STOPPED = (
-    "Importazione interrotta: quanto già salvato resta, e rilanciare lo stesso comando "
-    "completa il lavoro senza duplicare nulla."
+IMPORT_STOPPED = _l(
+    "Import stopped: what was already saved stays, and running the same command again finishes "
+    "the job without duplicating anything."
 )

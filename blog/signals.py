@@ -1,7 +1,7 @@
 """What the domain announces, as blinker signals (which Flask ships).
 
-``comments.py`` and ``moderation.py`` say what happened; mail (and, later,
-webhooks or caches) subscribe in their own ``register``. The domain can then
+``comments/submit.py`` and ``moderation/workflow.py`` say what happened;
+mail and webhooks subscribe in ``blog/notify/__init__.py``. The domain can then
 be used, and tested, with no mail at all: django-contrib-comments'
 ``comment_was_posted``, Isso's notification extension.
 """

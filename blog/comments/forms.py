@@ -3,8 +3,6 @@ withdrawing one's own comment, following a discussion, reporting a comment."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -23,7 +21,6 @@ from blog.comments.sanitize import (
     COMMENT_NESTING_LIMIT,
     comment_within_limits,
 )
-from blog.comments.submit import find_reply_parent
 from blog.core.forms import (
     COMMENT_MAX,
     TextForm,
@@ -36,7 +33,6 @@ from blog.core.forms import (
     url_field,
 )
 from blog.core.http import parse_id
-from blog.models import Article, Comment
 
 # WordPress's column sizes (wp_comments), which its form enforces too.
 
@@ -84,21 +80,14 @@ class CommentForm(TextForm):
     homepage = StringField("Non compilare questo campo", filters=[normalize_text])
     form_time = HiddenField()
 
-    def __init__(self, *args: Any, article: Article | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        #: The article the comment is for, and the comment it answers.
-        self.article = article
-        self.parent: Comment | None = None
-
     def validate_comment_parent(self, field: HiddenField) -> None:
-        """A reply answers an approved comment of the same article."""
+        """A reply names the comment it answers by its id ("0": none).
+
+        Whether that is an approved comment of the article is the view's
+        question to the database (blog/reader/actions.py), not the form's.
+        """
         raw = (field.data or "0").strip()
-        if raw == "0":
-            return
-        parent_id = parse_id(raw)
-        if parent_id is not None and self.article is not None:
-            self.parent = find_reply_parent(self.article, parent_id)
-        if self.parent is None:
+        if raw != "0" and parse_id(raw) is None:
             raise ValidationError(messages.PARENT_INVALID)
 
 

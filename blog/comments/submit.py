@@ -135,7 +135,9 @@ def insert_comment(
     stored = StoredComment(id=comment_id, thread_id=thread_id, status=status, created_at=now)
     if reasons:
         comment = db.session.get_one(Comment, comment_id)
-        record_event(comment, Event.FILTER, None, None, status, note="; ".join(reasons)[:200])
+        record_event(
+            comment, Event.FILTER, None, None, status, note="; ".join(map(str, reasons))[:200]
+        )
     if status == CommentStatus.APPROVED:
         refresh_article_comments(article)
     signals.comment_stored.send(

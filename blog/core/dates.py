@@ -1,11 +1,14 @@
-"""Dates as Italian readers expect them."""
+"""Dates in the configured time zone, for ``<time datetime>`` and for people.
+
+Dates for people are written by Babel in the language of the moment
+(``blog/core/i18n.py``): "25 novembre 2026 alle 15:10", "November 25, 2026 at
+3:10 PM".
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
-
-from blog.messages import MONTHS
 
 
 def localize(moment: datetime, timezone: str) -> datetime:
@@ -13,18 +16,6 @@ def localize(moment: datetime, timezone: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(ZoneInfo(timezone))
-
-
-def italian_date(moment: datetime, timezone: str) -> str:
-    """Format as "25 novembre 2026"."""
-    local = localize(moment, timezone)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
-
-
-def italian_datetime(moment: datetime, timezone: str) -> str:
-    """Format as "25 novembre 2026 alle 15:10"."""
-    local = localize(moment, timezone)
-    return f"{italian_date(moment, timezone)} alle {local:%H:%M}"
 
 
 def iso_datetime(moment: datetime) -> str:

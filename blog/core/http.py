@@ -161,7 +161,7 @@ def setup_request_logging(app: Flask) -> None:
     app.logger.setLevel(logging.INFO)
     # On the logger, not the handler: the record reaches every handler, and
     # those of the root logger (where it propagates), already redacted.
-    # Child loggers pass as they are: without MAIL_SERVER, blog.mail writes
+    # Child loggers pass as they are: without MAIL_SERVER, blog.notify.smtp writes
     # whole messages, links included, because that log is the mail.
     if not any(isinstance(f, RedactLinkTokens) for f in app.logger.filters):
         app.logger.addFilter(RedactLinkTokens())

@@ -7,6 +7,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from blog.moderation import views
+    # Importing settings_views adds the settings, privacy and profile pages
+    # to the queue's blueprint.
+    from blog.moderation import settings_views, views  # noqa: F401
 
     app.register_blueprint(views.bp)

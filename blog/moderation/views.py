@@ -1,15 +1,16 @@
-"""The moderation queue: where moderators approve, reject, edit and reply."""
+"""The moderation queue: where moderators approve, reject, edit and reply.
+
+The blueprint is shared with settings_views.py (settings, privacy tools,
+profile)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -26,49 +27,36 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from blog import messages
 from blog.accounts.auth import safe_next
-from blog.accounts.forms import ProfileForm
-from blog.comments.submit import NewComment, store_comment
-from blog.comments.values import Client, CommentText
 from blog.core.addresses import client_block
 from blog.core.forms import CONTROL_CHARACTERS, LINE_BREAKS, ActionForm, form_status
 from blog.core.http import page_number, parse_id
 from blog.core.links import comment_link
 from blog.extensions import db, login_manager
 from blog.models import Article, Comment, CommentStatus, ModerationEvent
+from blog.moderation import reply as moderator_reply
 from blog.moderation import search as search_index
 from blog.moderation import site_settings
+from blog.moderation.blocking import BlockTarget, block, block_values
+from blog.moderation.emptying import EMPTIABLE, empty
 from blog.moderation.forms import (
     BlockForm,
     BulkActionForm,
     EditCommentForm,
-    ModerationSettingsForm,
-    PrivacyForm,
     QueueFilterForm,
     ReplyForm,
     UndoForm,
-    WordListsForm,
 )
+from blog.moderation.undo import UndoRefused, last_status_events, undo
 from blog.moderation.workflow import (
-    EMPTIABLE,
     Action,
-    BlockTarget,
-    Event,
     TransitionError,
-    UndoRefused,
     allowed_actions,
     apply_action,
-    block,
-    block_values,
     edit_comment,
-    empty,
-    last_status_events,
     pending_count,
-    record_event,
     status_counts,
-    undo,
 )
-from blog.privacy import personal_data
-from blog.spam.rules import save_word_list, word_lists
+from blog.spam.rules import word_lists
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -447,161 +435,24 @@ def edit(comment_id: int) -> BaseResponse | tuple[str, int]:
 
 
 @bp.post("/comments/<int:comment_id>/reply")
-def reply(comment_id: int) -> BaseResponse | tuple[str, int]:
+def reply(comment_id: int) -> BaseResponse:
     """Publish a moderator's reply; a pending comment replied to is approved too."""
     parent = db.get_or_404(Comment, comment_id)
     form = ReplyForm()
     if not form.validate_on_submit():
         flash(form.comment.errors[0] if form.comment.errors else messages.BULK_NO_ACTION, "error")
         return back_to_queue(form.next.data)
-    if parent.status not in (CommentStatus.APPROVED, CommentStatus.PENDING):
+    try:
+        moderator_reply.reply(
+            parent,
+            form.comment.data,
+            current_user,
+            ip_address=request.remote_addr,
+            ip_block=client_block(),
+            user_agent=request.user_agent.string,
+        )
+    except moderator_reply.ReplyRefused:
         flash(messages.ACTION_NOT_ALLOWED, "error")
         return back_to_queue(form.next.data)
-    if parent.status == CommentStatus.PENDING:
-        apply_action(parent, Action.APPROVE, current_user)
-    answer = store_comment(
-        parent.article,
-        NewComment(
-            text=CommentText(
-                current_user.display_name, current_user.email or "", "", form.comment.data
-            ),
-            parent_id=parent.id,
-            client=Client(request.remote_addr or "", client_block(), request.user_agent.string),
-            moderator_id=current_user.id,
-        ),
-        CommentStatus.APPROVED,
-    )
-    record_event(answer, Event.REPLY, current_user, None, CommentStatus.APPROVED)
-    db.session.commit()
     flash(messages.REPLY_PUBLISHED, "success")
     return back_to_queue(form.next.data)
-
-
-@bp.route("/settings", methods=["GET", "POST"])
-def settings() -> BaseResponse | tuple[str, int]:
-    """Edit the word lists and open or close comments per article."""
-    form = WordListsForm()
-    if form.validate_on_submit():
-        save_word_list("COMMENT_MODERATION_KEYS", form.moderation_keys.data.splitlines())
-        save_word_list("COMMENT_DISALLOWED_KEYS", form.disallowed_keys.data.splitlines())
-        db.session.commit()
-        flash(messages.WORD_LISTS_SAVED, "success")
-        return redirect(url_for("moderation.settings"), 303)
-    in_force = site_settings.in_force(current_app.config)
-    if request.method == "GET":
-        lists = word_lists(in_force)
-        form.moderation_keys.data = "\n".join(lists["COMMENT_MODERATION_KEYS"])
-        form.disallowed_keys.data = "\n".join(lists["COMMENT_DISALLOWED_KEYS"])
-    return render_settings(form, moderation_settings_form(in_force), form_status())
-
-
-@bp.post("/settings/moderazione")
-def save_moderation_settings() -> BaseResponse | tuple[str, int]:
-    """Save the moderation policy and the learning filter's thresholds."""
-    form = ModerationSettingsForm()
-    if form.validate_on_submit():
-        site_settings.save("COMMENT_MODERATION", form.moderation.data)
-        site_settings.save("SPAM_SCORE_SPAM", form.spam_score.data)
-        site_settings.save("SPAM_SCORE_HOLD", form.hold_score.data)
-        site_settings.save("SPAM_MIN_TRAINING", form.min_training.data)
-        db.session.commit()
-        flash(messages.MODERATION_SETTINGS_SAVED, "success")
-        return redirect(url_for("moderation.settings", _anchor="moderation-title"), 303)
-    if form.errors.get("csrf_token"):
-        abort(400)
-    words = WordListsForm(formdata=None)
-    lists = word_lists(site_settings.in_force(current_app.config))
-    words.moderation_keys.data = "\n".join(lists["COMMENT_MODERATION_KEYS"])
-    words.disallowed_keys.data = "\n".join(lists["COMMENT_DISALLOWED_KEYS"])
-    return render_settings(words, form, 422)
-
-
-def moderation_settings_form(in_force: Mapping[str, Any]) -> ModerationSettingsForm:
-    """The policy and thresholds form, showing what is in force."""
-    return ModerationSettingsForm(
-        formdata=None,
-        moderation=in_force["COMMENT_MODERATION"],
-        spam_score=float(in_force["SPAM_SCORE_SPAM"]),
-        hold_score=float(in_force["SPAM_SCORE_HOLD"]),
-        min_training=int(in_force["SPAM_MIN_TRAINING"]),
-    )
-
-
-def render_settings(
-    words: WordListsForm, moderation: ModerationSettingsForm, status: int
-) -> tuple[str, int]:
-    """The settings page around its two forms, with the articles' switches."""
-    articles = db.session.scalars(sa.select(Article).order_by(Article.published_at.desc())).all()
-    page = render_template(
-        "moderation/settings.html",
-        form=words,
-        moderation_form=moderation,
-        articles=articles,
-        close_after_days=current_app.config["COMMENT_CLOSE_AFTER_DAYS"],
-    )
-    return page, status
-
-
-@bp.post("/articles/<int:article_id>/comments/<any(open, close):switch>")
-def switch_comments(article_id: int, switch: str) -> BaseResponse:
-    """Open or close an article's comments."""
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    article = db.get_or_404(Article, article_id)
-    article.comments_open = switch == "open"  # a new version, as any change to the row
-    db.session.commit()
-    message = messages.ARTICLE_OPENED if article.comments_open else messages.ARTICLE_CLOSED
-    flash(message.format(title=article.title), "success")
-    return redirect(url_for("moderation.settings"), 303)
-
-
-@bp.route("/privacy", methods=["GET", "POST"])
-def privacy_tools() -> BaseResponse | tuple[str, int]:
-    """Find what is stored for an email; export it, anonymise it or delete it."""
-    form = PrivacyForm() if request.method == "POST" else PrivacyForm(formdata=None)
-    found: list[Comment] = []
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            email = form.email.data
-            if form.action.data == "export":
-                response = Response(
-                    personal_data.as_json(personal_data.export(email)), mimetype="application/json"
-                )
-                response.headers["Content-Disposition"] = "attachment; filename=dati-personali.json"
-                return response
-            if not form.confirm.data:
-                form.confirm.errors = [messages.PRIVACY_CONFIRM_REQUIRED]
-            else:
-                erased = personal_data.erase(
-                    email, delete=form.action.data == "delete", moderator=current_user
-                )
-                db.session.commit()
-                done = messages.PRIVACY_DELETED if erased.deleted else messages.PRIVACY_ANONYMISED
-                flash(done.format(email=email, count=erased.comments), "success")
-                return redirect(url_for("moderation.privacy_tools"), 303)
-        status = 422
-        found = personal_data.comments_of(form.email.data or "")
-    elif request.args.get("email"):
-        # Looking only: a GET changes nothing, so it needs no token.
-        form.email.data = request.args["email"].strip()[:254]
-        found = personal_data.comments_of(form.email.data)
-    return render_template("moderation/privacy.html", form=form, found=found), status
-
-
-@bp.route("/profile", methods=["GET", "POST"])
-def profile() -> BaseResponse | tuple[str, int]:
-    """The signed-in moderator's name, site and notification address."""
-    form = ProfileForm(obj=current_user)
-    if form.validate_on_submit():
-        current_user.display_name = form.display_name.data
-        current_user.url = form.url.data or ""
-        current_user.email = form.email.data or None
-        current_user.mail_events = form.mail_events.data
-        current_user.mail_frequency = form.mail_frequency.data
-        db.session.commit()
-        flash(messages.PROFILE_SAVED, "success")
-        return redirect(url_for("moderation.profile"), 303)
-    status = form_status()
-    return render_template("moderation/profile.html", form=form), status

@@ -1,15 +1,14 @@
 """Moderation: the status state machine, the policy for new comments, the audit.
 
 Every function here is plain: it takes models and values, changes them in
-the session, and leaves committing to the caller.
+the session, and leaves committing to the caller. What changes many comments
+at once lives beside it: "Annulla" in undo.py, "Blocca" in blocking.py,
+"Svuota" and ``flask purge`` in emptying.py.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -26,8 +25,7 @@ from blog.models import (
     SpamLabel,
     utcnow,
 )
-from blog.spam import bayes, bayes_store
-from blog.spam.rules import matching_key, save_word_list, stored_submission
+from blog.spam import bayes_store
 
 
 class Action(enum.StrEnum):
@@ -103,9 +101,8 @@ LESSONS: dict[tuple[Action, CommentStatus], SpamLabel] = {
     (Action.DELETE, CommentStatus.SPAM): SpamLabel.SPAM,
 }
 
-
-#: The word list "Blocca" adds to.
-DISALLOWED_KEYS = "COMMENT_DISALLOWED_KEYS"
+#: Comments looked at a batch at a time, when one decision changes many.
+BATCH = 200
 
 
 class TransitionError(ValueError):
@@ -374,250 +371,3 @@ def send_back_for_review(comment: Comment, note: str) -> None:
         previous=previous,
         status=CommentStatus.PENDING,
     )
-
-
-# Deleting many: "Svuota spam", "Svuota cestino", and old ones by `flask purge`.
-
-#: The statuses that can be emptied, and whose old comments `flask purge` deletes.
-EMPTIABLE = (CommentStatus.SPAM, CommentStatus.TRASH)
-#: Comments looked at a batch at a time.
-BATCH = 200
-
-
-def empty(status: CommentStatus) -> int:
-    """Delete every comment in Spam or Cestino for good; returns how many.
-
-    As "Elimina definitivamente" on each: those in Spam teach the filter
-    spam first (emptying Spam is a moderator's decision), their replies
-    move up a level. The caller commits.
-    """
-    if status not in EMPTIABLE:
-        raise ValueError(f"{status} cannot be emptied")
-    return _delete_all(Comment.status == status, teach=status is CommentStatus.SPAM)
-
-
-def delete_expired(days: int) -> int:
-    """Delete Spam and Cestino comments that entered it more than ``days`` ago
-    (0: never); returns how many. The caller commits.
-
-    Nobody looked at them again, so the filter is taught nothing: what it
-    was taught of them stays counted.
-    """
-    if days <= 0:
-        return 0
-    cutoff = utcnow() - timedelta(days=days)
-    return _delete_all(
-        sa.and_(
-            Comment.status.in_(EMPTIABLE),
-            sa.or_(
-                Comment.status_changed_at < cutoff,
-                sa.and_(Comment.status_changed_at.is_(None), Comment.created_at < cutoff),
-            ),
-        ),
-        teach=False,
-    )
-
-
-def _delete_all(where: sa.ColumnElement[bool], *, teach: bool) -> int:
-    """Delete the comments ``where`` selects, a batch at a time, announcing each."""
-    ids = db.session.scalars(sa.select(Comment.id).where(where).order_by(Comment.id)).all()
-    articles: set[int] = set()
-    for start in range(0, len(ids), BATCH):
-        batch = db.session.scalars(
-            sa.select(Comment).where(Comment.id.in_(ids[start : start + BATCH]), where)
-        ).all()
-        if teach:
-            bayes_store.learn_all(
-                [c for c in batch if c.status is CommentStatus.SPAM], SpamLabel.SPAM
-            )
-        for comment in batch:
-            comment_id, previous = comment.id, comment.status
-            articles.add(comment.article_id)
-            delete_comment(comment, refresh=False)
-            signals.comment_status_changed.send(
-                None, comment=None, comment_id=comment_id, previous=previous, status=None
-            )
-        db.session.flush()
-    for article in db.session.scalars(sa.select(Article).where(Article.id.in_(articles))):
-        refresh_article_comments(article)
-    return len(ids)
-
-
-# "Blocca": a sender's email, address block or site, added to the disallowed words.
-
-
-class BlockTarget(enum.StrEnum):
-    """What of a comment "Blocca" adds to the disallowed words."""
-
-    EMAIL = "email"
-    ADDRESS = "ip"
-    HOST = "host"
-
-
-def block_values(comment: Comment) -> dict[BlockTarget, str]:
-    """What "Blocca" can add for this comment: only what it has."""
-    values: dict[BlockTarget, str] = {}
-    if comment.email.strip():
-        values[BlockTarget.EMAIL] = comment.email.strip()
-    if comment.ip_block:
-        values[BlockTarget.ADDRESS] = comment.ip_block
-    host = bayes.host_of(comment.url) if comment.url else ""
-    if host:
-        values[BlockTarget.HOST] = host.removeprefix("www.")
-    return values
-
-
-@dataclass(frozen=True)
-class Blocked:
-    """What "Blocca" added to the disallowed words, and how many pending comments it moved."""
-
-    word: str
-    moved: int
-
-
-def block(
-    comment: Comment,
-    target: BlockTarget,
-    moderator: Moderator,
-    disallowed: Sequence[str],
-    note: str,
-) -> Blocked:
-    """Add the comment's email, address block or site host to ``disallowed``
-    (the list in force) and move every pending comment it now matches to Spam.
-
-    An address block is stored as a network (``203.0.113.9/32``): it matches
-    the addresses inside it, never a longer one that starts the same. The
-    comments moved teach the filter nothing: the moderator judged one
-    sender, not each text ("Svuota spam" teaches, later). ``note`` goes in
-    each moved comment's history. Raises KeyError when the comment has no
-    such value. The caller commits.
-    """
-    word = block_values(comment)[target]
-    save_word_list(DISALLOWED_KEYS, [*disallowed, word])
-    pending_ids = db.session.scalars(
-        sa.select(Comment.id).where(Comment.status == CommentStatus.PENDING).order_by(Comment.id)
-    ).all()
-    moved = 0
-    for start in range(0, len(pending_ids), BATCH):
-        batch = db.session.scalars(
-            sa.select(Comment).where(
-                Comment.id.in_(pending_ids[start : start + BATCH]),
-                Comment.status == CommentStatus.PENDING,
-            )
-        ).all()
-        for candidate in batch:
-            if matching_key(stored_submission(candidate), (word,)) is None:
-                continue
-            set_status(candidate, CommentStatus.SPAM)
-            record_event(
-                candidate,
-                Event.BLOCK,
-                moderator,
-                CommentStatus.PENDING,
-                CommentStatus.SPAM,
-                note=note[:200],
-                lesson_before=lesson_name(candidate.spam_trained),
-            )
-            signals.comment_status_changed.send(
-                None,
-                comment=candidate,
-                comment_id=candidate.id,
-                previous=CommentStatus.PENDING,
-                status=CommentStatus.SPAM,
-            )
-            moved += 1
-    return Blocked(word, moved)
-
-
-# "Annulla": the last change, taken back.
-
-#: The changes "Annulla" can take back (a deleted comment is gone for good).
-UNDOABLE = frozenset(
-    {Event.APPROVE, Event.UNAPPROVE, Event.SPAM, Event.NOT_SPAM, Event.TRASH, Event.RESTORE}
-)
-
-
-class UndoRefused(ValueError):
-    """The change cannot be taken back: not an action of this moderator's, or
-    the comment's status has changed since."""
-
-
-def latest_status_event(comment: Comment) -> ModerationEvent | None:
-    """The audit entry of the last change of the comment's status."""
-    return db.session.scalar(
-        sa.select(ModerationEvent)
-        .where(
-            ModerationEvent.comment_id == comment.id,
-            ModerationEvent.from_status.is_not(None),
-            ModerationEvent.to_status.is_not(None),
-            ModerationEvent.from_status != ModerationEvent.to_status,
-        )
-        .order_by(ModerationEvent.id.desc())
-        .limit(1)
-    )
-
-
-def last_status_events(comment_ids: Sequence[int], moderator_id: int) -> list[int]:
-    """The audit entries of these comments' last changes of status, when this
-    moderator made them: what "Annulla" offers to take back (one query)."""
-    if not comment_ids:
-        return []
-    latest = (
-        sa.select(sa.func.max(ModerationEvent.id))
-        .where(
-            ModerationEvent.comment_id.in_(comment_ids),
-            ModerationEvent.from_status.is_not(None),
-            ModerationEvent.to_status.is_not(None),
-            ModerationEvent.from_status != ModerationEvent.to_status,
-        )
-        .group_by(ModerationEvent.comment_id)
-    )
-    return list(
-        db.session.scalars(
-            sa.select(ModerationEvent.id)
-            .where(
-                ModerationEvent.id.in_(latest),
-                ModerationEvent.moderator_id == moderator_id,
-                ModerationEvent.action.in_([event.value for event in UNDOABLE]),
-            )
-            .order_by(ModerationEvent.id)
-        )
-    )
-
-
-def undo(event: ModerationEvent, moderator: Moderator) -> CommentStatus:
-    """Put a comment back in the status ``event`` took it from; audited as an undo.
-
-    A path of its own rather than an action of ``TRANSITIONS``: going back
-    may lead where no action does (from Spam back to approved). It takes
-    back only the comment's last change, made by this moderator, while the
-    comment is still where that change left it; what the filter had been
-    taught before is put back too. Returns the status restored.
-    """
-    comment = event.comment
-    latest = latest_status_event(comment)
-    if (
-        event.action not in UNDOABLE
-        or event.moderator_id != moderator.id
-        or event.from_status is None
-        or comment.status.value != event.to_status
-        or latest is None
-        or latest.id != event.id
-    ):
-        raise UndoRefused(f"event {event.id} cannot be undone")
-    previous = comment.status
-    target = CommentStatus(event.from_status)
-    taught_before = comment.spam_trained
-    if event.lesson_before is not None:
-        lesson = None if event.lesson_before == NOT_TAUGHT else SpamLabel(event.lesson_before)
-        bayes_store.learn(comment, lesson)
-    set_status(comment, target)
-    record_event(
-        comment, Event.UNDO, moderator, previous, target, lesson_before=lesson_name(taught_before)
-    )
-    if CommentStatus.APPROVED in (previous, target):
-        refresh_article_comments(comment.article)
-    signals.comment_status_changed.send(
-        None, comment=comment, comment_id=comment.id, previous=previous, status=target
-    )
-    return target

@@ -1,5 +1,10 @@
 """Every side effect: the outbox and its delivery, SMTP, moderators' mail,
-readers' subscriptions, webhooks, and the pages behind mail links."""
+readers' subscriptions, webhooks, and the pages behind mail links.
+
+``init_app`` is the one place that wires them: the receivers of what the
+domain announces (blog/signals.py), the delivery loop after each request
+that queued something (blog/notify/delivery.py), and ``flask send-mail``.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,22 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from blog.notify import cli, mail, mail_links, moderator_mail, subscriptions, webhooks
+    from blog import signals
+    from blog.notify import cli, delivery, mail, mail_links, moderator_mail, subscriptions, webhooks
 
     app.register_blueprint(mail_links.bp)
-    mail.register(app)
-    moderator_mail.register(app)
-    subscriptions.register(app)
-    webhooks.register(app)
+    app.add_template_filter(mail.one_line, "one_line")
+    # What a new comment, an approval and a change of status set off, in this
+    # order: the receivers run inside the change's transaction (see delivery.py).
+    signals.comment_stored.connect(moderator_mail.comment_stored)
+    signals.comment_stored.connect(subscriptions.comment_stored)
+    signals.comment_approved.connect(subscriptions.comment_approved)
+    signals.comment_stored.connect(webhooks.comment_stored)
+    signals.comment_status_changed.connect(webhooks.comment_status_changed)
+
+    @app.teardown_request
+    def deliver_queued(error: BaseException | None) -> None:
+        delivery.deliver_after_request(app, error)
+
     for command in cli.COMMANDS:
         app.cli.add_command(command)

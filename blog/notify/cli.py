@@ -8,23 +8,21 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from blog.extensions import db
-from blog.notify import mail, moderator_mail, webhooks
+from blog.notify import delivery
 
 
 @click.command("send-mail")
 @with_appcontext
 def send_mail_command() -> None:
     """Send the mail, digests and webhooks whose time has come, retrying failed ones."""
-    digests = moderator_mail.send_digests()
-    db.session.commit()
-    sent, failed = mail.deliver_due()
-    hooks_sent, hooks_failed = webhooks.deliver_due()
-    click.echo(f"Riepiloghi per i moderatori: {digests}")
+    done = delivery.deliver_due()
+    sent, failed = done.sent.get("mail", (0, 0))
+    hooks_sent, hooks_failed = done.sent.get("webhooks", (0, 0))
+    click.echo(f"Riepiloghi per i moderatori: {done.digests}")
     click.echo(f"Messaggi inviati: {sent}; non riusciti (riproverò): {failed}")
     if current_app.config["WEBHOOK_URLS"]:
         click.echo(f"Webhook inviati: {hooks_sent}; non riusciti (riproverò): {hooks_failed}")
-    if failed or hooks_failed:
+    if done.failed:
         sys.exit(1)
 
 

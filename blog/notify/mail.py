@@ -1,169 +1,85 @@
-"""Outgoing mail: the mail outbox (blog/notify/outbox.py), sent by SMTP.
+"""Composing mail: every message the blog writes goes through :func:`compose`.
 
-Messages are sent after the request that queued them (in a background
-thread, so that no reader waits for an SMTP server), and a failed send is
-logged and tried again later, by the next request that queues something
-or by ``flask send-mail`` from cron. Nothing about mail can fail a
-request. With no ``MAIL_SERVER`` configured, messages are written to the
-log.
-
-Every message carries ``Date``, a ``Message-ID`` chosen when it was
-written (a retry is the same message), and ``Auto-Submitted:
-auto-generated`` (RFC 3834: no auto-replies, please); mail to readers also
-carries ``List-Unsubscribe`` with an https link and
-``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058).
+``compose`` puts the site's name before the subject (``[SITE_NAME] …``),
+renders the body from its template in ``templates/email/``, ends mail to
+readers with the unsubscribe footer, and adds the message to the mail
+outbox (blog/notify/outbox.py), stored by the caller's commit; it leaves
+after that commit (blog/notify/delivery.py), by SMTP
+(blog/notify/smtp.py). What moderators' mail, readers' mail and webhooks
+share is here too: how much of a comment they quote, and a stranger's name
+written on one line.
 """
 
 from __future__ import annotations
 
-import logging
-import smtplib
-import ssl
-import threading
-from collections.abc import Callable
-from datetime import UTC, datetime
-from email import policy
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
-from typing import Any
+import re
+from email.utils import make_msgid
 
-import sqlalchemy as sa
-from flask import Flask, current_app, g
+from flask import current_app
 
 from blog.extensions import db
 from blog.models import MailMessage
 from blog.notify import outbox
 
-log = logging.getLogger(__name__)
+#: The end of every mail to a reader: why they get it, and how to stop it.
+FOOTER = "email/_footer.txt"
+#: How much of a comment a message quotes.
+QUOTE_LIMIT = 500
 
 
-def enqueue(
+def compose(
     to_address: str,
     subject: str,
-    body: str,
+    template: str,
     *,
     comment_id: int | None = None,
     unsubscribe_url: str | None = None,
+    **context: object,
 ) -> MailMessage:
-    """Add a message to the outbox; the caller's commit stores it."""
+    """Write one mail into the outbox; the caller's commit stores it.
+
+    ``subject`` is what follows the site's name; ``template`` (in
+    ``templates/email/``) gets ``context`` and ``site``. With an
+    ``unsubscribe_url`` (mail to readers) the body ends with the footer
+    and the message carries ``List-Unsubscribe``.
+    """
+    site = current_app.config["SITE_NAME"]
+    body = render(template, site=site, **context)
+    if unsubscribe_url:
+        body += "\n" + render(FOOTER, unsubscribe_url=unsubscribe_url)
     domain = current_app.config["MAIL_FROM"].rpartition("@")[2] or None
     message = MailMessage(
         to_address=to_address,
-        subject=subject[:300],
-        body=body,
+        subject=f"[{site}] {subject}"[:300],
+        body=body + "\n",
         message_id=make_msgid(domain=domain),
         unsubscribe_url=unsubscribe_url,
         comment_id=comment_id,
     )
     db.session.add(message)
-    queued()
+    outbox.queued()
     return message
 
 
-def queued() -> None:
-    """Something was put in an outbox: deliver after this request commits."""
-    g.outbox_queued = True
+def render(template: str, **context: object) -> str:
+    """A template of ``templates/email/``, as plain text.
+
+    Rendered by the Jinja environment alone: mail is written in requests,
+    in commands and in tests, and needs none of a page's context.
+    """
+    return current_app.jinja_env.get_template(template).render(**context)
 
 
-def deliver_due(limit: int = 50) -> tuple[int, int]:
-    """Send the messages whose time has come; return (sent, failed)."""
-    return outbox.deliver_due(
-        MailMessage,
-        (
-            MailMessage.to_address,
-            MailMessage.subject,
-            MailMessage.body,
-            MailMessage.message_id,
-            MailMessage.unsubscribe_url,
-        ),
-        _send,
-        (OSError, smtplib.SMTPException),
-        current_app.config["MAIL_MAX_ATTEMPTS"],
-        limit,
-    )
+def quote(text: str) -> str:
+    """At most the first ``QUOTE_LIMIT`` characters of a comment, cut at a word."""
+    if len(text) <= QUOTE_LIMIT:
+        return text
+    return text[:QUOTE_LIMIT].rsplit(" ", 1)[0].rstrip() + " […]"
 
 
-def as_email(message: Any) -> EmailMessage:
-    """The message as it goes out, headers included."""
-    config = current_app.config
-    # Folded only past SMTP's limit: a List-Unsubscribe link must stay one URL,
-    # not turn into RFC 2047 encoded words that clients do not parse.
-    email = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
-    email["From"] = config["MAIL_FROM"]
-    email["To"] = message.to_address
-    email["Subject"] = message.subject
-    email["Date"] = format_datetime(datetime.now(UTC))
-    email["Message-ID"] = message.message_id or make_msgid()
-    email["Auto-Submitted"] = "auto-generated"
-    if message.unsubscribe_url:
-        email["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
-        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    email.set_content(message.body)
-    return email
+_LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
-def _send(message: sa.Row[Any]) -> None:
-    config = current_app.config
-    email = as_email(message)
-    if not config["MAIL_SERVER"]:
-        log.info(
-            "mail (no MAIL_SERVER, not sent) to %s: %s\n%s",
-            message.to_address,
-            message.subject,
-            message.body,
-        )
-        return
-    timeout = config["MAIL_TIMEOUT"]
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout) as smtp:
-        if config["MAIL_USE_TLS"]:
-            smtp.starttls(context=ssl.create_default_context())
-        if config["MAIL_USERNAME"]:
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-        smtp.send_message(email)
-
-
-def deliver_everything() -> None:
-    """Deliver what is due in every outbox; log, never raise."""
-    for deliver in deliveries(current_app):
-        try:
-            deliver()
-        except Exception:  # never let delivery take a worker down
-            log.exception("delivery failed")
-            db.session.rollback()
-
-
-def deliver_in_background(app: Flask) -> None:
-    """Deliver what is due without holding up the request that queued it."""
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                deliver_everything()
-            finally:
-                db.session.remove()
-
-    threading.Thread(target=run, name="outbox-delivery", daemon=True).start()
-
-
-def deliveries(app: Flask) -> list[Callable[[], tuple[int, int]]]:
-    """What each outbox registered to deliver what is due in it."""
-    return app.extensions.setdefault("outbox_deliveries", [])
-
-
-def register(app: Flask) -> None:
-    """Deliver queued mail (and webhooks) once the request that queued them has committed."""
-    deliveries(app).append(deliver_due)
-
-    @app.teardown_request
-    def send_queued_mail(error: BaseException | None) -> None:
-        if error is not None or not g.pop("outbox_queued", False):
-            return
-        if app.config["MAIL_BACKGROUND"]:
-            deliver_in_background(app)
-            return
-        try:
-            db.session.rollback()  # whatever the view left uncommitted is not ours to send
-        except Exception:
-            log.exception("rollback before delivery failed")
-            return
-        deliver_everything()
+def one_line(value: str | None) -> str:
+    """A value on one line: what the form refuses may still come from an import."""
+    return _LINE_BREAKS.sub(" ", value or "").strip()

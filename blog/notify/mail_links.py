@@ -23,17 +23,17 @@ from blog.moderation.workflow import TRANSITIONS, Action, TransitionError, apply
 from blog.notify import subscriptions
 from blog.notify.moderator_mail import (
     MAIL_ACTIONS,
+    created_microseconds,
     link_used,
     mark_link_used,
     read_action_token,
-    written_stamp,
 )
 
 bp = Blueprint("mail_links", __name__, url_prefix="/email")
 
 
 def page(template_vars: dict, status: int = 200) -> tuple[str, int]:
-    return render_template("mail/link.html", **template_vars), status
+    return render_template("mail_links/link.html", **template_vars), status
 
 
 @bp.route("/moderazione/<token>", methods=["GET", "POST"])
@@ -44,7 +44,7 @@ def confirm_action(token: str) -> tuple[str, int]:
     if link is None or moderator is None or not moderator.active:
         return page({"title": messages.LINK_INVALID_TITLE, "message": messages.LINK_INVALID}, 400)
     comment = db.session.get(Comment, link.comment_id)
-    if comment is None or written_stamp(comment) != link.written:
+    if comment is None or created_microseconds(comment) != link.written:
         # Gone, or its id given to a newer comment: the mail was not about that one.
         return page({"title": messages.LINK_DONE_TITLE, "message": messages.LINK_COMMENT_GONE})
     label = MAIL_ACTIONS[link.action]

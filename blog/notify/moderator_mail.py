@@ -3,8 +3,8 @@
 * Each moderator chooses, on their profile page, which comments they hear
   of (``MailEvents``: none, those waiting, or every new comment, including
   those published without moderation) and how often (``MailFrequency``: at
-  once, or an hourly or daily digest, sent by ``flask send-mail`` from cron
-  and by the background sender when due). Comments the filters sent to
+  once, or an hourly or daily digest, made when due by the delivery loop,
+  blog/notify/delivery.py, and sent at once). Comments the filters sent to
   Spam are never mailed. Each mail says why a comment was held, and quotes
   at most the first 500 characters of it.
 * Mail about a waiting comment carries one-click links (Approva, Spam,
@@ -21,15 +21,13 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
 from itsdangerous import BadData
 
-from blog import signals
 from blog.core.links import comment_link
 from blog.core.signing import timed_serializer as _serializer
 from blog.core.urls import external_url
@@ -43,9 +41,8 @@ from blog.models import (
     UsedLink,
     utcnow,
 )
-from blog.notify import mail
-from blog.notify.mail import enqueue
-from blog.notify.subscriptions import quote
+from blog.notify import outbox
+from blog.notify.mail import compose, quote
 
 ACTION_SALT = "mail-moderation-link"
 #: The actions a moderator's mail offers, with their Italian names.
@@ -90,7 +87,7 @@ class MailAction:
     written: int
 
 
-def written_stamp(comment: Comment) -> int:
+def created_microseconds(comment: Comment) -> int:
     """The comment's creation time, as a whole number of microseconds."""
     moment = comment.created_at
     return (
@@ -106,7 +103,7 @@ def action_token(comment: Comment, action: str, moderator: Moderator | sa.Row) -
             "a": action,
             "m": moderator.id,
             "v": comment.status_version,
-            "w": written_stamp(comment),
+            "w": created_microseconds(comment),
         }
     )
 
@@ -182,17 +179,16 @@ def notify_moderators(comment_id: int, reasons: tuple[str, ...] = ()) -> int:
             _mail_one(comment, moderator, reasons)
         else:
             db.session.add(DigestEntry(moderator_id=moderator.id, comment_id=comment.id))
-            mail.queued()  # the background sender sends digests that are due
+            outbox.queued()  # the delivery loop makes the digests that are due
     return len(moderators)
 
 
 def _mail_one(comment: Comment, moderator: Moderator, reasons: tuple[str, ...]) -> None:
-    site = current_app.config["SITE_NAME"]
     pending = comment.status == CommentStatus.PENDING
     if pending:
-        subject = f"[{site}] Commento in attesa: «{comment.article.title}»"
+        subject = f"Commento in attesa: «{comment.article.title}»"
     else:
-        subject = f"[{site}] Nuovo commento pubblicato: «{comment.article.title}»"
+        subject = f"Nuovo commento pubblicato: «{comment.article.title}»"
     actions = MAIL_ACTIONS if pending else {k: v for k, v in MAIL_ACTIONS.items() if k != "approve"}
     links = [
         (
@@ -203,8 +199,11 @@ def _mail_one(comment: Comment, moderator: Moderator, reasons: tuple[str, ...]) 
         )
         for action, label in actions.items()
     ]
-    body = mail_body(
+    compose(
+        moderator.email or "",
+        subject,
         "email/moderator_comment.txt",
+        comment_id=comment.id,
         comment=comment,
         pending=pending,
         reasons=reasons or filter_reasons(comment),
@@ -213,7 +212,6 @@ def _mail_one(comment: Comment, moderator: Moderator, reasons: tuple[str, ...]) 
         link=comment_link(comment) if not pending else None,
         queue_url=external_url("moderation.queue"),
     )
-    enqueue(moderator.email or "", subject, body, comment_id=comment.id)
 
 
 def filter_reasons(comment: Comment) -> tuple[str, ...]:
@@ -225,8 +223,8 @@ def filter_reasons(comment: Comment) -> tuple[str, ...]:
     )
 
 
-def send_digests(now: datetime | None = None) -> int:
-    """Send each moderator whose period is over the digest of what it gathered.
+def queue_due_digests(now: datetime | None = None) -> int:
+    """Queue for each moderator whose period is over the digest of what it gathered.
 
     A period (an hour, a day) runs from their last digest, or from the first
     comment waiting when there was none; a moderator back to "Subito" gets
@@ -235,7 +233,7 @@ def send_digests(now: datetime | None = None) -> int:
     Returns how many digests were queued; the caller commits.
     """
     now = now or utcnow()
-    sent = 0
+    made = 0
     waiting = db.session.scalars(
         sa.select(Moderator).where(Moderator.id.in_(sa.select(DigestEntry.moderator_id).distinct()))
     ).all()
@@ -260,8 +258,10 @@ def send_digests(now: datetime | None = None) -> int:
         moderator.digest_sent_at = now
         if not comments or not moderator.active or not moderator.email:
             continue
-        site = current_app.config["SITE_NAME"]
-        body = mail_body(
+        count = len(comments)
+        message = compose(
+            moderator.email,
+            f"Riepilogo: {count} {'commento' if count == 1 else 'commenti'}",
             "email/moderator_digest.txt",
             items=[
                 (
@@ -276,39 +276,12 @@ def send_digests(now: datetime | None = None) -> int:
             ],
             queue_url=external_url("moderation.queue"),
         )
-        count = len(comments)
-        subject = f"[{site}] Riepilogo: {count} {'commento' if count == 1 else 'commenti'}"
-        message = enqueue(moderator.email, subject, body)
         db.session.flush()
         db.session.add_all(
             MailComment(mail_message_id=message.id, comment_id=comment.id) for comment in comments
         )
-        sent += 1
-    return sent
-
-
-def deliver_digests() -> tuple[int, int]:
-    """The background sender's turn: queue the digests that are due."""
-    sent = send_digests()
-    db.session.commit()
-    return sent, 0
-
-
-def mail_body(template: str, **context: object) -> str:
-    """A mail's plain-text body, from its template (``templates/email/``).
-
-    Rendered by the Jinja environment alone: mail is written in requests,
-    in commands and in tests, and needs none of a page's context.
-    """
-    return current_app.jinja_env.get_template(template).render(**context) + "\n"
-
-
-_LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-
-
-def one_line(value: str | None) -> str:
-    """A value on one line: what the form refuses may still come from an import."""
-    return _LINE_BREAKS.sub(" ", value or "").strip()
+        made += 1
+    return made
 
 
 def comment_stored(
@@ -322,10 +295,3 @@ def comment_stored(
     """A new comment was stored: tell the moderators who want to hear of it."""
     if status in (CommentStatus.PENDING, CommentStatus.APPROVED):
         notify_moderators(comment_id, reasons)
-
-
-def register(app: Flask) -> None:
-    """Mail moderators what the domain announces."""
-    signals.comment_stored.connect(comment_stored)
-    app.add_template_filter(one_line, "one_line")
-    mail.deliveries(app).append(deliver_digests)

@@ -5,18 +5,22 @@ A row is written in the same transaction as the change, so a comment and
 what is said about it are kept or lost together. Delivery claims one row
 at a time (so two workers or hosts never send it twice at once), records
 the outcome in one UPDATE, and on failure waits longer each time
-(``RETRY_MINUTES``) until the attempts run out. ``flask send-mail`` from
-cron, and each request that queued something, deliver what is due.
+(``RETRY_MINUTES``) until the attempts run out (``MAIL_MAX_ATTEMPTS``).
+Each outbox is an :class:`Outbox`: its table, what is read of a row, how a
+row is sent and what a failed send may raise. When and in what order they
+are sent is blog/notify/delivery.py's.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
+from flask import current_app, g
 
 from blog.core.database import rows_changed
 from blog.extensions import db
@@ -28,25 +32,39 @@ log = logging.getLogger(__name__)
 RETRY_MINUTES = (1, 5, 30, 120, 720)
 #: How long a sender holds a row it is delivering before others may retry it.
 LEASE = timedelta(minutes=5)
-#: Every outbox, for delivery and for the retention purge.
-OUTBOXES: tuple[type[OutboxItem], ...] = (MailMessage, WebhookDelivery)
+#: Every outbox table, for the retention purge.
+OUTBOX_TABLES: tuple[type[OutboxItem], ...] = (MailMessage, WebhookDelivery)
 
-#: What a delivery failure may raise: anything else is a bug and propagates.
-Failure = tuple[type[BaseException], ...]
+#: Set on ``g`` when a request put something in an outbox.
+QUEUED_KEY = "outbox_queued"
 
 
-def deliver_due(
-    model: type[OutboxItem],
-    columns: Sequence[sa.orm.InstrumentedAttribute[Any]],
-    deliver: Callable[[sa.Row[Any]], None],
-    failures: Failure,
-    max_attempts: int,
-    limit: int = 50,
-) -> tuple[int, int]:
-    """Deliver the rows of ``model`` whose time has come; return (sent, failed)."""
+@dataclass(frozen=True)
+class Outbox:
+    """One kind of outbox: what :func:`send_due` needs to send its rows."""
+
+    #: What the delivery loop and ``flask send-mail`` call it.
+    name: str
+    model: type[OutboxItem]
+    #: What ``send`` reads of a row, besides its id and attempts.
+    columns: Sequence[sa.orm.InstrumentedAttribute[Any]]
+    send: Callable[[sa.Row[Any]], None]
+    #: What a failed send may raise: it is retried later. Anything else is
+    #: a bug and propagates.
+    failures: tuple[type[BaseException], ...]
+
+
+def queued() -> None:
+    """Something was put in an outbox: deliver after this request commits."""
+    setattr(g, QUEUED_KEY, True)
+
+
+def send_due(outbox: Outbox, limit: int = 50) -> tuple[int, int]:
+    """Send the rows of ``outbox`` whose time has come; return (sent, failed)."""
     sent = failed = 0
     now = utcnow()
-    table = cast(Any, model)
+    table = cast(Any, outbox.model)
+    max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
     due = db.session.scalars(
         sa.select(table.id)
         .where(
@@ -59,14 +77,14 @@ def deliver_due(
     ).all()
     db.session.commit()
     for item_id in due:
-        row = _claim(table, item_id, columns)
+        row = _claim(table, item_id, outbox.columns)
         if row is None:
             continue  # another worker is delivering it
         # Each outcome is written by one UPDATE that opens its transaction,
         # so that SQLite never has to turn a stale read into a write.
         try:
-            deliver(row)
-        except failures as error:
+            outbox.send(row)
+        except outbox.failures as error:
             failed += 1
             attempts = row.attempts
             retry = RETRY_MINUTES[min(attempts, len(RETRY_MINUTES)) - 1]
@@ -128,7 +146,7 @@ def purge(retention_days: int) -> int:
     """
     cutoff = utcnow() - timedelta(days=retention_days)
     gone = 0
-    for model in OUTBOXES:
+    for model in OUTBOX_TABLES:
         table = cast(Any, model)
         gone += rows_changed(sa.delete(table).where(table.created_at < cutoff))
     return gone

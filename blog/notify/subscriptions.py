@@ -25,11 +25,10 @@ import hashlib
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
 from itsdangerous import BadData
 from sqlalchemy.exc import IntegrityError
 
-from blog import signals
 from blog.core.database import rows_changed
 from blog.core.links import comment_link
 from blog.core.signing import timed_serializer as _serializer
@@ -44,7 +43,7 @@ from blog.models import (
     Suppression,
     utcnow,
 )
-from blog.notify.mail import enqueue
+from blog.notify.mail import compose, quote
 
 CONFIRM_SALT = "mail-confirm-subscription"
 UNSUBSCRIBE_SALT = "mail-unsubscribe-subscriber"
@@ -187,15 +186,15 @@ def send_confirmation(subscriber: Subscriber) -> bool:
         .order_by(Subscription.id)
     ).all()
     up_to = max((subscription.id for subscription in waiting), default=0)
-    site = current_app.config["SITE_NAME"]
-    body = current_app.jinja_env.get_template("email/confirm_subscription.txt").render(
+    compose(
+        subscriber.email,
+        "Conferma l'iscrizione",
+        "email/confirm_subscription.txt",
         items=[_describe(subscription) for subscription in waiting],
         confirm_url=external_url(
             "mail_links.confirm_subscription", token=confirm_token(subscriber, up_to)
         ),
-        site=site,
     )
-    enqueue(subscriber.email, f"[{site}] Conferma l'iscrizione", body + "\n")
     return True
 
 
@@ -265,17 +264,6 @@ def _confirmed(*conditions: sa.ColumnElement[bool]) -> list[Subscriber]:
     )
 
 
-#: How much of a comment a mail quotes.
-QUOTE_LIMIT = 500
-
-
-def quote(text: str) -> str:
-    """At most the first ``QUOTE_LIMIT`` characters of a comment, cut at a word."""
-    if len(text) <= QUOTE_LIMIT:
-        return text
-    return text[:QUOTE_LIMIT].rsplit(" ", 1)[0].rstrip() + " […]"
-
-
 class _Mailer:
     """Mail about one comment: its link and quote worked out once for all."""
 
@@ -283,27 +271,22 @@ class _Mailer:
         self.comment = comment
         self.link = comment_link(comment)
         self.quote = quote(comment.body)
-        self.site = current_app.config["SITE_NAME"]
         self.mailed: set[str] = set()
         self.count = 0
 
     def send(self, subscriber: Subscriber, subject: str, template: str, **context: object) -> None:
         if subscriber.email in self.mailed:
             return
-        link = unsubscribe_url(subscriber)
-        body = current_app.jinja_env.get_template(template).render(
+        compose(
+            subscriber.email,
+            subject,
+            template,
+            comment_id=self.comment.id,
+            unsubscribe_url=unsubscribe_url(subscriber),
             comment=self.comment,
             link=self.link,
-            unsubscribe_url=link,
             quote=self.quote,
             **context,
-        )
-        enqueue(
-            subscriber.email,
-            f"[{self.site}] {subject}",
-            body + "\n",
-            comment_id=self.comment.id,
-            unsubscribe_url=link,
         )
         self.mailed.add(subscriber.email)
         self.count += 1
@@ -358,8 +341,3 @@ def comment_stored(sender: object, *, comment_id: int, status: CommentStatus, **
 
 def comment_approved(sender: object, *, comment: Comment) -> None:
     mail_readers(comment, approved_by_moderator=True)
-
-
-def register(app: Flask) -> None:
-    signals.comment_stored.connect(comment_stored)
-    signals.comment_approved.connect(comment_approved)

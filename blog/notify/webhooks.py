@@ -21,14 +21,13 @@ from http.client import HTTPException
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
 
-from blog import signals
 from blog.core.links import comment_link
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, WebhookDelivery, utcnow
-from blog.notify import mail, outbox
-from blog.notify.subscriptions import quote
+from blog.notify import outbox
+from blog.notify.mail import quote
 
 SIGNATURE_HEADER = "X-Blog-Signature"
 EVENT_HEADER = "X-Blog-Event"
@@ -79,7 +78,7 @@ def enqueue(event: str, payload: dict[str, Any], comment_id: int | None) -> int:
     )
     for url in urls:
         db.session.add(WebhookDelivery(url=url, event=event, body=body, comment_id=comment_id))
-    mail.queued()
+    outbox.queued()
     return len(urls)
 
 
@@ -111,7 +110,8 @@ def comment_status_changed(
     enqueue("comment.status_changed", payload, comment_id if comment is not None else None)
 
 
-def _post(row: sa.Row[Any]) -> None:
+def post(row: sa.Row[Any]) -> None:
+    """POST one delivery, signed; anything but a 2xx answer is a failure."""
     config = current_app.config
     body = row.body.encode()
     request = urllib.request.Request(  # http(s) only, checked at start
@@ -130,19 +130,11 @@ def _post(row: sa.Row[Any]) -> None:
             raise WebhookRefused(f"HTTP {response.status}")
 
 
-def deliver_due(limit: int = 50) -> tuple[int, int]:
-    """POST the deliveries whose time has come; return (sent, failed)."""
-    return outbox.deliver_due(
-        WebhookDelivery,
-        (WebhookDelivery.url, WebhookDelivery.event, WebhookDelivery.body),
-        _post,
-        (OSError, HTTPException, WebhookRefused),
-        current_app.config["MAIL_MAX_ATTEMPTS"],
-        limit,
-    )
-
-
-def register(app: Flask) -> None:
-    signals.comment_stored.connect(comment_stored)
-    signals.comment_status_changed.connect(comment_status_changed)
-    mail.deliveries(app).append(deliver_due)
+#: The webhook outbox.
+WEBHOOK_OUTBOX = outbox.Outbox(
+    name="webhooks",
+    model=WebhookDelivery,
+    columns=(WebhookDelivery.url, WebhookDelivery.event, WebhookDelivery.body),
+    send=post,
+    failures=(OSError, HTTPException, WebhookRefused),
+)

@@ -1,9 +1,8 @@
-"""Imports and export at the terminal: one runner, one summary for every format."""
+"""Imports and export at the terminal: one command shape, one summary for every format."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -13,29 +12,35 @@ from flask.cli import with_appcontext
 from blog import messages
 from blog.core.terminal import CliError, printable
 from blog.extensions import db
-from blog.porting import disqus, importer, isso, wordpress
+from blog.porting import disqus, export, isso, wordpress
+from blog.porting.importer import ImportFileError, Reader, run_import
+from blog.porting.report import ImportReport
 
 HOLD_HELP = "Metti in attesa di moderazione anche i commenti pubblicati all'origine."
 
 
-def run_import(
-    label: str, length: int, run: Callable[[Callable[[int], None]], importer.ImportReport]
-) -> None:
-    """Run an import with a progress bar of ``length`` steps; print its summary.
+def import_with_progress(reader: Reader, file: Path, hold: bool) -> None:
+    """Import a file with a progress bar; print its summary.
 
     Each batch is committed as it is written: after an error, what was
     committed stays, and running the same import again finishes the job.
     """
     try:
-        with click.progressbar(length=length, label=label, show_pos=True, file=sys.stderr) as bar:
-            report = run(bar.update)
-    except importer.ImportFileError as error:
+        steps = reader.steps(file)
+    except ImportFileError as error:
+        raise CliError(str(error)) from error
+    try:
+        with click.progressbar(
+            length=steps, label="Importazione", show_pos=True, file=sys.stderr
+        ) as bar:
+            report = run_import(reader, file, bar.update, hold=hold)
+    except ImportFileError as error:
         db.session.rollback()
         raise CliError(f"{error} {messages.IMPORT_STOPPED}") from error
     print_report(report)
 
 
-def print_report(report: importer.ImportReport) -> None:
+def print_report(report: ImportReport) -> None:
     """The summary every import prints: one table, then what was left out."""
     width = max(len(label) for label, _ in report.rows())
     click.echo("")
@@ -59,57 +64,18 @@ def print_report(report: importer.ImportReport) -> None:
             click.echo(f"… e altri {examples.unlisted} casi come i precedenti.")
 
 
-@click.command("import-wxr")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--pending", is_flag=True, help=HOLD_HELP)
-@with_appcontext
-def import_wxr_command(file: Path, pending: bool) -> None:
-    """Import posts and comments from a WordPress export (WXR 1.1/1.2).
+def import_command(name: str, reader: Reader, help_text: str) -> click.Command:
+    """The command ``name`` that imports a file with ``reader``: every import
+    takes the same argument and option and prints the same summary."""
 
-    Running it again with the same file adds nothing; after an interruption
-    it finishes the job.
-    """
-    run_import(
-        "Importazione",
-        file.stat().st_size,
-        lambda progress: wordpress.import_wxr(file, progress, hold=pending),
-    )
+    @click.command(name, help=help_text)
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--pending", is_flag=True, help=HOLD_HELP)
+    @with_appcontext
+    def command(file: Path, pending: bool) -> None:
+        import_with_progress(reader, file, hold=pending)
 
-
-@click.command("import-disqus")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--pending", is_flag=True, help=HOLD_HELP)
-@with_appcontext
-def import_disqus_command(file: Path, pending: bool) -> None:
-    """Import the comments of a Disqus export (XML) onto the matching articles.
-
-    Running it again with the same file adds nothing.
-    """
-    run_import(
-        "Importazione",
-        file.stat().st_size,
-        lambda progress: disqus.import_disqus(file, progress, hold=pending),
-    )
-
-
-@click.command("import-isso")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--pending", is_flag=True, help=HOLD_HELP)
-@with_appcontext
-def import_isso_command(file: Path, pending: bool) -> None:
-    """Import the comments of an Isso database (SQLite) onto the matching articles.
-
-    Running it again with the same file adds nothing.
-    """
-    try:
-        count = isso.comment_count(file)
-    except importer.ImportFileError as error:
-        raise CliError(str(error)) from error
-    run_import(
-        "Importazione",
-        count,
-        lambda progress: isso.import_isso(file, progress, hold=pending),
-    )
+    return command
 
 
 @click.command("export-wxr")
@@ -118,13 +84,35 @@ def import_isso_command(file: Path, pending: bool) -> None:
 def export_wxr_command(file) -> None:
     """Write every article and comment as a WordPress export (WXR 1.2)."""
     config = current_app.config
-    count = wordpress.export_wxr(file, config["SITE_NAME"], config["SITE_URL"])
+    count = export.export_wxr(file, config["SITE_NAME"], config["SITE_URL"])
     click.echo(f"Articoli esportati: {count}", err=True)
 
 
 COMMANDS = (
-    import_wxr_command,
-    import_disqus_command,
-    import_isso_command,
+    import_command(
+        "import-wxr",
+        wordpress.READER,
+        """Import posts and comments from a WordPress export (WXR 1.1/1.2).
+
+        Running it again with the same file adds nothing; after an interruption
+        it finishes the job.
+        """,
+    ),
+    import_command(
+        "import-disqus",
+        disqus.READER,
+        """Import the comments of a Disqus export (XML) onto the matching articles.
+
+        Running it again with the same file adds nothing.
+        """,
+    ),
+    import_command(
+        "import-isso",
+        isso.READER,
+        """Import the comments of an Isso database (SQLite) onto the matching articles.
+
+        Running it again with the same file adds nothing.
+        """,
+    ),
     export_wxr_command,
 )

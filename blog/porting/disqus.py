@@ -19,26 +19,24 @@ from __future__ import annotations
 
 # ElementTree only holds what defusedxml's parser read (blog/porting/importer.py).
 import xml.etree.ElementTree as ET  # nosec B405
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
 
 from blog.comments.sanitize import foreign_html_to_text
 from blog.models import CommentStatus
 from blog.porting.importer import (
-    BATCH_SIZE,
     DISQUS,
     LINK_MAX,
     SOURCE_ID_MAX,
     CommentWriter,
     ImportedComment,
     ImportFileError,
-    ImportReport,
+    Progress,
+    Reader,
     find_article,
-    read_xml,
 )
+from blog.porting.xmlstream import read_xml
 
 NS = "{http://disqus.com}"
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
@@ -82,11 +80,11 @@ def _status(post: ET.Element, thread: _Thread) -> CommentStatus:
 
 
 class _DisqusImport:
-    """One run of ``import_disqus``."""
+    """One read of a Disqus export: told of each thread and post as the file is read."""
 
-    def __init__(self, writer: CommentWriter, report: ImportReport) -> None:
+    def __init__(self, writer: CommentWriter) -> None:
         self.writer = writer
-        self.report = report
+        self.report = writer.report
         #: Disqus thread id → its article. Only matched threads are kept, so
         #: this is bounded by our articles, not by the file.
         self.threads: dict[str, _Thread] = {}
@@ -146,20 +144,10 @@ class _DisqusImport:
         )
 
 
-def import_disqus(
-    source: str | Path | IO[bytes],
-    progress: Callable[[int], None] | None = None,
-    *,
-    hold: bool = False,
-    batch_size: int = BATCH_SIZE,
-    committed: Callable[[], None] | None = None,
-) -> ImportReport:
-    """Import the comments of a Disqus export onto our articles. See the module's docstring.
+def read_disqus(path: str | Path, writer: CommentWriter, progress: Progress | None) -> None:
+    """Read a Disqus export as it arrives, handing the comments of matched threads to ``writer``."""
+    read_xml(path, _DisqusImport(writer), unit_depth=2, progress=progress)
 
-    ``progress`` is told how many bytes each read took from the file.
-    """
-    report = ImportReport()
-    writer = CommentWriter(DISQUS, report, hold=hold, batch_size=batch_size, committed=committed)
-    read_xml(source, _DisqusImport(writer, report), unit_depth=2, progress=progress)
-    writer.finish()
-    return report
+
+#: Disqus's export, read as it arrives; progress counts its bytes.
+READER = Reader(DISQUS, read_disqus)

@@ -1,8 +1,9 @@
-"""What every import shares: the imported comment, its one writer, the report.
+"""What every import shares: the runner, the imported comment and its one writer.
 
 WordPress (``blog/porting/wordpress.py``), Disqus (``blog/porting/disqus.py``) and Isso
-(``blog/porting/isso.py``) each read their own format into
-:class:`ImportedComment` records and hand them to one
+(``blog/porting/isso.py``) each say only how to read their format: a
+:class:`Reader` that turns a file into :class:`ImportedComment` records.
+:func:`run_import` runs any of them, handing every record to one
 :class:`CommentWriter`, which
 
 * recognises what an earlier run stored, by (article, source, id at the
@@ -17,28 +18,20 @@ WordPress (``blog/porting/wordpress.py``), Disqus (``blog/porting/disqus.py``) a
 * writes in batches, each committed with the counts readers see, so that
   memory stays bounded and an interrupted import keeps what it committed.
 
-The files come from strangers: :func:`read_xml` parses XML as it is read,
-with defusedxml's protections (no entities, no DTD fetch), lets go of each
-post or comment once handled, and refuses a file that would make it hold
-too much at once.
+The report of what was done is :class:`~blog.porting.report.ImportReport`;
+XML is read as it arrives by ``blog/porting/xmlstream.py``.
 """
 
 from __future__ import annotations
 
 import functools
-
-# ElementTree builds the tree; defusedxml's parser reads the file.
-import xml.etree.ElementTree as ET  # nosec B405
-from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Protocol, cast
+from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import defusedxml
-import defusedxml.ElementTree as SafeET
 import sqlalchemy as sa
 import wtforms
 from werkzeug.datastructures import MultiDict
@@ -51,6 +44,7 @@ from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, body_digest, utcnow
 from blog.moderation import search
 from blog.moderation.workflow import refresh_article_comments
+from blog.porting.report import ImportReport, italian
 
 WORDPRESS = "wordpress"
 DISQUS = "disqus"
@@ -60,25 +54,8 @@ ISSO = "isso"
 BATCH_SIZE = 1000
 #: An id at the source longer than this is no id (Comment.import_id's column).
 SOURCE_ID_MAX = 64
-#: Names, sites and links listed one by one in the report; the rest are counted.
-REPORT_EXAMPLES = 100
-#: What an XML file may make the parser hold at once: elements, and
-#: characters of text. Comments and posts already read are let go, so only
-#: one post with its fields (or a comment) is ever held; these bound a file
-#: that tries otherwise.
-XML_HELD_ELEMENTS = 100_000
-XML_HELD_TEXT = 16 * 1024 * 1024
-#: Elements inside one another: no export nests more than a few.
-XML_DEPTH = 32
-#: Bytes read from the file at a time.
-READ_SIZE = 64 * 1024
 #: A link to match, at most.
 LINK_MAX = 2000
-
-
-def italian(number: int) -> str:
-    """A whole number as Italian writes it: 65.525."""
-    return f"{number:_}".replace("_", ".")
 
 
 TOO_LONG = f"Commenti più lunghi di {italian(COMMENT_MAX)} caratteri, saltati"
@@ -104,71 +81,6 @@ class ImportedComment:
     #: The text in our comment form's terms: what a reader would have typed.
     body: str
     status: CommentStatus
-
-
-@dataclass
-class Examples:
-    """A count, with the first few cases kept to be listed."""
-
-    count: int = 0
-    listed: list[tuple[str, ...]] = field(default_factory=list)
-
-    def add(self, *case: str) -> None:
-        self.count += 1
-        if len(self.listed) < REPORT_EXAMPLES:
-            self.listed.append(case)
-
-    @property
-    def unlisted(self) -> int:
-        return self.count - len(self.listed)
-
-
-@dataclass
-class ImportReport:
-    """What an import did: the same table whatever the source."""
-
-    articles_added: int = 0
-    articles_present: int = 0
-    comments_added: int = 0
-    comments_present: int = 0
-    comment_statuses: Counter[str] = field(default_factory=Counter)
-    #: Comments not imported, by why.
-    comments_skipped: Counter[str] = field(default_factory=Counter)
-    parent_loops_cut: int = 0
-    #: (title, why) for each post that was not public.
-    skipped_posts: Examples = field(default_factory=Examples)
-    other_items: Counter[str] = field(default_factory=Counter)
-    #: (title, slug in the file, slug given) for each article added under a new slug.
-    slugs_replaced: Examples = field(default_factory=Examples)
-    #: (author, site) for each comment imported without its site.
-    urls_dropped: Examples = field(default_factory=Examples)
-    #: (link,) of each discussion that matched no article.
-    threads_unmatched: Examples = field(default_factory=Examples)
-
-    def rows(self) -> list[tuple[str, str]]:
-        rows = [
-            ("Articoli importati", str(self.articles_added)),
-            ("Articoli già presenti", str(self.articles_present)),
-            ("Discussioni senza un articolo corrispondente", str(self.threads_unmatched.count)),
-            ("Commenti importati", str(self.comments_added)),
-            ("Commenti già presenti", str(self.comments_present)),
-        ]
-        rows += [
-            (f"  commenti {status.value}", str(self.comment_statuses[status.value]))
-            for status in CommentStatus
-        ]
-        rows += [(label, str(n)) for label, n in sorted(self.comments_skipped.items())]
-        rows += [
-            ("Risposte circolari, rese commenti di primo livello", str(self.parent_loops_cut)),
-            ("Indirizzi di articoli non validi, sostituiti", str(self.slugs_replaced.count)),
-            ("Siti web non validi, tolti dai commenti", str(self.urls_dropped.count)),
-            ("Articoli non pubblicati, saltati", str(self.skipped_posts.count)),
-        ]
-        rows += [
-            (f"Altri elementi ({kind}), saltati", str(n))
-            for kind, n in sorted(self.other_items.items())
-        ]
-        return rows
 
 
 # Sites
@@ -496,113 +408,47 @@ class CommentWriter:
         return True
 
 
-# Reading XML as it arrives
+# Running an import
+
+#: Told of each step of a read: the bytes it took from the file, or one comment.
+Progress = Callable[[int], None]
 
 
-class XmlHandler(Protocol):
-    """What reads the elements of a file, told of each as the parser meets it."""
-
-    def start(self, element: ET.Element, depth: int) -> None:
-        """An element at a unit's depth or just under it opened (the root is 1)."""
-
-    def end(self, element: ET.Element, depth: int) -> bool:
-        """An element at a unit's depth or just under it closed, whole.
-
-        Return True to let go of an element just under a unit (a comment of
-        a WordPress post, once the post is known); units themselves are let
-        go of once handled.
-        """
+def file_size(path: str | Path) -> int:
+    """A file's size in bytes: the steps of a file read as it arrives."""
+    return Path(path).stat().st_size
 
 
-class _UnitTree(ET.TreeBuilder):
-    """Builds the tree a unit at a time, tells the handler, and lets go.
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """What an importer says about its format; :func:`run_import` does the rest."""
 
-    A unit is an element at ``unit_depth`` (a post of a WordPress export,
-    a comment or thread of a Disqus one): it is dropped once handled, and
-    so are the elements just under it that the handler lets go of. What is
-    held in between is counted, and a file that would make it exceed the
-    limits is refused: memory holds one unit, whatever the file's size.
+    #: Stored with each comment read (``Comment.import_source``).
+    source: str
+    #: Read the file, handing each comment (and ``article_done``) to the writer.
+    read: Callable[[str | Path, CommentWriter, Progress | None], None]
+    #: How many steps progress will be told of for a file: its bytes by default.
+    steps: Callable[[str | Path], int] = file_size
+
+
+def run_import(
+    reader: Reader,
+    path: str | Path,
+    progress: Progress | None = None,
+    *,
+    hold: bool = False,
+    batch_size: int = BATCH_SIZE,
+    committed: Callable[[], None] | None = None,
+) -> ImportReport:
+    """Import a file with ``reader``, committing every batch; return what was done.
+
+    ``hold`` holds for moderation what the source had published;
+    ``committed`` is called after each commit (the tests interrupt there).
     """
-
-    def __init__(self, handler: XmlHandler, unit_depth: int) -> None:
-        super().__init__()
-        self.handler = handler
-        self.unit_depth = unit_depth
-        self.depth = 0
-        self.elements = 0
-        self.text = 0
-        self._open: list[ET.Element] = []
-        self._part_start = (0, 0)
-        self._after_part = False
-
-    def start(self, tag: str, attrs: dict[str, str]) -> ET.Element:
-        self.depth += 1
-        if self.depth > XML_DEPTH:
-            raise ImportFileError(f"Elementi annidati oltre {XML_DEPTH} livelli.")
-        if self.depth == self.unit_depth:
-            self.elements, self.text = 0, 0
-        elif self.depth == self.unit_depth + 1:
-            self._part_start = (self.elements, self.text)
-            self._after_part = False
-        self.elements += 1
-        if self.elements > XML_HELD_ELEMENTS:
-            raise ImportFileError(
-                f"Un elemento del file ne contiene più di {italian(XML_HELD_ELEMENTS)} "
-                "da leggere insieme."
-            )
-        element = super().start(tag, attrs)
-        if self.depth <= self.unit_depth + 1:
-            self._open.append(element)
-            self.handler.start(element, self.depth)
-        return element
-
-    def data(self, data: str) -> None:
-        # Text right after an element let go is its tail: gone with it.
-        if not (self._after_part and self.depth == self.unit_depth):
-            self.text += len(data)
-            if self.text > XML_HELD_TEXT:
-                raise ImportFileError(
-                    f"Un elemento del file contiene più di {italian(XML_HELD_TEXT)} caratteri."
-                )
-        super().data(data)
-
-    def end(self, tag: str) -> ET.Element:
-        element = super().end(tag)
-        depth, self.depth = self.depth, self.depth - 1
-        if depth > self.unit_depth + 1:
-            return element
-        self._open.pop()
-        let_go = self.handler.end(element, depth)
-        if depth == self.unit_depth + 1 and let_go:
-            self.elements, self.text = self._part_start
-            self._after_part = True
-        if (let_go or depth <= self.unit_depth) and self._open:
-            # Just closed, so the last child of its parent.
-            del self._open[-1][-1]
-        return element
-
-
-def read_xml(
-    source: str | Path | IO[bytes],
-    handler: XmlHandler,
-    unit_depth: int,
-    progress: Callable[[int], None] | None = None,
-) -> None:
-    """Parse an XML file as it is read, with defusedxml's protections (no
-    entities, no DTD fetch), telling ``handler`` of each unit and its parts.
-
-    ``progress`` is told how many bytes each read took from the file.
-    """
-    if isinstance(source, str | Path):
-        with open(source, "rb") as file:
-            read_xml(file, handler, unit_depth, progress)
-        return
-    parser = SafeET.DefusedXMLParser(target=_UnitTree(handler, unit_depth))
-    try:
-        while chunk := source.read(READ_SIZE):
-            if progress is not None:
-                progress(len(chunk))
-            parser.feed(chunk)
-        parser.close()
-    except (SafeET.ParseError, defusedxml.DefusedXmlException) as error:
-        raise ImportFileError(f"XML non valido: {error}") from error
+    report = ImportReport()
+    writer = CommentWriter(
+        reader.source, report, hold=hold, batch_size=batch_size, committed=committed
+    )
+    reader.read(path, writer, progress)
+    writer.finish()
+    return report

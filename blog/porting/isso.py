@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import html
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,13 +29,13 @@ from blog.comments.sanitize import foreign_html_to_text, markup_within_limits
 from blog.core.forms import COMMENT_MAX
 from blog.models import CommentStatus
 from blog.porting.importer import (
-    BATCH_SIZE,
     ISSO,
     LINK_MAX,
     CommentWriter,
     ImportedComment,
     ImportFileError,
-    ImportReport,
+    Progress,
+    Reader,
     find_article,
 )
 
@@ -43,6 +43,7 @@ from blog.porting.importer import (
 STATUS_FROM_MODE = {1: CommentStatus.APPROVED, 2: CommentStatus.PENDING, 4: CommentStatus.TRASH}
 NOT_ISSO = "Il file non è un database di Isso (mancano le tabelle threads e comments)."
 NO_THREAD = "Commenti di discussioni senza un articolo, saltati"
+NO_FILE = "Il file non esiste"
 #: Comments read from the database at a time.
 FETCH_SIZE = 1000
 
@@ -65,8 +66,13 @@ def markdown_to_text(text: str) -> str:
 
 def _open(path: str | Path) -> sqlite3.Connection:
     """Open a stranger's database read-only, and check it before reading."""
+    file = Path(path).resolve()
+    if not file.is_file():
+        raise ImportFileError(f"{NO_FILE}: {path}")
     try:
-        connection = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+        # A URI, so that it opens read-only; as_uri() percent-encodes the
+        # name, so a '#', '?' or '%' in it stays part of the name.
+        connection = sqlite3.connect(f"{file.as_uri()}?mode=ro", uri=True)
         # Text that is not UTF-8 is read with replacement characters, not refused.
         connection.text_factory = lambda data: data.decode("utf-8", "replace")
         # SQLite's advice for files from elsewhere: no schema-defined
@@ -111,7 +117,7 @@ def _id(value: Any) -> str | None:
 
 
 class _IssoImport:
-    """One run of ``import_isso``."""
+    """One read of an Isso database."""
 
     def __init__(self, connection: sqlite3.Connection, writer: CommentWriter) -> None:
         self.connection = connection
@@ -173,20 +179,11 @@ def comment_count(path: str | Path) -> int:
     return int(count)
 
 
-def import_isso(
-    path: str | Path,
-    progress: Callable[[int], None] | None = None,
-    *,
-    hold: bool = False,
-    batch_size: int = BATCH_SIZE,
-    committed: Callable[[], None] | None = None,
-) -> ImportReport:
-    """Import the comments of an Isso database onto our articles. See the module's docstring.
+def read_isso(path: str | Path, writer: CommentWriter, progress: Progress | None) -> None:
+    """Read an Isso database, handing the comments of matched threads to ``writer``.
 
     ``progress`` is told of each comment read.
     """
-    report = ImportReport()
-    writer = CommentWriter(ISSO, report, hold=hold, batch_size=batch_size, committed=committed)
     with closing(_open(path)) as connection:
         run = _IssoImport(connection, writer)
         try:
@@ -197,5 +194,7 @@ def import_isso(
                     progress(1)
         except sqlite3.DatabaseError as error:
             raise ImportFileError(f"Database non leggibile: {error}") from error
-    writer.finish()
-    return report
+
+
+#: Isso's SQLite database; progress counts its comments.
+READER = Reader(ISSO, read_isso, steps=comment_count)

@@ -1,4 +1,4 @@
-"""WordPress eXtended RSS (WXR 1.1/1.2): import and export, both streamed.
+"""WordPress eXtended RSS (WXR 1.1/1.2): the import, streamed.
 
 Import keeps published posts as articles (slug, title, date, content
 sanitized with the article allowlist) and their comments (author, email,
@@ -12,55 +12,40 @@ again after it was interrupted, adds nothing twice.
 The XML comes from elsewhere: it is parsed as it is read, with defusedxml,
 which refuses entity expansion and external references; each post is let go
 once read, and each comment too once its post is known, so memory stays
-bounded whatever the file's size. Export writes as it queries, a batch of
-rows at a time.
+bounded whatever the file's size. The export is ``blog/porting/export.py``.
 """
 
 from __future__ import annotations
 
-import re
-
 # ElementTree only holds what defusedxml's parser read; nothing here parses.
 import xml.etree.ElementTree as ET  # nosec B405
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
-from email.utils import format_datetime
+from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
-
-# The SAX helpers only write the export; nothing here parses with them.
-from xml.sax.saxutils import XMLGenerator  # nosec B406
-from xml.sax.xmlreader import AttributesImpl  # nosec B406
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import aliased
 
 from blog.comments.sanitize import article_to_html
 from blog.core.slugs import reserved_slugs, safe_slug
 from blog.extensions import db
-from blog.models import Article, Comment, CommentStatus
+from blog.models import Article, CommentStatus
 from blog.porting.importer import (
-    BATCH_SIZE,
     SOURCE_ID_MAX,
     WORDPRESS,
     CommentWriter,
     ImportedComment,
     ImportFileError,
-    ImportReport,
-    read_xml,
+    Progress,
+    Reader,
 )
+from blog.porting.report import ImportReport
+from blog.porting.xmlstream import read_xml
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
-DC_NS = "http://purl.org/dc/elements/1.1/"
-WP_NS = "http://wordpress.org/export/1.2/"
-EXCERPT_NS = "http://wordpress.org/export/1.2/excerpt/"
 #: The commentmeta key under which the export keeps a comment's text as its
 #: author typed it; ``wp:comment_content`` carries the sanitized HTML. The
 #: leading underscore keeps it out of WordPress's custom-field screens.
 TYPED_TEXT_KEY = "_blog_typed_text"
-#: What XML 1.0 does not allow in a document (its ``Char`` production).
-NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 #: WordPress's comment_approved values.
 STATUS_FROM_WP = {
@@ -71,12 +56,6 @@ STATUS_FROM_WP = {
     "spam": CommentStatus.SPAM,
     "trash": CommentStatus.TRASH,
     "post-trashed": CommentStatus.TRASH,
-}
-STATUS_TO_WP = {
-    CommentStatus.APPROVED: "1",
-    CommentStatus.PENDING: "0",
-    CommentStatus.SPAM: "spam",
-    CommentStatus.TRASH: "trash",
 }
 #: Why a post is not published, in the report.
 NOT_PUBLISHED = {
@@ -165,22 +144,16 @@ class _Post:
 
 
 class _WxrImport:
-    """One run of ``import_wxr``: told of each post, and of each of its
+    """One read of a WXR file: told of each post, and of each of its
     fields and comments, as the file is read."""
 
-    def __init__(self, writer: CommentWriter, report: ImportReport) -> None:
+    def __init__(self, writer: CommentWriter) -> None:
         self.writer = writer
-        self.report = report
+        self.report = writer.report
         self.reserved = reserved_slugs(current_app.url_map)
         self.wp: str | None = None
         self.post: _Post | None = None
         self.seen_channel = False
-
-    def run(self, source: str | Path | IO[bytes], progress: Callable[[int], None] | None) -> None:
-        read_xml(source, self, unit_depth=3, progress=progress)
-        if not self.seen_channel or self.wp is None:
-            raise WxrError("Il file non è un'esportazione di WordPress (WXR).")
-        self.writer.finish()
 
     def start(self, element: ET.Element, depth: int) -> None:
         tag = element.tag
@@ -288,22 +261,16 @@ class _WxrImport:
         )
 
 
-def import_wxr(
-    source: str | Path | IO[bytes],
-    progress: Callable[[int], None] | None = None,
-    *,
-    hold: bool = False,
-    batch_size: int = BATCH_SIZE,
-    committed: Callable[[], None] | None = None,
-) -> ImportReport:
-    """Import a WXR file as it is read, committing every batch. See the module's docstring.
+def read_wxr(path: str | Path, writer: CommentWriter, progress: Progress | None) -> None:
+    """Read a WXR file as it arrives, handing its posts' comments to ``writer``."""
+    wxr = _WxrImport(writer)
+    read_xml(path, wxr, unit_depth=3, progress=progress)
+    if not wxr.seen_channel or wxr.wp is None:
+        raise WxrError("Il file non è un'esportazione di WordPress (WXR).")
 
-    ``progress`` is told how many bytes each read took from the file.
-    """
-    report = ImportReport()
-    writer = CommentWriter(WORDPRESS, report, hold=hold, batch_size=batch_size, committed=committed)
-    _WxrImport(writer, report).run(source, progress)
-    return report
+
+#: WordPress's export, read as it arrives; progress counts its bytes.
+READER = Reader(WORDPRESS, read_wxr)
 
 
 def _import_article(item: _Item, report: ImportReport, reserved: frozenset[str]) -> Article | None:
@@ -352,168 +319,3 @@ def _comment_meta(element: ET.Element, wp: str, key: str) -> str | None:
         if (meta.findtext(f"{{{wp}}}meta_key") or "").strip() == key:
             return meta.findtext(f"{{{wp}}}meta_value") or ""
     return None
-
-
-# Export
-
-#: Rows read per query while exporting.
-EXPORT_BATCH = 500
-
-
-def xml_text(text: str) -> str:
-    """Replace what XML 1.0 does not allow (controls, U+FFFE, U+FFFF, lone
-    surrogates) with U+FFFD: stored and imported text may hold them."""
-    return NOT_XML_CHAR.sub("\ufffd", text)
-
-
-class _Writer:
-    """Elements written as they come, text escaped and made XML 1.0."""
-
-    def __init__(self, target: IO[bytes]) -> None:
-        self.out = XMLGenerator(target, encoding="UTF-8", short_empty_elements=True)
-
-    def open(self, name: str, **attrs: str) -> None:
-        self.out.startElement(name, AttributesImpl({k: xml_text(v) for k, v in attrs.items()}))
-
-    def close(self, name: str) -> None:
-        self.out.endElement(name)
-
-    def field(self, name: str, text: str, **attrs: str) -> None:
-        self.open(name, **attrs)
-        self.out.characters(xml_text(text))
-        self.close(name)
-
-
-def _wp_date_text(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _articles() -> Iterator[Article]:
-    """Every article, oldest first, loaded a batch at a time."""
-    ids = db.session.scalars(sa.select(Article.id).order_by(Article.published_at, Article.id)).all()
-    for start in range(0, len(ids), EXPORT_BATCH):
-        chunk = ids[start : start + EXPORT_BATCH]
-        loaded = {
-            article.id: article
-            for article in db.session.scalars(sa.select(Article).where(Article.id.in_(chunk)))
-        }
-        yield from (loaded[article_id] for article_id in chunk)
-        db.session.expunge_all()
-
-
-def _comment_rows(article_id: int) -> Iterator[Any]:
-    """The article's comments with their parent's export id, a batch at a time."""
-    parent = aliased(Comment)
-    query = (
-        sa.select(
-            Comment.id,
-            sa.func.coalesce(Comment.wp_comment_id, Comment.id).label("export_id"),
-            sa.func.coalesce(parent.wp_comment_id, parent.id).label("parent_export_id"),
-            Comment.author,
-            Comment.email,
-            Comment.url,
-            Comment.ip_address,
-            Comment.created_at,
-            Comment.body,
-            Comment.body_html,
-            Comment.status,
-        )
-        .outerjoin(parent, parent.id == Comment.parent_id)
-        .where(Comment.article_id == article_id)
-        .order_by(Comment.id)
-        .limit(EXPORT_BATCH)
-    )
-    last_id = 0
-    while True:
-        rows = db.session.execute(query.where(Comment.id > last_id)).all()
-        yield from rows
-        if len(rows) < EXPORT_BATCH:
-            return
-        last_id = rows[-1].id
-
-
-def export_wxr(target: IO[bytes], site_name: str, site_url: str) -> int:
-    """Write every article and its comments as WXR 1.2; return the articles written.
-
-    Written as it is read, a batch of rows at a time: memory stays bounded
-    whatever the number of comments.
-    """
-    out = _Writer(target)
-    out.out.startDocument()
-    out.open(
-        "rss",
-        **{
-            "version": "2.0",
-            "xmlns:excerpt": EXCERPT_NS,
-            "xmlns:content": CONTENT_NS,
-            "xmlns:dc": DC_NS,
-            "xmlns:wp": WP_NS,
-        },
-    )
-    out.open("channel")
-    out.field("title", site_name)
-    out.field("link", site_url)
-    out.field("description", site_name)
-    out.field("pubDate", format_datetime(datetime.now(UTC)))
-    out.field("language", "it-IT")
-    out.field("wp:wxr_version", "1.2")
-    out.field("wp:base_site_url", site_url)
-    out.field("wp:base_blog_url", site_url)
-    count = 0
-    for article in _articles():
-        count += 1
-        out.open("item")
-        _write_article(out, article, site_url)
-        for row in _comment_rows(article.id):
-            _write_comment(out, row)
-        out.close("item")
-    out.close("channel")
-    out.close("rss")
-    out.out.endDocument()
-    return count
-
-
-def _write_article(out: _Writer, article: Article, site_url: str) -> None:
-    link = f"{site_url.rstrip('/')}/{article.slug}/"
-    out.field("title", article.title)
-    out.field("link", link)
-    out.field("pubDate", format_datetime(article.published_at.replace(tzinfo=UTC)))
-    out.field("dc:creator", "admin")
-    out.field("guid", link, isPermaLink="false")
-    out.field("description", "")
-    out.field("content:encoded", article.body_html)
-    out.field("excerpt:encoded", article.standfirst or "")
-    out.field("wp:post_id", str(article.wp_post_id or article.id))
-    out.field("wp:post_date", _wp_date_text(article.published_at))
-    out.field("wp:post_date_gmt", _wp_date_text(article.published_at))
-    out.field("wp:comment_status", "open" if article.comments_open else "closed")
-    out.field("wp:ping_status", "closed")
-    out.field("wp:post_name", article.slug)
-    out.field("wp:status", "publish")
-    out.field("wp:post_parent", "0")
-    out.field("wp:menu_order", "0")
-    out.field("wp:post_type", "post")
-    out.field("wp:post_password", "")
-    out.field("wp:is_sticky", "0")
-
-
-def _write_comment(out: _Writer, row: Any) -> None:
-    out.open("wp:comment")
-    out.field("wp:comment_id", str(row.export_id))
-    out.field("wp:comment_author", row.author)
-    out.field("wp:comment_author_email", row.email)
-    out.field("wp:comment_author_url", row.url)
-    out.field("wp:comment_author_IP", row.ip_address or "")
-    out.field("wp:comment_date", _wp_date_text(row.created_at))
-    out.field("wp:comment_date_gmt", _wp_date_text(row.created_at))
-    # WordPress shows comment_content as it is: only sanitized HTML goes there.
-    out.field("wp:comment_content", row.body_html)
-    out.field("wp:comment_approved", STATUS_TO_WP[CommentStatus(row.status)])
-    out.field("wp:comment_type", "comment")
-    out.field("wp:comment_parent", str(row.parent_export_id or 0))
-    out.field("wp:comment_user_id", "0")
-    out.open("wp:commentmeta")
-    out.field("wp:meta_key", TYPED_TEXT_KEY)
-    out.field("wp:meta_value", row.body)
-    out.close("wp:commentmeta")
-    out.close("wp:comment")

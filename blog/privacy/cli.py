@@ -12,7 +12,7 @@ from blog.accounts import auth
 from blog.comments import likes
 from blog.core.terminal import confirm_or_stop
 from blog.extensions import db
-from blog.moderation import workflow
+from blog.moderation import emptying
 from blog.notify import outbox
 from blog.privacy import personal_data
 
@@ -64,7 +64,7 @@ def purge_command() -> None:
     days = current_app.config["COMMENT_IP_RETENTION_DAYS"]
     mail_days = current_app.config["MAIL_RETENTION_DAYS"]
     trash_days = current_app.config["EMPTY_TRASH_DAYS"]
-    expired = workflow.delete_expired(trash_days)
+    expired = emptying.delete_expired(trash_days)
     cleared = personal_data.purge_addresses(days)
     likes_gone = likes.purge_likes(days)
     outbox_gone = outbox.purge(mail_days)

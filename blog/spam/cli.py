@@ -27,7 +27,8 @@ def spam_train_command(path: Path, label: str | None) -> None:
     """
     if label is None:
         raise click.UsageError(messages.SPAM_TRAIN_LABEL_REQUIRED)
-    trained = bayes_store.train(corpus.messages_in(path), SpamLabel(label))
+    reading = corpus.Reading(path)
+    trained = bayes_store.train(reading, SpamLabel(label))
     db.session.commit()
     spam, ham = bayes_store.totals()
     click.echo(
@@ -35,6 +36,8 @@ def spam_train_command(path: Path, label: str | None) -> None:
         + " "
         + messages.SPAM_TOTALS.format(spam=spam, ham=ham)
     )
+    if reading.skipped:
+        click.echo(messages.counted(reading.skipped, messages.SPAM_SKIPPED))
 
 
 @click.command("spam-stats")

@@ -5,6 +5,10 @@
 the sender's name and address, the subject and text, the links. An HTML
 body is reduced to its text and its links' addresses. A file that is not a
 mail at all is read as plain text.
+
+A message that cannot be read (broken, or nested deeper than the parser
+goes) is skipped and counted, and the rest is read: one hostile message
+never stops a whole training run.
 """
 
 from __future__ import annotations
@@ -28,6 +32,18 @@ MAX_TEXT = 200_000
 #: Headers that tell a mail from a plain text file.
 MAIL_HEADERS = frozenset(
     {"from", "subject", "date", "received", "message-id", "content-type", "return-path", "to"}
+)
+#: How deep into nested parts a message is read, and how many parts at most.
+MAX_DEPTH = 50
+MAX_PARTS = 1000
+#: What reading one message may raise; RecursionError is the standard
+#: library's parser giving up on parts nested thousands deep.
+UNREADABLE = (
+    email.errors.MessageError,
+    LookupError,
+    RecursionError,
+    UnicodeError,
+    ValueError,
 )
 _URL = re.compile(r"https?://[^\s<>\"'()]+", re.IGNORECASE)
 _BLOCKS = frozenset({"p", "br", "div", "li", "tr", "td", "h1", "h2", "h3", "blockquote"})
@@ -93,15 +109,29 @@ def _part_text(part: MailMessage) -> str:
         return payload.decode("latin-1")
 
 
+def text_parts(message: MailMessage) -> Iterator[MailMessage]:
+    """The parts of a message, depth first, without recursion and bounded."""
+    stack: list[tuple[MailMessage, int]] = [(message, 0)]
+    seen = 0
+    while stack and seen < MAX_PARTS:
+        part, depth = stack.pop()
+        seen += 1
+        if part.get_content_maintype() == "text":
+            yield part
+        payload = part.get_payload()
+        if part.is_multipart() and isinstance(payload, list) and depth < MAX_DEPTH:
+            stack.extend((sub, depth + 1) for sub in reversed(payload))
+
+
 def mail_message(message: MailMessage) -> Message:
     """What the filter reads of a mail: name, address, subject and text, links."""
     name, address = parseaddr(header(message, "From"))
     texts = [header(message, "Subject")]
     links: list[str] = []
     length = 0
-    for part in message.walk():
-        if part.get_content_maintype() != "text" or length > MAX_TEXT:
-            continue
+    for part in text_parts(message):
+        if length > MAX_TEXT:
+            break
         text = _part_text(part)[:MAX_TEXT]
         if part.get_content_subtype() == "html":
             text, found = html_to_text(text)
@@ -121,25 +151,46 @@ def parse_file(raw: bytes) -> Message:
     return mail_message(parsed)
 
 
-def messages_in_file(path: Path) -> Iterator[Message]:
-    """The messages of a file: an mbox (it starts with "From "), else one message."""
-    with path.open("rb") as handle:
-        start = handle.read(5)
-    if start == b"From ":
-        for message in mailbox.mbox(path, create=False):
-            yield mail_message(message)
-    else:
-        yield parse_file(path.read_bytes())
+class Reading:
+    """Reading the messages under a path, counting those that cannot be read."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.skipped = 0
+
+    def __iter__(self) -> Iterator[Message]:
+        path = self.path
+        if path.is_dir() and (path / "cur").is_dir() and (path / "new").is_dir():
+            yield from self._mailbox(mailbox.Maildir(path, factory=None, create=False))
+        elif path.is_dir():
+            for file in sorted(path.rglob("*")):
+                if file.is_file() and not file.name.startswith("."):
+                    yield from self._file(file)
+        else:
+            yield from self._file(path)
+
+    def _file(self, path: Path) -> Iterator[Message]:
+        """An mbox (it starts with "From "), else one message."""
+        with path.open("rb") as handle:
+            start = handle.read(5)
+        if start == b"From ":
+            yield from self._mailbox(mailbox.mbox(path, create=False))
+            return
+        try:
+            yield parse_file(path.read_bytes())
+        except UNREADABLE:
+            self.skipped += 1
+
+    def _mailbox(self, box: mailbox.mbox | mailbox.Maildir) -> Iterator[Message]:
+        for key in box.iterkeys():
+            try:
+                message = mail_message(box.get_message(key))
+            except UNREADABLE:
+                self.skipped += 1
+                continue
+            yield message
 
 
 def messages_in(path: Path) -> Iterator[Message]:
-    """Every message under ``path``: a maildir, a folder of files, or one file."""
-    if path.is_dir() and (path / "cur").is_dir() and (path / "new").is_dir():
-        for message in mailbox.Maildir(path, factory=None, create=False):
-            yield mail_message(message)
-    elif path.is_dir():
-        for file in sorted(path.rglob("*")):
-            if file.is_file() and not file.name.startswith("."):
-                yield from messages_in_file(file)
-    else:
-        yield from messages_in_file(path)
+    """Every readable message under ``path``: a maildir, a folder of files, or one file."""
+    return iter(Reading(path))

@@ -1,5 +1,5 @@
-"""What every template may use: dates in the configured time zone, the
-messages, and compiled templates shared by every app of the process."""
+"""What every template may use: machine dates, the messages, and compiled
+templates shared by every app of the process."""
 
 from __future__ import annotations
 
@@ -37,10 +37,11 @@ TEMPLATE_CODE = SharedTemplateCode()
 
 
 def init_app(app: Flask) -> None:
-    """Date filters in the configured time zone, the messages, the shared code."""
-    timezone = app.config["TIMEZONE"]
-    app.add_template_filter(lambda moment: dates.italian_date(moment, timezone), "it_date")
-    app.add_template_filter(lambda moment: dates.italian_datetime(moment, timezone), "it_datetime")
+    """The ``iso`` date filter, the messages, the shared compiled code.
+
+    Dates for people (``long_date``, ``long_datetime``) come with the
+    language, from blog/core/i18n.py.
+    """
     app.add_template_filter(dates.iso_datetime, "iso")
     app.jinja_env.globals["messages"] = messages
     app.jinja_env.bytecode_cache = TEMPLATE_CODE

@@ -460,7 +460,7 @@ def failed_then_retried(app, smtp):
 
 def test_without_a_mail_server_messages_go_to_the_log(app_config, caplog):
     with blog_with(app_config, MAIL_SERVER=None) as app:
-        with caplog.at_level(logging.INFO, logger="blog.notify.mail"):
+        with caplog.at_level(logging.INFO, logger="blog.notify.smtp"):
             Commenter(app.test_client()).post(comment="Solo nel log")
         assert "anna@example.it" in caplog.text and "Solo nel log" in caplog.text
         with app.app_context():

@@ -17,6 +17,10 @@ DOMAIN = (
     "spam/rules.py",
     "comments/sanitize.py",
     "comments/thread.py",
+    "moderation/reply.py",
+    "moderation/undo.py",
+    "moderation/blocking.py",
+    "moderation/emptying.py",
 )
 
 

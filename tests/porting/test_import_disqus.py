@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -138,7 +142,8 @@ def test_pending_holds_what_disqus_published(app, runner, client):
 
 
 def test_an_interrupted_import_finishes_when_run_again(app):
-    from blog.porting.disqus import import_disqus
+    from blog.porting import disqus
+    from blog.porting.importer import run_import
 
     commits = []
 
@@ -149,10 +154,10 @@ def test_an_interrupted_import_finishes_when_run_again(app):
 
     with app.app_context():
         with pytest.raises(KeyboardInterrupt):
-            import_disqus(FIXTURE, batch_size=2, committed=interrupt)
+            run_import(disqus.READER, FIXTURE, batch_size=2, committed=interrupt)
         db.session.rollback()
         assert 0 < len(comments_in_db()) < len(EXPECTED)
-        report = import_disqus(FIXTURE, batch_size=2)
+        report = run_import(disqus.READER, FIXTURE, batch_size=2)
         assert report.comments_added + 4 == len(EXPECTED)
         assert structure() == EXPECTED
         article = db.session.scalar(sa.select(Article).where(Article.slug == SLUG))
@@ -213,3 +218,58 @@ def test_a_comment_status_never_publishes_what_disqus_did_not(app, runner, tmp_p
         statuses = {c.import_id: c.status for c in comments_in_db()}
     assert statuses["1008"] == CommentStatus.APPROVED  # the other thread of the page
     assert {statuses[i] for i in ("1001", "1002", "1003", "1004", "1007")} == {CommentStatus.TRASH}
+
+
+#: Far above what refusing takes (well under a second); before tokens were
+#: bounded, 16 MB took 3.4 s and 120 MB did not finish in 120 s.
+SECONDS = 10
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Raise TimeoutError in the block after ``seconds``: a regression fails, never hangs."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def export_with_one_huge_attribute(path: Path, megabytes: int) -> Path:
+    """A Disqus export whose first thread's id is ``megabytes`` MB long, written as
+    it is generated, then a thread and a post any import would take."""
+    with path.open("wb") as out:
+        out.write(
+            b'<?xml version="1.0" encoding="utf-8"?>\n'
+            b'<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">\n'
+            b'<thread dsq:id="'
+        )
+        block = b"x" * (1024 * 1024)
+        for _ in range(megabytes):
+            out.write(block)
+        out.write(
+            f'"><link>/{SLUG}/</link></thread>\n'
+            f'<thread dsq:id="1"><link>/{SLUG}/</link></thread>\n'
+            '<post dsq:id="2"><message>Ciao</message><thread dsq:id="1"/></post>\n'
+            "</disqus>\n".encode()
+        )
+    return path
+
+
+@pytest.mark.parametrize("megabytes", [16, 120])
+def test_one_huge_attribute_is_refused_in_seconds(app, runner, tmp_path, megabytes):
+    path = export_with_one_huge_attribute(tmp_path / "attributo.xml", megabytes)
+    start = time.perf_counter()
+    with deadline(SECONDS):
+        result = runner.invoke(args=["import-disqus", str(path)])
+    assert time.perf_counter() - start < SECONDS
+    assert result.exit_code == 1, result.output
+    assert "supera 1.048.576 byte" in result.output and "Traceback" not in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 0

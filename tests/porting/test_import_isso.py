@@ -125,17 +125,18 @@ def test_pending_holds_what_isso_published(app, runner):
 
 
 def test_an_interrupted_import_finishes_when_run_again(app):
-    from blog.porting.isso import import_isso
+    from blog.porting import isso
+    from blog.porting.importer import run_import
 
     def interrupt() -> None:
         raise KeyboardInterrupt
 
     with app.app_context():
         with pytest.raises(KeyboardInterrupt):
-            import_isso(FIXTURE, batch_size=3, committed=interrupt)
+            run_import(isso.READER, FIXTURE, batch_size=3, committed=interrupt)
         db.session.rollback()
         assert len(comments_in_db()) == 3
-        import_isso(FIXTURE, batch_size=3)
+        run_import(isso.READER, FIXTURE, batch_size=3)
         assert structure() == EXPECTED
 
 
@@ -193,3 +194,29 @@ def test_bad_databases_get_a_clear_error_and_change_nothing(app, runner, tmp_pat
     assert "Error" in result.output and "Traceback" not in result.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 0
+
+
+@pytest.mark.parametrize("name", ["isso#backup.db", "isso?mode=rwc.db", "isso%23.db"])
+def test_the_path_is_a_file_name_never_a_uri(app, runner, tmp_path, name):
+    """A '#', '?' or '%' in the name is part of it: that file is read, and nothing is created."""
+    folder = tmp_path / "copie"  # not the app's, which holds its own database
+    folder.mkdir()
+    path = folder / name
+    shutil.copyfile(FIXTURE, path)
+    before = path.read_bytes()
+    output = import_file(runner, path)
+    assert re.search(r"Commenti importati\s+8\n", output), output
+    assert [entry.name for entry in folder.iterdir()] == [name]
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("name", ["manca.db", "isso#manca.db"])
+def test_a_missing_database_is_a_clear_error_and_nothing_is_created(app, tmp_path, name):
+    from blog.porting.importer import ImportFileError
+    from blog.porting.isso import comment_count
+
+    folder = tmp_path / "copie"
+    folder.mkdir()
+    with pytest.raises(ImportFileError, match="non esiste"):
+        comment_count(folder / name)
+    assert list(folder.iterdir()) == []

@@ -487,7 +487,8 @@ def wxr_with_posts(tmp_path: Path, posts: int = 3, comments: int = 6) -> Path:
 
 
 def test_an_interrupted_import_finishes_when_run_again(app, app_config, tmp_path):
-    from blog.porting.wordpress import import_wxr
+    from blog.porting import wordpress
+    from blog.porting.importer import run_import
     from tests.helpers import fresh_blog
 
     path = wxr_with_posts(tmp_path)
@@ -500,15 +501,15 @@ def test_an_interrupted_import_finishes_when_run_again(app, app_config, tmp_path
 
     with app.app_context():
         with pytest.raises(KeyboardInterrupt):
-            import_wxr(path, batch_size=4, committed=interrupt)
+            run_import(wordpress.READER, path, batch_size=4, committed=interrupt)
         db.session.rollback()
         assert 0 < len(comments_in_db()) < 18
-        import_wxr(path, batch_size=4)
+        run_import(wordpress.READER, path, batch_size=4)
         assert len(comments_in_db()) == 18
     resumed = snapshot(app)
     with fresh_blog(app_config, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'b.db'}") as blog:
         with blog.app_context():
-            import_wxr(path)
+            run_import(wordpress.READER, path)
         assert snapshot(blog) == resumed
     with app.app_context():
         counts = db.session.execute(
@@ -520,7 +521,7 @@ def test_an_interrupted_import_finishes_when_run_again(app, app_config, tmp_path
 
 
 def test_comments_are_let_go_once_their_post_is_known(app, runner, tmp_path, monkeypatch):
-    monkeypatch.setattr("blog.porting.importer.XML_HELD_ELEMENTS", 300)
+    monkeypatch.setattr("blog.porting.xmlstream.XML_HELD_ELEMENTS", 300)
     path = wxr_with_posts(tmp_path, posts=1, comments=100)  # some 1,500 elements
     output = import_file(runner, path)
     assert re.search(r"Commenti importati\s+100\n", output), output
@@ -529,7 +530,7 @@ def test_comments_are_let_go_once_their_post_is_known(app, runner, tmp_path, mon
 def test_a_post_that_keeps_too_much_before_its_fields_is_refused(
     app, runner, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr("blog.porting.importer.XML_HELD_ELEMENTS", 300)
+    monkeypatch.setattr("blog.porting.xmlstream.XML_HELD_ELEMENTS", 300)
     comments = "".join(wxr_comment(n) for n in range(1, 101))
     item = fields_last(9, "campi-in-fondo", "publish", comments)
     result = runner.invoke(args=["import-wxr", str(write_wxr(tmp_path, item))])
@@ -569,7 +570,7 @@ def test_a_post_with_its_fields_after_its_comments_is_still_read_whole(app, runn
 
 
 def test_a_text_too_long_to_hold_is_refused(app, runner, tmp_path, monkeypatch):
-    monkeypatch.setattr("blog.porting.importer.XML_HELD_TEXT", 10_000)
+    monkeypatch.setattr("blog.porting.xmlstream.XML_HELD_TEXT", 10_000)
     comment = wxr_comment(1, text="a" * 20_000)
     result = runner.invoke(
         args=["import-wxr", str(write_wxr(tmp_path, wxr_post(9, "lungo", comments=comment)))]
@@ -578,13 +579,54 @@ def test_a_text_too_long_to_hold_is_refused(app, runner, tmp_path, monkeypatch):
     assert "più di 10.000 caratteri" in result.output and "Traceback" not in result.output
 
 
+def post_with_category(attributes: str) -> str:
+    """A published post with one <category> carrying ``attributes``, and a comment."""
+    category = f'\n    <category domain="category" {attributes}>Varie</category>'
+    return wxr_post(9, "con-categoria", comments=category + wxr_comment(1))
+
+
+def test_attributes_count_in_the_text_held(app, runner, tmp_path, monkeypatch):
+    monkeypatch.setattr("blog.porting.xmlstream.XML_HELD_TEXT", 10_000)
+    path = write_wxr(tmp_path, post_with_category(f'nicename="{"a" * 20_000}"'))
+    result = runner.invoke(args=["import-wxr", str(path)])
+    assert result.exit_code == 1
+    assert "più di 10.000 caratteri" in result.output and "Traceback" not in result.output
+    with app.app_context():
+        assert not comments_in_db()
+
+
+def test_an_element_with_too_many_attributes_is_refused(app, runner, tmp_path):
+    many = " ".join(f'a{n}="{n}"' for n in range(1000))
+    result = runner.invoke(args=["import-wxr", str(write_wxr(tmp_path, post_with_category(many)))])
+    assert result.exit_code == 1
+    assert "più di 100 attributi" in result.output and "Traceback" not in result.output
+    with app.app_context():
+        assert not comments_in_db()
+
+
+def test_a_few_attributes_are_read_as_ever(app, runner, tmp_path):
+    attributes = f'nicename="{"a" * 5_000}" ' + " ".join(f'a{n}="{n}"' for n in range(90))
+    output = import_file(runner, write_wxr(tmp_path, post_with_category(attributes)))
+    assert re.search(r"Commenti importati\s+1\n", output), output
+
+
+def test_a_text_longer_than_any_token_is_still_read(app, runner, tmp_path):
+    """Text comes in pieces, CDATA too: only tags and comments are bounded as one token."""
+    long_text = f"<![CDATA[{'a' * 3 * 1024 * 1024}]]>"
+    comment = wxr_comment(1).replace("Commento numero 1", long_text) + wxr_comment(2)
+    output = import_file(runner, write_wxr(tmp_path, wxr_post(9, "lungo", comments=comment)))
+    assert re.search(r"Commenti più lunghi di 65.525 caratteri, saltati\s+1\n", output), output
+    assert re.search(r"Commenti importati\s+1\n", output), output
+
+
 def test_the_progress_counts_the_bytes_read(app, tmp_path):
-    from blog.porting.wordpress import import_wxr
+    from blog.porting import wordpress
+    from blog.porting.importer import run_import
 
     path = wxr_with_posts(tmp_path, posts=2, comments=50)
     read = []
     with app.app_context():
-        import_wxr(path, progress=read.append)
+        run_import(wordpress.READER, path, progress=read.append)
     assert sum(read) == path.stat().st_size and len(read) >= 1
 
 
@@ -593,7 +635,7 @@ def test_the_export_queries_in_batches_and_reads_back_identically(
 ):
     from tests.helpers import fresh_blog
 
-    monkeypatch.setattr("blog.porting.wordpress.EXPORT_BATCH", 2)
+    monkeypatch.setattr("blog.porting.export.EXPORT_BATCH", 2)
     import_file(runner, FIXTURE)
     import_file(runner, wxr_with_posts(tmp_path))
     exported = tmp_path / "export.xml"

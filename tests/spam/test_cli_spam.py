@@ -91,6 +91,41 @@ def test_spam_train_learns_a_maildir_and_text_files_as_ham(app, runner):
     assert learned["sindacati"] == (0, 1)
 
 
+def nested_mail(depth: int) -> bytes:
+    """A mail whose parts nest ``depth`` deep, each multipart holding the next."""
+    head = "From: x@example.com\nSubject: nido\nMIME-Version: 1.0\n"
+    body = "Content-Type: text/plain\n\ntesto in fondo\n"
+    for level in range(depth):
+        boundary = f"b{level}"
+        body = (
+            f'Content-Type: multipart/mixed; boundary="{boundary}"\n\n'
+            f"--{boundary}\n{body}--{boundary}--\n"
+        )
+    return (head + body).encode()
+
+
+def test_spam_train_skips_a_message_nested_thousands_deep_and_trains_the_rest(
+    app, runner, tmp_path
+):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "deep.eml").write_bytes(nested_mail(5000))
+    (folder / "ok.eml").write_bytes(
+        b"From: a@example.com\nSubject: offerta\n\nsconto pillole gratis\n"
+    )
+    result = runner.invoke(args=["spam-train", str(folder), "--spam"])
+    assert result.exit_code == 0, result.output
+    assert "Messaggi appresi come spam: 1." in result.output
+    assert "1 messaggio illeggibile saltato." in result.output
+    with app.app_context():
+        assert counts()["pillole"] == (1, 0)
+
+
+def test_a_message_nested_deeper_than_read_keeps_its_outer_text():
+    found = corpus.parse_file(nested_mail(120))
+    assert found.text.startswith("nido")
+
+
 def test_spam_train_wants_to_be_told_which_kind(app, runner):
     result = runner.invoke(args=["spam-train", str(MBOX)])
     assert result.exit_code == 2

@@ -1,0 +1,155 @@
+"""The moderators' pages beside the queue: settings (word lists, policy,
+thresholds, each article's comments open or closed), the privacy tools and
+the moderator's own profile. Part of the queue's blueprint
+(blog/moderation/views.py), whose sign-in check covers them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
+
+from blog import messages
+from blog.accounts.forms import ProfileForm
+from blog.core.forms import ActionForm, form_status
+from blog.extensions import db
+from blog.models import Article, Comment
+from blog.moderation import site_settings
+from blog.moderation.forms import ModerationSettingsForm, PrivacyForm, WordListsForm
+from blog.moderation.views import bp
+from blog.privacy import personal_data
+from blog.spam.rules import save_word_list, word_lists
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings() -> BaseResponse | tuple[str, int]:
+    """Edit the word lists and open or close comments per article."""
+    form = WordListsForm()
+    if form.validate_on_submit():
+        save_word_list("COMMENT_MODERATION_KEYS", form.moderation_keys.data.splitlines())
+        save_word_list("COMMENT_DISALLOWED_KEYS", form.disallowed_keys.data.splitlines())
+        db.session.commit()
+        flash(messages.WORD_LISTS_SAVED, "success")
+        return redirect(url_for("moderation.settings"), 303)
+    in_force = site_settings.in_force(current_app.config)
+    if request.method == "GET":
+        lists = word_lists(in_force)
+        form.moderation_keys.data = "\n".join(lists["COMMENT_MODERATION_KEYS"])
+        form.disallowed_keys.data = "\n".join(lists["COMMENT_DISALLOWED_KEYS"])
+    return render_settings(form, moderation_settings_form(in_force), form_status())
+
+
+@bp.post("/settings/moderazione")
+def save_moderation_settings() -> BaseResponse | tuple[str, int]:
+    """Save the moderation policy and the learning filter's thresholds."""
+    form = ModerationSettingsForm()
+    if form.validate_on_submit():
+        site_settings.save("COMMENT_MODERATION", form.moderation.data)
+        site_settings.save("SPAM_SCORE_SPAM", form.spam_score.data)
+        site_settings.save("SPAM_SCORE_HOLD", form.hold_score.data)
+        site_settings.save("SPAM_MIN_TRAINING", form.min_training.data)
+        db.session.commit()
+        flash(messages.MODERATION_SETTINGS_SAVED, "success")
+        return redirect(url_for("moderation.settings", _anchor="moderation-title"), 303)
+    if form.errors.get("csrf_token"):
+        abort(400)
+    words = WordListsForm(formdata=None)
+    lists = word_lists(site_settings.in_force(current_app.config))
+    words.moderation_keys.data = "\n".join(lists["COMMENT_MODERATION_KEYS"])
+    words.disallowed_keys.data = "\n".join(lists["COMMENT_DISALLOWED_KEYS"])
+    return render_settings(words, form, 422)
+
+
+def moderation_settings_form(in_force: Mapping[str, Any]) -> ModerationSettingsForm:
+    """The policy and thresholds form, showing what is in force."""
+    return ModerationSettingsForm(
+        formdata=None,
+        moderation=in_force["COMMENT_MODERATION"],
+        spam_score=float(in_force["SPAM_SCORE_SPAM"]),
+        hold_score=float(in_force["SPAM_SCORE_HOLD"]),
+        min_training=int(in_force["SPAM_MIN_TRAINING"]),
+    )
+
+
+def render_settings(
+    words: WordListsForm, moderation: ModerationSettingsForm, status: int
+) -> tuple[str, int]:
+    """The settings page around its two forms, with the articles' switches."""
+    articles = db.session.scalars(sa.select(Article).order_by(Article.published_at.desc())).all()
+    page = render_template(
+        "moderation/settings.html",
+        form=words,
+        moderation_form=moderation,
+        articles=articles,
+        close_after_days=current_app.config["COMMENT_CLOSE_AFTER_DAYS"],
+    )
+    return page, status
+
+
+@bp.post("/articles/<int:article_id>/comments/<any(open, close):switch>")
+def switch_comments(article_id: int, switch: str) -> BaseResponse:
+    """Open or close an article's comments."""
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    article = db.get_or_404(Article, article_id)
+    article.comments_open = switch == "open"  # a new version, as any change to the row
+    db.session.commit()
+    message = messages.ARTICLE_OPENED if article.comments_open else messages.ARTICLE_CLOSED
+    flash(message.format(title=article.title), "success")
+    return redirect(url_for("moderation.settings"), 303)
+
+
+@bp.route("/privacy", methods=["GET", "POST"])
+def privacy_tools() -> BaseResponse | tuple[str, int]:
+    """Find what is stored for an email; export it, anonymise it or delete it."""
+    form = PrivacyForm() if request.method == "POST" else PrivacyForm(formdata=None)
+    found: list[Comment] = []
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            email = form.email.data
+            if form.action.data == "export":
+                response = Response(
+                    personal_data.as_json(personal_data.export(email)), mimetype="application/json"
+                )
+                response.headers["Content-Disposition"] = "attachment; filename=dati-personali.json"
+                return response
+            if not form.confirm.data:
+                form.confirm.errors = [messages.PRIVACY_CONFIRM_REQUIRED]
+            else:
+                erased = personal_data.erase(
+                    email, delete=form.action.data == "delete", moderator=current_user
+                )
+                db.session.commit()
+                done = messages.PRIVACY_DELETED if erased.deleted else messages.PRIVACY_ANONYMISED
+                flash(done.format(email=email, count=erased.comments), "success")
+                return redirect(url_for("moderation.privacy_tools"), 303)
+        status = 422
+        found = personal_data.comments_of(form.email.data or "")
+    elif request.args.get("email"):
+        # Looking only: a GET changes nothing, so it needs no token.
+        form.email.data = request.args["email"].strip()[:254]
+        found = personal_data.comments_of(form.email.data)
+    return render_template("moderation/privacy.html", form=form, found=found), status
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+def profile() -> BaseResponse | tuple[str, int]:
+    """The signed-in moderator's name, site and notification address."""
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.display_name = form.display_name.data
+        current_user.url = form.url.data or ""
+        current_user.email = form.email.data or None
+        current_user.mail_events = form.mail_events.data
+        current_user.mail_frequency = form.mail_frequency.data
+        db.session.commit()
+        flash(messages.PROFILE_SAVED, "success")
+        return redirect(url_for("moderation.profile"), 303)
+    status = form_status()
+    return render_template("moderation/profile.html", form=form), status

@@ -1,0 +1,139 @@
+"""The one delivery loop: what leaves the site, and in what order.
+
+:func:`deliver_due` is the only place that decides the order, and it is
+the same wherever it runs:
+
+1. make what fell due: the moderators' digests whose hour or day is over
+   (blog/notify/moderator_mail.py), committed;
+2. send every outbox, mail (blog/notify/smtp.py) then webhooks
+   (blog/notify/webhooks.py), each row claimed, sent and its outcome
+   written in short transactions of their own (blog/notify/outbox.py).
+
+Making comes first, so that a digest that fell due leaves in the round
+that made it. It runs after a request that put something in an outbox
+(``outbox.queued``): in a background thread (``MAIL_BACKGROUND``, so that
+no reader waits for an SMTP server), else in the request's teardown; and
+in ``flask send-mail``, from cron, for retries on a quiet blog. A step that
+fails in a way no retry explains is logged and rolled back, and the other
+steps still run: nothing about delivery can fail a request.
+
+What runs under the write lock
+------------------------------
+
+The domain announces a change (blog/signals.py) inside the transaction
+that makes it, and the receivers wired in blog/notify/__init__.py run
+there, before its commit, so that a change and what is said about it are
+kept or lost together. On SQLite that transaction holds the database's one
+write lock: a comment's POST takes it as the comment is inserted (``BEGIN
+IMMEDIATE`` in ``write_transaction``), a moderator's action with the
+request's first query (every POST begins ``IMMEDIATE``). Under it the
+receivers:
+
+* ``moderator_mail.comment_stored``: read the moderators who want to hear
+  of the comment; for each one mailed at once, sign the action links, read
+  the comment's history (why the filters held it) and, when it is
+  published, its page, then render ``moderator_comment.txt`` and add the
+  message; for each one on a digest, add a ``DigestEntry`` (the digest is
+  rendered later, in this loop, outside any request's transaction);
+* ``subscriptions.comment_stored``: for a comment whose author ticked
+  "Avvisami…", record the subscription (a savepoint) and, unless the
+  address is trusted, claim and render the confirmation; for a published
+  comment, and ``subscriptions.comment_approved`` for an approved one, read
+  the confirmed subscribers of the comment, of its parent and of the
+  article and the comment's page (once), then render one mail per address;
+* ``webhooks.comment_stored`` and ``comment_status_changed``: read the
+  comment's page and write one JSON body per URL.
+
+So mail bodies are rendered under the lock, one per address, and the time
+it is held grows with the followers of an article; no network is touched
+there (SMTP and HTTP happen in this loop, after the commit). The bodies
+stay rendered there because the outbox row is the finished message, what
+a retry sends again and what the privacy export shows: rendering later
+would need a second transaction after the commit (a comment kept and its
+mail lost if the worker stops in between) or rows that store what to
+render instead of the body. docs/mail.md gives the measured cost.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from flask import Flask, g
+
+from blog.extensions import db
+from blog.notify import moderator_mail, outbox, smtp, webhooks
+
+log = logging.getLogger(__name__)
+
+#: Every outbox, in the order they are sent.
+OUTBOXES = (smtp.MAIL_OUTBOX, webhooks.WEBHOOK_OUTBOX)
+
+
+@dataclass
+class Round:
+    """What one run of the loop did."""
+
+    digests: int = 0
+    #: Each outbox's name: (sent, failed and to be retried).
+    sent: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: A step raised something no retry explains (logged).
+    broken: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return self.broken or any(failed for _, failed in self.sent.values())
+
+
+def deliver_due(limit: int = 50) -> Round:
+    """Make the digests that fell due, then send what is due in every outbox.
+
+    Logs, never raises: each step runs whatever the one before did.
+    """
+    done = Round()
+    try:
+        done.digests = moderator_mail.queue_due_digests()
+        db.session.commit()
+    except Exception:  # never let delivery take a worker down
+        _broken(done, "digests")
+    for box in OUTBOXES:
+        try:
+            done.sent[box.name] = outbox.send_due(box, limit)
+        except Exception:
+            _broken(done, box.name)
+    return done
+
+
+def _broken(done: Round, step: str) -> None:
+    log.exception("delivery failed: %s", step)
+    db.session.rollback()
+    done.broken = True
+
+
+def deliver_in_background(app: Flask) -> None:
+    """Run the loop without holding up the request that queued something."""
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                deliver_due()
+            finally:
+                db.session.remove()
+
+    threading.Thread(target=run, name="outbox-delivery", daemon=True).start()
+
+
+def deliver_after_request(app: Flask, error: BaseException | None) -> None:
+    """Once a request that queued something has committed, run the loop."""
+    if error is not None or not g.pop(outbox.QUEUED_KEY, False):
+        return
+    if app.config["MAIL_BACKGROUND"]:
+        deliver_in_background(app)
+        return
+    try:
+        db.session.rollback()  # whatever the view left uncommitted is not ours to send
+    except Exception:
+        log.exception("rollback before delivery failed")
+        return
+    deliver_due()

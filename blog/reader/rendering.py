@@ -1,0 +1,196 @@
+"""The article page: the published article, whether it takes comments, its
+comment thread (shared and cached, or rendered for a reader with comments
+of their own waiting), and the page around the comment form."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Set
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, abort, current_app, make_response, render_template, request
+from markupsafe import Markup
+
+from blog.comments.forms import CommentForm, FollowForm
+from blog.comments.own import is_authors
+from blog.comments.pages import (
+    CommentOrder,
+    CommentView,
+    approved_comments,
+    landing_page,
+    page_count,
+    read_order,
+    thread_order,
+)
+from blog.comments.submit import find_reply_parent
+from blog.comments.thread import build_thread, shown_depth
+from blog.comments.thread_cache import ThreadCache
+from blog.core.http import page_number, parse_id
+from blog.extensions import db
+from blog.models import Article, Comment, CommentStatus, utcnow
+from blog.reader.session import is_moderator, own_comments_here, own_entries
+from blog.spam.rules import sign_form_time
+from blog.web.http_cache import (
+    article_copy_is_fresh,
+    article_etag,
+    is_anonymous_request,
+    make_public,
+)
+
+#: Built once: the comment form and every uncached page view run it.
+_PUBLISHED_ARTICLE = sa.select(Article).where(
+    Article.slug == sa.bindparam("slug"), Article.published_at <= sa.bindparam("now")
+)
+
+
+def get_article_or_404(slug: str) -> Article:
+    """Return the published article with ``slug`` or answer 404."""
+    article = db.session.scalar(_PUBLISHED_ARTICLE, {"slug": slug, "now": utcnow()})
+    if article is None:
+        abort(404)
+    return article
+
+
+def comments_open(article: Article) -> bool:
+    """Tell whether ``article`` still takes comments: its switch, and its age."""
+    if not article.comments_open:
+        return False
+    days = current_app.config["COMMENT_CLOSE_AFTER_DAYS"]
+    return not days or article.published_at > utcnow() - timedelta(days=days)
+
+
+def comment_form(**kwargs: Any) -> CommentForm:
+    """The comment form: a CSRF token for a signed-in moderator only.
+
+    A reader's comment POST is protected by the cross-origin check that
+    runs before every unsafe request (``blog/web/security.py``) and by
+    SameSite cookies, as WordPress protects its readers' form: a token
+    would make every reader's page different, and so uncacheable.
+    """
+    return CommentForm(meta={"csrf": is_moderator()}, **kwargs)
+
+
+def thread_cache() -> ThreadCache:
+    """This app's cache of rendered comment pages (one per process)."""
+    return current_app.extensions["thread_cache"]
+
+
+def requested_view(article: Article) -> CommentView:
+    """The comment page this request asks for: ``corder`` and ``cpage``, bounded.
+
+    An unknown order is the default one; without a readable ``cpage`` the
+    order's own first page (the newest page, under ``newest``).
+    """
+    config = current_app.config
+    default = CommentOrder(config["COMMENT_DEFAULT_PAGE"])
+    order = read_order(request.args.get("corder"), default)
+    pages = page_count(article, config["COMMENTS_PER_PAGE"])
+    raw = request.args.get("cpage", "")
+    page = page_number(raw) if raw.isascii() and raw.isdigit() else landing_page(order, pages)
+    return CommentView(order=order, default_order=default, page=min(page, pages), pages=pages)
+
+
+def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Markup:
+    """The comment page's HTML: shared and cached, unless this reader has
+    comments of their own waiting on it."""
+    config = current_app.config
+    per_page = config["COMMENTS_PER_PAGE"]
+
+    def render_thread(comments: list[Comment], changeable: Set[int] = frozenset()) -> str:
+        order = thread_order(comments, view.order)
+        return render_template(
+            "reader/_comment_list.html",
+            article=article,
+            thread=build_thread(comments, config["COMMENT_THREAD_DEPTH"], order),
+            max_depth=shown_depth(config["COMMENT_THREAD_DEPTH"]),
+            view=view,
+            page=view.page,
+            pages=view.pages,
+            comments_open=is_open,
+            changeable=changeable,
+        )
+
+    own = own_comments_here(article)
+    if own:
+        approved = list(approved_comments(article, view, per_page))
+        here = {comment.thread_id for comment in approved}
+        last = view.page == view.pages
+        # A thread of one's own with nothing approved yet is on the last page.
+        waiting = [
+            comment
+            for comment in own
+            if comment.status != CommentStatus.APPROVED
+            and (comment.thread_id in here or (last and comment.thread_id == comment.id))
+        ]
+        entries = own_entries()
+        shown = {comment.id for comment in [*approved, *waiting]}
+        changeable = {
+            comment.id for comment in own if comment.id in shown and is_authors(comment, entries)
+        }
+        if waiting or changeable:
+            # Our own autoescaped template's output: safe markup.
+            return Markup(render_thread([*approved, *waiting], changeable))  # nosec B704
+    return thread_cache().get_or_render(
+        (article.id, article.comment_version, view.page, is_open, view.order),
+        lambda: render_thread(list(approved_comments(article, view, per_page))),
+    )
+
+
+def render_article(
+    article: Article,
+    form: CommentForm,
+    status: int = 200,
+    notice: str | None = None,
+    *,
+    preview: Markup | None = None,
+    form_time: str | None = None,
+) -> Response:
+    """Render the article page around ``form``.
+
+    The comment thread comes from the per-process cache, keyed by the
+    article's comment version, page and order, unless this reader has
+    comments of their own waiting: only then is it rendered for them alone.
+    ``preview`` is the sanitized comment to show above the form;
+    ``form_time`` a signed form time to keep instead of a new one.
+    """
+    config = current_app.config
+    view = requested_view(article)
+    is_open = comments_open(article)
+    shown = (article.id, article.comment_version, view.page, is_open, view.order.value)
+
+    shared = status == 200 and request.method == "GET" and is_anonymous_request()
+    if shared:
+        fresh = article_copy_is_fresh(request.headers.get("If-None-Match"), shown, config)
+        if fresh:
+            return make_public(Response(status=304, headers={"ETag": fresh}))
+
+    thread_html = thread_html_for(article, view, is_open)
+
+    replying_to = None
+    parent_id = parse_id(form.comment_parent.data)
+    if parent_id is not None:
+        replying_to = find_reply_parent(article, parent_id)
+    if replying_to is None:
+        form.comment_parent.data = "0"
+    signed_at = int(time.time())
+    form.form_time.data = form_time or sign_form_time(config["SECRET_KEY"], article.id)
+    body = render_template(
+        "reader/article.html",
+        article=article,
+        thread_html=thread_html,
+        form=form,
+        replying_to=replying_to,
+        comments_open=is_open,
+        notice=notice,
+        preview=preview,
+        follow_form=FollowForm(formdata=None, prefix="follow"),
+    )
+    response = make_response(body, status)
+    if shared:
+        # The same page for every reader with no cookie of ours: any cache
+        # may keep it (blog/web/http_cache.py), the form time included.
+        response.set_etag(article_etag(shown, signed_at).strip('"'))
+        make_public(response)
+    return response
