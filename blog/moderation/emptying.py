@@ -62,7 +62,9 @@ def _delete_all(where: sa.ColumnElement[bool], *, teach: bool) -> int:
             sa.select(Comment).where(Comment.id.in_(ids[start : start + BATCH]), where)
         ).all()
         if teach:
-            bayes_store.learn_all([c for c in batch if c.status is CommentStatus.SPAM], SpamLabel.SPAM)
+            bayes_store.learn_all(
+                [c for c in batch if c.status is CommentStatus.SPAM], SpamLabel.SPAM
+            )
         for comment in batch:
             comment_id, previous = comment.id, comment.status
             articles.add(comment.article_id)
