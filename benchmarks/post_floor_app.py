@@ -20,7 +20,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from blog.comments.forms import CommentForm  # noqa: E402
+from blog.comments.forms import CommentForm
 
 app = Flask(__name__)
 app.config["SECRET_KEY"] = "post floor"

@@ -196,7 +196,7 @@ def gunicorn(
         str(WORK / f"gunicorn-{port}.log"),
         app_spec,
     ]
-    log = open(WORK / f"server-{port}.log", "wb")  # noqa: SIM115 - closed below
+    log = open(WORK / f"server-{port}.log", "wb")  # closed below
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=log)
     try:
         wait_until_up(port, check_path, process)

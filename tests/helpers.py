@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from blog.comments.submit import NewComment, store_comment
+from blog.comments.values import Client, CommentText
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, utcnow
 
@@ -148,13 +149,12 @@ def add_comment(
     comment = store_comment(
         article,
         NewComment(
-            author=values["author"],
-            email=values["email"],
-            url=values["url"],
-            body=values["comment"],
+            text=CommentText(values["author"], values["email"], values["url"], values["comment"]),
             parent_id=parent.id if parent else None,
-            ip_address=values.get("ip_address", "192.0.2.1"),
-            user_agent=values.get("user_agent", "pytest"),
+            client=Client(
+                ip_address=values.get("ip_address", "192.0.2.1") or "",
+                user_agent=values.get("user_agent", "pytest") or "",
+            ),
         ),
         status,
     )

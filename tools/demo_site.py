@@ -132,6 +132,7 @@ def seed_discussion(database_url: str) -> dict[str, str]:
     """Add the comments, the queue and a subscriber; return the mail links' paths."""
     from blog import create_app
     from blog.comments.submit import NewComment, store_comment
+    from blog.comments.values import Client, CommentText
     from blog.extensions import db
     from blog.models import Article, Comment, CommentStatus, Moderator, Subscriber
     from blog.notify import moderator_mail, subscriptions
@@ -143,13 +144,11 @@ def seed_discussion(database_url: str) -> dict[str, str]:
         stored: list[Comment] = []
         for number, (author, site, text, parent) in enumerate(DISCUSSION):
             new = NewComment(
-                author=author,
-                email=f"{author.split()[0].lower().strip('.')}@example.it",
-                url=site,
-                body=text,
+                text=CommentText(
+                    author, f"{author.split()[0].lower().strip('.')}@example.it", site, text
+                ),
                 parent_id=stored[parent].id if parent is not None else None,
-                ip_address="192.0.2.10",
-                user_agent="demo",
+                client=Client(ip_address="192.0.2.10", user_agent="demo"),
             )
             comment = store_comment(article, new, CommentStatus.APPROVED)
             comment.created_at = start + timedelta(minutes=47 * number)
@@ -158,12 +157,10 @@ def seed_discussion(database_url: str) -> dict[str, str]:
         for number, (author, site, text) in enumerate([*QUEUE, SPAM]):
             status = CommentStatus.SPAM if number == len(QUEUE) else CommentStatus.PENDING
             new = NewComment(
-                author=author,
-                email=f"{author.split()[0].lower().strip('.')}@example.it",
-                url=site,
-                body=text,
-                ip_address="198.51.100.7",
-                user_agent="Mozilla/5.0 (demo)",
+                text=CommentText(
+                    author, f"{author.split()[0].lower().strip('.')}@example.it", site, text
+                ),
+                client=Client(ip_address="198.51.100.7", user_agent="Mozilla/5.0 (demo)"),
             )
             comment = store_comment(article, new, status)
             comment.created_at = start + timedelta(days=2, minutes=13 * number)

@@ -10,12 +10,11 @@ match. It is decoration: ``aria-hidden``, the name beside it says who.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import unicodedata
-from functools import lru_cache
 
 from markupsafe import Markup, escape
+
+from blog.core.signing import keyed_digest
 
 #: Background colours, each with at least 6:1 contrast against the white
 #: initials (WCAG AA asks 4.5:1).
@@ -38,15 +37,10 @@ AVATAR_KEY_PURPOSE = b"blog avatar colours v1"
 SIZE = 40
 
 
-@lru_cache(maxsize=4)
-def _derived_key(secret_key: str) -> bytes:
-    return hmac.new(secret_key.encode(), AVATAR_KEY_PURPOSE, hashlib.sha256).digest()
-
-
 def colour(email: str, secret_key: str) -> str:
     """The colour of the person with this email (case and spaces ignored)."""
     address = email.strip().lower().encode("utf-8", "surrogatepass")
-    digest = hmac.new(_derived_key(secret_key), address, hashlib.sha256).digest()
+    digest = keyed_digest(secret_key, AVATAR_KEY_PURPOSE, address)
     return PALETTE[int.from_bytes(digest[:4], "big") % len(PALETTE)]
 
 

@@ -12,14 +12,13 @@ pending, with the reason in its history.
 from __future__ import annotations
 
 import enum
-import hashlib
-import hmac
-from typing import Any, cast
+from typing import cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from blog import messages
+from blog.core.database import insert_once
+from blog.core.signing import keyed_digest
 from blog.extensions import db
 from blog.models import Comment, CommentFlag, CommentStatus, utcnow
 from blog.moderation.workflow import send_back_for_review
@@ -30,8 +29,7 @@ KEY_PURPOSE = b"blog.flags: reader of a comment\x00"
 
 def reporter_digest(secret_key: str, address_block: str, comment_id: int) -> str:
     """The reader's report of one comment, as stored: no address, no way back to one."""
-    key = hmac.new(secret_key.encode(), KEY_PURPOSE, hashlib.sha256).digest()
-    return hmac.new(key, f"{comment_id}\x00{address_block}".encode(), hashlib.sha256).hexdigest()
+    return keyed_digest(secret_key, KEY_PURPOSE, f"{comment_id}\x00{address_block}".encode()).hex()
 
 
 class Report(enum.Enum):
@@ -48,23 +46,6 @@ _flag_table = cast(sa.Table, CommentFlag.__table__)
 _comment_table = cast(sa.Table, Comment.__table__)
 
 
-def _insert_once() -> Any:
-    """INSERT … ON CONFLICT DO NOTHING, which SQLite and PostgreSQL both have."""
-    dialect = db.session.connection().dialect.name
-    insert: Any
-    if dialect == "postgresql":
-        insert = postgresql.insert(_flag_table)
-    elif dialect == "sqlite":
-        insert = sqlite.insert(_flag_table)
-    else:  # the project runs on these two
-        raise NotImplementedError(f"no upsert for {dialect}")
-    # RETURNING tells a new row from a conflict on every driver (psycopg
-    # gives no row count for an insert that may do nothing).
-    return insert.on_conflict_do_nothing(index_elements=[_flag_table.c.digest]).returning(
-        _flag_table.c.digest
-    )
-
-
 def report(comment: Comment, digest: str, threshold: int) -> Report:
     """Count one reader's report of an approved comment; the caller commits.
 
@@ -73,10 +54,8 @@ def report(comment: Comment, digest: str, threshold: int) -> Report:
     readers at once cannot both miss (or both reach) the threshold.
     """
     connection = db.session.connection()
-    inserted = connection.execute(
-        _insert_once(), {"digest": digest, "comment_id": comment.id, "created_at": utcnow()}
-    )
-    if inserted.first() is None:
+    row = {"digest": digest, "comment_id": comment.id, "created_at": utcnow()}
+    if not insert_once(connection, _flag_table.c.digest, row):
         return Report.ALREADY
     count = connection.execute(
         sa.update(_comment_table)

@@ -17,16 +17,13 @@ apprezzati" order on their next view. A like already given writes nothing.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import timedelta
-from functools import lru_cache
-from typing import Any, cast
+from typing import cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
-from blog.core.database import rows_changed
+from blog.core.database import insert_once, rows_changed
+from blog.core.signing import keyed_digest
 from blog.extensions import db
 from blog.models import Article, Comment, CommentLike, utcnow
 
@@ -38,11 +35,6 @@ _comment_table = cast(sa.Table, Comment.__table__)
 _article_table = cast(sa.Table, Article.__table__)
 
 
-@lru_cache(maxsize=4)
-def _derived_key(secret_key: str) -> bytes:
-    return hmac.new(secret_key.encode(), LIKE_KEY_PURPOSE, hashlib.sha256).digest()
-
-
 def like_key(secret_key: str, reader: str, comment_id: int) -> str:
     """The hash one reader's like of one comment is known by.
 
@@ -50,24 +42,7 @@ def like_key(secret_key: str, reader: str, comment_id: int) -> str:
     address as the rate limits count it).
     """
     message = f"{reader}\n{comment_id}".encode("utf-8", "surrogatepass")
-    return hmac.new(_derived_key(secret_key), message, hashlib.sha256).hexdigest()
-
-
-def _insert_once(connection: sa.Connection) -> Any:
-    """``INSERT … ON CONFLICT DO NOTHING RETURNING key`` of a like, for this database.
-
-    A row comes back only when the like was new: psycopg reports no row
-    count for an insert that may do nothing.
-    """
-    dialect = connection.dialect.name
-    insert: Any
-    if dialect == "postgresql":
-        insert = postgresql.insert(_like_table)
-    elif dialect == "sqlite":
-        insert = sqlite.insert(_like_table)
-    else:  # the project runs on these two
-        raise NotImplementedError(f"no insert-once for {dialect}")
-    return insert.on_conflict_do_nothing(index_elements=["key"]).returning(_like_table.c.key)
+    return keyed_digest(secret_key, LIKE_KEY_PURPOSE, message).hex()
 
 
 def add_like(comment: Comment, key: str) -> bool:
@@ -76,11 +51,8 @@ def add_like(comment: Comment, key: str) -> bool:
     Returns whether it counted.
     """
     connection = db.session.connection()
-    inserted = connection.execute(
-        _insert_once(connection),
-        {"key": key, "comment_id": comment.id, "created_at": utcnow()},
-    ).first()
-    if inserted is None:
+    row = {"key": key, "comment_id": comment.id, "created_at": utcnow()}
+    if not insert_once(connection, _like_table.c.key, row):
         return False
     connection.execute(
         sa.update(_comment_table)

@@ -37,7 +37,7 @@ from blog.moderation.workflow import (
     record_event,
     refresh_article_comments,
 )
-from blog.spam import bayes
+from blog.spam import bayes, bayes_store
 from blog.spam.rules import decide
 
 #: The statuses in which a comment is still its author's to see and to change.
@@ -123,7 +123,7 @@ def edit_own_comment(
     new text teaches it nothing: no stranger's text is ever learned from.
     Commits.
     """
-    body_html = comment_to_html(draft.body)
+    body_html = comment_to_html(draft.text.body)
     age = (utcnow() - comment.created_at).total_seconds()
     verdicts, scored = screen_draft(draft, body_html, age, settings)
     with write_transaction(db.session):
@@ -136,8 +136,8 @@ def edit_own_comment(
             return EditRefusal.TOO_LATE
         previous = comment.status
         status = decide(previous, verdicts)
-        bayes.forget(comment)
-        comment.body = draft.body
+        bayes_store.forget(comment)
+        comment.body = draft.text.body
         comment.body_html = body_html
         comment.spam_score = scored.score if scored else None
         comment.spam_clues = bayes.clues_json(scored) if scored else None

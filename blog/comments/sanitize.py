@@ -255,19 +255,25 @@ def _fixed_point(clean: Callable[[str], str], html: str) -> str:
     return html
 
 
-def _article_paragraphs(html: str) -> str:
-    """WordPress stores posts without paragraphs (wpautop adds them on
-    display): blank lines become paragraphs, except around block elements."""
-    blocks = []
+def _paragraphs_between(html: str, stands_alone: Callable[[str], object]) -> str:
+    """Blank lines become paragraphs, single newlines line breaks (like
+    wpautop), except in the blocks ``stands_alone`` finds, kept as they are."""
+    paragraphs = []
     for block in _BLANK_LINES.split(html.strip()):
         block = block.strip()
         if not block:
             continue
-        if _BLOCK_START.match(block):
-            blocks.append(block)
+        if stands_alone(block):
+            paragraphs.append(block)
         else:
-            blocks.append("<p>" + block.replace("\n", "<br>\n") + "</p>")
-    return "\n".join(blocks)
+            paragraphs.append("<p>" + block.replace("\n", "<br>\n") + "</p>")
+    return "\n".join(paragraphs)
+
+
+def _article_paragraphs(html: str) -> str:
+    """WordPress stores posts without paragraphs (wpautop adds them on
+    display): blank lines become paragraphs, except around block elements."""
+    return _paragraphs_between(html, _BLOCK_START.match)
 
 
 def article_to_html(html: str) -> str:
@@ -293,16 +299,7 @@ def _paragraphs(html: str) -> str:
     html = _TAG.sub(lambda tag: _WHITESPACE.sub(" ", tag.group()), html)
     # A quotation is a block of its own, with paragraphs inside.
     html = _BLOCKQUOTE_TAG.sub(r"\n\n\1\n\n", html)
-    paragraphs = []
-    for block in _BLANK_LINES.split(html.strip()):
-        block = block.strip()
-        if not block:
-            continue
-        if _BLOCKQUOTE_TAG.fullmatch(block):
-            paragraphs.append(block)
-        else:
-            paragraphs.append("<p>" + block.replace("\n", "<br>\n") + "</p>")
-    return "\n".join(paragraphs)
+    return _paragraphs_between(html, _BLOCKQUOTE_TAG.fullmatch)
 
 
 def sanitize_stored_html(html: str) -> str:

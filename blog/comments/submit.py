@@ -1,9 +1,8 @@
-"""Storing readers' comments and finding what each page shows."""
+"""Storing readers' comments: the use case a new comment goes through, and the write."""
 
 from __future__ import annotations
 
 import enum
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,12 +11,14 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from blog import messages, signals
+from blog.comments.pages import page_of
 from blog.comments.sanitize import comment_to_html
+from blog.comments.values import Client, CommentText
 from blog.core.database import write_transaction
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, body_digest, utcnow
 from blog.moderation.workflow import Event, initial_status, record_event, refresh_article_comments
-from blog.spam import bayes
+from blog.spam import bayes, bayes_store
 from blog.spam.akismet_check import AkismetCheck, AkismetComment
 from blog.spam.rules import (
     SpamSettings,
@@ -35,15 +36,9 @@ from blog.spam.rules import (
 class NewComment:
     """What a reader submitted, already validated."""
 
-    author: str
-    email: str
-    url: str
-    body: str
+    text: CommentText
     parent_id: int | None = None
-    ip_address: str | None = None
-    #: The address's block (blog/core/addresses.py), what flood control compares.
-    ip_block: str | None = None
-    user_agent: str | None = None
+    client: Client = Client()
     moderator_id: int | None = None
     #: The author asked for mail when it is approved or replied to.
     notify: bool = False
@@ -104,7 +99,8 @@ def insert_comment(
         parent = db.session.get(Comment, new.parent_id)
         thread_id = parent.thread_id if parent else None
     connection = db.session.connection()
-    body = new.body
+    text, client = new.text, new.client
+    body = text.body
     now = utcnow()
     inserted = connection.execute(
         _INSERT_COMMENT,
@@ -112,9 +108,9 @@ def insert_comment(
             "article_id": article.id,
             "parent_id": new.parent_id,
             "thread_id": thread_id,
-            "author": new.author,
-            "email": new.email,
-            "url": new.url,
+            "author": text.author,
+            "email": text.email,
+            "url": text.url,
             "body": body,
             "body_digest": body_digest(body),
             "body_html": new.body_html if new.body_html is not None else comment_to_html(body),
@@ -122,9 +118,9 @@ def insert_comment(
             "created_at": now,
             "approved_at": now if status == CommentStatus.APPROVED else None,
             "status_changed_at": now,
-            "ip_address": new.ip_address,
-            "ip_block": new.ip_block,
-            "user_agent": (new.user_agent or "")[:500] or None,
+            "ip_address": client.ip_address[:45] or None,
+            "ip_block": client.ip_block,
+            "user_agent": client.user_agent[:500] or None,
             "moderator_id": new.moderator_id,
             "notify": new.notify,
             "spam_score": new.spam_score,
@@ -155,149 +151,6 @@ def store_comment(article: Article, new: NewComment, status: CommentStatus) -> C
     return db.session.get_one(Comment, insert_comment(article, new, status).id)
 
 
-def page_count(article: Article, per_page: int) -> int:
-    """How many comment pages the article has (at least one)."""
-    return max(1, -(-article.approved_thread_count // per_page))
-
-
-class CommentOrder(enum.StrEnum):
-    """How a reader orders the threads of the comment pages (``?corder=``).
-
-    Pages are numbered by the threads' start, oldest first, in both
-    chronological orders, so that ``?cpage=N`` always holds the same threads
-    and a comment's link stays right; ``newest`` shows them newest first and
-    opens on the last page. ``best`` ranks threads by the likes of all their
-    approved comments (ties: the older first), on pages of its own.
-    """
-
-    OLDEST = "oldest"
-    NEWEST = "newest"
-    BEST = "best"
-
-
-def read_order(raw: object, default: CommentOrder) -> CommentOrder:
-    """A stranger's ``?corder=``: one of the orders, anything else the default."""
-    try:
-        return CommentOrder(raw) if isinstance(raw, str) else default
-    except ValueError:
-        return default
-
-
-def landing_page(order: CommentOrder, pages: int) -> int:
-    """The page shown without ``cpage``: the newest (WordPress's default), else the first."""
-    return pages if order is CommentOrder.NEWEST else 1
-
-
-@dataclass(frozen=True)
-class CommentView:
-    """One comment page as a reader asked for it: its order and its number."""
-
-    order: CommentOrder
-    default_order: CommentOrder
-    page: int
-    pages: int
-
-    def link_args(self, page: int | None = None) -> dict[str, object]:
-        """The query of a link to ``page`` (this one by default) in this order.
-
-        ``cpage`` is left out for the page the order opens on, ``corder`` for
-        the site's default order: one address for each page.
-        """
-        number = self.page if page is None else page
-        args: dict[str, object] = {}
-        if self.order is not self.default_order:
-            args["corder"] = self.order.value
-        if number != landing_page(self.order, self.pages):
-            args["cpage"] = number
-        return args
-
-    def order_args(self, order: CommentOrder | str) -> dict[str, object]:
-        """The query of a link that switches to ``order``, on the page it opens on."""
-        wanted = CommentOrder(order)
-        return {} if wanted is self.default_order else {"corder": wanted.value}
-
-
-def _threads(article: Article) -> sa.Select:
-    """The article's threads with an approved comment: when each started, its likes."""
-    started = sa.func.min(Comment.created_at).label("started")
-    likes = sa.func.sum(Comment.like_count).label("likes")
-    return (
-        sa.select(Comment.thread_id, started, likes)
-        .where(Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
-        .group_by(Comment.thread_id)
-    )
-
-
-def approved_comments(article: Article, view: CommentView, per_page: int) -> Sequence[Comment]:
-    """Return the approved comments of one page of threads, oldest first.
-
-    A page holds ``per_page`` threads (a top-level comment with all its
-    replies), so a page costs the same however long the article's thread
-    grows: one query.
-    """
-    threads = _threads(article).subquery()
-    ranking: list[sa.ColumnElement[Any]] = [threads.c.started, threads.c.thread_id]
-    if view.order is CommentOrder.BEST:
-        ranking.insert(0, threads.c.likes.desc())
-    page_threads = (
-        sa.select(threads.c.thread_id)
-        .order_by(*ranking)
-        .limit(per_page)
-        .offset((view.page - 1) * per_page)
-    )
-    return db.session.scalars(
-        sa.select(Comment)
-        .where(
-            Comment.article_id == article.id,
-            Comment.status == CommentStatus.APPROVED,
-            Comment.thread_id.in_(page_threads),
-        )
-        .order_by(Comment.created_at, Comment.id)
-    ).all()
-
-
-def thread_order(comments: Sequence[Comment], order: CommentOrder) -> list[int]:
-    """The threads of a page's comments (oldest first), in the order the page shows them.
-
-    A thread starts with its oldest approved comment, as the pages count
-    it; its likes are those of all its comments.
-    """
-    started: dict[int, tuple[datetime, int]] = {}
-    likes: Counter[int] = Counter()
-    for comment in sorted(comments, key=lambda comment: (comment.created_at, comment.id)):
-        thread_id = comment.thread_id or comment.id
-        started.setdefault(thread_id, (comment.created_at, thread_id))
-        likes[thread_id] += comment.like_count or 0
-    ids = sorted(started, key=started.__getitem__)
-    if order is CommentOrder.NEWEST:
-        ids.reverse()
-    elif order is CommentOrder.BEST:
-        ids.sort(key=lambda thread_id: -likes[thread_id])
-    return ids
-
-
-def page_of(article: Article, comment: Comment | StoredComment, per_page: int) -> int:
-    """The comment page on which ``comment`` is shown (its thread's page)."""
-    if comment.thread_id == comment.id and comment.status != CommentStatus.APPROVED:
-        # A new thread with nothing approved yet is shown on the last page.
-        return page_count(article, per_page)
-    threads = _threads(article).subquery()
-    started = db.session.scalar(
-        sa.select(threads.c.started).where(threads.c.thread_id == comment.thread_id)
-    )
-    if started is None:  # nothing approved in its thread yet: the last page
-        return page_count(article, per_page)
-    earlier = db.session.execute(
-        sa.select(sa.func.count()).where(
-            sa.or_(
-                threads.c.started < started,
-                sa.and_(threads.c.started == started, threads.c.thread_id < comment.thread_id),
-            )
-        )
-    ).scalar_one()
-    return earlier // per_page + 1
-
-
 # The use case: a reader's (or a moderator's) new comment.
 
 
@@ -305,18 +158,13 @@ def page_of(article: Article, comment: Comment | StoredComment, per_page: int) -
 class Draft:
     """A comment as the form received it (valid), and who sent it."""
 
-    author: str
-    email: str
-    url: str
-    body: str
+    text: CommentText
     parent_id: int | None
     notify: bool
     #: The spam traps: the hidden field, and the form's signed time.
     honeypot: str
     form_time: str | None
-    ip_address: str
-    ip_block: str | None
-    user_agent: str
+    client: Client
     #: A signed-in moderator writing: no screening, no flood control.
     moderator_id: int | None = None
 
@@ -383,24 +231,20 @@ def submit(article: Article, draft: Draft, settings: CommentSettings) -> Accepte
     # first, and again under the write lock (two clicks at once).
     if _is_duplicate(article, draft):
         return Refusal.DUPLICATE
-    if not by_moderator and is_flood(draft.ip_block, draft.email, settings.flood_seconds):
+    text = draft.text
+    if not by_moderator and is_flood(draft.client.ip_block, text.email, settings.flood_seconds):
         return Refusal.FLOOD
-    body_html = comment_to_html(draft.body)
+    body_html = comment_to_html(text.body)
     status = initial_status(
-        settings.moderation, author=draft.author, email=draft.email, by_moderator=by_moderator
+        settings.moderation, author=text.author, email=text.email, by_moderator=by_moderator
     )
     verdicts, scored = screen_draft(draft, body_html, age, settings)
     status = decide(status, verdicts)
     new = NewComment(
-        author=draft.author,
-        email=draft.email,
-        url=draft.url,
-        body=draft.body,
+        text=text,
         body_html=body_html,
         parent_id=draft.parent_id,
-        ip_address=draft.ip_address[:45] or None,
-        ip_block=draft.ip_block,
-        user_agent=draft.user_agent,
+        client=draft.client,
         moderator_id=draft.moderator_id,
         notify=draft.notify,
         spam_score=scored.score if scored else None,
@@ -418,7 +262,8 @@ def submit(article: Article, draft: Draft, settings: CommentSettings) -> Accepte
 
 
 def _is_duplicate(article: Article, draft: Draft) -> bool:
-    return is_duplicate(article, draft.parent_id, draft.author, draft.email, draft.body)
+    text = draft.text
+    return is_duplicate(article, draft.parent_id, text.author, text.email, text.body)
 
 
 def screen_draft(
@@ -429,9 +274,11 @@ def screen_draft(
     screened. A new comment and an author's edit go through this alike."""
     if draft.moderator_id is not None:
         return [], None
-    verdicts = screen(_submission(draft, body_html, age), settings.spam)
-    scored = bayes.score(
-        bayes.comment_message(draft.author, draft.email, draft.url, body_html), settings.learning
+    text = draft.text
+    submission = Submission(text, body_html, draft.client, draft.honeypot, seconds_to_submit=age)
+    verdicts = screen(submission, settings.spam)
+    scored = bayes_store.score(
+        bayes.comment_message(text.author, text.email, text.url, body_html), settings.learning
     )
     learned = bayes.verdict(scored, settings.learning)
     if learned:
@@ -439,34 +286,7 @@ def screen_draft(
     # Asked last, and only about what nothing here already calls spam: the
     # less a stranger's data travels abroad, the better.
     if settings.akismet and CommentStatus.SPAM not in {v.status for v in verdicts}:
-        if asked := settings.akismet.check(_akismet_comment(draft)):
+        asking = AkismetComment(text, draft.client, is_reply=draft.parent_id is not None)
+        if asked := settings.akismet.check(asking):
             verdicts.append(asked)
     return verdicts, scored
-
-
-def _akismet_comment(draft: Draft) -> AkismetComment:
-    """What Akismet is sent."""
-    return AkismetComment(
-        author=draft.author,
-        email=draft.email,
-        url=draft.url,
-        body=draft.body,
-        ip_address=draft.ip_address,
-        user_agent=draft.user_agent,
-        is_reply=draft.parent_id is not None,
-    )
-
-
-def _submission(draft: Draft, body_html: str, age: float) -> Submission:
-    """What the spam checks look at."""
-    return Submission(
-        author=draft.author,
-        email=draft.email,
-        url=draft.url,
-        body=draft.body,
-        body_html=body_html,
-        ip_address=draft.ip_address,
-        user_agent=draft.user_agent,
-        honeypot=draft.honeypot,
-        seconds_to_submit=age,
-    )

@@ -1,16 +1,18 @@
-"""Engine settings: SQLite safe for several workers, PostgreSQL that survives restarts."""
+"""Engine settings: SQLite safe for several workers, PostgreSQL that survives restarts;
+the inserts that may do nothing, or add to a row already there, on each database."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import Flask, g, has_request_context, request
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import scoped_session
 
@@ -115,6 +117,55 @@ def rows_changed(statement: sa.Update | sa.Delete) -> int:
 
     result = db.session.execute(statement.execution_options(synchronize_session=False))
     return cast(sa.CursorResult[Any], result).rowcount or 0
+
+
+#: Each database's INSERT with ON CONFLICT (SQLAlchemy has no generic one).
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _insert(connection: Connection, table: sa.Table) -> Any:
+    """An INSERT into ``table`` that takes ON CONFLICT, for this connection's database."""
+    dialect = connection.dialect.name
+    if dialect not in _INSERTS:  # the project runs on these two
+        raise NotImplementedError(f"no INSERT … ON CONFLICT for {dialect}")
+    return _INSERTS[dialect](table)
+
+
+def insert_once(connection: Connection, key: sa.Column[Any], row: Mapping[str, Any]) -> bool:
+    """Insert ``row`` unless one with its ``key`` (a unique column) is there; return
+    whether it was inserted.
+
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING key``: a row comes back only
+    when the insert was new, since psycopg reports no row count for an insert
+    that may do nothing.
+    """
+    table = key.table
+    statement = (
+        _insert(connection, table).on_conflict_do_nothing(index_elements=[key]).returning(key)
+    )
+    return connection.execute(statement, row).first() is not None
+
+
+def insert_or_add(
+    connection: Connection,
+    key: sa.Column[Any],
+    counters: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+) -> None:
+    """Insert ``rows``; where a row with the same ``key`` is there, add their
+    ``counters`` to its own instead (``INSERT … ON CONFLICT DO UPDATE``).
+
+    The rows are written in the order given: callers sort them, so that two
+    transactions on PostgreSQL lock shared rows in the same order and never
+    deadlock.
+    """
+    table = key.table
+    insert = _insert(connection, table)
+    statement = insert.on_conflict_do_update(
+        index_elements=[key],
+        set_={name: table.c[name] + insert.excluded[name] for name in counters},
+    )
+    connection.execute(statement, rows)
 
 
 def begin_with_reads() -> None:

@@ -3,7 +3,7 @@
 As WordPress's ``get_comment_link``: ``/<slug>/?cpage=N#comment-<id>``.
 Mail, feeds, the moderation queue and the notice after posting all link
 here, so that a comment on page 3 opens page 3. Pages are numbered by the
-threads' start, oldest first, whatever the order (``blog/comments/submit.py``), so
+threads' start, oldest first, whatever the order (``blog/comments/pages.py``), so
 a page's number never changes as new threads arrive; but the page an
 article opens on does under ``COMMENT_DEFAULT_PAGE=newest`` (its newest
 page), so there a link always names its page. Under ``oldest`` the first
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 
-from blog.comments.submit import page_of
+from blog.comments.pages import page_of
 from blog.core.urls import external_url
 from blog.models import Comment
 

@@ -13,7 +13,7 @@ from blog import signals
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, SpamLabel, utcnow
 from blog.moderation.workflow import BATCH, delete_comment, refresh_article_comments
-from blog.spam import bayes
+from blog.spam import bayes_store
 
 #: The statuses that can be emptied, and whose old comments `flask purge` deletes.
 EMPTIABLE = (CommentStatus.SPAM, CommentStatus.TRASH)
@@ -62,7 +62,9 @@ def _delete_all(where: sa.ColumnElement[bool], *, teach: bool) -> int:
             sa.select(Comment).where(Comment.id.in_(ids[start : start + BATCH]), where)
         ).all()
         if teach:
-            bayes.learn_all([c for c in batch if c.status is CommentStatus.SPAM], SpamLabel.SPAM)
+            bayes_store.learn_all(
+                [c for c in batch if c.status is CommentStatus.SPAM], SpamLabel.SPAM
+            )
         for comment in batch:
             comment_id, previous = comment.id, comment.status
             articles.add(comment.article_id)

@@ -7,6 +7,7 @@ One of the three ways a comment is stored, beside a reader's ``submit``
 from __future__ import annotations
 
 from blog.comments.submit import NewComment, store_comment
+from blog.comments.values import Client, CommentText
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, Moderator
 from blog.moderation.workflow import Action, Event, apply_action, record_event
@@ -43,14 +44,9 @@ def reply(
     answer = store_comment(
         parent.article,
         NewComment(
-            author=moderator.display_name,
-            email=moderator.email or "",
-            url="",
-            body=text,
+            text=CommentText(moderator.display_name, moderator.email or "", "", text),
             parent_id=parent.id,
-            ip_address=ip_address,
-            ip_block=ip_block,
-            user_agent=user_agent,
+            client=Client(ip_address or "", ip_block, user_agent or ""),
             moderator_id=moderator.id,
         ),
         CommentStatus.APPROVED,

@@ -125,7 +125,7 @@ def managed_here(name: str | None) -> bool:
     return name.startswith(FTS_TABLE) or name.endswith("_trgm")
 
 
-def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic's filter: leave the search index out of model comparisons."""
     return not managed_here(name)
 

@@ -17,7 +17,7 @@ from blog.moderation.workflow import (
     refresh_article_comments,
     set_status,
 )
-from blog.spam import bayes
+from blog.spam import bayes_store
 
 #: The changes "Annulla" can take back (a deleted comment is gone for good).
 UNDOABLE = frozenset(
@@ -98,7 +98,7 @@ def undo(event: ModerationEvent, moderator: Moderator) -> CommentStatus:
     taught_before = comment.spam_trained
     if event.lesson_before is not None:
         lesson = None if event.lesson_before == NOT_TAUGHT else SpamLabel(event.lesson_before)
-        bayes.learn(comment, lesson)
+        bayes_store.learn(comment, lesson)
     set_status(comment, target)
     record_event(
         comment, Event.UNDO, moderator, previous, target, lesson_before=lesson_name(taught_before)

@@ -25,7 +25,7 @@ from blog.models import (
     SpamLabel,
     utcnow,
 )
-from blog.spam import bayes
+from blog.spam import bayes_store
 
 
 class Action(enum.StrEnum):
@@ -201,7 +201,7 @@ def apply_action(
     # and before a deleted comment's text is gone.
     lesson = LESSONS.get((action, previous))
     if lesson is not None:
-        bayes.learn(comment, lesson)
+        bayes_store.learn(comment, lesson)
     if action is Action.DELETE:
         comment_id = comment.id
         delete_comment(comment)
@@ -270,13 +270,13 @@ def edit_comment(
     reads, so that a later decision takes back what was really counted.
     """
     lesson = comment.spam_trained
-    bayes.forget(comment)
+    bayes_store.forget(comment)
     comment.body = body
     comment.body_html = comment_to_html(body)
     comment.author = author
     comment.url = url
     if lesson is not None:
-        bayes.learn(comment, lesson)
+        bayes_store.learn(comment, lesson)
     record_event(comment, Event.EDIT, moderator, comment.status, comment.status)
     if comment.status == CommentStatus.APPROVED:
         refresh_article_comments(comment.article)

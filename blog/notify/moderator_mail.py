@@ -26,9 +26,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData
 
 from blog.core.links import comment_link
+from blog.core.signing import timed_serializer as _serializer
 from blog.core.urls import external_url
 from blog.extensions import db
 from blog.models import (
@@ -66,10 +67,6 @@ class MailFrequency(enum.StrEnum):
 
 #: How long a digest gathers comments.
 DIGEST_PERIODS = {MailFrequency.HOURLY: timedelta(hours=1), MailFrequency.DAILY: timedelta(days=1)}
-
-
-def _serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 # Links

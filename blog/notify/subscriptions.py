@@ -26,11 +26,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData
 from sqlalchemy.exc import IntegrityError
 
 from blog.core.database import rows_changed
 from blog.core.links import comment_link
+from blog.core.signing import timed_serializer as _serializer
 from blog.core.urls import external_url
 from blog.extensions import db
 from blog.models import (
@@ -66,10 +67,6 @@ def is_suppressed(email: str) -> bool:
 
 
 # Tokens
-
-
-def _serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 def confirm_token(subscriber: Subscriber, up_to: int) -> str:

@@ -35,7 +35,7 @@ from blog.models import (
 )
 from blog.moderation.workflow import Event, delete_comment, record_event
 from blog.notify.subscriptions import is_suppressed, normalized
-from blog.spam import bayes
+from blog.spam import bayes_store
 
 ANONYMOUS = "Anonimo"
 
@@ -160,7 +160,7 @@ def erase(email: str, *, delete: bool = False, moderator: Moderator | None = Non
     comments = comments_of(email)
     forget_mail(email, [comment.id for comment in comments])
     for comment in comments:
-        bayes.forget(comment)
+        bayes_store.forget(comment)
         if delete:
             delete_comment(comment)
             db.session.flush()

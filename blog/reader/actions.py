@@ -15,6 +15,7 @@ from blog.comments.forms import CommentForm, FlagForm, FollowForm
 from blog.comments.likes import add_like, like_key
 from blog.comments.sanitize import comment_to_html
 from blog.comments.submit import Draft, Refusal, find_reply_parent, submit
+from blog.comments.values import Client, CommentText
 from blog.core.addresses import client_block, rate_limit_key
 from blog.core.database import begin_with_reads
 from blog.core.http import parse_id
@@ -129,17 +130,12 @@ def answered_comment(article: Article, form: CommentForm) -> Comment | None:
 def draft_of(form: CommentForm, parent: Comment | None) -> Draft:
     """The valid form, the comment it answers, and who sent it."""
     return Draft(
-        author=form.author.data,
-        email=form.email.data,
-        url=form.url.data or "",
-        body=form.comment.data,
+        text=CommentText(form.author.data, form.email.data, form.url.data or "", form.comment.data),
         parent_id=parent.id if parent else None,
         notify=bool(form.notify.data),
         honeypot=form.homepage.data or "",
         form_time=form.form_time.data,
-        ip_address=request.remote_addr or "",
-        ip_block=client_block(),
-        user_agent=request.user_agent.string,
+        client=Client(request.remote_addr or "", client_block(), request.user_agent.string),
         moderator_id=current_user.id if is_moderator() else None,
     )
 

@@ -20,6 +20,7 @@ from blog.comments.own import (
     withdraw_own_comment,
 )
 from blog.comments.submit import Draft
+from blog.comments.values import Client, CommentText
 from blog.core.addresses import client_block
 from blog.core.database import begin_with_reads
 from blog.core.forms import form_status
@@ -119,16 +120,11 @@ def withdraw_own(slug: str, comment_id: int) -> BaseResponse | tuple[str, int]:
 def edit_draft(comment: Comment, form: OwnCommentForm) -> Draft:
     """The comment as its author now wants it, to be screened as a new one is."""
     return Draft(
-        author=comment.author,
-        email=comment.email,
-        url=comment.url,
-        body=form.comment.data,
+        text=CommentText(comment.author, comment.email, comment.url, form.comment.data),
         parent_id=comment.parent_id,
         notify=False,
         honeypot="",
         form_time=None,
-        ip_address=request.remote_addr or "",
-        ip_block=client_block(),
-        user_agent=request.user_agent.string,
+        client=Client(request.remote_addr or "", client_block(), request.user_agent.string),
         moderator_id=current_user.id if is_moderator() else None,
     )

@@ -16,16 +16,16 @@ from markupsafe import Markup
 
 from blog.comments.forms import CommentForm, FollowForm
 from blog.comments.own import is_authors
-from blog.comments.submit import (
+from blog.comments.pages import (
     CommentOrder,
     CommentView,
     approved_comments,
-    find_reply_parent,
     landing_page,
     page_count,
     read_order,
     thread_order,
 )
+from blog.comments.submit import find_reply_parent
 from blog.comments.thread import build_thread, shown_depth
 from blog.comments.thread_cache import ThreadCache
 from blog.core.http import page_number, parse_id

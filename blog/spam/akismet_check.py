@@ -21,6 +21,7 @@ import httpx
 from flask import Flask
 
 from blog import messages
+from blog.comments.values import Client, CommentText
 from blog.models import CommentStatus
 from blog.spam.rules import Verdict
 
@@ -31,12 +32,8 @@ log = logging.getLogger(__name__)
 class AkismetComment:
     """What Akismet is sent of a new comment."""
 
-    author: str
-    email: str
-    url: str
-    body: str
-    ip_address: str
-    user_agent: str
+    text: CommentText
+    client: Client
     is_reply: bool
 
 
@@ -102,14 +99,15 @@ class AkismetCheck:
             client = self._ready_client()
             if client is None:
                 return None
+            text, sender = comment.text, comment.client
             found = client.comment_check(
-                user_ip=comment.ip_address,
-                user_agent=comment.user_agent,
+                user_ip=sender.ip_address,
+                user_agent=sender.user_agent,
                 comment_type="reply" if comment.is_reply else "comment",
-                comment_author=comment.author,
-                comment_author_email=comment.email,
-                comment_author_url=comment.url,
-                comment_content=comment.body,
+                comment_author=text.author,
+                comment_author_email=text.email,
+                comment_author_url=text.url,
+                comment_content=text.body,
                 blog_lang="it",
                 blog_charset="UTF-8",
             )

@@ -12,7 +12,7 @@ from blog import messages
 from blog.core.terminal import confirm_or_stop, printable
 from blog.extensions import db
 from blog.models import SpamLabel
-from blog.spam import bayes, corpus
+from blog.spam import bayes, bayes_store, corpus
 
 
 @click.command("spam-train")
@@ -28,9 +28,9 @@ def spam_train_command(path: Path, label: str | None) -> None:
     if label is None:
         raise click.UsageError(messages.SPAM_TRAIN_LABEL_REQUIRED)
     reading = corpus.Reading(path)
-    trained = bayes.train(reading, SpamLabel(label))
+    trained = bayes_store.train(reading, SpamLabel(label))
     db.session.commit()
-    spam, ham = bayes.totals()
+    spam, ham = bayes_store.totals()
     click.echo(
         messages.SPAM_TRAINED.format(count=trained, kind=messages.SPAM_KINDS[label])
         + " "
@@ -46,7 +46,7 @@ def spam_train_command(path: Path, label: str | None) -> None:
 def spam_stats_command(top: int) -> None:
     """Print what the learning filter has learned: totals and the telling tokens."""
     settings = bayes.FilterSettings.from_config(current_app.config)
-    learned = bayes.stats(settings, top=max(top, 0))
+    learned = bayes_store.stats(settings, top=max(top, 0))
     click.echo(messages.SPAM_TOTALS.format(spam=learned.spam_messages, ham=learned.ham_messages))
     click.echo(messages.SPAM_TOKENS_KNOWN.format(count=learned.tokens))
     acting = settings.acts_after(learned.spam_messages, learned.ham_messages)
@@ -72,10 +72,10 @@ def spam_stats_command(top: int) -> None:
 @with_appcontext
 def spam_reset_command(yes: bool) -> None:
     """Make the learning filter forget everything it has learned."""
-    spam, ham = bayes.totals()
+    spam, ham = bayes_store.totals()
     if not yes:
         confirm_or_stop(messages.SPAM_RESET_CONFIRM.format(spam=spam, ham=ham))
-    forgotten = bayes.reset()
+    forgotten = bayes_store.reset()
     db.session.commit()
     click.echo(messages.SPAM_RESET_DONE.format(count=forgotten))
 

@@ -22,8 +22,10 @@ from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData
 
+from blog.comments.values import Client, CommentText
+from blog.core.signing import timed_serializer
 from blog.core.trie import alternation
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, body_digest, utcnow
@@ -34,13 +36,9 @@ from blog.moderation import site_settings
 class Submission:
     """What the screening checks look at."""
 
-    author: str
-    email: str
-    url: str
-    body: str
+    text: CommentText
     body_html: str
-    ip_address: str
-    user_agent: str
+    client: Client
     honeypot: str
     seconds_to_submit: float
 
@@ -48,11 +46,14 @@ class Submission:
     def haystack(self) -> str:
         """Every field as typed and as folded, and the text as readers see it:
         what the word lists are looked for in, built once per submission."""
-        others = "\n".join((self.author, self.email, self.url, self.ip_address, self.user_agent))
+        text, client = self.text, self.client
+        others = "\n".join(
+            (text.author, text.email, text.url, client.ip_address, client.user_agent)
+        )
         return "\n".join(
             (
                 others.casefold(),
-                self.body.casefold(),
+                text.body.casefold(),
                 fold(others),
                 fold(visible_text(self.body_html)),
             )
@@ -63,13 +64,9 @@ def stored_submission(comment: Comment) -> Submission:
     """What the word lists look at in a comment already stored (no traps: it
     is past them)."""
     return Submission(
-        author=comment.author,
-        email=comment.email,
-        url=comment.url,
-        body=comment.body,
+        text=CommentText(comment.author, comment.email, comment.url, comment.body),
         body_html=comment.body_html,
-        ip_address=comment.ip_address or "",
-        user_agent=comment.user_agent or "",
+        client=Client(comment.ip_address or "", comment.ip_block, comment.user_agent or ""),
         honeypot="",
         seconds_to_submit=math.inf,
     )
@@ -220,7 +217,7 @@ def matching_key(submission: Submission, keys: Sequence[str]) -> str | None:
     network key holding the sender's address."""
     if not keys:
         return None
-    if network := _network_holding(submission.ip_address, keys):
+    if network := _network_holding(submission.client.ip_address, keys):
         return network
     finder = _key_finder(tuple(keys))
     if finder is None:
@@ -289,14 +286,13 @@ FORM_TIME_SALT = "comment-form-time"
 
 def sign_form_time(secret_key: str, article_id: int) -> str:
     """A token saying "this form for this article was served now"."""
-    return URLSafeTimedSerializer(secret_key, salt=FORM_TIME_SALT).dumps(article_id)
+    return timed_serializer(FORM_TIME_SALT, secret_key).dumps(article_id)
 
 
 def form_age(secret_key: str, token: str | None, article_id: int, max_age: int) -> float | None:
     """Seconds since the form was served; None if tampered, foreign or too old."""
-    serializer = URLSafeTimedSerializer(secret_key, salt=FORM_TIME_SALT)
     try:
-        signed_for, signed_at = serializer.loads(
+        signed_for, signed_at = timed_serializer(FORM_TIME_SALT, secret_key).loads(
             token or "", max_age=max_age, return_timestamp=True
         )
     except BadData:

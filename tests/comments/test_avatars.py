@@ -37,6 +37,15 @@ def test_the_colour_is_the_persons_own_and_depends_on_the_key():
     assert keyed != [colour(f"persona{n}@example.it", "chiave") for n in range(50)]
 
 
+def test_a_persons_colour_never_changes():
+    """Readers know each other by these colours: the same key keeps them."""
+    assert colour("maria@example.it", "chiave") == "#2e6b30"
+    assert [colour(f"persona{n}@example.it", "chiave") for n in range(12)] == [
+        "#8b1f4a", "#7a4b0f", "#4a5d23", "#1f5f8b", "#7a4b0f", "#385170",
+        "#3f51b5", "#4a5d23", "#a0401f", "#6b3fa0", "#8b1f4a", "#8b1f4a",
+    ]  # fmt: skip
+
+
 def test_a_name_is_escaped_in_the_svg():
     svg = str(avatar_svg('<b>"x</b> & <i>', "x@example.it", "k"))
     assert "<b>" not in svg and "<i>" not in svg

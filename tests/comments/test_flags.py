@@ -92,6 +92,15 @@ def test_the_same_reader_reporting_two_comments_leaves_unlinkable_digests(app):
     assert one != reporter_digest("altra chiave", "203.0.113.7/32", 1)
 
 
+def test_the_digest_of_a_stored_report_never_changes():
+    """Stored reports are known by this digest: a new one would count a reader twice."""
+    from blog.comments.flags import reporter_digest
+
+    assert reporter_digest("chiave", "203.0.113.7/32", 1) == (
+        "51cc90ccb7d739372c820d700fb2d14ed320434815578f14c7b39f1526288cc3"
+    )
+
+
 def test_a_report_costs_two_small_writes(client, app, approved):
     statements: list[str] = []
 

@@ -84,6 +84,18 @@ def test_the_key_depends_on_the_secret(app_config):
     assert like_key("uno", "198.51.100.7/32", 1) != like_key("uno", "198.51.100.7/32", 2)
 
 
+def test_the_key_of_a_stored_like_never_changes():
+    """Stored likes are known by this key: a new one would count them twice."""
+    from blog.comments.likes import like_key
+
+    assert like_key("chiave", "198.51.100.7/32", 1) == (
+        "2ce26d9023622141e42b907fdabebd32292cea25d90b38b197c2b2df2b980c81"
+    )
+    assert like_key("chiave", "2001:db8::/64", 42) == (
+        "eade58f93ab4323d4b678c960f53f238953a65c30fdeb2c1302c0f6a390ab84c"
+    )
+
+
 def test_likes_are_throttled_per_address_block(app_config):
     with fresh_blog(app_config, RATELIMIT_ENABLED=True, LIKE_RATE_LIMIT="3 per minute") as app:
         with app.app_context():

@@ -11,6 +11,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from blog import signals
 from blog.comments.submit import Accepted, CommentSettings, Draft, Refusal, submit
+from blog.comments.values import Client, CommentText
 from blog.config import DEFAULTS
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, MailMessage
@@ -39,21 +40,18 @@ def settings(**changes) -> CommentSettings:
 
 
 def draft(article: Article, **changes) -> Draft:
+    """A valid draft; ``changes`` name any field of it, of its text or of its client."""
+    text = {"author": "Maria", "email": "maria@example.it", "url": "", "body": "Un commento."}
+    client = {"ip_address": "192.0.2.7", "ip_block": "192.0.2.7/32", "user_agent": "pytest"}
     values = {
-        "author": "Maria",
-        "email": "maria@example.it",
-        "url": "",
-        "body": "Un commento.",
         "parent_id": None,
         "notify": False,
         "honeypot": "",
         "form_time": sign_form_time(SECRET, article.id),
-        "ip_address": "192.0.2.7",
-        "ip_block": "192.0.2.7/32",
-        "user_agent": "pytest",
-        **changes,
     }
-    return Draft(**values)
+    for name, value in changes.items():
+        (text if name in text else client if name in client else values)[name] = value
+    return Draft(text=CommentText(**text), client=Client(**client), **values)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, ModerationEvent, SiteSetting, SpamToken
-from blog.spam.bayes import TOTALS
+from blog.spam.bayes_store import TOTALS
 from tests.helpers import Commenter, add_comment, soup, text_of
 
 P, A, S = CommentStatus.PENDING, CommentStatus.APPROVED, CommentStatus.SPAM

@@ -71,6 +71,7 @@ def browser():
 def seed(site, status: str = "pending", texts=TEXTS) -> list[int]:
     """Only these comments, newest last, as readers would have sent them."""
     from blog.comments.submit import NewComment, store_comment
+    from blog.comments.values import Client, CommentText
     from blog.extensions import db
     from blog.models import Article, Comment, CommentStatus, ModerationEvent
 
@@ -83,13 +84,13 @@ def seed(site, status: str = "pending", texts=TEXTS) -> list[int]:
             comment = store_comment(
                 article,
                 NewComment(
-                    author=f"Lettore {number}",
-                    email=f"lettore{number}@example.it",
-                    url="https://sito.example/" if number % 3 == 0 else "",
-                    body=text,
-                    ip_address=f"203.0.113.{number}",
-                    ip_block=f"203.0.113.{number}/32",
-                    user_agent=BROWSER,
+                    text=CommentText(
+                        author=f"Lettore {number}",
+                        email=f"lettore{number}@example.it",
+                        url="https://sito.example/" if number % 3 == 0 else "",
+                        body=text,
+                    ),
+                    client=Client(f"203.0.113.{number}", f"203.0.113.{number}/32", BROWSER),
                 ),
                 CommentStatus(status),
             )

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, Moderator, SpamLabel, SpamToken, utcnow
 from blog.moderation.workflow import Action, apply_action
-from blog.spam import bayes
-from blog.spam.bayes import TOTALS
+from blog.spam import bayes_store
+from blog.spam.bayes_store import TOTALS
 from tests.helpers import ARTICLE_URL, add_comment, comments_in_db, queue_token, soup, text_of
 
 P, A, S, T = (
@@ -97,7 +97,7 @@ def test_emptying_spam_teaches_the_filter_as_deleting_each_would(logged_in, app)
         apply_action(marked, Action.SPAM, moderator)  # taught spam already
         db.session.commit()
         assert totals() == (1, 0)
-        tokens = set(bayes.comment_tokens(caught))
+        tokens = set(bayes_store.comment_tokens(caught))
     token = queue_token(logged_in, "?status=spam")
     logged_in.post("/moderation/spam/empty", data={"csrf_token": token})
     with app.app_context():

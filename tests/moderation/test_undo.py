@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, ModerationEvent, Moderator, SpamLabel, SpamToken
 from blog.moderation.workflow import Action, apply_action
-from blog.spam.bayes import TOTALS
+from blog.spam.bayes_store import TOTALS
 from tests.helpers import add_comment, add_moderator, queue_token, soup, text_of
 
 P, A, S, T = (

@@ -404,7 +404,7 @@ def test_digests_group_what_they_should_and_wait_for_their_hour(app, smtp):
 
 
 class Receiver(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802 - http.server's name
+    def do_POST(self):  # http.server's name
         body = self.rfile.read(int(self.headers["Content-Length"]))
         server = self.server
         if server.fail_next:
@@ -685,7 +685,7 @@ def test_an_address_too_long_once_lowercased_is_refused_quietly(app, smtp):
 
 def test_a_redirecting_webhook_receiver_is_a_failure(app):
     class Redirect(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):  # http.server's name
             self.send_response(302)
             self.send_header("Location", "http://127.0.0.1:9/elsewhere")
             self.end_headers()

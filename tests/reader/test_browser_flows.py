@@ -106,6 +106,7 @@ def approved_comment(site, body: str) -> int:
     """An approved comment on the article, stored as the app stores them."""
     from blog import create_app
     from blog.comments.submit import NewComment, store_comment
+    from blog.comments.values import CommentText
     from blog.extensions import db
     from blog.models import Article, CommentStatus
 
@@ -114,7 +115,7 @@ def approved_comment(site, body: str) -> int:
         article = db.session.scalar(sa.select(Article))
         comment = store_comment(
             article,
-            NewComment(author="Lucia", email="lucia@example.it", url="", body=body),
+            NewComment(CommentText(author="Lucia", email="lucia@example.it", url="", body=body)),
             CommentStatus.APPROVED,
         )
         db.session.commit()

@@ -15,7 +15,6 @@ from blog.models import CommentStatus
 from blog.spam import bayes
 from blog.spam.bayes import (
     MAX_TOKENS,
-    TOTALS,
     FilterSettings,
     Message,
     chi2_survival,
@@ -25,6 +24,7 @@ from blog.spam.bayes import (
     token_probability,
     tokens,
 )
+from blog.spam.bayes_store import TOTALS
 
 SETTINGS = FilterSettings.from_config(DEFAULTS)
 probabilities = st.floats(min_value=0.001, max_value=0.999)

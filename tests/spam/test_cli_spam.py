@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, SpamLabel, SpamToken
 from blog.moderation.workflow import Action, apply_action
-from blog.spam import bayes, corpus
-from blog.spam.bayes import TOTALS
+from blog.spam import bayes, bayes_store, corpus
+from blog.spam.bayes_store import TOTALS
 from tests.helpers import add_comment
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "spam"
@@ -164,8 +164,8 @@ def test_spam_stats_prints_totals_and_the_telling_tokens(app, runner):
 
 def test_spam_stats_says_when_the_filter_acts(app_config, runner, app):
     with app.app_context():
-        bayes.train([bayes.Message("uno")] * 20, SpamLabel.SPAM)
-        bayes.train([bayes.Message("due")] * 20, SpamLabel.HAM)
+        bayes_store.train([bayes.Message("uno")] * 20, SpamLabel.SPAM)
+        bayes_store.train([bayes.Message("due")] * 20, SpamLabel.HAM)
         db.session.commit()
     output = runner.invoke(args=["spam-stats"]).output
     assert "Ha visto almeno 20 decisioni di ciascun tipo" in output

@@ -14,8 +14,8 @@ from blog.extensions import db
 from blog.models import Comment, CommentStatus, ModerationEvent, SpamLabel, SpamToken
 from blog.moderation.workflow import LESSONS, Action, apply_action
 from blog.privacy.personal_data import erase
-from blog.spam import bayes
-from blog.spam.bayes import TOTALS
+from blog.spam import bayes, bayes_store
+from blog.spam.bayes_store import TOTALS
 from tests.helpers import Commenter, add_comment, comments_in_db, queue_token, soup, text_of
 
 P, A, S, T = (
@@ -62,7 +62,7 @@ def act(client, comment_id: int, action: str, tab: str = "pending"):
 def test_each_decision_teaches_the_filter(logged_in, app, start, action, tab, label):
     with app.app_context():
         comment = add_comment(status=start, comment=SPAMMY, author="Bot", email="x@spam.example")
-        comment_id, comment_tokens = comment.id, bayes.comment_tokens(comment)
+        comment_id, comment_tokens = comment.id, bayes_store.comment_tokens(comment)
     act(logged_in, comment_id, action, tab)
     with app.app_context():
         learned = counts()
@@ -215,7 +215,7 @@ def test_a_decision_already_trained_elsewhere_is_not_counted_twice(app):
         comment = db.session.get_one(Comment, comment_id)
         # …after this session read it untrained.
         set_committed_value(comment, "spam_trained", None)
-        assert bayes.learn(comment, SpamLabel.SPAM) is False
+        assert bayes_store.learn(comment, SpamLabel.SPAM) is False
         db.session.commit()
         assert counts() == {}
         assert comment.spam_trained is SpamLabel.SPAM
@@ -226,7 +226,7 @@ def test_counts_never_go_below_zero(app):
         comment = add_comment(status=P, comment=SPAMMY)
         apply_action(comment, Action.SPAM)
         db.session.commit()
-        bayes.reset()  # forgotten, then the comment is told to be spam again
+        bayes_store.reset()  # forgotten, then the comment is told to be spam again
         comment.spam_trained = SpamLabel.SPAM
         apply_action(comment, Action.NOT_SPAM)
         db.session.commit()
@@ -290,7 +290,7 @@ def test_after_the_minimum_training_spam_goes_to_spam_with_its_reason(logged_in,
             "filtro che impara: punteggio 1,000"
         )
         named = event.note.split(" (", 1)[1].rstrip(")").split(", ")
-        assert len(named) == 3 and set(named) <= set(bayes.comment_tokens(spam))
+        assert len(named) == 3 and set(named) <= set(bayes_store.comment_tokens(spam))
         assert ham.status == A
         assert ham.spam_score < 0.1
         assert ham.events == []
@@ -298,8 +298,8 @@ def test_after_the_minimum_training_spam_goes_to_spam_with_its_reason(logged_in,
 
 def test_a_doubtful_score_holds_the_comment_whatever_the_policy(app_config, app):
     with app.app_context():
-        bayes.train([bayes.Message(SPAMMY)] * 5, SpamLabel.SPAM)
-        bayes.train([bayes.Message(HAMMY)] * 5, SpamLabel.HAM)
+        bayes_store.train([bayes.Message(SPAMMY)] * 5, SpamLabel.SPAM)
+        bayes_store.train([bayes.Message(HAMMY)] * 5, SpamLabel.HAM)
         db.session.commit()
     # Spam words and ham words alike score about 0.5: held once the threshold is below.
     with second_app(app_config, SPAM_SCORE_HOLD=0.4) as other:
@@ -338,7 +338,7 @@ def test_two_app_instances_share_one_filter(logged_in, app, app_config):
 
 def test_scoring_reads_its_own_tokens_in_one_query(app):
     with app.app_context():
-        bayes.train([bayes.Message(SPAMMY)], SpamLabel.SPAM)
+        bayes_store.train([bayes.Message(SPAMMY)], SpamLabel.SPAM)
         db.session.commit()
         statements: list[str] = []
 
@@ -348,7 +348,7 @@ def test_scoring_reads_its_own_tokens_in_one_query(app):
 
         sa.event.listen(db.engine, "before_cursor_execute", count)
         try:
-            result = bayes.score(
+            result = bayes_store.score(
                 bayes.Message("pillole nuove " + SPAMMY),
                 bayes.FilterSettings.from_config(app.config),
             )

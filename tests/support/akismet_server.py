@@ -53,7 +53,7 @@ def akismet_stand_in() -> Iterator[StandIn]:
     """Serve the stand-in on a free port of 127.0.0.1 while the block runs."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:  # http.server's name
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode()
             fields = {key: values[0] for key, values in parse_qs(body).items()}

@@ -20,7 +20,7 @@ class Inbox:
         self._lock = threading.Lock()
         self.port = 0
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's name
+    async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd's name
         with self._lock:
             self.messages.append(email.message_from_bytes(envelope.content))
         return "250 Message accepted"
