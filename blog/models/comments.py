@@ -26,7 +26,7 @@ class CommentStatus(enum.StrEnum):
 
 
 class SpamLabel(enum.StrEnum):
-    """What the learning filter was taught a comment is (blog/spam/bayes.py)."""
+    """What the learning filter was taught a comment is (blog/spam/bayes_store.py)."""
 
     SPAM = "spam"
     HAM = "ham"

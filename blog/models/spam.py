@@ -13,7 +13,7 @@ class SpamToken(Model):
     """A token of the learning filter: in how many spam and ham messages it was seen.
 
     One row, ``.MSG_COUNT``, holds the totals: messages trained as spam and
-    as ham (blog/spam/bayes.py).
+    as ham (blog/spam/bayes_store.py).
     """
 
     token: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
