@@ -37,7 +37,8 @@ class ThreadCache:
         # Rendered outside the lock: two workers' threads may both render a
         # fresh entry at once, which is harmless; blocking every reader is not.
         # ``render`` returns our own autoescaped template's output: safe markup.
-        fragment = Markup(render())  # nosec B704
+        rendered = render()
+        fragment = Markup(rendered)  # nosec B704
         if self.max_entries:
             with self._lock:
                 self._entries[key] = fragment

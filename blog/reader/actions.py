@@ -96,11 +96,10 @@ def preview_comment(article: Article, form: CommentForm) -> Response:
     config = current_app.config
     posted = form.form_time.data
     fresh = form_age(config["SECRET_KEY"], posted, article.id, config["COMMENT_FORM_MAX_AGE"])
+    sanitized = comment_to_html(form.comment.data)
+    preview = Markup(sanitized)  # nosec B704
     return render_article(
-        article,
-        form,
-        preview=Markup(comment_to_html(form.comment.data)),  # nosec B704 - sanitized
-        form_time=posted if fresh is not None else None,
+        article, form, preview=preview, form_time=posted if fresh is not None else None
     )
 
 

@@ -161,7 +161,8 @@ def _add_comments(feed: Atom1Feed, where: sa.ColumnElement[bool]) -> None:
         # The id stays what it always was; the link opens the comment's page.
         permanent = external_url("reader.article", slug=slug, anchor=f"comment-{comment.id}")
         page = comment_page(comment)
-        content = Markup(comment.body_html)  # nosec B704 - sanitized when it was written
+        # Sanitized when it was written.
+        content = Markup(comment.body_html)  # nosec B704
         if parent_id is not None:
             # As WordPress's feeds: a reply names the comment it answers, which
             # is in the same thread, so on the same page.

@@ -132,7 +132,8 @@ def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Marku
         }
         if waiting or changeable:
             # Our own autoescaped template's output: safe markup.
-            return Markup(render_thread([*approved, *waiting], changeable))  # nosec B704
+            rendered = render_thread([*approved, *waiting], changeable)
+            return Markup(rendered)  # nosec B704
     return thread_cache().get_or_render(
         # In the language of the page: a member of staff may read the site in theirs.
         (article.id, article.comment_version, view.page, is_open, view.order, str(get_locale())),
