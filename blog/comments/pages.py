@@ -107,6 +107,37 @@ def _threads(article: Article) -> sa.Select:
     )
 
 
+def pages_of(comments: Sequence[Comment], per_page: int) -> dict[int, int]:
+    """:func:`page_of` for many approved comments at once (the queue's
+    Approvati tab): one query, however many comments and articles."""
+    approved = [c for c in comments if c.status == CommentStatus.APPROVED and c.thread_id]
+    if not approved:
+        return {}
+    started = sa.func.min(Comment.created_at).label("started")
+    threads = (
+        sa.select(Comment.article_id, Comment.thread_id, started)
+        .where(
+            Comment.article_id.in_({c.article_id for c in approved}),
+            Comment.status == CommentStatus.APPROVED,
+        )
+        .group_by(Comment.article_id, Comment.thread_id)
+        .subquery()
+    )
+    rank = sa.func.row_number().over(
+        partition_by=threads.c.article_id, order_by=(threads.c.started, threads.c.thread_id)
+    )
+    ranked = sa.select(threads.c.thread_id, rank.label("rank")).subquery()
+    rows = db.session.execute(
+        sa.select(ranked.c.thread_id, ranked.c.rank).where(
+            ranked.c.thread_id.in_({c.thread_id for c in approved})
+        )
+    )
+    ranks = {thread_id: number for thread_id, number in rows}
+    return {
+        c.id: (ranks[c.thread_id] - 1) // per_page + 1 for c in approved if c.thread_id in ranks
+    }
+
+
 def approved_comments(article: Article, view: CommentView, per_page: int) -> Sequence[Comment]:
     """Return the approved comments of one page of threads, oldest first.
 

@@ -28,6 +28,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from blog import messages
 from blog.accounts.auth import safe_next
+from blog.comments.pages import pages_of
 from blog.core.addresses import client_block
 from blog.core.forms import CONTROL_CHARACTERS, LINE_BREAKS, ActionForm, form_status
 from blog.core.http import page_number, parse_id
@@ -220,6 +221,8 @@ def queue() -> str:
         filter_form=filter_form_for(status, search, article_id),
         bulk_form=bulk_form_for(status),
         block_forms={comment.id: block_form_for(comment) for comment in pagination.items},
+        # Each approved comment's page, found at once rather than row by row.
+        pages=pages_of(pagination.items, current_app.config["COMMENTS_PER_PAGE"]),
         undo_form=UndoForm(formdata=None, events=",".join(map(str, undo_events)), next=here)
         if undo_events
         else None,
