@@ -8,9 +8,12 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from blog import messages
-from blog.core.terminal import CliError, typing_at_a_terminal
+from blog.core.i18n import lazy_gettext as _l
+from blog.core.terminal import CliError, option, typing_at_a_terminal
 from blog.extensions import db
 from blog.models import Moderator, new_session_token
 
@@ -55,39 +58,50 @@ def ask_password() -> str:
 def find_moderator(username: str) -> Moderator:
     moderator = db.session.scalar(sa.select(Moderator).where(Moderator.username == username))
     if moderator is None:
-        raise CliError(f"Nessun moderatore con nome utente «{username}».")
+        raise CliError(_("No moderator with the username “{username}”.").format(username=username))
     return moderator
 
 
-@click.command("create-moderator")
+@click.command(
+    "create-moderator",
+    help=_l("Create a moderator account; the password is asked for twice."),
+)
 @click.argument("username")
-@click.option("--display-name", help="Nome mostrato sulle risposte (predefinito: USERNAME).")
-@click.option("--email", help="Indirizzo per le notifiche.")
+@option("--display-name", help=_l("Name shown on replies (default: USERNAME)."))
+@option("--email", help=_l("Address for notifications."))
 @with_appcontext
 def create_moderator_command(username: str, display_name: str | None, email: str | None) -> None:
     """Create a moderator account; the password is asked for twice."""
     username = username.strip()
     if not username or len(username) > 80:
-        raise CliError("Il nome utente deve avere da 1 a 80 caratteri.")
+        raise CliError(_("The username must be 1 to 80 characters long."))
     if db.session.scalar(sa.select(Moderator.id).where(Moderator.username == username)):
-        raise CliError(f"Il moderatore «{username}» esiste già.")
+        raise CliError(_("The moderator “{username}” already exists.").format(username=username))
     moderator = Moderator(username=username, display_name=display_name or username, email=email)
     moderator.set_password(ask_password())
     db.session.add(moderator)
     db.session.commit()
-    click.echo(f"Moderatore «{username}» creato.")
+    click.echo(_("Moderator “{username}” created.").format(username=username))
 
 
-@click.command("moderators")
+@click.command("moderators", help=_l("List the moderator accounts."))
 @with_appcontext
 def list_moderators_command() -> None:
     """List the moderator accounts."""
     moderators = db.session.scalars(sa.select(Moderator).order_by(Moderator.username)).all()
     if not moderators:
-        click.echo("Nessun moderatore. Creane uno con: flask create-moderator NOME")
+        click.echo(_("No moderators. Create one with: flask create-moderator NAME"))
         return
     row = "{:<20} {:<24} {:<28} {:<11} {}"
-    click.echo(row.format("nome utente", "nome mostrato", "email", "stato", "ultimo accesso"))
+    click.echo(
+        row.format(
+            pgettext("moderators column", "username"),
+            pgettext("moderators column", "display name"),
+            pgettext("moderators column", "email"),
+            pgettext("moderators column", "status"),
+            pgettext("moderators column", "last login"),
+        )
+    )
     for moderator in moderators:
         last = moderator.last_login_at
         click.echo(
@@ -95,13 +109,15 @@ def list_moderators_command() -> None:
                 moderator.username,
                 moderator.display_name,
                 moderator.email or "—",
-                "attivo" if moderator.active else "disattivato",
-                last.strftime("%Y-%m-%d %H:%M") if last else "mai",
+                pgettext("moderator", "active")
+                if moderator.active
+                else pgettext("moderator", "deactivated"),
+                last.strftime("%Y-%m-%d %H:%M") if last else pgettext("last login", "never"),
             )
         )
 
 
-@click.command("set-password")
+@click.command("set-password", help=_l("Set a moderator's password; their open sessions end."))
 @click.argument("username")
 @with_appcontext
 def set_password_command(username: str) -> None:
@@ -109,10 +125,13 @@ def set_password_command(username: str) -> None:
     moderator = find_moderator(username)
     moderator.set_password(ask_password())
     db.session.commit()
-    click.echo(f"Password di «{username}» aggiornata.")
+    click.echo(_("Password for “{username}” updated.").format(username=username))
 
 
-@click.command("deactivate-moderator")
+@click.command(
+    "deactivate-moderator",
+    help=_l("Deactivate a moderator; they are logged out at their next request."),
+)
 @click.argument("username")
 @with_appcontext
 def deactivate_moderator_command(username: str) -> None:
@@ -121,7 +140,7 @@ def deactivate_moderator_command(username: str) -> None:
     moderator.active = False
     moderator.session_token = new_session_token()
     db.session.commit()
-    click.echo(f"Moderatore «{username}» disattivato.")
+    click.echo(_("Moderator “{username}” deactivated.").format(username=username))
 
 
 COMMANDS = (

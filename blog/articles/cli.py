@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 from flask_migrate import upgrade
 
 from blog.articles.seed import seed_articles
+from blog.core.i18n import lazy_gettext as _l
 
 
-@click.command("init-db")
+@click.command("init-db", help=_l("Create or upgrade the database and load the shipped articles."))
 @with_appcontext
 def init_db_command() -> None:
     """Create or upgrade the database and load the shipped articles."""
     upgrade()
     added = seed_articles()
     if added:
-        click.echo(f"Articoli aggiunti: {len(added)}")
-    click.echo("Database pronto.")
+        click.echo(_("Articles added: {count}").format(count=len(added)))
+    click.echo(_("Database ready."))
 
 
 COMMANDS = (init_db_command,)

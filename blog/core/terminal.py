@@ -1,8 +1,10 @@
-"""Helpers every ``flask`` command shares: errors in Italian, questions, safe printing."""
+"""Helpers every ``flask`` command shares: errors in the site's language,
+questions, translated option help, safe printing."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import IO, Any
 
 import click
@@ -11,11 +13,43 @@ from blog import messages
 
 
 class CliError(click.ClickException):
-    """A command's error, said in Italian: Click's own prefix is English ("Error:")."""
+    """A command's error, in the site's language: Click's own prefix is English ("Error:").
+
+    Worded when raised: Click shows it once the command's app context is gone.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(str(message))
+        self.shown = messages.CLI_ERROR.format(message=self.message)
 
     def show(self, file: IO[Any] | None = None) -> None:
-        message = messages.CLI_ERROR.format(message=self.format_message())
-        click.echo(message, file=file, err=file is None)
+        click.echo(self.shown, file=file, err=file is None)
+
+
+class TranslatedOption(click.Option):
+    """An option whose help is translated each time ``--help`` shows it.
+
+    Click's own option turns its help into a plain ``str`` when the module is
+    imported (``inspect.cleandoc``), which would fix the language then; and
+    it needs a real ``str`` when it lays the help out.
+    """
+
+    def __init__(self, *args: Any, help: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sentence = help
+
+    @property
+    def help(self) -> str | None:
+        return None if self._sentence is None else str(self._sentence)
+
+    @help.setter
+    def help(self, sentence: str | None) -> None:
+        self._sentence = sentence
+
+
+def option(*param_decls: str, **attrs: Any) -> Callable[[Any], Any]:
+    """``click.option``, with its help (a lazy sentence) translated when shown."""
+    return click.option(*param_decls, cls=TranslatedOption, **attrs)
 
 
 def typing_at_a_terminal() -> bool:
@@ -24,7 +58,7 @@ def typing_at_a_terminal() -> bool:
 
 
 def confirm_or_stop(question: str) -> None:
-    """Ask yes or no; stop the command, saying so in Italian, on no."""
+    """Ask yes or no; stop the command, saying so in the site's language, on no."""
     if not click.confirm(question, err=True):
         raise CliError(messages.CLI_CANCELLED)
 

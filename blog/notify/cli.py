@@ -7,21 +7,34 @@ import sys
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
+from blog.core.i18n import lazy_gettext as _l
 from blog.notify import delivery
 
 
-@click.command("send-mail")
+@click.command(
+    "send-mail",
+    help=_l("Send the mail, digests and webhooks whose time has come, retrying failed ones."),
+)
 @with_appcontext
 def send_mail_command() -> None:
     """Send the mail, digests and webhooks whose time has come, retrying failed ones."""
     done = delivery.deliver_due()
     sent, failed = done.sent.get("mail", (0, 0))
     hooks_sent, hooks_failed = done.sent.get("webhooks", (0, 0))
-    click.echo(f"Riepiloghi per i moderatori: {done.digests}")
-    click.echo(f"Messaggi inviati: {sent}; non riusciti (riproverò): {failed}")
+    click.echo(_("Digests for moderators: {count}").format(count=done.digests))
+    click.echo(
+        _("Messages sent: {sent}; failed (to be retried): {failed}").format(
+            sent=sent, failed=failed
+        )
+    )
     if current_app.config["WEBHOOK_URLS"]:
-        click.echo(f"Webhook inviati: {hooks_sent}; non riusciti (riproverò): {hooks_failed}")
+        click.echo(
+            _("Webhooks sent: {sent}; failed (to be retried): {failed}").format(
+                sent=hooks_sent, failed=hooks_failed
+            )
+        )
     if done.failed:
         sys.exit(1)
 

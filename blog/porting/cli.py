@@ -8,15 +8,23 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from blog import messages
-from blog.core.terminal import CliError, printable
+from blog.core.i18n import counted
+from blog.core.i18n import lazy_gettext as _l
+from blog.core.i18n import plural as _n
+from blog.core.terminal import CliError, option, printable
 from blog.extensions import db
 from blog.porting import disqus, export, isso, wordpress
 from blog.porting.importer import ImportFileError, Reader, run_import
 from blog.porting.report import ImportReport
 
-HOLD_HELP = "Metti in attesa di moderazione anche i commenti pubblicati all'origine."
+HOLD_HELP = _l("Hold for moderation the comments published at the source too.")
+MORE_CASES = _n(
+    "… and {count} more case like the ones above.",
+    "… and {count} more cases like the ones above.",
+)
 
 
 def import_with_progress(reader: Reader, file: Path, hold: bool) -> None:
@@ -31,7 +39,7 @@ def import_with_progress(reader: Reader, file: Path, hold: bool) -> None:
         raise CliError(str(error)) from error
     try:
         with click.progressbar(
-            length=steps, label="Importazione", show_pos=True, file=sys.stderr
+            length=steps, label=_("Importing"), show_pos=True, file=sys.stderr
         ) as bar:
             report = run_import(reader, file, bar.update, hold=hold)
     except ImportFileError as error:
@@ -47,13 +55,17 @@ def print_report(report: ImportReport) -> None:
     for label, value in report.rows():
         click.echo(f"{label.ljust(width)}  {value.rjust(6)}")
     for title, reason in report.skipped_posts.listed:
-        click.echo(f"Non pubblicato: «{printable(title)}» ({reason})")
+        click.echo(
+            _("Not published: “{title}” ({reason})").format(title=printable(title), reason=reason)
+        )
     for title, given, slug in report.slugs_replaced.listed:
-        click.echo(f"Indirizzo sostituito: «{printable(title)}» {printable(given)} → /{slug}/")
+        replaced = _("Address replaced: “{title}” {given} → /{slug}/")
+        click.echo(replaced.format(title=printable(title), given=printable(given), slug=slug))
     for author, site in report.urls_dropped.listed:
-        click.echo(f"Sito web tolto: «{printable(author)}» {printable(site)}")
+        dropped = _("Website removed: “{author}” {site}")
+        click.echo(dropped.format(author=printable(author), site=printable(site)))
     for (link,) in report.threads_unmatched.listed:
-        click.echo(f"Nessun articolo per: {printable(link)}")
+        click.echo(_("No article for: {link}").format(link=printable(link)))
     for examples in (
         report.skipped_posts,
         report.slugs_replaced,
@@ -61,7 +73,7 @@ def print_report(report: ImportReport) -> None:
         report.threads_unmatched,
     ):
         if examples.unlisted:
-            click.echo(f"… e altri {examples.unlisted} casi come i precedenti.")
+            click.echo(counted(examples.unlisted, MORE_CASES))
 
 
 def import_command(name: str, reader: Reader, help_text: str) -> click.Command:
@@ -70,7 +82,7 @@ def import_command(name: str, reader: Reader, help_text: str) -> click.Command:
 
     @click.command(name, help=help_text)
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--pending", is_flag=True, help=HOLD_HELP)
+    @option("--pending", is_flag=True, help=HOLD_HELP)
     @with_appcontext
     def command(file: Path, pending: bool) -> None:
         import_with_progress(reader, file, hold=pending)
@@ -78,41 +90,43 @@ def import_command(name: str, reader: Reader, help_text: str) -> click.Command:
     return command
 
 
-@click.command("export-wxr")
+@click.command(
+    "export-wxr", help=_l("Write every article and comment as a WordPress export (WXR 1.2).")
+)
 @click.argument("file", type=click.File("wb"))
 @with_appcontext
 def export_wxr_command(file) -> None:
     """Write every article and comment as a WordPress export (WXR 1.2)."""
     config = current_app.config
     count = export.export_wxr(file, config["SITE_NAME"], config["SITE_URL"])
-    click.echo(f"Articoli esportati: {count}", err=True)
+    click.echo(_("Articles exported: {count}").format(count=count), err=True)
 
 
 COMMANDS = (
     import_command(
         "import-wxr",
         wordpress.READER,
-        """Import posts and comments from a WordPress export (WXR 1.1/1.2).
-
-        Running it again with the same file adds nothing; after an interruption
-        it finishes the job.
-        """,
+        _l(
+            "Import posts and comments from a WordPress export (WXR 1.1/1.2).\n\n"
+            "Running it again with the same file adds nothing; after an interruption it "
+            "finishes the job."
+        ),
     ),
     import_command(
         "import-disqus",
         disqus.READER,
-        """Import the comments of a Disqus export (XML) onto the matching articles.
-
-        Running it again with the same file adds nothing.
-        """,
+        _l(
+            "Import the comments of a Disqus export (XML) onto the matching articles.\n\n"
+            "Running it again with the same file adds nothing."
+        ),
     ),
     import_command(
         "import-isso",
         isso.READER,
-        """Import the comments of an Isso database (SQLite) onto the matching articles.
-
-        Running it again with the same file adds nothing.
-        """,
+        _l(
+            "Import the comments of an Isso database (SQLite) onto the matching articles.\n\n"
+            "Running it again with the same file adds nothing."
+        ),
     ),
     export_wxr_command,
 )

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from blog.comments.sanitize import foreign_html_to_text
+from blog.core.i18n import lazy_gettext as _l
 from blog.models import CommentStatus
 from blog.porting.importer import (
     DISQUS,
@@ -40,9 +41,10 @@ from blog.porting.xmlstream import read_xml
 
 NS = "{http://disqus.com}"
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
-NOT_DISQUS = "Il file non è un'esportazione di Disqus."
-NO_THREAD = "Commenti di discussioni senza un articolo, saltati"
-NO_ID = "Commenti senza id, saltati"
+NOT_DISQUS = _l("The file is not a Disqus export.")
+NO_THREAD = _l("Comments of discussions with no article, skipped")
+NO_ID = _l("Comments with no id, skipped")
+NO_LINK = _l("(no link)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +94,7 @@ class _DisqusImport:
 
     def start(self, element: ET.Element, depth: int) -> None:
         if depth == 1 and element.tag != NS + "disqus":
-            raise ImportFileError(NOT_DISQUS)
+            raise ImportFileError(str(NOT_DISQUS))
 
     def end(self, element: ET.Element, depth: int) -> bool:
         if depth == 2 and element.tag == NS + "thread":
@@ -109,7 +111,7 @@ class _DisqusImport:
         for word in identifier.split()[:3]:
             article_id = article_id or find_article(word)
         if article_id is None or not thread_id:
-            self.report.threads_unmatched.add((link or identifier or "(senza link)")[:LINK_MAX])
+            self.report.threads_unmatched.add((link or identifier or str(NO_LINK))[:LINK_MAX])
             return
         self.threads[thread_id] = _Thread(article_id, _flag(element, "isDeleted"))
         if article_id not in self.articles_matched:

@@ -39,12 +39,14 @@ from werkzeug.datastructures import MultiDict
 from blog.comments.sanitize import comment_to_html
 from blog.core.database import durable_at_checkpoints
 from blog.core.forms import AUTHOR_MAX, COMMENT_MAX, EMAIL_MAX, url_field
+from blog.core.i18n import lazy
+from blog.core.i18n import lazy_gettext as _l
 from blog.core.slugs import SLUG, slugify
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, body_digest, utcnow
 from blog.moderation import search
 from blog.moderation.workflow import refresh_article_comments
-from blog.porting.report import ImportReport, italian
+from blog.porting.report import ImportReport, whole_number
 
 WORDPRESS = "wordpress"
 DISQUS = "disqus"
@@ -58,7 +60,12 @@ SOURCE_ID_MAX = 64
 LINK_MAX = 2000
 
 
-TOO_LONG = f"Commenti più lunghi di {italian(COMMENT_MAX)} caratteri, saltati"
+#: Why comments were skipped, in the report: translated when shown.
+TOO_LONG = lazy(
+    lambda: _l("Comments longer than {limit} characters, skipped").format(
+        limit=whole_number(COMMENT_MAX)
+    )
+)
 
 
 class ImportFileError(ValueError):

@@ -27,6 +27,7 @@ from markdown_it import MarkdownIt
 
 from blog.comments.sanitize import foreign_html_to_text, markup_within_limits
 from blog.core.forms import COMMENT_MAX
+from blog.core.i18n import lazy_gettext as _l
 from blog.models import CommentStatus
 from blog.porting.importer import (
     ISSO,
@@ -41,9 +42,12 @@ from blog.porting.importer import (
 
 #: Isso's comment modes.
 STATUS_FROM_MODE = {1: CommentStatus.APPROVED, 2: CommentStatus.PENDING, 4: CommentStatus.TRASH}
-NOT_ISSO = "Il file non è un database di Isso (mancano le tabelle threads e comments)."
-NO_THREAD = "Commenti di discussioni senza un articolo, saltati"
-NO_FILE = "Il file non esiste"
+NOT_ISSO = _l("The file is not an Isso database (the threads and comments tables are missing).")
+NO_THREAD = _l("Comments of discussions with no article, skipped")
+NO_FILE = _l("The file does not exist: {path}")
+UNREADABLE = _l("Unreadable database: {error}")
+DAMAGED = _l("Damaged database: {detail}")
+NO_URI = _l("(no uri)")
 #: Comments read from the database at a time.
 FETCH_SIZE = 1000
 
@@ -68,7 +72,7 @@ def _open(path: str | Path) -> sqlite3.Connection:
     """Open a stranger's database read-only, and check it before reading."""
     file = Path(path).resolve()
     if not file.is_file():
-        raise ImportFileError(f"{NO_FILE}: {path}")
+        raise ImportFileError(NO_FILE.format(path=path))
     try:
         # A URI, so that it opens read-only; as_uri() percent-encodes the
         # name, so a '#', '?' or '%' in it stays part of the name.
@@ -86,13 +90,13 @@ def _open(path: str | Path) -> sqlite3.Connection:
             for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
     except sqlite3.DatabaseError as error:
-        raise ImportFileError(f"Database non leggibile: {error}") from error
+        raise ImportFileError(UNREADABLE.format(error=error)) from error
     if check != "ok":
         connection.close()
-        raise ImportFileError(f"Database danneggiato: {str(check)[:200]}")
+        raise ImportFileError(DAMAGED.format(detail=str(check)[:200]))
     if not {"threads", "comments"} <= tables:
         connection.close()
-        raise ImportFileError(NOT_ISSO)
+        raise ImportFileError(str(NOT_ISSO))
     return connection
 
 
@@ -131,7 +135,7 @@ class _IssoImport:
             link = _text(uri)[:LINK_MAX]
             article_id = find_article(link) if isinstance(thread_id, int) else None
             if article_id is None:
-                self.report.threads_unmatched.add(link or "(senza uri)")
+                self.report.threads_unmatched.add(link or str(NO_URI))
                 continue
             if article_id not in matched.values():
                 self.report.articles_present += 1
@@ -175,7 +179,7 @@ def comment_count(path: str | Path) -> int:
         try:
             (count,) = connection.execute("SELECT count(*) FROM comments").fetchone()
         except sqlite3.DatabaseError as error:
-            raise ImportFileError(f"Database non leggibile: {error}") from error
+            raise ImportFileError(UNREADABLE.format(error=error)) from error
     return int(count)
 
 
@@ -193,7 +197,7 @@ def read_isso(path: str | Path, writer: CommentWriter, progress: Progress | None
                 if progress is not None:
                     progress(1)
         except sqlite3.DatabaseError as error:
-            raise ImportFileError(f"Database non leggibile: {error}") from error
+            raise ImportFileError(UNREADABLE.format(error=error)) from error
 
 
 #: Isso's SQLite database; progress counts its comments.

@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from flask_babel import format_decimal
+
+from blog.core.i18n import lazy_gettext as _l
 from blog.models import CommentStatus
 
 #: Names, sites and links listed one by one in the report; the rest are counted.
 REPORT_EXAMPLES = 100
 
 
-def italian(number: int) -> str:
-    """A whole number as Italian writes it: 65.525."""
-    return f"{number:_}".replace("_", ".")
+def whole_number(number: int) -> str:
+    """A whole number as today's language writes it: 65.525 in Italian, 65,525 in English."""
+    return format_decimal(number, format="#,##0")
 
 
 @dataclass
@@ -42,10 +45,10 @@ class ImportReport:
     comments_added: int = 0
     comments_present: int = 0
     comment_statuses: Counter[str] = field(default_factory=Counter)
-    #: Comments not imported, by why.
+    #: Comments not imported, by why (a sentence, translated when shown).
     comments_skipped: Counter[str] = field(default_factory=Counter)
     parent_loops_cut: int = 0
-    #: (title, why) for each post that was not public.
+    #: (title, why) for each post that was not public; why is translated when shown.
     skipped_posts: Examples = field(default_factory=Examples)
     other_items: Counter[str] = field(default_factory=Counter)
     #: (title, slug in the file, slug given) for each article added under a new slug.
@@ -56,26 +59,30 @@ class ImportReport:
     threads_unmatched: Examples = field(default_factory=Examples)
 
     def rows(self) -> list[tuple[str, str]]:
+        """(label, count) for each line of the summary, in today's language."""
         rows = [
-            ("Articoli importati", str(self.articles_added)),
-            ("Articoli già presenti", str(self.articles_present)),
-            ("Discussioni senza un articolo corrispondente", str(self.threads_unmatched.count)),
-            ("Commenti importati", str(self.comments_added)),
-            ("Commenti già presenti", str(self.comments_present)),
+            (_l("Articles imported"), self.articles_added),
+            (_l("Articles already present"), self.articles_present),
+            (_l("Discussions with no matching article"), self.threads_unmatched.count),
+            (_l("Comments imported"), self.comments_added),
+            (_l("Comments already present"), self.comments_present),
         ]
         rows += [
-            (f"  commenti {status.value}", str(self.comment_statuses[status.value]))
+            (
+                "  " + _l("{status} comments").format(status=status.value),
+                self.comment_statuses[status.value],
+            )
             for status in CommentStatus
         ]
-        rows += [(label, str(n)) for label, n in sorted(self.comments_skipped.items())]
+        rows += sorted((str(label), n) for label, n in self.comments_skipped.items())
         rows += [
-            ("Risposte circolari, rese commenti di primo livello", str(self.parent_loops_cut)),
-            ("Indirizzi di articoli non validi, sostituiti", str(self.slugs_replaced.count)),
-            ("Siti web non validi, tolti dai commenti", str(self.urls_dropped.count)),
-            ("Articoli non pubblicati, saltati", str(self.skipped_posts.count)),
+            (_l("Circular replies, made top-level comments"), self.parent_loops_cut),
+            (_l("Invalid article addresses, replaced"), self.slugs_replaced.count),
+            (_l("Invalid websites, removed from comments"), self.urls_dropped.count),
+            (_l("Unpublished articles, skipped"), self.skipped_posts.count),
         ]
         rows += [
-            (f"Altri elementi ({kind}), saltati", str(n))
+            (_l("Other items ({kind}), skipped").format(kind=kind), n)
             for kind, n in sorted(self.other_items.items())
         ]
-        return rows
+        return [(str(label), str(count)) for label, count in rows]

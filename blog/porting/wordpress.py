@@ -26,6 +26,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from blog.comments.sanitize import article_to_html
+from blog.core.i18n import lazy_gettext as _l
+from blog.core.i18n import lazy_pgettext as _lp
 from blog.core.slugs import reserved_slugs, safe_slug
 from blog.extensions import db
 from blog.models import Article, CommentStatus
@@ -59,12 +61,17 @@ STATUS_FROM_WP = {
 }
 #: Why a post is not published, in the report.
 NOT_PUBLISHED = {
-    "draft": "bozza",
-    "pending": "in revisione",
-    "future": "programmato",
-    "private": "privato",
-    "auto-draft": "bozza",
+    "draft": _lp("skipped post", "draft"),
+    "pending": _lp("skipped post", "pending review"),
+    "future": _lp("skipped post", "scheduled"),
+    "private": _lp("skipped post", "private"),
+    "auto-draft": _lp("skipped post", "draft"),
 }
+PASSWORD_PROTECTED = _lp("skipped post", "password-protected")
+NO_SLUG = _lp("skipped post", "no slug")
+NO_DATE_OR_SLUG = _lp("skipped post", "no date, or a slug that cannot be used")
+UNTITLED = _l("(untitled)")
+NOT_WXR = _l("The file is not a WordPress export (WXR).")
 
 
 class WxrError(ImportFileError):
@@ -74,8 +81,8 @@ class WxrError(ImportFileError):
 #: What decides whether a post is published here: read before its comments
 #: (where WordPress and our export write them) or, failing that, at its end.
 DECIDING_FIELDS = ("post_type", "status", "post_password", "post_name")
-PINGS_SKIPPED = "Pingback e trackback saltati"
-NO_ID = "Commenti senza id, saltati"
+PINGS_SKIPPED = _l("Pingbacks and trackbacks skipped")
+NO_ID = _l("Comments with no id, skipped")
 
 
 # Reading
@@ -160,7 +167,7 @@ class _WxrImport:
         if self.wp is None:
             self.wp = _wp_namespace(tag)
         if depth == 1 and tag != "rss":
-            raise WxrError("Il file non è un'esportazione di WordPress (WXR).")
+            raise WxrError(str(NOT_WXR))
         if depth == 2 and tag == "channel":
             self.seen_channel = True
         if depth == 3 and tag == "item":
@@ -211,19 +218,19 @@ class _WxrImport:
         if post_type != "post":
             self.report.other_items[post_type or "?"] += 1
             return None
-        title = item.text("title") or "(senza titolo)"
+        title = item.text("title") or str(UNTITLED)
         status = item.wp_text("status")
         if item.wp_text("post_password"):
-            self.report.skipped_posts.add(title, "protetto da password")
+            self.report.skipped_posts.add(title, PASSWORD_PROTECTED)
         elif status != "publish":
             self.report.skipped_posts.add(title, NOT_PUBLISHED.get(status, status or "?"))
         elif not item.wp_text("post_name"):
-            self.report.skipped_posts.add(title, "senza slug")
+            self.report.skipped_posts.add(title, NO_SLUG)
         else:
             article = _import_article(item, self.report, self.reserved)
             if article is not None:
                 return article.id
-            self.report.skipped_posts.add(title, "senza data o con uno slug inutilizzabile")
+            self.report.skipped_posts.add(title, NO_DATE_OR_SLUG)
         return None
 
     def _add_comment(self, article_id: int, element: ET.Element, namespace: str) -> None:
@@ -266,7 +273,7 @@ def read_wxr(path: str | Path, writer: CommentWriter, progress: Progress | None)
     wxr = _WxrImport(writer)
     read_xml(path, wxr, unit_depth=3, progress=progress)
     if not wxr.seen_channel or wxr.wp is None:
-        raise WxrError("Il file non è un'esportazione di WordPress (WXR).")
+        raise WxrError(str(NOT_WXR))
 
 
 #: WordPress's export, read as it arrives; progress counts its bytes.

@@ -26,8 +26,9 @@ from typing import IO, Protocol
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
+from blog.core.i18n import lazy_gettext as _l
 from blog.porting.importer import ImportFileError
-from blog.porting.report import italian
+from blog.porting.report import whole_number
 
 #: What an XML file may make the parser hold at once: elements, and
 #: characters of text. Comments and posts already read are let go, so only
@@ -45,9 +46,14 @@ XML_DEPTH = 32
 #: Bytes read from the file at a time.
 READ_SIZE = 64 * 1024
 
-TOKEN_TOO_LONG = (
-    f"Un tag, un attributo o un commento del file supera {italian(XML_TOKEN_BYTES)} byte."
+TOKEN_TOO_LONG = _l("A tag, an attribute or a comment in the file is over {limit} bytes.")
+TOO_DEEP = _l("Elements nested more than {limit} levels deep.")
+TOO_MANY_ATTRIBUTES = _l("An element of the file has more than {limit} attributes.")
+TOO_MANY_ELEMENTS = _l(
+    "An element of the file holds more than {limit} (elements or attributes) to read together."
 )
+TOO_MUCH_TEXT = _l("An element of the file holds more than {limit} characters.")
+INVALID_XML = _l("Invalid XML: {error}")
 
 
 class XmlHandler(Protocol):
@@ -93,9 +99,9 @@ class _UnitTree(ET.TreeBuilder):
         self.unfinished = 0
         self.depth += 1
         if self.depth > XML_DEPTH:
-            raise ImportFileError(f"Elementi annidati oltre {XML_DEPTH} livelli.")
+            raise ImportFileError(TOO_DEEP.format(limit=XML_DEPTH))
         if len(attrs) > XML_ATTRIBUTES:
-            raise ImportFileError(f"Un elemento del file ha più di {XML_ATTRIBUTES} attributi.")
+            raise ImportFileError(TOO_MANY_ATTRIBUTES.format(limit=XML_ATTRIBUTES))
         if self.depth == self.unit_depth:
             self.elements, self.text = 0, 0
         elif self.depth == self.unit_depth + 1:
@@ -114,14 +120,9 @@ class _UnitTree(ET.TreeBuilder):
         self.elements += elements
         self.text += text
         if self.elements > XML_HELD_ELEMENTS:
-            raise ImportFileError(
-                f"Un elemento del file ne contiene più di {italian(XML_HELD_ELEMENTS)} "
-                "(elementi o attributi) da leggere insieme."
-            )
+            raise ImportFileError(TOO_MANY_ELEMENTS.format(limit=whole_number(XML_HELD_ELEMENTS)))
         if self.text > XML_HELD_TEXT:
-            raise ImportFileError(
-                f"Un elemento del file contiene più di {italian(XML_HELD_TEXT)} caratteri."
-            )
+            raise ImportFileError(TOO_MUCH_TEXT.format(limit=whole_number(XML_HELD_TEXT)))
 
     def data(self, data: str) -> None:
         self.unfinished = 0
@@ -179,7 +180,7 @@ def read_xml(
             tree.unfinished += len(chunk)
             parser.feed(chunk)
             if tree.unfinished > XML_TOKEN_BYTES:
-                raise ImportFileError(TOKEN_TOO_LONG)
+                raise ImportFileError(TOKEN_TOO_LONG.format(limit=whole_number(XML_TOKEN_BYTES)))
         parser.close()
     except (SafeET.ParseError, defusedxml.DefusedXmlException) as error:
-        raise ImportFileError(f"XML non valido: {error}") from error
+        raise ImportFileError(INVALID_XML.format(error=error)) from error

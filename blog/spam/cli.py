@@ -9,16 +9,24 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from blog import messages
-from blog.core.terminal import confirm_or_stop, printable
+from blog.core.i18n import decimal
+from blog.core.i18n import lazy_gettext as _l
+from blog.core.terminal import confirm_or_stop, option, printable
 from blog.extensions import db
 from blog.models import SpamLabel
 from blog.spam import bayes, bayes_store, corpus
 
 
-@click.command("spam-train")
+@click.command(
+    "spam-train",
+    help=_l(
+        "Teach the learning filter from mail: an mbox, a maildir, a folder or a file.\n\n"
+        "A file that is not a mail is read as plain text; HTML mail as its text."
+    ),
+)
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--spam", "label", flag_value="spam", help="I messaggi sono spam.")
-@click.option("--ham", "label", flag_value="ham", help="I messaggi non sono spam.")
+@option("--spam", "label", flag_value="spam", help=_l("The messages are spam."))
+@option("--ham", "label", flag_value="ham", help=_l("The messages are not spam."))
 @with_appcontext
 def spam_train_command(path: Path, label: str | None) -> None:
     """Teach the learning filter from mail: an mbox, a maildir, a folder or a file.
@@ -26,7 +34,8 @@ def spam_train_command(path: Path, label: str | None) -> None:
     A file that is not a mail is read as plain text; HTML mail as its text.
     """
     if label is None:
-        raise click.UsageError(messages.SPAM_TRAIN_LABEL_REQUIRED)
+        # Worded now: Click shows it once the app context is gone.
+        raise click.UsageError(str(messages.SPAM_TRAIN_LABEL_REQUIRED))
     reading = corpus.Reading(path)
     trained = bayes_store.train(reading, SpamLabel(label))
     db.session.commit()
@@ -40,8 +49,11 @@ def spam_train_command(path: Path, label: str | None) -> None:
         click.echo(messages.counted(reading.skipped, messages.SPAM_SKIPPED))
 
 
-@click.command("spam-stats")
-@click.option("--top", default=20, show_default=True, help="Quanti termini per elenco.")
+@click.command(
+    "spam-stats",
+    help=_l("Print what the learning filter has learned: totals and the telling tokens."),
+)
+@option("--top", default=20, show_default=True, help=_l("How many terms per list."))
 @with_appcontext
 def spam_stats_command(top: int) -> None:
     """Print what the learning filter has learned: totals and the telling tokens."""
@@ -62,13 +74,13 @@ def spam_stats_command(top: int) -> None:
         click.echo(title)
         for row in rows:
             click.echo(
-                f"  {bayes.decimal_comma(row.probability, 3)}  {printable(row.token, 60)}  "
+                f"  {decimal(row.probability, 3)}  {printable(row.token, 60)}  "
                 + messages.SPAM_TERM_COUNTS.format(spam=row.spam, ham=row.ham)
             )
 
 
-@click.command("spam-reset")
-@click.option("--yes", is_flag=True, help="Non chiedere conferma.")
+@click.command("spam-reset", help=_l("Make the learning filter forget everything it has learned."))
+@option("--yes", is_flag=True, help=_l("Do not ask for confirmation."))
 @with_appcontext
 def spam_reset_command(yes: bool) -> None:
     """Make the learning filter forget everything it has learned."""
