@@ -11,6 +11,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from blog.core.addresses import rate_limit_key
+from blog.core.i18n import lazy_gettext as _l
 
 # Named constraints, so that migrations can alter them on SQLite too.
 NAMING_CONVENTION = {
@@ -39,7 +40,7 @@ migrate = Migrate(render_as_batch=True)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Accedi per continuare."
+login_manager.login_message = _l("Log in to continue.")
 login_manager.login_message_category = "info"
 # Limits, storage and the on/off switch come from the RATELIMIT_* config keys.
 # Every limit counts per address block (IPv6 by /64), not per address.

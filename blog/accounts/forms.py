@@ -27,6 +27,8 @@ from blog.core.forms import (
     too_long,
     url_field,
 )
+from blog.core.i18n import lazy_gettext as _l
+from blog.core.i18n import lazy_pgettext as _lp
 
 # WordPress's column sizes (wp_comments), which its form enforces too.
 
@@ -35,7 +37,7 @@ class LoginForm(TextForm):
     """The moderators' login."""
 
     username = StringField(
-        "Nome utente",
+        _l("Username"),
         filters=[normalize_text],
         validators=[
             *ONE_LINE,
@@ -44,9 +46,9 @@ class LoginForm(TextForm):
         ],
     )
     password = PasswordField(
-        "Password", validators=[DataRequired(messages.PASSWORD_REQUIRED), Length(max=1024)]
+        _l("Password"), validators=[DataRequired(messages.PASSWORD_REQUIRED), Length(max=1024)]
     )
-    remember = BooleanField("Ricordami su questo dispositivo")
+    remember = BooleanField(_l("Remember me on this device"))
     next = HiddenField()
 
 
@@ -54,7 +56,7 @@ class ProfileForm(TextForm):
     """A moderator's own name and site, the address notifications go to, and which and when."""
 
     display_name = StringField(
-        "Nome mostrato",
+        _l("Display name"),
         filters=[normalize_text],
         validators=[
             *ONE_LINE,
@@ -64,7 +66,7 @@ class ProfileForm(TextForm):
     )
     url = url_field()
     email = StringField(
-        "Email per le notifiche",
+        _l("Email for notifications"),
         filters=[normalize_text],
         validators=[
             *ONE_LINE,
@@ -74,22 +76,20 @@ class ProfileForm(TextForm):
         ],
     )
     mail_events = RadioField(
-        "Quali commenti ricevere per email",
+        _l("Which comments to receive by email"),
         choices=[
-            SelectChoice("never", "Nessuno"),
-            SelectChoice("pending", "Solo quelli in attesa di moderazione"),
-            SelectChoice(
-                "all", "Tutti i nuovi commenti, anche quelli pubblicati senza moderazione"
-            ),
+            SelectChoice("never", _lp("comments by email", "None")),
+            SelectChoice("pending", _l("Only those awaiting moderation")),
+            SelectChoice("all", _l("All new comments, even those published without moderation")),
         ],
         default="pending",
     )
     mail_frequency = RadioField(
-        "Quando",
+        _l("When"),
         choices=[
-            SelectChoice("immediate", "Subito, un messaggio per commento"),
-            SelectChoice("hourly", "Riepilogo ogni ora"),
-            SelectChoice("daily", "Riepilogo giornaliero"),
+            SelectChoice("immediate", _l("At once, one message per comment")),
+            SelectChoice("hourly", _l("An hourly digest")),
+            SelectChoice("daily", _l("A daily digest")),
         ],
         default="immediate",
     )

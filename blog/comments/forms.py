@@ -33,6 +33,7 @@ from blog.core.forms import (
     url_field,
 )
 from blog.core.http import parse_id
+from blog.core.i18n import lazy_gettext as _l
 
 # WordPress's column sizes (wp_comments), which its form enforces too.
 
@@ -48,7 +49,7 @@ def markup_not_too_complex(form: FlaskForm, field: TextAreaField) -> None:
 
 def comment_field() -> TextAreaField:
     return TextAreaField(
-        "Commento",
+        _l("Comment"),
         filters=[normalize_text],
         validators=[
             no_control_characters,
@@ -68,16 +69,16 @@ class CommentForm(TextForm):
     email = email_field()
     url = url_field()
     remember = BooleanField(
-        "Salva il mio nome, email e sito web in questo browser per la prossima volta che commento.",
+        _l("Save my name, email, and website in this browser for the next time I comment."),
         name="wp-comment-cookies-consent",
     )
     notify = BooleanField(
-        "Avvisami quando il mio commento viene approvato e quando qualcuno risponde",
+        _l("Notify me when my comment is approved and when someone replies"),
         name="comment-notify",
     )
     comment_parent = HiddenField(default="0")
     # Spam traps: a field people never see, and when the form was served.
-    homepage = StringField("Non compilare questo campo", filters=[normalize_text])
+    homepage = StringField(_l("Leave this field empty"), filters=[normalize_text])
     form_time = HiddenField()
 
     def validate_comment_parent(self, field: HiddenField) -> None:
@@ -109,7 +110,7 @@ class FollowForm(TextForm):
         # check, a rate limit and double opt-in (the page is cached for all).
         csrf = False
 
-    email = email_field("La tua email")
+    email = email_field(_l("Your email"))
 
 
 class FlagForm(TextForm):

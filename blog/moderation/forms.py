@@ -39,6 +39,8 @@ from blog.core.forms import (
     too_long,
     url_field,
 )
+from blog.core.i18n import lazy_gettext as _l
+from blog.core.i18n import lazy_pgettext as _lp
 from blog.moderation.workflow import Policy
 
 # WordPress's column sizes (wp_comments), which its form enforces too.
@@ -47,7 +49,7 @@ from blog.moderation.workflow import Policy
 class BulkActionForm(TextForm):
     """The same verbs as the buttons, applied to the ticked comments."""
 
-    action = SelectField("Azione di gruppo", validators=[DataRequired(messages.BULK_NO_ACTION)])
+    action = SelectField(_l("Bulk action"), validators=[DataRequired(messages.BULK_NO_ACTION)])
     next = HiddenField()
 
 
@@ -82,7 +84,7 @@ class BlockForm(TextForm):
     """ "Blocca": which of a comment's sender's traits joins the disallowed words."""
 
     target = ChoiceField(
-        "Cosa bloccare", validators=[InputRequired(messages.BLOCK_CHOOSE)], choices=[]
+        _l("What to block"), validators=[InputRequired(messages.BLOCK_CHOOSE)], choices=[]
     )
     next = HiddenField()
 
@@ -94,8 +96,8 @@ class QueueFilterForm(TextForm):
         csrf = False
 
     status = HiddenField()
-    q = StringField("Cerca per testo, autore, email o IP", validators=[Length(max=200)])
-    article = SelectField("Articolo", choices=[], validate_choice=False)
+    q = StringField(_l("Search by text, author, email or IP"), validators=[Length(max=200)])
+    article = SelectField(_l("Article"), choices=[], validate_choice=False)
 
 
 def score_field(label: str) -> DecimalCommaField:
@@ -112,25 +114,27 @@ class ModerationSettingsForm(TextForm):
     """The moderation policy and the learning filter's thresholds, chosen by moderators."""
 
     moderation = ChoiceField(
-        "Quali commenti aspettano un moderatore",
+        _l("Which comments wait for a moderator"),
         choices=[
-            SelectChoice(Policy.ALL.value, "Tutti"),
+            SelectChoice(Policy.ALL.value, _lp("comments that wait", "All")),
             SelectChoice(
                 Policy.FIRST_TIME.value,
-                "Solo quelli di chi commenta per la prima volta: chi ha già un commento "
-                "approvato con lo stesso nome e la stessa email viene pubblicato subito",
+                _l(
+                    "Only those of people commenting for the first time: someone who already "
+                    "has an approved comment with the same name and email is published at once"
+                ),
             ),
             SelectChoice(
                 Policy.NONE.value,
-                "Nessuno: i commenti si pubblicano subito e si moderano dopo",
+                _l("None: comments are published at once and moderated afterwards"),
             ),
         ],
         validators=[InputRequired(messages.CHOICE_INVALID)],
     )
-    spam_score = score_field("Punteggio da cui un nuovo commento va nello spam")
-    hold_score = score_field("Punteggio da cui un nuovo commento resta in attesa")
+    spam_score = score_field(_l("Score from which a new comment goes to spam"))
+    hold_score = score_field(_l("Score from which a new comment is held for moderation"))
     min_training = WholeNumberField(
-        "Decisioni di ciascun tipo (spam e non spam) prima che il filtro sposti i commenti",
+        _l("Decisions of each kind (spam and not spam) before the filter moves comments"),
         validators=[
             InputRequired(messages.WHOLE_NUMBER_INVALID),
             NumberRange(min=0, max=100_000, message=messages.TRAINING_RANGE),
@@ -148,11 +152,11 @@ class WordListsForm(TextForm):
     """The moderators' word lists, one word or phrase per line."""
 
     moderation_keys = TextAreaField(
-        "Parole che trattengono un commento in attesa",
+        _l("Words that hold a comment for moderation"),
         validators=[no_control_characters, Length(max=20000)],
     )
     disallowed_keys = TextAreaField(
-        "Parole che mandano un commento nello spam",
+        _l("Words that send a comment to spam"),
         validators=[no_control_characters, Length(max=20000)],
     )
 
@@ -161,7 +165,7 @@ class PrivacyForm(TextForm):
     """A person's data, by email: download it, anonymise it, or delete it."""
 
     email = StringField(
-        "Email",
+        _l("Email"),
         filters=[normalize_text],
         validators=[
             *ONE_LINE,
@@ -171,12 +175,12 @@ class PrivacyForm(TextForm):
         ],
     )
     action = RadioField(
-        "Azione",
+        _l("Action"),
         choices=[
-            SelectChoice("export", "Scarica i dati"),
-            SelectChoice("anonymise", "Anonimizza"),
-            SelectChoice("delete", "Elimina"),
+            SelectChoice("export", _l("Download the data")),
+            SelectChoice("anonymise", _l("Anonymise")),
+            SelectChoice("delete", _lp("personal data", "Delete")),
         ],
         default="export",
     )
-    confirm = BooleanField("Confermo: l'operazione non si può annullare")
+    confirm = BooleanField(_l("I confirm: this cannot be undone"))

@@ -7,7 +7,8 @@ own author, the commenter, overrides it), and an entry's summary is only
 there when it is not the content again. Each feed
 answers conditional GETs: its ETag comes from the article versions, which
 every change readers can see bumps, so a feed reader polling an unchanged
-feed gets a 304 after one small query.
+feed gets a 304 after one small query. A feed speaks the site's language
+(``SITE_LANGUAGE``), whoever asks: every reader and cache shares it.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import hashlib
 import sqlalchemy as sa
 from feedgenerator import Atom1Feed
 from flask import Blueprint, Response, abort, current_app, request
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from blog import messages
+from blog.core.i18n import speaking
 from blog.core.links import comment_page, link_to
 from blog.core.urls import external_url
 from blog.extensions import db
@@ -53,7 +56,7 @@ def _new_feed(title: str, link: str, feed_url: str, feed_id: str | None = None) 
         title=title,
         link=link,
         description=title,
-        language="it",
+        language=current_app.config["SITE_LANGUAGE"],
         feed_url=feed_url,
         feed_guid=feed_id or feed_url,
         author_name=current_app.config["SITE_NAME"],
@@ -115,12 +118,13 @@ def all_comments() -> Response:
     etag, cached = _not_modified("comments", _article_versions())
     if cached:
         return cached
-    feed = _new_feed(
-        f"Commenti – {current_app.config['SITE_NAME']}",
-        external_url("reader.index"),
-        external_url("feeds.all_comments"),
-    )
-    _add_comments(feed, sa.true())
+    with speaking(None):
+        feed = _new_feed(
+            _("Comments – %(site)s", site=current_app.config["SITE_NAME"]),
+            external_url("reader.index"),
+            external_url("feeds.all_comments"),
+        )
+        _add_comments(feed, sa.true())
     return _atom(feed, etag)
 
 
@@ -133,12 +137,13 @@ def article_comments(slug: str) -> Response:
     etag, cached = _not_modified("article", article.id, article.comment_version)
     if cached:
         return cached
-    feed = _new_feed(
-        f"Commenti a: {article.title}",
-        external_url("reader.article", slug=article.slug),
-        external_url("feeds.article_comments", slug=article.slug),
-    )
-    _add_comments(feed, Comment.article_id == article.id)
+    with speaking(None):
+        feed = _new_feed(
+            _("Comments on: %(title)s", title=article.title),
+            external_url("reader.article", slug=article.slug),
+            external_url("feeds.article_comments", slug=article.slug),
+        )
+        _add_comments(feed, Comment.article_id == article.id)
     return _atom(feed, etag)
 
 
@@ -170,7 +175,7 @@ def _add_comments(feed: Atom1Feed, where: sa.ColumnElement[bool]) -> None:
                 + content
             )
         feed.add_item(
-            title=f"{comment.author} su «{title}»",
+            title=_("%(author)s on “%(title)s”", author=comment.author, title=title),
             link=link_to(slug, comment.id, page),
             description=None,
             content=str(content),
