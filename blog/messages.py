@@ -83,7 +83,7 @@ CSRF_EXPIRED = _l(
 
 # Readers' reports ("Segnala")
 #: The reason in a comment's history when reports send it back to pending.
-FLAG_REASON = _l("{count} reports from readers")
+FLAG_REASON = _n("{count} report from readers", "{count} reports from readers")
 
 # Moderators
 USERNAME_REQUIRED = _l("Please enter your username.")

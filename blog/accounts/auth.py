@@ -210,5 +210,5 @@ def logout() -> BaseResponse:
     if form.validate_on_submit():
         end_session()
         db.session.commit()
-        flash(messages.LOGGED_OUT, "info")
+        flash(str(messages.LOGGED_OUT), "info")
     return redirect(url_for("auth.login"), 303)

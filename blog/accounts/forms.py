@@ -32,6 +32,7 @@ from blog.core.forms import (
 )
 from blog.core.i18n import available_languages, language_name
 from blog.core.i18n import lazy_gettext as _l
+from blog.core.i18n import lazy_pgettext as _lp
 
 # WordPress's column sizes (wp_comments), which its form enforces too.
 
@@ -81,7 +82,7 @@ class ProfileForm(TextForm):
     mail_events = RadioField(
         _l("Which comments to receive by email"),
         choices=[
-            SelectChoice("never", _l("None")),
+            SelectChoice("never", _lp("comments by email", "None")),
             SelectChoice("pending", _l("Only those awaiting moderation")),
             SelectChoice("all", _l("All new comments, even those published without moderation")),
         ],
@@ -90,9 +91,9 @@ class ProfileForm(TextForm):
     mail_frequency = RadioField(
         _l("When"),
         choices=[
-            SelectChoice("immediate", _l("Right away, one message per comment")),
-            SelectChoice("hourly", _l("A summary every hour")),
-            SelectChoice("daily", _l("A summary every day")),
+            SelectChoice("immediate", _l("At once, one message per comment")),
+            SelectChoice("hourly", _l("An hourly digest")),
+            SelectChoice("daily", _l("A daily digest")),
         ],
         default="immediate",
     )

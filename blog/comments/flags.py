@@ -68,5 +68,6 @@ def report(comment: Comment, digest: str, threshold: int) -> Report:
     db.session.refresh(comment)
     if comment.status != CommentStatus.APPROVED:
         return Report.COUNTED
-    send_back_for_review(comment, messages.FLAG_REASON.format(count=count))
+    # A stored note: in the language of the moment it is written.
+    send_back_for_review(comment, messages.counted(count, messages.FLAG_REASON))
     return Report.SENT_BACK

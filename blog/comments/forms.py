@@ -78,7 +78,7 @@ class CommentForm(TextForm):
     )
     comment_parent = HiddenField(default="0")
     # Spam traps: a field people never see, and when the form was served.
-    homepage = StringField(_l("Do not fill in this field"), filters=[normalize_text])
+    homepage = StringField(_l("Leave this field empty"), filters=[normalize_text])
     form_time = HiddenField()
 
     def validate_comment_parent(self, field: HiddenField) -> None:

@@ -142,7 +142,8 @@ def edit_own_comment(
         comment.spam_score = scored.score if scored else None
         comment.spam_clues = bayes.clues_json(scored) if scored else None
         comment.edited_at = utcnow()
-        reasons = "; ".join(verdict.reason for verdict in verdicts)[:200] or None
+        # A stored note: each reason (some are lazy sentences) as it reads now.
+        reasons = "; ".join(str(verdict.reason) for verdict in verdicts)[:200] or None
         if status != previous:
             comment.status = status
             comment.status_version = Comment.status_version + 1

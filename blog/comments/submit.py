@@ -187,7 +187,7 @@ class CommentSettings:
 
 
 class Refusal(enum.Enum):
-    """Why a valid form stored nothing: its Italian notice and HTTP status."""
+    """Why a valid form stored nothing: its notice and HTTP status."""
 
     FORM_EXPIRED = (messages.FORM_EXPIRED, 400)
     FLOOD = (messages.FLOOD, 429)

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import request
+from flask_babel import format_decimal
 from flask_wtf import FlaskForm
 from flask_wtf.form import SUBMIT_METHODS
 from wtforms import (
@@ -32,6 +33,7 @@ from wtforms.validators import (
 from wtforms.widgets import TextInput
 
 from blog import messages
+from blog.core.i18n import lazy
 from blog.core.i18n import lazy_gettext as _l
 
 # WordPress's column sizes (wp_comments), which its form enforces too.
@@ -149,7 +151,8 @@ def form_status() -> int:
 
 
 def too_long(limit: int) -> Length:
-    return Length(max=limit, message=messages.TOO_LONG.format(max=limit))
+    """At most ``limit`` characters, said in the language of the moment it is said."""
+    return Length(max=limit, message=lazy(lambda: messages.TOO_LONG.format(max=limit)))
 
 
 def author_field() -> StringField:
@@ -164,10 +167,10 @@ def author_field() -> StringField:
     )
 
 
-def email_field(label: str | None = None) -> StringField:
+def email_field(label: str = _l("Email")) -> StringField:
     """A reader's address, required: the comment form's and the follow form's."""
     return StringField(
-        label or _l("Email"),
+        label,
         filters=[normalize_text],
         validators=[
             *ONE_LINE,
@@ -193,7 +196,7 @@ class ActionForm(TextForm):
 
 
 class ChoiceField(RadioField):
-    """Radio buttons whose wrong answer is refused in Italian."""
+    """Radio buttons whose wrong answer is refused in the reader's language."""
 
     def pre_validate(self, form: FlaskForm) -> None:
         try:
@@ -203,7 +206,8 @@ class ChoiceField(RadioField):
 
 
 class DecimalCommaField(FloatField):
-    """A decimal number, typed the Italian way ("0,95") or with a point."""
+    """A decimal number, typed with a comma ("0,95", as Italians write it) or a point,
+    and shown with the decimal mark of the language ("0,95", "0.95")."""
 
     # A text input: a number input refuses the comma Italians type.
     widget = TextInput()
@@ -224,11 +228,12 @@ class DecimalCommaField(FloatField):
     def _value(self) -> str:
         if self.raw_data:
             return str(self.raw_data[0])
-        return "" if self.data is None else f"{self.data:g}".replace(".", ",")
+        # As many decimals as it has, up to six: "0,95", "1".
+        return "" if self.data is None else format_decimal(self.data, format="0.######")
 
 
 class WholeNumberField(IntegerField):
-    """A whole number, refused in Italian when it is not one."""
+    """A whole number, refused in the reader's language when it is not one."""
 
     widget = TextInput()
 

@@ -40,6 +40,7 @@ from blog.core.forms import (
     url_field,
 )
 from blog.core.i18n import lazy_gettext as _l
+from blog.core.i18n import lazy_pgettext as _lp
 from blog.moderation.workflow import Policy
 
 # WordPress's column sizes (wp_comments), which its form enforces too.
@@ -115,12 +116,12 @@ class ModerationSettingsForm(TextForm):
     moderation = ChoiceField(
         _l("Which comments wait for a moderator"),
         choices=[
-            SelectChoice(Policy.ALL.value, _l("All")),
+            SelectChoice(Policy.ALL.value, _lp("comments that wait", "All")),
             SelectChoice(
                 Policy.FIRST_TIME.value,
                 _l(
-                    "Only those of first-time commenters: whoever already has a comment "
-                    "approved with the same name and email is published at once"
+                    "Only those of people commenting for the first time: someone who already "
+                    "has an approved comment with the same name and email is published at once"
                 ),
             ),
             SelectChoice(
@@ -131,7 +132,7 @@ class ModerationSettingsForm(TextForm):
         validators=[InputRequired(messages.CHOICE_INVALID)],
     )
     spam_score = score_field(_l("Score from which a new comment goes to spam"))
-    hold_score = score_field(_l("Score from which a new comment stays pending"))
+    hold_score = score_field(_l("Score from which a new comment is held for moderation"))
     min_training = WholeNumberField(
         _l("Decisions of each kind (spam and not spam) before the filter moves comments"),
         validators=[
@@ -151,7 +152,7 @@ class WordListsForm(TextForm):
     """The moderators' word lists, one word or phrase per line."""
 
     moderation_keys = TextAreaField(
-        _l("Words that hold a comment pending"),
+        _l("Words that hold a comment for moderation"),
         validators=[no_control_characters, Length(max=20000)],
     )
     disallowed_keys = TextAreaField(
@@ -178,7 +179,7 @@ class PrivacyForm(TextForm):
         choices=[
             SelectChoice("export", _l("Download the data")),
             SelectChoice("anonymise", _l("Anonymise")),
-            SelectChoice("delete", _l("Delete")),
+            SelectChoice("delete", _lp("personal data", "Delete")),
         ],
         default="export",
     )

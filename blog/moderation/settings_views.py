@@ -5,11 +5,14 @@ the moderator's own profile. Part of the queue's blueprint
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import pgettext
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -33,7 +36,7 @@ def settings() -> BaseResponse | tuple[str, int]:
         save_word_list("COMMENT_MODERATION_KEYS", form.moderation_keys.data.splitlines())
         save_word_list("COMMENT_DISALLOWED_KEYS", form.disallowed_keys.data.splitlines())
         db.session.commit()
-        flash(messages.WORD_LISTS_SAVED, "success")
+        flash(str(messages.WORD_LISTS_SAVED), "success")
         return redirect(url_for("moderation.settings"), 303)
     in_force = site_settings.in_force(current_app.config)
     if request.method == "GET":
@@ -53,7 +56,7 @@ def save_moderation_settings() -> BaseResponse | tuple[str, int]:
         site_settings.save("SPAM_SCORE_HOLD", form.hold_score.data)
         site_settings.save("SPAM_MIN_TRAINING", form.min_training.data)
         db.session.commit()
-        flash(messages.MODERATION_SETTINGS_SAVED, "success")
+        flash(str(messages.MODERATION_SETTINGS_SAVED), "success")
         return redirect(url_for("moderation.settings", _anchor="moderation-title"), 303)
     if form.errors.get("csrf_token"):
         abort(400)
@@ -117,7 +120,7 @@ def privacy_tools() -> BaseResponse | tuple[str, int]:
                 response = Response(
                     personal_data.as_json(personal_data.export(email)), mimetype="application/json"
                 )
-                response.headers["Content-Disposition"] = "attachment; filename=dati-personali.json"
+                attach(response, pgettext("file name", "personal-data.json"))
                 return response
             if not form.confirm.data:
                 form.confirm.errors = [messages.PRIVACY_CONFIRM_REQUIRED]
@@ -138,6 +141,18 @@ def privacy_tools() -> BaseResponse | tuple[str, int]:
     return render_template("moderation/privacy.html", form=form, found=found), status
 
 
+def attach(response: Response, filename: str) -> None:
+    """Offer ``response`` as a download named ``filename``, in any language.
+
+    A name that is not ASCII goes in ``filename*`` (RFC 6266), beside an
+    ASCII ``filename`` for the clients that read only that.
+    """
+    simple = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    simple = simple or "personal-data.json"
+    extra = {} if simple == filename else {"filename*": "UTF-8''" + quote(filename)}
+    response.headers.set("Content-Disposition", "attachment", filename=simple, **extra)
+
+
 @bp.route("/profile", methods=["GET", "POST"])
 def profile() -> BaseResponse | tuple[str, int]:
     """The signed-in moderator's name, site and notification address."""
@@ -150,7 +165,7 @@ def profile() -> BaseResponse | tuple[str, int]:
         current_user.mail_frequency = form.mail_frequency.data
         current_user.language = form.language.data or None
         db.session.commit()
-        flash(messages.PROFILE_SAVED, "success")
+        flash(str(messages.PROFILE_SAVED), "success")
         return redirect(url_for("moderation.profile"), 303)
     status = form_status()
     return render_template("moderation/profile.html", form=form), status

@@ -72,7 +72,7 @@ def require_moderator() -> None:
 @login_manager.unauthorized_handler
 def send_to_login() -> BaseResponse:
     """Anonymous visitors go to the login page; nothing they sent is acted on."""
-    flash(login_manager.login_message, login_manager.login_message_category)
+    flash(str(login_manager.login_message), login_manager.login_message_category)
     target = request.full_path if request.method == "GET" else url_for("moderation.queue")
     return redirect(url_for("auth.login", next=target.rstrip("?")), 303)
 
@@ -290,7 +290,7 @@ def moderate_comment(comment_id: int, action: str) -> BaseResponse:
         apply_action(comment, verb, current_user)
     except TransitionError:
         db.session.rollback()
-        flash(messages.ACTION_NOT_ALLOWED, "error")
+        flash(str(messages.ACTION_NOT_ALLOWED), "error")
         return back_to_queue(form.next.data)
     offer_undo([comment_id] if verb is not Action.DELETE else [])
     db.session.commit()
@@ -304,11 +304,11 @@ def bulk() -> BaseResponse:
     form = BulkActionForm()
     form.action.choices = [(action.value, action.value) for action in Action]
     if not form.validate_on_submit():
-        flash(messages.BULK_NO_ACTION, "error")
+        flash(str(messages.BULK_NO_ACTION), "error")
         return back_to_queue(form.next.data)
     ids = [int(raw) for raw in request.form.getlist("comment_ids") if raw.isdigit()]
     if not ids:
-        flash(messages.BULK_NO_SELECTION, "error")
+        flash(str(messages.BULK_NO_SELECTION), "error")
         return back_to_queue(form.next.data)
     verb = Action(form.action.data)
     done: list[int] = []
@@ -323,7 +323,7 @@ def bulk() -> BaseResponse:
     if done:
         flash(messages.counted(len(done), messages.ACTION_DONE[verb]), "success")
     else:
-        flash(messages.ACTION_APPLIED_TO_NONE, "error")
+        flash(str(messages.ACTION_APPLIED_TO_NONE), "error")
     return back_to_queue(form.next.data)
 
 
@@ -364,7 +364,7 @@ def block_sender(comment_id: int) -> BaseResponse:
     if not form.validate_on_submit():
         if form.errors.get("csrf_token"):
             abort(400)
-        flash(messages.BLOCK_CHOOSE, "error")
+        flash(str(messages.BLOCK_CHOOSE), "error")
         return back_to_queue(form.next.data)
     disallowed = word_lists(site_settings.in_force(current_app.config))["COMMENT_DISALLOWED_KEYS"]
     target = BlockTarget(form.target.data)
@@ -395,7 +395,7 @@ def empty_tab(status: str) -> BaseResponse | str:
     deleted = empty(which)
     db.session.commit()
     flash(
-        messages.counted(deleted, messages.EMPTIED) if deleted else messages.EMPTIED_NOTHING,
+        messages.counted(deleted, messages.EMPTIED) if deleted else str(messages.EMPTIED_NOTHING),
         "success",
     )
     return redirect(queue_url(which.value), 303)
@@ -431,7 +431,7 @@ def edit(comment_id: int) -> BaseResponse | tuple[str, int]:
             moderator=current_user,
         )
         db.session.commit()
-        flash(messages.COMMENT_EDITED, "success")
+        flash(str(messages.COMMENT_EDITED), "success")
         return back_to_queue(form.next.data)
     form.next.data = safe_next(form.next.data) or queue_url(comment.status.value)
     status = form_status()
@@ -444,7 +444,8 @@ def reply(comment_id: int) -> BaseResponse:
     parent = db.get_or_404(Comment, comment_id)
     form = ReplyForm()
     if not form.validate_on_submit():
-        flash(form.comment.errors[0] if form.comment.errors else messages.BULK_NO_ACTION, "error")
+        problem = form.comment.errors[0] if form.comment.errors else messages.BULK_NO_ACTION
+        flash(str(problem), "error")
         return back_to_queue(form.next.data)
     try:
         moderator_reply.reply(
@@ -456,7 +457,7 @@ def reply(comment_id: int) -> BaseResponse:
             user_agent=request.user_agent.string,
         )
     except moderator_reply.ReplyRefused:
-        flash(messages.ACTION_NOT_ALLOWED, "error")
+        flash(str(messages.ACTION_NOT_ALLOWED), "error")
         return back_to_queue(form.next.data)
-    flash(messages.REPLY_PUBLISHED, "success")
+    flash(str(messages.REPLY_PUBLISHED), "success")
     return back_to_queue(form.next.data)

@@ -1,12 +1,12 @@
 """Privacy tools: what is stored about an email, anonymising, deleting, purging.
 
 Anonymising follows WordPress's personal-data eraser: the name becomes
-"Anonimo", the email, site, IP address and user agent go, the text stays.
-Either way, the address's subscriptions, every outbox row sent to it or
-about its comments (mail and webhooks) and the moderators' digest entries
-about its comments go too; only an entry of the suppression list stays, as
-a SHA-256 of the address, so that an address that asked for no mail keeps
-getting none.
+"Anonymous" in the site's language ("Anonimo"), the email, site, IP address
+and user agent go, the text stays. Either way, the address's subscriptions,
+every outbox row sent to it or about its comments (mail and webhooks) and
+the moderators' digest entries about its comments go too; only an entry of
+the suppression list stays, as a SHA-256 of the address, so that an address
+that asked for no mail keeps getting none.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from blog.core.database import rows_changed
+from blog.core.i18n import lazy_gettext as _l
+from blog.core.i18n import speaking
 from blog.extensions import db
 from blog.models import (
     Article,
@@ -37,7 +39,8 @@ from blog.moderation.workflow import Event, delete_comment, record_event
 from blog.notify.subscriptions import is_suppressed, normalized
 from blog.spam import bayes_store
 
-ANONYMOUS = "Anonimo"
+#: The name an anonymised comment is shown under.
+ANONYMOUS = _l("Anonymous")
 
 
 def comments_of(email: str) -> list[Comment]:
@@ -159,13 +162,15 @@ def erase(email: str, *, delete: bool = False, moderator: Moderator | None = Non
     """
     comments = comments_of(email)
     forget_mail(email, [comment.id for comment in comments])
+    with speaking(None):  # readers see the name: the site's language, stored as it is now
+        anonymous = str(ANONYMOUS)
     for comment in comments:
         bayes_store.forget(comment)
         if delete:
             delete_comment(comment)
             db.session.flush()
             continue
-        comment.author = ANONYMOUS
+        comment.author = anonymous
         comment.email = ""
         comment.url = ""
         comment.ip_address = None

@@ -7,7 +7,8 @@ own author, the commenter, overrides it), and an entry's summary is only
 there when it is not the content again. Each feed
 answers conditional GETs: its ETag comes from the article versions, which
 every change readers can see bumps, so a feed reader polling an unchanged
-feed gets a 304 after one small query.
+feed gets a 304 after one small query. A feed speaks the site's language
+(``SITE_LANGUAGE``), whoever asks: every reader and cache shares it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from blog import messages
-from blog.core.i18n import language_tag
+from blog.core.i18n import speaking
 from blog.core.links import comment_page, link_to
 from blog.core.urls import external_url
 from blog.extensions import db
@@ -55,7 +56,7 @@ def _new_feed(title: str, link: str, feed_url: str, feed_id: str | None = None) 
         title=title,
         link=link,
         description=title,
-        language=language_tag(current_app.config["SITE_LANGUAGE"]),
+        language=current_app.config["SITE_LANGUAGE"],
         feed_url=feed_url,
         feed_guid=feed_id or feed_url,
         author_name=current_app.config["SITE_NAME"],
@@ -117,12 +118,13 @@ def all_comments() -> Response:
     etag, cached = _not_modified("comments", _article_versions())
     if cached:
         return cached
-    feed = _new_feed(
-        _("Comments – %(site)s", site=current_app.config["SITE_NAME"]),
-        external_url("reader.index"),
-        external_url("feeds.all_comments"),
-    )
-    _add_comments(feed, sa.true())
+    with speaking(None):
+        feed = _new_feed(
+            _("Comments – %(site)s", site=current_app.config["SITE_NAME"]),
+            external_url("reader.index"),
+            external_url("feeds.all_comments"),
+        )
+        _add_comments(feed, sa.true())
     return _atom(feed, etag)
 
 
@@ -135,12 +137,13 @@ def article_comments(slug: str) -> Response:
     etag, cached = _not_modified("article", article.id, article.comment_version)
     if cached:
         return cached
-    feed = _new_feed(
-        _("Comments on: %(title)s", title=article.title),
-        external_url("reader.article", slug=article.slug),
-        external_url("feeds.article_comments", slug=article.slug),
-    )
-    _add_comments(feed, Comment.article_id == article.id)
+    with speaking(None):
+        feed = _new_feed(
+            _("Comments on: %(title)s", title=article.title),
+            external_url("reader.article", slug=article.slug),
+            external_url("feeds.article_comments", slug=article.slug),
+        )
+        _add_comments(feed, Comment.article_id == article.id)
     return _atom(feed, etag)
 
 
@@ -161,8 +164,7 @@ def _add_comments(feed: Atom1Feed, where: sa.ColumnElement[bool]) -> None:
         # The id stays what it always was; the link opens the comment's page.
         permanent = external_url("reader.article", slug=slug, anchor=f"comment-{comment.id}")
         page = comment_page(comment)
-        # Sanitized when it was written.
-        content = Markup(comment.body_html)  # nosec B704
+        content = Markup(comment.body_html)  # nosec B704 - sanitized when it was written
         if parent_id is not None:
             # As WordPress's feeds: a reply names the comment it answers, which
             # is in the same thread, so on the same page.

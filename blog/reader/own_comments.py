@@ -54,7 +54,7 @@ def own_comment_or_404(article: Article, comment_id: int) -> Comment:
 
 
 def too_late(comment: Comment) -> tuple[str, int]:
-    """The Italian 403 page of a comment whose time for changes is over."""
+    """The 403 page of a comment whose time for changes is over."""
     minutes = current_app.config["COMMENT_EDIT_MINUTES"]
     return render_error(403, messages.OWN_EDIT_WINDOW_OVER.format(minutes=minutes))
 
@@ -86,7 +86,7 @@ def edit_own(slug: str, comment_id: int) -> BaseResponse | tuple[str, int]:
         if isinstance(outcome, EditRefusal):
             return refused(outcome, comment)
         unpublished = outcome.previous == CommentStatus.APPROVED != outcome.status
-        flash(messages.OWN_EDIT_HELD if unpublished else messages.OWN_EDIT_SAVED, "success")
+        flash(str(messages.OWN_EDIT_HELD if unpublished else messages.OWN_EDIT_SAVED), "success")
         return redirect(comment_link(comment, external=False), 303)
     page = render_template(
         "reader/edit_comment.html",
@@ -113,7 +113,7 @@ def withdraw_own(slug: str, comment_id: int) -> BaseResponse | tuple[str, int]:
         return refused(outcome, comment)
     db.session.commit()
     forget_own_comment(comment_id)
-    flash(messages.OWN_WITHDRAWN, "success")
+    flash(str(messages.OWN_WITHDRAWN), "success")
     return redirect(url_for("reader.article", slug=slug, _anchor="comments"), 303)
 
 

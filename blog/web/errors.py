@@ -1,4 +1,4 @@
-"""Error pages in Italian; no traceback ever reaches a reader."""
+"""Error pages in the reader's language; no traceback ever reaches a reader."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
 
 
 def handle_http_error(error: HTTPException) -> HTTPException | tuple[str, int]:
-    """Answer any HTTP error with its Italian page."""
+    """Answer any HTTP error with its page."""
     if error.code is None or error.code < 400:
         return error
     if error.code >= 500:

@@ -65,6 +65,16 @@ def test_the_threshold_sends_the_comment_back_to_pending_with_its_reason(client,
     assert "Un commento da segnalare" not in text_of(soup(app.test_client().get(ARTICLE_URL)))
 
 
+def test_one_report_is_a_report_in_the_history(app_config):
+    with fresh_blog(app_config, COMMENT_FLAG_THRESHOLD=1) as app:
+        with app.app_context():
+            comment_id = add_comment(CommentStatus.APPROVED).id
+        assert report(app.test_client(), comment_id, READERS[0]).status_code == 200
+        with app.app_context():
+            event = db.session.scalar(sa.select(ModerationEvent))
+            assert (event.action, event.note) == ("flag", "1 segnalazione dei lettori")
+
+
 def test_one_report_per_reader_and_nothing_of_theirs_is_stored(client, app, approved):
     first = report(client, approved, "203.0.113.77")
     again = report(client, approved, "203.0.113.77")

@@ -55,8 +55,8 @@ def assert_english(output: str, *sentences: str) -> None:
     """The output says each of ``sentences``, and nothing in Italian."""
     for sentence in sentences:
         assert sentence in output, (sentence, output)
-    # Addresses are the file's data, not the command's words.
-    words = re.sub(r"https?://\S+", "", output)
+    # Addresses and paths are the file's data, not the command's words.
+    words = re.sub(r"(?:https?://|/)\S+", "", output)
     found = [
         fragment
         for fragment in ITALIAN

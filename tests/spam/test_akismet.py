@@ -12,7 +12,15 @@ from blog import create_app
 from blog.articles.seed import seed_articles
 from blog.extensions import db
 from blog.models import CommentStatus
-from tests.helpers import ARTICLE_URL, Commenter, comments_in_db, soup, text_of
+from tests.helpers import (
+    ARTICLE_URL,
+    SLUG,
+    Commenter,
+    comments_in_db,
+    form_fields,
+    soup,
+    text_of,
+)
 from tests.support.akismet_server import SPAM_AUTHOR, SPAM_EMAIL, VALID_KEY, akismet_stand_in
 
 SITE_URL = "http://localhost"  # the test client's host
@@ -88,6 +96,24 @@ def test_akismets_spam_goes_to_spam_with_its_reason(checked, stand_in):
     assert check["comment_content"] == "Compra adesso"
     assert check["user_ip"] == "127.0.0.1"
     assert check["blog_lang"] == "it"
+
+
+def test_an_authors_edit_akismet_calls_spam_keeps_its_reason(checked, stand_in):
+    client = checked.test_client()
+    assert Commenter(client).post(author=SPAM_AUTHOR).status_code == 303
+    with checked.app_context():
+        comment_id = comments_in_db()[-1].id
+    edit = f"/{SLUG}/modifica/{comment_id}"
+    data = form_fields(soup(client.get(edit)), "edit-own-form")
+    data["comment"] = "Lo stesso commento, corretto."
+    assert client.post(edit, data=data).status_code == 303
+    with checked.app_context():
+        comment = comments_in_db()[-1]
+        assert comment.status == CommentStatus.SPAM
+        assert [(event.action, event.note) for event in comment.events][-1] == (
+            "self_edit",
+            "Akismet: spam",
+        )
 
 
 def test_discard_is_spam_too_and_ham_goes_on_as_usual(checked, stand_in):
