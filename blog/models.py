@@ -439,8 +439,8 @@ class Subscriber(Model):
     """An address that asked for mail about discussions: double opt-in.
 
     Nothing but the confirmation is mailed to it until ``confirmed_at`` is
-    set by the link in that mail; a confirmed address stays confirmed for
-    its later comments.
+    set by the link in that mail; the browser that clicked it needs no new
+    one for its later comments (blog/notify/subscriptions.py).
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -451,7 +451,7 @@ class Subscriber(Model):
     key: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_urlsafe(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The address's owner answered a confirmation once: their later comments'
-    # "Avvisami…" needs no new one.
+    # "Avvisami…" needs no new one from the browser they answered in.
     confirmed_at: Mapped[datetime | None] = mapped_column()
     # One confirmation a day at most, whatever strangers type in the form.
     confirmation_sent_at: Mapped[datetime | None] = mapped_column()
@@ -466,7 +466,7 @@ class Subscription(Model):
 
     Mail flows only once ``confirmed_at`` is set: by the link in a
     confirmation mail sent after it was asked for, or at once for the
-    replies to a comment of an address already confirmed.
+    replies to a comment posted from the browser that confirmed its address.
     """
 
     __table_args__ = (

@@ -37,7 +37,8 @@ receivers:
   rendered later, in this loop, outside any request's transaction);
 * ``subscriptions.comment_stored``: for a comment whose author ticked
   "Avvisami…", record the subscription (a savepoint) and, unless the
-  address is trusted, claim and render the confirmation; for a published
+  browser posting confirmed the address, claim and render the
+  confirmation; for a published
   comment, and ``subscriptions.comment_approved`` for an approved one, read
   the confirmed subscribers of the comment, of its parent and of the
   article and the comment's page (once), then render one mail per address;
