@@ -43,8 +43,8 @@ receivers:
 * ``subscriptions.comment_stored``: for a comment whose author ticked
   "Avvisami…", record the subscription (a savepoint) and, unless the
   browser posting confirmed the address, claim and render the
-  confirmation; for a published
-  comment, and ``subscriptions.comment_approved`` for an approved one, read
+  confirmation; for a published comment, and
+  ``subscriptions.comment_approved`` for an approved one, read
   the confirmed subscribers of the comment, of its parent and of the
   article and the comment's page (once), then render one mail per address;
 * ``webhooks.comment_stored`` and ``comment_status_changed``: read the
