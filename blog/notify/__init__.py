@@ -3,7 +3,9 @@ readers' subscriptions, webhooks, and the pages behind mail links.
 
 ``init_app`` is the one place that wires them: the receivers of what the
 domain announces (blog/signals.py), the delivery loop after each request
-that queued something (blog/notify/delivery.py), and ``flask send-mail``.
+that queued something (blog/notify/delivery.py, with the app's one
+background sender), and ``flask send-mail``. It refuses to start when a
+send's deadline is not shorter than the outbox's lease.
 """
 
 from __future__ import annotations
@@ -13,8 +15,19 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from blog import signals
-    from blog.notify import cli, delivery, mail, mail_links, moderator_mail, subscriptions, webhooks
+    from blog.notify import (
+        cli,
+        delivery,
+        mail,
+        mail_links,
+        moderator_mail,
+        outbox,
+        subscriptions,
+        webhooks,
+    )
 
+    outbox.check_deadlines(app.config)
+    app.extensions[delivery.SENDER_KEY] = delivery.BackgroundSender(app)
     app.register_blueprint(mail_links.bp)
     app.add_template_filter(mail.one_line, "one_line")
     # What a new comment, an approval and a change of status set off, in this

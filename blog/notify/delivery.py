@@ -11,11 +11,16 @@ the same wherever it runs:
 
 Making comes first, so that a digest that fell due leaves in the round
 that made it. It runs after a request that put something in an outbox
-(``outbox.queued``): in a background thread (``MAIL_BACKGROUND``, so that
-no reader waits for an SMTP server), else in the request's teardown; and
-in ``flask send-mail``, from cron, for retries on a quiet blog. A step that
-fails in a way no retry explains is logged and rolled back, and the other
-steps still run: nothing about delivery can fail a request.
+(``outbox.queued``): in the background sender (``MAIL_BACKGROUND``, so
+that no reader waits for an SMTP server), else in the request's teardown;
+and in ``flask send-mail``, from cron, for retries on a quiet blog. A step
+that fails in a way no retry explains is logged and rolled back, and the
+other steps still run: nothing about delivery can fail a request.
+
+The background sender is one thread per process at most: a request that
+finds it running only asks it for one more round, so a burst of comments
+and a slow receiver never pile up threads. Each send has its deadline
+(blog/notify/smtp.py, blog/notify/webhooks.py), so a round ends.
 
 What runs under the write lock
 ------------------------------
@@ -37,8 +42,9 @@ receivers:
   rendered later, in this loop, outside any request's transaction);
 * ``subscriptions.comment_stored``: for a comment whose author ticked
   "Avvisami…", record the subscription (a savepoint) and, unless the
-  address is trusted, claim and render the confirmation; for a published
-  comment, and ``subscriptions.comment_approved`` for an approved one, read
+  browser posting confirmed the address, claim and render the
+  confirmation; for a published comment, and
+  ``subscriptions.comment_approved`` for an approved one, read
   the confirmed subscribers of the comment, of its parent and of the
   article and the comment's page (once), then render one mail per address;
 * ``webhooks.comment_stored`` and ``comment_status_changed``: read the
@@ -69,6 +75,8 @@ log = logging.getLogger(__name__)
 
 #: Every outbox, in the order they are sent.
 OUTBOXES = (smtp.MAIL_OUTBOX, webhooks.WEBHOOK_OUTBOX)
+#: Where an app keeps its background sender.
+SENDER_KEY = "outbox_sender"
 
 
 @dataclass
@@ -111,17 +119,54 @@ def _broken(done: Round, step: str) -> None:
     done.broken = True
 
 
+class BackgroundSender:
+    """The one thread of a process that runs the loop after requests.
+
+    :meth:`wake` starts it, or, when it is running, asks it for one more
+    round once the current one ends (what a request queued may have
+    arrived too late for it). It stops when a round ends with no request
+    for another.
+    """
+
+    THREAD_NAME = "outbox-delivery"
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._lock = threading.Lock()
+        self._another_round = False
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        """Have the loop run soon, starting the thread only if none runs."""
+        with self._lock:
+            self._another_round = True
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._thread = threading.Thread(target=self._run, name=self.THREAD_NAME, daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while self._take_round():
+            with self.app.app_context():
+                try:
+                    deliver_due()
+                finally:
+                    db.session.remove()
+
+    def _take_round(self) -> bool:
+        """Take the request for a round, or stop: one decision under the
+        lock, so that a wake-up never goes to a thread that is leaving."""
+        with self._lock:
+            if not self._another_round:
+                self._thread = None
+                return False
+            self._another_round = False
+            return True
+
+
 def deliver_in_background(app: Flask) -> None:
     """Run the loop without holding up the request that queued something."""
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                deliver_due()
-            finally:
-                db.session.remove()
-
-    threading.Thread(target=run, name="outbox-delivery", daemon=True).start()
+    app.extensions[SENDER_KEY].wake()
 
 
 def deliver_after_request(app: Flask, error: BaseException | None) -> None:

@@ -1,4 +1,5 @@
-"""Pages behind the links in mail: moderating one comment, unsubscribing.
+"""Pages behind the links in mail: moderating one comment, confirming a
+subscription, unsubscribing.
 
 A GET only shows what the link would do; the POST of that page does it
 (mail scanners follow links). The links carry their own authority, signed
@@ -12,8 +13,9 @@ can no longer use theirs.
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, make_response, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from werkzeug.wrappers import Response
 
 from blog import messages
 from blog.core.forms import ActionForm
@@ -139,8 +141,9 @@ def ask_again(token: str) -> tuple[str, int]:
 
 
 @bp.route("/conferma/<token>", methods=["GET", "POST"])
-def confirm_subscription(token: str) -> tuple[str, int]:
-    """Double opt-in: the GET asks, the POST confirms what the mail listed."""
+def confirm_subscription(token: str) -> tuple[str, int] | Response:
+    """Double opt-in: the GET asks, the POST confirms what the mail listed
+    and marks this browser as the address's (a signed cookie)."""
     found = subscriptions.read_confirm_token(token)
     if found is None:
         return page({"title": messages.LINK_INVALID_TITLE, "message": messages.LINK_INVALID}, 400)
@@ -151,7 +154,11 @@ def confirm_subscription(token: str) -> tuple[str, int]:
             raise CSRFError(messages.CSRF_EXPIRED)
         subscriptions.confirm(subscriber, up_to)
         db.session.commit()
-        return page({"title": messages.SUBSCRIBED_TITLE, "message": messages.SUBSCRIBED})
+        response = make_response(
+            page({"title": messages.SUBSCRIBED_TITLE, "message": messages.SUBSCRIBED})
+        )
+        subscriptions.remember_browser(response, subscriber)
+        return response
     return page(
         {
             "title": messages.CONFIRM_SUBSCRIPTION_TITLE,

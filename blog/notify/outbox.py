@@ -6,6 +6,9 @@ what is said about it are kept or lost together. Delivery claims one row
 at a time (so two workers or hosts never send it twice at once), records
 the outcome in one UPDATE, and on failure waits longer each time
 (``RETRY_MINUTES``) until the attempts run out (``MAIL_MAX_ATTEMPTS``).
+Each send has an overall deadline (``MAIL_TIMEOUT``, ``WEBHOOK_TIMEOUT``)
+shorter than the claim's lease (``LEASE``, checked at start), so a row is
+never sent by a second worker while the first is still at it.
 Each outbox is an :class:`Outbox`: its table, what is read of a row, how a
 row is sent and what a failed send may raise. When and in what order they
 are sent is blog/notify/delivery.py's.
@@ -14,7 +17,7 @@ are sent is blog/notify/delivery.py's.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
@@ -30,8 +33,11 @@ log = logging.getLogger(__name__)
 
 #: Minutes to wait before each retry: the last one repeats.
 RETRY_MINUTES = (1, 5, 30, 120, 720)
-#: How long a sender holds a row it is delivering before others may retry it.
+#: How long a sender holds a row it is delivering before others may retry it:
+#: longer than any send's deadline (:func:`check_deadlines`).
 LEASE = timedelta(minutes=5)
+#: The settings that bound one send, whole: connecting, talking, answering.
+DEADLINES = ("MAIL_TIMEOUT", "WEBHOOK_TIMEOUT")
 #: Every outbox table, for the retention purge.
 OUTBOX_TABLES: tuple[type[OutboxItem], ...] = (MailMessage, WebhookDelivery)
 
@@ -52,6 +58,22 @@ class Outbox:
     #: What a failed send may raise: it is retried later. Anything else is
     #: a bug and propagates.
     failures: tuple[type[BaseException], ...]
+
+
+def check_deadlines(config: Mapping[str, Any]) -> None:
+    """Refuse to start when a send could outlive its lease: another worker
+    would claim the row meanwhile and send it a second time."""
+    lease = LEASE.total_seconds()
+    for key in DEADLINES:
+        seconds = config[key]
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise RuntimeError(f"{key}={seconds!r} must be a number of seconds")
+        if not 0 < seconds < lease:
+            raise RuntimeError(
+                f"{key}={seconds!r}: a send's deadline must be more than 0 and less than "
+                f"the outbox lease ({lease:.0f} s), or a send still running when its "
+                "lease ends would be sent again by another worker"
+            )
 
 
 def queued() -> None:

@@ -6,13 +6,23 @@ auto-generated`` (RFC 3834: no auto-replies, please); mail to readers also
 carries ``List-Unsubscribe`` with an https link and
 ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058). With no
 ``MAIL_SERVER`` configured, messages are written to the log instead.
+
+``MAIL_TIMEOUT`` bounds each socket operation and the whole send: smtplib
+only knows the first, so a server that answers one byte a second would
+hold a send for as long as it liked. A watchdog thread shuts the
+connection's socket once the deadline passes, which ends whatever read or
+write the send is blocked in; the send is then retried later.
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
+import socket
 import ssl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
@@ -59,13 +69,52 @@ def send(message: sa.Row[Any]) -> None:
             message.body,
         )
         return
-    timeout = config["MAIL_TIMEOUT"]
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout) as smtp:
-        if config["MAIL_USE_TLS"]:
-            smtp.starttls(context=ssl.create_default_context())
-        if config["MAIL_USERNAME"]:
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-        smtp.send_message(email)
+    seconds = config["MAIL_TIMEOUT"]
+    smtp = smtplib.SMTP(timeout=seconds)  # not connected yet: the deadline covers that too
+    with deadline(smtp, seconds) as expired:
+        try:
+            with smtp:
+                smtp.connect(config["MAIL_SERVER"], config["MAIL_PORT"])
+                if config["MAIL_USE_TLS"]:
+                    smtp.starttls(context=ssl.create_default_context())
+                if config["MAIL_USERNAME"]:
+                    smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+                smtp.send_message(email)
+        except (OSError, smtplib.SMTPException) as error:
+            if expired.is_set():
+                reason = f"SMTP server not done within {seconds} s (MAIL_TIMEOUT)"
+                raise TimeoutError(reason) from error
+            raise
+
+
+@contextmanager
+def deadline(smtp: smtplib.SMTP, seconds: float) -> Iterator[threading.Event]:
+    """Cut ``smtp``'s connection once ``seconds`` have passed; the event
+    yielded tells whether they did.
+
+    Until the block ends the watchdog keeps shutting whatever socket the
+    connection holds (STARTTLS replaces it), so no read or write outlives
+    the deadline by more than a tenth of a second.
+    """
+    finished = threading.Event()
+    expired = threading.Event()
+
+    def watch() -> None:
+        if finished.wait(seconds):
+            return
+        expired.set()
+        while not finished.is_set():
+            connection = smtp.sock
+            if connection is not None:
+                with suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+            finished.wait(0.1)
+
+    threading.Thread(target=watch, name="mail-deadline", daemon=True).start()
+    try:
+        yield expired
+    finally:
+        finished.set()
 
 
 #: The mail outbox.

@@ -7,9 +7,11 @@ what subscribers hear.
   what was asked, with a signed link (at most one such mail a day,
   whatever strangers type in the forms); its page's button confirms the
   subscriptions the mail listed, never one asked for after it was sent.
-  "Avvisami…" on a later comment of an address confirmed once needs no new
-  confirmation (a stored record, not a cookie); following a discussion
-  always does.
+  "Avvisami…" on a later comment needs no new confirmation only from the
+  browser that confirmed the address (a signed cookie it got with that
+  click, naming the subscriber); from any other browser the address is
+  asked again, and hears nothing of that comment until it answers.
+  Following a discussion always asks.
 * Every mail to a reader carries an unsubscribe link that names the
   subscriber (by id and a random key, never the address) and works at
   once by POST (RFC 8058's one-click, which mail providers send) or from
@@ -22,12 +24,14 @@ what subscribers hear.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Set
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context, request
 from itsdangerous import BadData
 from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
 
 from blog.core.database import rows_changed
 from blog.core.links import comment_link
@@ -47,6 +51,13 @@ from blog.notify.mail import compose, quote
 
 CONFIRM_SALT = "mail-confirm-subscription"
 UNSUBSCRIBE_SALT = "mail-unsubscribe-subscriber"
+BROWSER_SALT = "mail-confirmed-browser"
+#: The cookie of a browser that confirmed addresses: their subscribers, signed.
+BROWSER_COOKIE = "mail_confirmed"
+#: How long a browser that confirmed an address is trusted for it.
+BROWSER_COOKIE_AGE = timedelta(days=365)
+#: How many addresses one browser's cookie remembers (the latest confirmed).
+BROWSER_COOKIE_ADDRESSES = 5
 #: How often an address may be sent a confirmation.
 CONFIRMATION_INTERVAL = timedelta(hours=24)
 #: The longest address stored (the comment form's limit).
@@ -110,23 +121,91 @@ def unsubscribe_url(subscriber: Subscriber) -> str:
     return external_url("mail_links.unsubscribe", token=unsubscribe_token(subscriber))
 
 
+# The browser that confirmed
+
+#: A subscriber as a browser's cookie names it: its id, and a digest of its
+#: key (SQLite may give a deleted subscriber's id to a new address).
+BrowserMark = tuple[int, str]
+
+
+def browser_mark(subscriber: Subscriber) -> BrowserMark:
+    return subscriber.id, hashlib.sha256(subscriber.key.encode()).hexdigest()[:16]
+
+
+def confirmed_in_this_browser() -> frozenset[BrowserMark]:
+    """The subscribers whose confirmation was clicked in the browser making
+    this request (its signed cookie); none outside a request."""
+    if not has_request_context():
+        return frozenset()
+    return frozenset(_browser_marks(request.cookies.get(BROWSER_COOKIE)))
+
+
+def _browser_marks(cookie: str | None) -> list[BrowserMark]:
+    if not cookie:
+        return []
+    max_age = int(BROWSER_COOKIE_AGE.total_seconds())
+    try:
+        entries = _serializer(BROWSER_SALT).loads(cookie, max_age=max_age)
+    except BadData:
+        return []
+    if not isinstance(entries, list):
+        return []
+    return [
+        (entry[0], entry[1])
+        for entry in entries
+        if isinstance(entry, list)
+        and len(entry) == 2
+        and isinstance(entry[0], int)
+        and isinstance(entry[1], str)
+    ]
+
+
+def remember_browser(response: Response, subscriber: Subscriber) -> None:
+    """Mark the browser that clicked a subscriber's confirmation: its later
+    comments under that address need no new one. Set only then, when a
+    reader asks for something, never on a page anyone merely reads."""
+    mark = browser_mark(subscriber)
+    known = _browser_marks(request.cookies.get(BROWSER_COOKIE))
+    marks = [*(other for other in known if other != mark), mark][-BROWSER_COOKIE_ADDRESSES:]
+    response.set_cookie(
+        BROWSER_COOKIE,
+        _serializer(BROWSER_SALT).dumps([list(entry) for entry in marks]),
+        max_age=BROWSER_COOKIE_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+
+
 # Subscribing
 
 
-def subscribe(email: str, article: Article, *, comment_id: int | None = None) -> Subscriber | None:
+def subscribe(
+    email: str,
+    article: Article,
+    *,
+    comment_id: int | None = None,
+    confirmed_here: Set[BrowserMark] = frozenset(),
+) -> Subscriber | None:
     """Record that ``email`` wants mail about replies to a comment of ``article``
     (``comment_id``) or, without one, about every comment of ``article``.
 
-    Mails the confirmation when the subscription needs one. Returns None,
-    and stores nothing, for an address on the suppression list. The caller
-    commits.
+    ``confirmed_here`` names the subscribers whose confirmation was clicked
+    in the browser asking (:func:`confirmed_in_this_browser`). Mails the
+    confirmation when the subscription needs one. Returns None, and stores
+    nothing, for an address on the suppression list. The caller commits.
     """
     address = normalized(email)
     if not address or len(address) > ADDRESS_MAX or is_suppressed(address):
         return None
     subscriber = subscriber_for(address)
-    # Replies to one's own comment: an address confirmed once is trusted.
-    trusted = comment_id is not None and subscriber.confirmed_at is not None
+    # Replies to one's own comment: trusted only from the browser that
+    # confirmed the address; anyone can type an address into the form.
+    trusted = (
+        comment_id is not None
+        and subscriber.confirmed_at is not None
+        and browser_mark(subscriber) in confirmed_here
+    )
     subscription = Subscription(
         subscriber_id=subscriber.id,
         article_id=article.id if comment_id is None else None,
@@ -334,7 +413,12 @@ def comment_stored(sender: object, *, comment_id: int, status: CommentStatus, **
         return  # no confirmation to an address a spammer typed
     comment = db.session.get_one(Comment, comment_id)
     if comment.notify and comment.email:
-        subscribe(comment.email, comment.article, comment_id=comment.id)
+        subscribe(
+            comment.email,
+            comment.article,
+            comment_id=comment.id,
+            confirmed_here=confirmed_in_this_browser(),
+        )
     if status == CommentStatus.APPROVED:
         mail_readers(comment, approved_by_moderator=False)
 

@@ -157,14 +157,123 @@ def test_a_confirmed_address_hears_of_replies_and_stays_confirmed(app, smtp):
     assert [m["Subject"] for m in smtp.to(MARIA)][1:] == [
         "[Il blog] Il tuo commento è stato approvato"
     ] or "approvato" in smtp.to(MARIA)[-1]["Subject"]
-    # A later comment needs no second confirmation (a record, not a cookie).
-    post(app.test_client(), **{"comment-notify": "y", "email": "Maria@Example.it", "comment": "B"})
+    # A later comment from the browser that confirmed needs no second
+    # confirmation (tests/notify/test_confirmed_browser.py: only from it).
+    post(reader, **{"comment-notify": "y", "email": "Maria@Example.it", "comment": "B"})
     send_mail(app)
     assert not any("Conferma" in m["Subject"] for m in smtp.to(MARIA)[1:])
     with app.app_context():
         add_comment(comment="Risposta", email="l@example.it", parent=db.session.get(Comment, first))
     send_mail(app)
     assert "Nuova risposta" in smtp.to(MARIA)[-1]["Subject"]
+
+
+# Only the browser that confirmed is trusted
+
+
+def a_day_passes(app) -> None:
+    """The address's daily confirmation is free again."""
+    with app.app_context():
+        db.session.execute(
+            sa.update(Subscriber).values(confirmation_sent_at=utcnow() - timedelta(hours=25))
+        )
+        db.session.commit()
+
+
+def confirmed_owner(app, smtp):
+    """Maria, who commented, ticked "Avvisami…" and confirmed, in her own browser."""
+    owner = app.test_client()
+    post(owner, **{"comment-notify": "y", "email": MARIA, "comment": "Il mio primo"})
+    confirm_from(owner, smtp.wait_for(1)[0])
+    approve_all(app)
+    assert "approvato" in smtp.to(MARIA)[-1]["Subject"]
+    return owner
+
+
+def reply_to(app, comment_id: int, text: str) -> None:
+    with app.app_context():
+        add_comment(comment=text, email="l@example.it", parent=db.session.get(Comment, comment_id))
+    send_mail(app)
+
+
+def test_a_stranger_using_a_confirmed_address_gets_it_asked_again_and_mailed_nothing(app, smtp):
+    confirmed_owner(app, smtp)
+    a_day_passes(app)
+    before = len(smtp.to(MARIA))
+    stranger = app.test_client()  # another browser, no cookie of Maria's
+    post(stranger, **{"comment-notify": "y", "email": MARIA, "comment": "Non l'ho scritto io"})
+    forged = last_comment_id(app)
+    [asked] = smtp.to(MARIA)[before:]
+    assert "Conferma l'iscrizione" in asked["Subject"]
+    assert "le risposte al tuo commento" in body_of(asked)
+    assert "Non l'ho scritto io" not in body_of(asked)
+    approve_all(app)
+    reply_to(app, forged, "Risposta al commento falso")
+    later = smtp.to(MARIA)[before + 1 :]
+    assert not any("approvato" in m["Subject"] for m in later), "no approval mail"
+    assert not any("Nuova risposta" in m["Subject"] for m in later), "no reply mail"
+    with app.app_context():
+        subscription = db.session.scalar(
+            sa.select(Subscription).where(Subscription.comment_id == forged)
+        )
+        assert subscription.confirmed_at is None
+
+
+def test_the_browser_that_confirmed_needs_no_new_confirmation(app, smtp):
+    owner = confirmed_owner(app, smtp)
+    first = last_comment_id(app)
+    a_day_passes(app)  # a confirmation could be sent: none is needed
+    before = len(smtp.to(MARIA))
+    post(owner, **{"comment-notify": "y", "email": "Maria@Example.it", "comment": "Di nuovo io"})
+    second = last_comment_id(app)
+    assert smtp.to(MARIA)[before:] == [], "no confirmation asked"
+    approve_all(app)
+    [approved] = smtp.to(MARIA)[before:]
+    assert "approvato" in approved["Subject"]
+    assert f"#comment-{second}" in body_of(approved)
+    reply_to(app, second, "Risposta al secondo")
+    assert "Nuova risposta" in smtp.to(MARIA)[-1]["Subject"]
+    reply_to(app, first, "Risposta al primo")
+    assert "Risposta al primo" in body_of(smtp.to(MARIA)[-1])
+
+
+def test_the_confirming_browser_gets_a_signed_httponly_lax_cookie_and_no_one_else(app, smtp):
+    owner = app.test_client()
+    post(owner, **{"comment-notify": "y", "email": MARIA})
+    link = path_of(CONFIRM.search(body_of(smtp.wait_for(1)[0])).group(1))
+    page = owner.get(link)
+    assert owner.get_cookie(subscriptions.BROWSER_COOKIE) is None, "a GET marks nothing"
+    owner.post(link, data=form_fields(soup(page), "confirm-form"))
+    cookie = owner.get_cookie(subscriptions.BROWSER_COOKIE)
+    assert cookie.http_only and cookie.same_site == "Lax"
+    assert MARIA not in cookie.value
+    # Reading the site with it alone is the page every reader shares.
+    reader = app.test_client()
+    reader.set_cookie(subscriptions.BROWSER_COOKIE, cookie.value)
+    assert reader.get(ARTICLE_URL).headers["Cache-Control"].startswith("public")
+    # A cookie that is not ours (altered, or signed with another key) trusts nothing.
+    a_day_passes(app)
+    stranger = app.test_client()
+    stranger.set_cookie(subscriptions.BROWSER_COOKIE, cookie.value[:-2] + "xx")
+    before = len(smtp.to(MARIA))
+    post(stranger, **{"comment-notify": "y", "email": MARIA, "comment": "Con un cookie finto"})
+    assert "Conferma" in smtp.to(MARIA)[before]["Subject"]
+
+
+def test_a_browser_mark_never_trusts_a_newer_subscriber_given_the_same_id(app, smtp):
+    owner = app.test_client()
+    post(owner, **{"comment-notify": "y", "email": "vecchio@example.it"})
+    confirm_from(owner, smtp.wait_for(1)[0])
+    with app.app_context():
+        db.session.execute(sa.delete(Subscriber))
+        db.session.commit()
+    # The same id, on SQLite, for another address confirmed elsewhere.
+    post(app.test_client(), **{"comment-notify": "y", "email": MARIA, "comment": "Mio"})
+    confirm_from(app.test_client(), smtp.to(MARIA)[-1])
+    a_day_passes(app)
+    before = len(smtp.to(MARIA))
+    post(owner, **{"comment-notify": "y", "email": MARIA, "comment": "Non suo"})
+    assert "Conferma" in smtp.to(MARIA)[before]["Subject"]
 
 
 def test_reader_mail_has_the_headers_that_make_it_arrive(app, smtp):
