@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from blog import messages
-from blog.core.terminal import CliError, typing_at_a_terminal
+from blog.core.terminal import CliError, show_database, typing_at_a_terminal
 from blog.extensions import db
 from blog.models import Moderator, new_session_token
 
@@ -66,6 +66,7 @@ def find_moderator(username: str) -> Moderator:
 @with_appcontext
 def create_moderator_command(username: str, display_name: str | None, email: str | None) -> None:
     """Create a moderator account; the password is asked for twice."""
+    show_database()
     username = username.strip()
     if not username or len(username) > 80:
         raise CliError("Il nome utente deve avere da 1 a 80 caratteri.")
@@ -106,6 +107,7 @@ def list_moderators_command() -> None:
 @with_appcontext
 def set_password_command(username: str) -> None:
     """Set a moderator's password; their open sessions end."""
+    show_database()
     moderator = find_moderator(username)
     moderator.set_password(ask_password())
     db.session.commit()
@@ -117,6 +119,7 @@ def set_password_command(username: str) -> None:
 @with_appcontext
 def deactivate_moderator_command(username: str) -> None:
     """Deactivate a moderator; they are logged out at their next request."""
+    show_database()
     moderator = find_moderator(username)
     moderator.active = False
     moderator.session_token = new_session_token()

@@ -7,12 +7,14 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from blog.articles.seed import seed_articles
+from blog.core.terminal import show_database
 
 
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
     """Create or upgrade the database and load the shipped articles."""
+    show_database()
     upgrade()
     added = seed_articles()
     if added:

@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from blog.core.terminal import show_database
 from blog.extensions import db
 from blog.notify import mail, moderator_mail, webhooks
 
@@ -16,6 +17,7 @@ from blog.notify import mail, moderator_mail, webhooks
 @with_appcontext
 def send_mail_command() -> None:
     """Send the mail, digests and webhooks whose time has come, retrying failed ones."""
+    show_database()
     digests = moderator_mail.send_digests()
     db.session.commit()
     sent, failed = mail.deliver_due()

@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from blog import messages
-from blog.core.terminal import CliError, printable
+from blog.core.terminal import CliError, printable, show_database
 from blog.extensions import db
 from blog.porting import disqus, importer, isso, wordpress
 
@@ -69,6 +69,7 @@ def import_wxr_command(file: Path, pending: bool) -> None:
     Running it again with the same file adds nothing; after an interruption
     it finishes the job.
     """
+    show_database()
     run_import(
         "Importazione",
         file.stat().st_size,
@@ -85,6 +86,7 @@ def import_disqus_command(file: Path, pending: bool) -> None:
 
     Running it again with the same file adds nothing.
     """
+    show_database()
     run_import(
         "Importazione",
         file.stat().st_size,
@@ -101,6 +103,7 @@ def import_isso_command(file: Path, pending: bool) -> None:
 
     Running it again with the same file adds nothing.
     """
+    show_database()
     try:
         count = isso.comment_count(file)
     except importer.ImportFileError as error:

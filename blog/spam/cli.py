@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from blog import messages
-from blog.core.terminal import confirm_or_stop, printable
+from blog.core.terminal import confirm_or_stop, printable, show_database
 from blog.extensions import db
 from blog.models import SpamLabel
 from blog.spam import bayes, corpus
@@ -25,6 +25,7 @@ def spam_train_command(path: Path, label: str | None) -> None:
 
     A file that is not a mail is read as plain text; HTML mail as its text.
     """
+    show_database()
     if label is None:
         raise click.UsageError(messages.SPAM_TRAIN_LABEL_REQUIRED)
     trained = bayes.train(corpus.messages_in(path), SpamLabel(label))
@@ -69,6 +70,7 @@ def spam_stats_command(top: int) -> None:
 @with_appcontext
 def spam_reset_command(yes: bool) -> None:
     """Make the learning filter forget everything it has learned."""
+    show_database()
     spam, ham = bayes.totals()
     if not yes:
         confirm_or_stop(messages.SPAM_RESET_CONFIRM.format(spam=spam, ham=ham))
