@@ -157,6 +157,13 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_MAX_OVERFLOW": 5,
     "DATABASE_POOL_RECYCLE": 1800,
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    # Backups (blog/ops/): `flask backup` writes into BACKUP_DIR (None: the
+    # instance folder's backups/) and keeps the newest BACKUP_KEEP (0: all).
+    "BACKUP_DIR": None,
+    "BACKUP_KEEP": 7,
+    # Where pg_dump and pg_restore are (None: Debian's folder for the
+    # server's major version, /usr/lib/postgresql/N/bin, else the PATH).
+    "POSTGRES_BIN_DIR": None,
 }
 
 # Outside the literal: bandit reads a "PASSWORD" key in a dict literal as a secret.

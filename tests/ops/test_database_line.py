@@ -30,6 +30,7 @@ CHANGING = {
     "import-isso": ([str(FIXTURES / "isso.db")], None),
     "spam-train": ([str(FIXTURES / "spam" / "spam.mbox"), "--spam"], None),
     "spam-reset": (["--yes"], None),
+    "backup": ([], None),
 }
 #: Commands that only read: no such line.
 READING = {
@@ -40,7 +41,8 @@ READING = {
 
 
 @pytest.fixture
-def blog(app):
+def blog(app, tmp_path):
+    app.config["BACKUP_DIR"] = str(tmp_path / "backups")
     with app.app_context():
         add_moderator("anna")
         add_comment()
@@ -62,6 +64,15 @@ def test_init_db_names_the_database_it_creates(make_blog):
     result = fresh.test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 0, result.output
     shown = database_shown(fresh.config["SQLALCHEMY_DATABASE_URI"])
+    assert result.stderr.splitlines()[0] == f"Database: {shown}"
+
+
+def test_restore_names_the_database_before_it_reads_the_file(blog, tmp_path):
+    not_a_backup = tmp_path / "nulla.tar"
+    not_a_backup.write_bytes(b"nulla")
+    result = blog.test_cli_runner().invoke(args=["restore", str(not_a_backup)])
+    assert result.exit_code == 1
+    shown = database_shown(blog.config["SQLALCHEMY_DATABASE_URI"])
     assert result.stderr.splitlines()[0] == f"Database: {shown}"
 
 
