@@ -1,4 +1,4 @@
-"""Running the blog for years: backups and restoring."""
+"""Running the blog for years: backups and restoring, ``flask check``."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""``flask backup`` and ``flask restore FILE`` at the terminal."""
+"""``flask backup``, ``flask restore FILE`` and ``flask check`` at the terminal."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -11,7 +12,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from blog.core.terminal import CliError, show_database
-from blog.ops import backup, databases, restore
+from blog.ops import backup, check, databases, restore
 
 
 def tool_error(error: databases.DatabaseCopyError) -> CliError:
@@ -69,4 +70,16 @@ def restore_command(file: Path, force: bool, any_key: bool) -> None:
         )
 
 
-COMMANDS = (backup_command, restore_command)
+@click.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Say what is wrong with this configuration; exit 1 if anything is."""
+    found = check.findings(current_app)
+    for finding in found:
+        click.echo(finding)
+    if found:
+        sys.exit(1)
+    click.echo(_("All is well."))
+
+
+COMMANDS = (backup_command, restore_command, check_command)
