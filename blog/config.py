@@ -173,6 +173,8 @@ DEFAULTS["MODERATOR_PASSWORD_MIN_LENGTH"] = 12
 DEFAULTS["PASSWORD_HASH_METHOD"] = "scrypt"  # nosec B105
 DEFAULTS["MAIL_PASSWORD"] = None
 DEFAULTS["WEBHOOK_SECRET"] = None
+# /metrics answers loopback, and whoever sends this as a Bearer token (None: nobody else).
+DEFAULTS["METRICS_TOKEN"] = None
 
 
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
