@@ -18,6 +18,7 @@ from blog import (
     comments,
     moderation,
     notify,
+    ops,
     porting,
     privacy,
     reader,
@@ -62,7 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     i18n.init_app(app)
 
-    for area in (web, accounts, moderation, notify, reader, comments, spam, porting, privacy):
+    for area in (web, accounts, moderation, notify, reader, comments, spam, porting, privacy, ops):
         area.init_app(app)
     articles.init_app(app)
     web.init_server(app)

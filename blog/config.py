@@ -157,6 +157,13 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_MAX_OVERFLOW": 5,
     "DATABASE_POOL_RECYCLE": 1800,
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    # Backups (blog/ops/): `flask backup` writes into BACKUP_DIR (None: the
+    # instance folder's backups/) and keeps the newest BACKUP_KEEP (0: all).
+    "BACKUP_DIR": None,
+    "BACKUP_KEEP": 7,
+    # Where pg_dump and pg_restore are (None: Debian's folder for the
+    # server's major version, /usr/lib/postgresql/N/bin, else the PATH).
+    "POSTGRES_BIN_DIR": None,
 }
 
 # Outside the literal: bandit reads a "PASSWORD" key in a dict literal as a secret.
@@ -166,6 +173,8 @@ DEFAULTS["MODERATOR_PASSWORD_MIN_LENGTH"] = 12
 DEFAULTS["PASSWORD_HASH_METHOD"] = "scrypt"  # nosec B105
 DEFAULTS["MAIL_PASSWORD"] = None
 DEFAULTS["WEBHOOK_SECRET"] = None
+# /metrics answers loopback, and whoever sends this as a Bearer token (None: nobody else).
+DEFAULTS["METRICS_TOKEN"] = None
 
 
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:

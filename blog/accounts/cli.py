@@ -13,7 +13,7 @@ from flask_babel import pgettext
 
 from blog import messages
 from blog.core.i18n import lazy_gettext as _l
-from blog.core.terminal import CliError, option, typing_at_a_terminal
+from blog.core.terminal import CliError, option, show_database, typing_at_a_terminal
 from blog.extensions import db
 from blog.models import Moderator, new_session_token
 
@@ -72,6 +72,7 @@ def find_moderator(username: str) -> Moderator:
 @with_appcontext
 def create_moderator_command(username: str, display_name: str | None, email: str | None) -> None:
     """Create a moderator account; the password is asked for twice."""
+    show_database()
     username = username.strip()
     if not username or len(username) > 80:
         raise CliError(_("The username must be 1 to 80 characters long."))
@@ -122,6 +123,7 @@ def list_moderators_command() -> None:
 @with_appcontext
 def set_password_command(username: str) -> None:
     """Set a moderator's password; their open sessions end."""
+    show_database()
     moderator = find_moderator(username)
     moderator.set_password(ask_password())
     db.session.commit()
@@ -136,6 +138,7 @@ def set_password_command(username: str) -> None:
 @with_appcontext
 def deactivate_moderator_command(username: str) -> None:
     """Deactivate a moderator; they are logged out at their next request."""
+    show_database()
     moderator = find_moderator(username)
     moderator.active = False
     moderator.session_token = new_session_token()

@@ -8,6 +8,9 @@ from collections.abc import Callable
 from typing import IO, Any
 
 import click
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
 
 from blog import messages
 
@@ -67,3 +70,27 @@ def printable(text: str, limit: int = 120) -> str:
     """Text from a file, safe for a terminal: escapes instead of control codes."""
     shown = "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text[:limit])
     return shown + ("…" if len(text) > limit else "")
+
+
+def database_shown(uri: str) -> str:
+    """The database's URL as a person may see it: everything but the password."""
+    url = sa.make_url(uri)
+    shown = sa.URL.create(
+        url.drivername,
+        username=url.username,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query=url.query,
+    )
+    return shown.render_as_string(hide_password=True)
+
+
+def show_database() -> None:
+    """Say, on standard error, which database this command is about to change.
+
+    A command run without the production settings opens a development
+    SQLite file and would say nothing: this line makes the mistake visible.
+    """
+    uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    click.echo(_("Database: %(url)s", url=database_shown(uri)), err=True)

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from blog.core.i18n import lazy_gettext as _l
+from blog.core.terminal import show_database
 from blog.notify import delivery
 
 
@@ -20,6 +21,7 @@ from blog.notify import delivery
 @with_appcontext
 def send_mail_command() -> None:
     """Send the mail, digests and webhooks whose time has come, retrying failed ones."""
+    show_database()
     done = delivery.deliver_due()
     sent, failed = done.sent.get("mail", (0, 0))
     hooks_sent, hooks_failed = done.sent.get("webhooks", (0, 0))

@@ -14,7 +14,7 @@ from blog import messages
 from blog.core.i18n import counted
 from blog.core.i18n import lazy_gettext as _l
 from blog.core.i18n import plural as _n
-from blog.core.terminal import CliError, option, printable
+from blog.core.terminal import CliError, option, printable, show_database
 from blog.extensions import db
 from blog.porting import disqus, export, isso, wordpress
 from blog.porting.importer import ImportFileError, Reader, run_import
@@ -33,6 +33,7 @@ def import_with_progress(reader: Reader, file: Path, hold: bool) -> None:
     Each batch is committed as it is written: after an error, what was
     committed stays, and running the same import again finishes the job.
     """
+    show_database()
     try:
         steps = reader.steps(file)
     except ImportFileError as error:

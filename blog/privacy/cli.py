@@ -13,7 +13,7 @@ from flask_babel import ngettext
 from blog.accounts import auth
 from blog.comments import likes
 from blog.core.i18n import lazy_gettext as _l
-from blog.core.terminal import confirm_or_stop, option
+from blog.core.terminal import confirm_or_stop, option, show_database
 from blog.extensions import db
 from blog.moderation import emptying
 from blog.notify import outbox
@@ -55,6 +55,7 @@ def privacy_export_command(email: str, output: TextIO) -> None:
 @with_appcontext
 def privacy_erase_command(email: str, delete: bool, yes: bool) -> None:
     """Anonymise (or delete) every comment stored for EMAIL, as WordPress does."""
+    show_database()
     count = len(personal_data.comments_of(email))
     if not count:
         click.echo(_("No comments with the email {email}.").format(email=email))
@@ -98,6 +99,7 @@ def purge_command() -> None:
     IP addresses, browsers and the likes' keyed hashes (COMMENT_IP_RETENTION_DAYS),
     mail and webhooks,
     unconfirmed addresses (MAIL_RETENTION_DAYS), expired logins."""
+    show_database()
     days = current_app.config["COMMENT_IP_RETENTION_DAYS"]
     mail_days = current_app.config["MAIL_RETENTION_DAYS"]
     trash_days = current_app.config["EMPTY_TRASH_DAYS"]

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from blog import messages
 from blog.core.i18n import decimal
 from blog.core.i18n import lazy_gettext as _l
-from blog.core.terminal import confirm_or_stop, option, printable
+from blog.core.terminal import confirm_or_stop, option, printable, show_database
 from blog.extensions import db
 from blog.models import SpamLabel
 from blog.spam import bayes, bayes_store, corpus
@@ -33,6 +33,7 @@ def spam_train_command(path: Path, label: str | None) -> None:
 
     A file that is not a mail is read as plain text; HTML mail as its text.
     """
+    show_database()
     if label is None:
         # Worded now: Click shows it once the app context is gone.
         raise click.UsageError(str(messages.SPAM_TRAIN_LABEL_REQUIRED))
@@ -84,6 +85,7 @@ def spam_stats_command(top: int) -> None:
 @with_appcontext
 def spam_reset_command(yes: bool) -> None:
     """Make the learning filter forget everything it has learned."""
+    show_database()
     spam, ham = bayes_store.totals()
     if not yes:
         confirm_or_stop(messages.SPAM_RESET_CONFIRM.format(spam=spam, ham=ham))

@@ -124,7 +124,9 @@ def test_a_short_password_is_asked_again_at_a_terminal(runner, app, at_a_termina
     )
     assert result.exit_code == 0, result.output
     output = result.output
-    assert "almeno 12 caratteri" in output.splitlines()[0], "the rules come first"
+    # The database the command changes, then the rules, before any question.
+    assert output.splitlines()[0].startswith("Database: ")
+    assert "almeno 12 caratteri" in output.splitlines()[1], "the rules come first"
     assert output.count("La password deve contenere almeno 12 caratteri.") == 2
     assert output.count("Le due password non coincidono.") == 1
     assert output.count("Ripeti la password") == 2

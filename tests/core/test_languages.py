@@ -74,7 +74,11 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
 
 
 def words(text: str) -> set[str]:
-    return set(re.findall(r"[^\W\d_]+", PLACEHOLDER.sub(" ", text).lower()))
+    """The words of ``text``: addresses (example.org, anna@example.it) and
+    lone letters (the d of d'Arco, of you'd) say nothing of a language."""
+    text = re.sub(r"\S+@\S+|https?://\S+|\b[\w-]+\.(?:org|com|it|net)\b", " ", text)
+    found = re.findall(r"[^\W\d_]+", PLACEHOLDER.sub(" ", text).lower())
+    return {word for word in found if len(word) > 1}
 
 
 def catalog_messages() -> list[Any]:
