@@ -54,6 +54,9 @@ DEFAULTS: dict[str, Any] = {
     "COMMENT_MAX_LINKS": 2,
     "COMMENT_MODERATION_KEYS": [],
     "COMMENT_DISALLOWED_KEYS": [],
+    # Sites (hosts and their subdomains) whose comments go to Spam, matched
+    # against a comment's site and the links in its text only.
+    "COMMENT_BLOCKED_HOSTS": [],
     "COMMENT_CLOSE_AFTER_DAYS": 0,
     "COMMENT_RATE_LIMIT": "5 per minute;50 per day",
     # "Anteprima" of a comment, per address block (apart from the comments).

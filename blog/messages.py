@@ -203,9 +203,50 @@ BLOCK_CHOICES = {
     "email": _l("the email {value}"),
     "ip": _l("the IP addresses {value}"),
     "host": _l("the site {value}"),
+    "domain": _l("every site of the domain {value}"),
 }
 BLOCKED = _l("“{word}” added to the disallowed words.")
 BLOCK_NOTE = _l("disallowed word “{word}”")
+#: "Blocca" on a site, and the check of the blocked sites (blog/spam/hosts.py).
+BLOCKED_HOST = _l("“{word}” added to the blocked sites.")
+BLOCKED_HOST_NOTE = _l("blocked site “{host}”")
+#: "Annulla" after "Blocca": what it added is taken off its list.
+UNBLOCKED = _l("“{word}” is no longer blocked.")
+HOST_INVALID = _l("“{host}” is not the name of a site.")
+HOST_WITHOUT_DOT = _l(
+    "“{host}” cannot be blocked: the name of a site has at least one dot, as in example.com."
+)
+HOST_IS_ADDRESS = _l(
+    "“{host}” cannot be blocked as a site: it is an IP address "
+    "(block the comment's IP addresses instead)."
+)
+HOST_UNKNOWN_SUFFIX = _l(
+    "“{host}” cannot be blocked: it does not end in a known top-level domain (such as .com or .it)."
+)
+HOST_PUBLIC_SUFFIX = _l(
+    "“{host}” cannot be blocked: it is a public suffix, under which many different owners "
+    "have their sites."
+)
+BLOCKED_HOSTS_SAVED = _l("Blocked sites saved.")
+#: The page that asks before "Blocca" blocks.
+BLOCK_WILL_MOVE = _n(
+    "{count} pending comment matches: it will go to Spam.",
+    "{count} pending comments match: they will go to Spam.",
+)
+BLOCK_WILL_MOVE_NONE = _l("No pending comment matches.")
+BLOCK_MORE_MATCHES = _n("and {count} more", "and {count} more")
+BLOCK_SCOPES = {
+    "email": _l("Only the commenter's email is looked at, whole."),
+    "ip": _l("Only the address a comment is sent from is looked at."),
+    "host": _l(
+        "Only a comment's website and the links in its text are looked at, "
+        "on this site or its subdomains."
+    ),
+    "domain": _l(
+        "Only a comment's website and the links in its text are looked at, "
+        "on any site of this domain."
+    ),
+}
 BLOCK_MOVED = _n(
     "{count} pending comment moved to Spam.", "{count} pending comments moved to Spam."
 )

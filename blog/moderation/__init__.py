@@ -8,7 +8,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     # Importing settings_views adds the settings, privacy and profile pages
-    # to the queue's blueprint.
-    from blog.moderation import settings_views, views  # noqa: F401
+    # to the queue's blueprint, and block_views "Blocca" and its "Annulla".
+    from blog.moderation import block_views, settings_views, views  # noqa: F401
 
     app.register_blueprint(views.bp)

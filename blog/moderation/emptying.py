@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from blog import signals
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, SpamLabel, utcnow
+from blog.moderation.blocking import moved_by_block
 from blog.moderation.workflow import BATCH, delete_comment, refresh_article_comments
 from blog.spam import bayes_store
 
@@ -23,8 +24,10 @@ def empty(status: CommentStatus) -> int:
     """Delete every comment in Spam or Cestino for good; returns how many.
 
     As "Elimina definitivamente" on each: those in Spam teach the filter
-    spam first (emptying Spam is a moderator's decision), their replies
-    move up a level. The caller commits.
+    spam first (emptying Spam is a moderator's decision), except those a
+    block moved there and nobody moved since (the moderator judged a
+    sender, never read each text); their replies move up a level. The
+    caller commits.
     """
     if status not in EMPTIABLE:
         raise ValueError(f"{status} cannot be emptied")
@@ -62,9 +65,9 @@ def _delete_all(where: sa.ColumnElement[bool], *, teach: bool) -> int:
             sa.select(Comment).where(Comment.id.in_(ids[start : start + BATCH]), where)
         ).all()
         if teach:
-            bayes_store.learn_all(
-                [c for c in batch if c.status is CommentStatus.SPAM], SpamLabel.SPAM
-            )
+            judged = [c for c in batch if c.status is CommentStatus.SPAM]
+            blocked = moved_by_block([c.id for c in judged])
+            bayes_store.learn_all([c for c in judged if c.id not in blocked], SpamLabel.SPAM)
         for comment in batch:
             comment_id, previous = comment.id, comment.status
             articles.add(comment.article_id)

@@ -20,6 +20,7 @@ from wtforms.validators import (
     InputRequired,
     Length,
     NumberRange,
+    Optional,
     Regexp,
     ValidationError,
 )
@@ -41,7 +42,9 @@ from blog.core.forms import (
 )
 from blog.core.i18n import lazy_gettext as _l
 from blog.core.i18n import lazy_pgettext as _lp
+from blog.moderation.blocking import BlockTarget
 from blog.moderation.workflow import Policy
+from blog.spam.hosts import HostRefused, blockable_host
 
 # WordPress's column sizes (wp_comments), which its form enforces too.
 
@@ -87,6 +90,23 @@ class BlockForm(TextForm):
         _l("What to block"), validators=[InputRequired(messages.BLOCK_CHOOSE)], choices=[]
     )
     next = HiddenField()
+
+
+class BlockUndoForm(TextForm):
+    """ "Annulla" after "Blocca": the range of its audit entries, and the value
+    it added (empty: the value was listed before the block)."""
+
+    target = HiddenField(
+        validators=[InputRequired(), Regexp(rf"^(?:{'|'.join(t.value for t in BlockTarget)})$")]
+    )
+    value = HiddenField(validators=[no_control_characters, Length(max=300)])
+    events = HiddenField(validators=[Optional(), Regexp(r"^\d{1,12}-\d{1,12}$")])
+    next = HiddenField()
+
+    @property
+    def event_range(self) -> range:
+        first, _, last = (self.events.data or "").partition("-")
+        return range(int(first), int(last) + 1) if last else range(0)
 
 
 class QueueFilterForm(TextForm):
@@ -159,6 +179,23 @@ class WordListsForm(TextForm):
         _l("Words that send a comment to spam"),
         validators=[no_control_characters, Length(max=20000)],
     )
+
+
+class BlockedHostsForm(TextForm):
+    """The blocked sites, one host per line."""
+
+    blocked_hosts = TextAreaField(
+        _l("Sites whose comments go to spam"), validators=[no_control_characters, Length(max=20000)]
+    )
+
+    def validate_blocked_hosts(self, field: TextAreaField) -> None:
+        """Every line a host that can be blocked; the first that cannot says why."""
+        for line in (field.data or "").splitlines():
+            if line.strip():
+                try:
+                    blockable_host(line)
+                except HostRefused as refused:
+                    raise ValidationError(refused.message) from None
 
 
 class PrivacyForm(TextForm):

@@ -22,9 +22,15 @@ from blog.core.forms import ActionForm, form_status
 from blog.extensions import db
 from blog.models import Article, Comment
 from blog.moderation import site_settings
-from blog.moderation.forms import ModerationSettingsForm, PrivacyForm, WordListsForm
+from blog.moderation.forms import (
+    BlockedHostsForm,
+    ModerationSettingsForm,
+    PrivacyForm,
+    WordListsForm,
+)
 from blog.moderation.views import bp
 from blog.privacy import personal_data
+from blog.spam.hosts import blocked_hosts, save_blocked_hosts
 from blog.spam.rules import save_word_list, word_lists
 
 
@@ -67,6 +73,25 @@ def save_moderation_settings() -> BaseResponse | tuple[str, int]:
     return render_settings(words, form, 422)
 
 
+@bp.post("/settings/siti-bloccati")
+def save_blocked_sites() -> BaseResponse | tuple[str, int]:
+    """Save the blocked sites; a line that cannot be blocked says why, and nothing is saved."""
+    form = BlockedHostsForm()
+    if form.validate_on_submit():
+        save_blocked_hosts(form.blocked_hosts.data.splitlines())
+        db.session.commit()
+        flash(messages.BLOCKED_HOSTS_SAVED, "success")
+        return redirect(url_for("moderation.settings", _anchor="hosts-title"), 303)
+    if form.errors.get("csrf_token"):
+        abort(400)
+    in_force = site_settings.in_force(current_app.config)
+    words = WordListsForm(formdata=None)
+    lists = word_lists(in_force)
+    words.moderation_keys.data = "\n".join(lists["COMMENT_MODERATION_KEYS"])
+    words.disallowed_keys.data = "\n".join(lists["COMMENT_DISALLOWED_KEYS"])
+    return render_settings(words, moderation_settings_form(in_force), 422, form)
+
+
 def moderation_settings_form(in_force: Mapping[str, Any]) -> ModerationSettingsForm:
     """The policy and thresholds form, showing what is in force."""
     return ModerationSettingsForm(
@@ -79,14 +104,23 @@ def moderation_settings_form(in_force: Mapping[str, Any]) -> ModerationSettingsF
 
 
 def render_settings(
-    words: WordListsForm, moderation: ModerationSettingsForm, status: int
+    words: WordListsForm,
+    moderation: ModerationSettingsForm,
+    status: int,
+    hosts: BlockedHostsForm | None = None,
 ) -> tuple[str, int]:
-    """The settings page around its two forms, with the articles' switches."""
+    """The settings page around its forms, with the articles' switches."""
     articles = db.session.scalars(sa.select(Article).order_by(Article.published_at.desc())).all()
+    if hosts is None:
+        hosts = BlockedHostsForm(formdata=None)
+        hosts.blocked_hosts.data = "\n".join(
+            blocked_hosts(site_settings.in_force(current_app.config))
+        )
     page = render_template(
         "moderation/settings.html",
         form=words,
         moderation_form=moderation,
+        hosts_form=hosts,
         articles=articles,
         close_after_days=current_app.config["COMMENT_CLOSE_AFTER_DAYS"],
     )

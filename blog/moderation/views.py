@@ -37,11 +37,11 @@ from blog.extensions import db, login_manager
 from blog.models import Article, Comment, CommentStatus, ModerationEvent
 from blog.moderation import reply as moderator_reply
 from blog.moderation import search as search_index
-from blog.moderation import site_settings
-from blog.moderation.blocking import BlockTarget, block, block_values
+from blog.moderation.blocking import block_values
 from blog.moderation.emptying import EMPTIABLE, empty
 from blog.moderation.forms import (
     BlockForm,
+    BlockUndoForm,
     BulkActionForm,
     EditCommentForm,
     QueueFilterForm,
@@ -58,7 +58,6 @@ from blog.moderation.workflow import (
     pending_count,
     status_counts,
 )
-from blog.spam.rules import word_lists
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -182,6 +181,9 @@ UNDO_KEY = "undo_events"
 #: More changes than this at once are not offered for undoing (the list
 #: travels in the session cookie).
 UNDO_LIMIT = 100
+#: Session key: the moderator's last "Blocca", which the queue offers to
+#: take back on its next view (blog/moderation/block_views.py).
+UNDO_BLOCK_KEY = "undo_block"
 
 
 @bp.get("/")
@@ -207,6 +209,7 @@ def queue() -> str:
     # Shown once, like the message it goes with; a view with none to show
     # leaves the session (and its cookie) alone.
     undo_events = session.pop(UNDO_KEY) if UNDO_KEY in session else None
+    undo_block = session.pop(UNDO_BLOCK_KEY) if UNDO_BLOCK_KEY in session else None
     return render_template(
         "moderation/queue.html",
         status=status,
@@ -225,6 +228,9 @@ def queue() -> str:
         pages=pages_of(pagination.items, current_app.config["COMMENTS_PER_PAGE"]),
         undo_form=UndoForm(formdata=None, events=",".join(map(str, undo_events)), next=here)
         if undo_events
+        else None,
+        block_undo_form=BlockUndoForm(formdata=None, next=here, **undo_block)
+        if undo_block
         else None,
         select_all=request.args.get("seleziona") == "tutti",
         allowed_actions=allowed_actions,
@@ -255,9 +261,10 @@ def bulk_form_for(status: CommentStatus) -> BulkActionForm:
     return form
 
 
-def block_form_for(comment: Comment, formdata: Any = None) -> BlockForm:
-    """ "Blocca" for one comment: only what it has can be chosen."""
-    form = BlockForm(formdata=formdata, prefix=f"block-{comment.id}")
+def block_form_for(comment: Comment, formdata: Any = None, *, csrf: bool = True) -> BlockForm:
+    """ "Blocca" for one comment: only what it has can be chosen. Without
+    ``csrf``, the GET that asks first (it changes nothing)."""
+    form = BlockForm(formdata=formdata, prefix=f"block-{comment.id}", meta={"csrf": csrf})
     form.target.choices = [
         (target.value, messages.BLOCK_CHOICES[target.value].format(value=value))
         for target, value in block_values(comment).items()
@@ -269,6 +276,8 @@ def offer_undo(comment_ids: list[int]) -> None:
     """Remember the audit entries of these changes, for "Annulla" on the next view."""
     db.session.flush()
     events = last_status_events(comment_ids, current_user.id)
+    if UNDO_BLOCK_KEY in session:
+        del session[UNDO_BLOCK_KEY]
     if events and len(events) <= UNDO_LIMIT:
         session[UNDO_KEY] = events
     elif UNDO_KEY in session:
@@ -352,33 +361,6 @@ def undo_last() -> BaseResponse:
         flash(messages.counted(done, messages.UNDONE), "success")
     if refused:
         flash(messages.counted(refused, messages.UNDO_REFUSED), "error")
-    return back_to_queue(form.next.data)
-
-
-@bp.post("/comments/<int:comment_id>/block")
-def block_sender(comment_id: int) -> BaseResponse:
-    """ "Blocca": add the comment's email, address block or site to the
-    disallowed words; pending comments it now matches go to Spam."""
-    comment = db.get_or_404(Comment, comment_id)
-    form = block_form_for(comment, request.form)
-    if not form.validate_on_submit():
-        if form.errors.get("csrf_token"):
-            abort(400)
-        flash(str(messages.BLOCK_CHOOSE), "error")
-        return back_to_queue(form.next.data)
-    disallowed = word_lists(site_settings.in_force(current_app.config))["COMMENT_DISALLOWED_KEYS"]
-    target = BlockTarget(form.target.data)
-    word = block_values(comment)[target]
-    blocked = block(
-        comment, target, current_user, disallowed, messages.BLOCK_NOTE.format(word=word)
-    )
-    db.session.commit()
-    moved = (
-        messages.counted(blocked.moved, messages.BLOCK_MOVED)
-        if blocked.moved
-        else messages.BLOCK_MOVED_NONE
-    )
-    flash(f"{messages.BLOCKED.format(word=blocked.word)} {moved}", "success")
     return back_to_queue(form.next.data)
 
 

@@ -12,6 +12,7 @@ from blog.comments.submit import CommentSettings
 from blog.moderation import site_settings
 from blog.spam.akismet_check import AkismetCheck
 from blog.spam.bayes import FilterSettings
+from blog.spam.hosts import blocked_hosts
 from blog.spam.rules import SpamSettings, word_lists
 
 
@@ -36,6 +37,7 @@ def settings_from(config: Mapping[str, Any], akismet: AkismetCheck | None) -> Co
             max_links=config["COMMENT_MAX_LINKS"],
             moderation_keys=lists["COMMENT_MODERATION_KEYS"],
             disallowed_keys=lists["COMMENT_DISALLOWED_KEYS"],
+            blocked_hosts=blocked_hosts(config),
         ),
         learning=FilterSettings.from_config(config),
         akismet=akismet,

@@ -24,12 +24,14 @@ from typing import Any
 import sqlalchemy as sa
 from itsdangerous import BadData
 
+from blog import messages
 from blog.comments.values import Client, CommentText
 from blog.core.signing import timed_serializer
 from blog.core.trie import alternation
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, body_digest, utcnow
 from blog.moderation import site_settings
+from blog.spam.hosts import matching_host
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ class SpamSettings:
     max_links: int
     moderation_keys: Sequence[str]
     disallowed_keys: Sequence[str]
+    #: Sites whose comments go to Spam (blog/spam/hosts.py).
+    blocked_hosts: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,17 @@ def as_network(key: str) -> IPNetwork | None:
         return None
 
 
+def as_email(key: str) -> str | None:
+    """A key written as one email address (``bot@spam.example``), folded, else None."""
+    key = key.strip()
+    local, at, domain = key.partition("@")
+    if not (local and at and "." in domain) or "@" in domain:
+        return None
+    if any(char.isspace() for char in key):
+        return None
+    return fold(key)
+
+
 def plain_text(body_html: str) -> str:
     """Sanitized HTML as one line of plain text: a quote in the queue."""
     return " ".join(visible_text(body_html).split())
@@ -195,13 +210,20 @@ def _network_holding(address: str, keys: Sequence[str]) -> str | None:
 
 
 @functools.lru_cache(maxsize=16)
+def _email_keys(keys: tuple[str, ...]) -> dict[str, str]:
+    """The keys of a list written as one email address, which match that
+    email and nothing else, by their folded spelling."""
+    return {email: key.strip() for key in keys if (email := as_email(key))}
+
+
+@functools.lru_cache(maxsize=16)
 def _key_finder(keys: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, str]] | None:
     """One pattern for a whole word list (a trie: one pass whatever its length),
     and the key each spelling it finds stands for. Network keys are left to
-    :func:`_network_holding`."""
+    :func:`_network_holding`, email keys to :func:`_email_keys`."""
     spellings: dict[str, str] = {}
     for key in keys:
-        if as_network(key):
+        if as_network(key) or as_email(key):
             continue
         key = key.strip()
         for spelling in (key.casefold(), fold(key)):
@@ -213,12 +235,20 @@ def _key_finder(keys: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, str]]
 
 
 def matching_key(submission: Submission, keys: Sequence[str]) -> str | None:
-    """A key found in the raw fields or in the text as readers see it, or a
-    network key holding the sender's address."""
+    """A key found in the raw fields or in the text as readers see it, a
+    network key holding the sender's address, or an email key that is the
+    sender's email.
+
+    An email key is never looked for in the other fields: one address
+    inside another (``o@gmail.com`` in ``mario@gmail.com``), in a text or
+    in a browser's name is someone else.
+    """
     if not keys:
         return None
     if network := _network_holding(submission.client.ip_address, keys):
         return network
+    if email := _email_keys(tuple(keys)).get(fold(submission.text.email.strip())):
+        return email
     finder = _key_finder(tuple(keys))
     if finder is None:
         return None
@@ -237,6 +267,14 @@ def check_moderation_keys(submission: Submission, settings: SpamSettings) -> Ver
     """A word from the moderation list anywhere holds the comment for review."""
     key = matching_key(submission, settings.moderation_keys)
     return Verdict(CommentStatus.PENDING, f"parola da moderare «{key}»") if key else None
+
+
+def check_blocked_hosts(submission: Submission, settings: SpamSettings) -> Verdict | None:
+    """A site or link on a blocked host sends the comment to Spam."""
+    host = matching_host(submission.text.url, submission.body_html, settings.blocked_hosts)
+    return (
+        Verdict(CommentStatus.SPAM, messages.BLOCKED_HOST_NOTE.format(host=host)) if host else None
+    )
 
 
 _LINK = re.compile(r"<a\s", re.IGNORECASE)
@@ -259,6 +297,7 @@ CHECKS: tuple[Callable[[Submission, SpamSettings], Verdict | None], ...] = (
     check_honeypot,
     check_time_trap,
     check_disallowed_keys,
+    check_blocked_hosts,
     check_moderation_keys,
     check_links,
 )

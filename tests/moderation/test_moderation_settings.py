@@ -164,3 +164,45 @@ def test_the_word_lists_form_still_saves_alone(logged_in, app):
             "COMMENT_MODERATION_KEYS": [],
             "COMMENT_DISALLOWED_KEYS": ["203.0.113.0/24", "viagra"],
         }
+
+
+def test_blocked_sites_are_edited_beside_the_word_lists(logged_in, app):
+    page = soup(logged_in.get(SETTINGS))
+    data = form_fields(page, "hosts-form")
+    data["blocked_hosts"] = "Spam.Example.COM.\nbücher.de\n\nspam.example.com"
+    response = logged_in.post(SETTINGS + "/siti-bloccati", data=data)
+    assert response.status_code == 303
+    page = soup(logged_in.get(response.headers["Location"]))
+    assert "Siti bloccati salvati." in text_of(page.find(class_="flashes"))
+    assert page.find("textarea", id="blocked_hosts").get_text().split() == [
+        "spam.example.com",
+        "xn--bcher-kva.de",
+    ]
+    with app.app_context():
+        assert saved() == {"COMMENT_BLOCKED_HOSTS": ["spam.example.com", "xn--bcher-kva.de"]}
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ("co.uk", "«co.uk» non si può bloccare: è un suffisso pubblico"),
+        ("github.io", "«github.io» non si può bloccare: è un suffisso pubblico"),
+        ("mozilla", "«mozilla» non si può bloccare: il nome di un sito ha almeno un punto"),
+        ("www.mozilla", "«www.mozilla» non si può bloccare: non finisce con un dominio"),
+        ("203.0.113.9", "«203.0.113.9» non si può bloccare come sito: è un indirizzo IP"),
+        ("http://spam.example.com/", "«http://spam.example.com/» non è il nome di un sito."),
+    ],
+)
+def test_a_blocked_site_nobody_owns_is_refused_and_nothing_is_saved(logged_in, app, line, error):
+    page = soup(logged_in.get(SETTINGS))
+    data = form_fields(page, "hosts-form")
+    data["blocked_hosts"] = f"spam.example.com\n{line}"
+    response = logged_in.post(SETTINGS + "/siti-bloccati", data=data)
+    assert response.status_code == 422
+    page = soup(response)
+    field = page.find("textarea", id="blocked_hosts")
+    assert field["aria-invalid"] == "true"
+    assert error in text_of(page.find(id="blocked_hosts-error"))
+    assert field.get_text().strip() == f"spam.example.com\n{line}"
+    with app.app_context():
+        assert saved() == {}
