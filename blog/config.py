@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 
 from blog.core.database import make_private_folder
+from blog.core.i18n import lazy_gettext as _l
 from blog.core.urls import site_parts, trusted_hosts
 
 #: Every setting the application reads, with its default. Each one can be
@@ -212,22 +213,33 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     check_comment_pages(app.config)
 
 
+def startup_error(message: str) -> RuntimeError:
+    """An error that stops the start, worded at once: the app has no context
+    yet, so in the default catalog's language (``SITE_LANGUAGE`` from the
+    environment, else the default), as ``flask --help`` speaks."""
+    return RuntimeError(str(message))
+
+
 def check_webhooks(config: dict[str, Any]) -> None:
     """Refuse to start with webhooks that could not be sent, or not be trusted."""
     urls = config["WEBHOOK_URLS"]
     if not isinstance(urls, list) or not all(isinstance(url, str) for url in urls):
-        raise RuntimeError('WEBHOOK_URLS deve essere una lista JSON di indirizzi: ["https://…"]')
+        raise startup_error(_l('WEBHOOK_URLS must be a JSON list of addresses: ["https://…"]'))
     for url in urls:
         if urlsplit(url).scheme not in {"http", "https"} or not urlsplit(url).hostname:
-            raise RuntimeError(f"WEBHOOK_URLS: {url!r} non è un indirizzo http(s)")
+            raise startup_error(
+                _l("WEBHOOK_URLS: %(url)s is not an http(s) address", url=repr(url))
+            )
     if urls and not config.get("WEBHOOK_SECRET"):
-        raise RuntimeError("WEBHOOK_URLS richiede WEBHOOK_SECRET, la chiave che firma i messaggi")
+        raise startup_error(
+            _l("WEBHOOK_URLS needs WEBHOOK_SECRET, the key that signs the messages")
+        )
 
 
 def check_comment_pages(config: dict[str, Any]) -> None:
     """Refuse to start with a default comment page that is neither kind."""
     if config["COMMENT_DEFAULT_PAGE"] not in ("newest", "oldest"):
-        raise RuntimeError('COMMENT_DEFAULT_PAGE deve essere "newest" oppure "oldest"')
+        raise startup_error(_l('COMMENT_DEFAULT_PAGE must be "newest" or "oldest"'))
 
 
 #: Where ``flask run`` serves when nothing else is said.
@@ -245,9 +257,11 @@ def configure_site_url(app: Flask) -> None:
     extra = list(app.config.get("TRUSTED_HOSTS") or [])
     if not site_url:
         if os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn"):
-            raise RuntimeError(
-                "SITE_URL non è impostato: in produzione serve l'indirizzo pubblico del "
-                "blog, per esempio SITE_URL=https://blog.example.it"
+            raise startup_error(
+                _l(
+                    "SITE_URL is not set: in production the blog needs its public address, "
+                    "for example SITE_URL=https://blog.example.it"
+                )
             )
         app.config["SITE_URL"] = DEVELOPMENT_SITE_URL
         app.config["TRUSTED_HOSTS"] = trusted_hosts(None, extra)
@@ -255,7 +269,7 @@ def configure_site_url(app: Flask) -> None:
     try:
         site_parts(site_url)
     except ValueError as error:
-        raise RuntimeError(str(error)) from None
+        raise startup_error(str(error)) from None
     app.config["TRUSTED_HOSTS"] = trusted_hosts(site_url, extra)
 
 
@@ -279,7 +293,9 @@ def mail_from_environment(app: Flask) -> None:
             try:
                 app.config[key] = parse(value)
             except ValueError as error:
-                raise RuntimeError(f"{key}={value!r} non è valido") from error
+                raise startup_error(
+                    _l("%(setting)s is not valid", setting=f"{key}={value!r}")
+                ) from error
 
 
 def instance_secret_key(instance_path: Path) -> str:

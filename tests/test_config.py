@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import stat
 
+import pytest
 import sqlalchemy as sa
 
 from blog import create_app
@@ -64,3 +65,20 @@ def test_sqlite_uses_wal_busy_timeout_and_foreign_keys(tmp_path):
         assert connection.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(sa.text("PRAGMA busy_timeout")).scalar() == 15000
         assert connection.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("it", 'COMMENT_DEFAULT_PAGE deve essere "newest" oppure "oldest"'),
+        ("en", 'COMMENT_DEFAULT_PAGE must be "newest" or "oldest"'),
+    ],
+)
+def test_a_setting_that_stops_the_start_says_so_in_the_default_language(
+    monkeypatch, language, says
+):
+    monkeypatch.setenv("SITE_LANGUAGE", language)
+    config = {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    with pytest.raises(RuntimeError) as stopped:
+        create_app({**config, "COMMENT_DEFAULT_PAGE": "middle"})
+    assert str(stopped.value) == says

@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
-from babel import Locale
+from babel import Locale, numbers
 from babel.core import get_global
 from babel.support import Translations
 from flask import Flask, current_app, has_app_context, has_request_context
@@ -50,12 +50,17 @@ SOURCE_LANGUAGE = "en"
 babel = Babel()
 
 
-def default_translations() -> Translations:
-    """The catalog for text used with no app: ``SITE_LANGUAGE`` from the
+def default_language() -> str:
+    """The language of text used with no app: ``SITE_LANGUAGE`` from the
     environment (``flask --help``), else the default's."""
     from blog.config import DEFAULTS
 
-    return _catalog(os.environ.get("SITE_LANGUAGE") or DEFAULTS["SITE_LANGUAGE"])
+    return os.environ.get("SITE_LANGUAGE") or DEFAULTS["SITE_LANGUAGE"]
+
+
+def default_translations() -> Translations:
+    """The catalog for text used with no app (:func:`default_language`)."""
+    return _catalog(default_language())
 
 
 @cache
@@ -166,9 +171,13 @@ def decimal(value: float, digits: int = 2) -> str:
     """A number with the language's decimal mark: "0,95" in Italian, "0.95" in English.
 
     Rounded as Python rounds the float (0.165 is 0.17), before Babel, which
-    would round its decimal text half to even (0.16).
+    would round its decimal text half to even (0.16). With no app (a script,
+    a test) in the default language, as sentences are.
     """
-    return format_decimal(round(value, digits), format="0." + "0" * digits if digits else "0")
+    pattern = "0." + "0" * digits if digits else "0"
+    if not has_app_context():
+        return numbers.format_decimal(round(value, digits), pattern, locale=default_language())
+    return format_decimal(round(value, digits), format=pattern)
 
 
 def language_tag(code: str) -> str:

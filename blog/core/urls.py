@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
+from blog.core.i18n import lazy_gettext as _l
+
 #: Host names a development server answers to when ``SITE_URL`` is not set.
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
@@ -21,9 +23,13 @@ def site_parts(site_url: str) -> tuple[str, str, str]:
     """Split ``SITE_URL`` into scheme, host[:port] and path; refuse what is not one."""
     parts = urlsplit(site_url.strip())
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ValueError(f"SITE_URL={site_url!r}: serve un indirizzo http(s)://host[/percorso]")
+        raise ValueError(
+            _l("SITE_URL=%(url)s: it needs an http(s)://host[/path] address", url=repr(site_url))
+        )
     if parts.query or parts.fragment or parts.username or parts.password:
-        raise ValueError(f"SITE_URL={site_url!r}: solo schema, host, porta e percorso")
+        raise ValueError(
+            _l("SITE_URL=%(url)s: only a scheme, host, port and path", url=repr(site_url))
+        )
     return parts.scheme, parts.netloc, parts.path.rstrip("/") or "/"
 
 

@@ -14,6 +14,7 @@ can no longer use theirs.
 from __future__ import annotations
 
 from flask import Blueprint, make_response, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
@@ -86,7 +87,7 @@ def confirm_action(token: str) -> tuple[str, int]:
         return page({"title": messages.LINK_DONE_TITLE, "message": message, "comment": comment})
     return page(
         {
-            "title": f"{label}: conferma",
+            "title": _("%(action)s: confirm", action=label),
             "comment": comment,
             "form": form,
             "button": label,
@@ -121,7 +122,7 @@ def unsubscribe(token: str) -> tuple[str, int]:
             "title": messages.UNSUBSCRIBE_TITLE,
             "message": messages.UNSUBSCRIBE_QUESTION,
             "form": ActionForm(),
-            "button": "Non inviarmi più messaggi",
+            "button": _("Send me no more messages"),
         }
     )
 
@@ -164,6 +165,6 @@ def confirm_subscription(token: str) -> tuple[str, int] | Response:
             "title": messages.CONFIRM_SUBSCRIPTION_TITLE,
             "message": messages.CONFIRM_SUBSCRIPTION_QUESTION,
             "form": form,
-            "button": "Conferma",
+            "button": _("Confirm"),
         }
     )

@@ -6,13 +6,14 @@
   once, or an hourly or daily digest, made when due by the delivery loop,
   blog/notify/delivery.py, and sent at once). Comments the filters sent to
   Spam are never mailed. Each mail says why a comment was held, and quotes
-  at most the first 500 characters of it.
-* Mail about a waiting comment carries one-click links (Approva, Spam,
-  Cestina) that are signed, bound to the comment, the action, the
-  moderator and the comment's status version, valid for
-  ``MAIL_LINK_MAX_AGE``; one use of any of them uses them all, and a change
-  of status since the mail was written retires them. A link opens a
-  confirmation page; only that page's POST acts.
+  at most the first 500 characters of it. It is written in the language
+  the moderator chose on their profile, else in the site's.
+* Mail about a waiting comment carries one-click links (Approve, Spam,
+  Trash; in Italian Approva, Spam, Cestina) that are signed, bound to the
+  comment, the action, the moderator and the comment's status version,
+  valid for ``MAIL_LINK_MAX_AGE``; one use of any of them uses them all,
+  and a change of status since the mail was written retires them. A link
+  opens a confirmation page; only that page's POST acts.
 
 Readers' mail (subscriptions, double opt-in) is in blog/notify/subscriptions.py.
 """
@@ -26,8 +27,12 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadData
 
+from blog.core.i18n import available_languages, counted, speaking
+from blog.core.i18n import lazy_pgettext as _lp
+from blog.core.i18n import plural as _n
 from blog.core.links import comment_link
 from blog.core.signing import timed_serializer as _serializer
 from blog.core.urls import external_url
@@ -37,6 +42,7 @@ from blog.models import (
     CommentStatus,
     DigestEntry,
     MailComment,
+    MailMessage,
     Moderator,
     UsedLink,
     utcnow,
@@ -45,8 +51,14 @@ from blog.notify import outbox
 from blog.notify.mail import compose, quote
 
 ACTION_SALT = "mail-moderation-link"
-#: The actions a moderator's mail offers, with their Italian names.
-MAIL_ACTIONS = {"approve": "Approva", "spam": "Spam", "trash": "Cestina"}
+#: The actions a moderator's mail offers, named as the queue's buttons are.
+MAIL_ACTIONS = {
+    "approve": _lp("button", "Approve"),
+    "spam": _lp("button", "Spam"),
+    "trash": _lp("button", "Trash"),
+}
+#: The subject of a digest.
+DIGEST_SUBJECT = _n("Digest: {count} comment", "Digest: {count} comments")
 
 
 class MailEvents(enum.StrEnum):
@@ -176,19 +188,27 @@ def notify_moderators(comment_id: int, reasons: tuple[str, ...] = ()) -> int:
     moderators = _moderators_to_mail(comment.status)
     for moderator in moderators:
         if moderator.mail_frequency == MailFrequency.IMMEDIATE:
-            _mail_one(comment, moderator, reasons)
+            with speaking(language_of(moderator)):
+                _mail_one(comment, moderator, reasons)
         else:
             db.session.add(DigestEntry(moderator_id=moderator.id, comment_id=comment.id))
             outbox.queued()  # the delivery loop makes the digests that are due
     return len(moderators)
 
 
+def language_of(moderator: Moderator) -> str | None:
+    """The language a moderator's mail is written in: theirs, or the site's
+    (None) when they chose none or the blog no longer has its catalog."""
+    return moderator.language if moderator.language in available_languages() else None
+
+
 def _mail_one(comment: Comment, moderator: Moderator, reasons: tuple[str, ...]) -> None:
     pending = comment.status == CommentStatus.PENDING
+    title = comment.article.title
     if pending:
-        subject = f"Commento in attesa: «{comment.article.title}»"
+        subject = _("Comment awaiting moderation: “%(title)s”", title=title)
     else:
-        subject = f"Nuovo commento pubblicato: «{comment.article.title}»"
+        subject = _("New comment published: “%(title)s”", title=title)
     actions = MAIL_ACTIONS if pending else {k: v for k, v in MAIL_ACTIONS.items() if k != "approve"}
     links = [
         (
@@ -258,30 +278,35 @@ def queue_due_digests(now: datetime | None = None) -> int:
         moderator.digest_sent_at = now
         if not comments or not moderator.active or not moderator.email:
             continue
-        count = len(comments)
-        message = compose(
-            moderator.email,
-            f"Riepilogo: {count} {'commento' if count == 1 else 'commenti'}",
-            "email/moderator_digest.txt",
-            items=[
-                (
-                    comment,
-                    filter_reasons(comment),
-                    quote(comment.body),
-                    comment_link(comment)
-                    if comment.status == CommentStatus.APPROVED
-                    else external_url("moderation.queue", status=comment.status.value),
-                )
-                for comment in comments
-            ],
-            queue_url=external_url("moderation.queue"),
-        )
+        with speaking(language_of(moderator)):
+            message = _compose_digest(moderator.email, comments)
         db.session.flush()
         db.session.add_all(
             MailComment(mail_message_id=message.id, comment_id=comment.id) for comment in comments
         )
         made += 1
     return made
+
+
+def _compose_digest(address: str, comments: list[Comment]) -> MailMessage:
+    """One moderator's digest of ``comments``, in the language of the moment."""
+    return compose(
+        address,
+        counted(len(comments), DIGEST_SUBJECT),
+        "email/moderator_digest.txt",
+        items=[
+            (
+                comment,
+                filter_reasons(comment),
+                quote(comment.body),
+                comment_link(comment)
+                if comment.status == CommentStatus.APPROVED
+                else external_url("moderation.queue", status=comment.status.value),
+            )
+            for comment in comments
+        ],
+        queue_url=external_url("moderation.queue"),
+    )
 
 
 def comment_stored(

@@ -19,6 +19,9 @@ what subscribers hear.
   (kept as a SHA-256, never the address) and is mailed nothing, not even a
   confirmation, until its owner asks again from that page: then one
   confirmation is mailed, and only its link lifts the suppression.
+* Readers' mail is written in the site's language (``SITE_LANGUAGE``),
+  whoever's request sends it: a moderator who reads English approving a
+  comment on an Italian site still has its author told in Italian.
 """
 
 from __future__ import annotations
@@ -29,11 +32,13 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request
+from flask_babel import gettext as _
 from itsdangerous import BadData
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from blog.core.database import rows_changed
+from blog.core.i18n import speaking
 from blog.core.links import comment_link
 from blog.core.signing import timed_serializer as _serializer
 from blog.core.urls import external_url
@@ -256,7 +261,8 @@ def _claim_confirmation(subscriber: Subscriber) -> bool:
 
 
 def send_confirmation(subscriber: Subscriber) -> bool:
-    """Mail one confirmation listing what is waiting for it, at most once a day."""
+    """Mail one confirmation listing what is waiting for it, at most once a
+    day, in the site's language whoever asked."""
     if not _claim_confirmation(subscriber):
         return False
     waiting = db.session.scalars(
@@ -265,15 +271,16 @@ def send_confirmation(subscriber: Subscriber) -> bool:
         .order_by(Subscription.id)
     ).all()
     up_to = max((subscription.id for subscription in waiting), default=0)
-    compose(
-        subscriber.email,
-        "Conferma l'iscrizione",
-        "email/confirm_subscription.txt",
-        items=[_describe(subscription) for subscription in waiting],
-        confirm_url=external_url(
-            "mail_links.confirm_subscription", token=confirm_token(subscriber, up_to)
-        ),
-    )
+    with speaking(None):
+        compose(
+            subscriber.email,
+            _("Confirm your subscription"),
+            "email/confirm_subscription.txt",
+            items=[_describe(subscription) for subscription in waiting],
+            confirm_url=external_url(
+                "mail_links.confirm_subscription", token=confirm_token(subscriber, up_to)
+            ),
+        )
     return True
 
 
@@ -282,9 +289,9 @@ def _describe(subscription: Subscription) -> str:
     if subscription.comment_id is not None:
         comment = db.session.get(Comment, subscription.comment_id)
         title = comment.article.title if comment else ""
-        return f"le risposte al tuo commento a «{title}»"
+        return _("replies to your comment on “%(title)s”", title=title)
     article = db.session.get(Article, subscription.article_id)
-    return f"i nuovi commenti a «{article.title if article else ''}»"
+    return _("new comments on “%(title)s”", title=article.title if article else "")
 
 
 def confirm(subscriber: Subscriber, up_to: int) -> int:
@@ -376,16 +383,23 @@ def mail_readers(comment: Comment, *, approved_by_moderator: bool) -> int:
     the author of the comment it answers, and the discussion's followers.
 
     One mail per address, the most personal one; the comment's author is
-    never told of their own comment. Returns how many mails were queued.
+    never told of their own comment. Written in the site's language, even
+    when a moderator who reads another one approved the comment. Returns
+    how many mails were queued.
     """
     if comment.status != CommentStatus.APPROVED:
         return 0
+    with speaking(None):
+        return _mail_readers(comment, approved_by_moderator)
+
+
+def _mail_readers(comment: Comment, approved_by_moderator: bool) -> int:
     author = normalized(comment.email)
     mailer = _Mailer(comment)
     if approved_by_moderator and author:
         for subscriber in _confirmed(Subscription.comment_id == comment.id):
             mailer.send(
-                subscriber, "Il tuo commento è stato approvato", "email/author_approved.txt"
+                subscriber, _("Your comment has been approved"), "email/author_approved.txt"
             )
     if author:
         mailer.mailed.add(author)
@@ -394,13 +408,15 @@ def mail_readers(comment: Comment, *, approved_by_moderator: bool) -> int:
         for subscriber in _confirmed(Subscription.comment_id == comment.parent_id):
             mailer.send(
                 subscriber,
-                "Nuova risposta al tuo commento",
+                _("New reply to your comment"),
                 "email/parent_reply.txt",
                 parent=parent,
             )
     title = comment.article.title
     for subscriber in _confirmed(Subscription.article_id == comment.article_id):
-        mailer.send(subscriber, f"Nuovo commento a «{title}»", "email/new_comment.txt")
+        mailer.send(
+            subscriber, _("New comment on “%(title)s”", title=title), "email/new_comment.txt"
+        )
     return mailer.count
 
 

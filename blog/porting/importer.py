@@ -39,7 +39,7 @@ from werkzeug.datastructures import MultiDict
 from blog.comments.sanitize import comment_to_html
 from blog.core.database import durable_at_checkpoints
 from blog.core.forms import AUTHOR_MAX, COMMENT_MAX, EMAIL_MAX, url_field
-from blog.core.i18n import lazy
+from blog.core.i18n import lazy, speaking
 from blog.core.i18n import lazy_gettext as _l
 from blog.core.slugs import SLUG, slugify
 from blog.extensions import db
@@ -47,6 +47,7 @@ from blog.models import Article, Comment, CommentStatus, body_digest, utcnow
 from blog.moderation import search
 from blog.moderation.workflow import refresh_article_comments
 from blog.porting.report import ImportReport, whole_number
+from blog.privacy.personal_data import ANONYMOUS
 
 WORDPRESS = "wordpress"
 DISQUS = "disqus"
@@ -66,6 +67,10 @@ TOO_LONG = lazy(
         limit=whole_number(COMMENT_MAX)
     )
 )
+
+
+#: The text of an imported comment that had none.
+EMPTY_COMMENT = _l("(empty)")
 
 
 class ImportFileError(ValueError):
@@ -203,6 +208,10 @@ class CommentWriter:
         #: Ids of the comments inserted by the batch being written.
         self._inserted: list[int] = []
         self._durable_set = False
+        # Readers see them: the site's language, whoever runs the import.
+        with speaking(None):
+            self.no_author = str(ANONYMOUS)
+            self.no_text = str(EMPTY_COMMENT)
 
     def add(self, article_id: int, record: ImportedComment) -> None:
         """Queue one comment of an article; write the batch when it is full."""
@@ -300,11 +309,11 @@ class CommentWriter:
 
     def _row(self, article_id: int, record: ImportedComment) -> dict[str, Any] | None:
         """The row of a new comment, sanitized and bounded; None if it is skipped."""
-        body = _without_nul(record.body).strip() or "(vuoto)"
+        body = _without_nul(record.body).strip() or self.no_text
         if len(body) > COMMENT_MAX:
             self.report.comments_skipped[TOO_LONG] += 1
             return None
-        author = _without_nul(record.author).strip()[:AUTHOR_MAX] or "Anonimo"
+        author = _without_nul(record.author).strip()[:AUTHOR_MAX] or self.no_author
         url = site_url(_without_nul(record.url).strip()[: LINK_MAX + 1])
         if url is None:
             self.report.urls_dropped.add(author, record.url)

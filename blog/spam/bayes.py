@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from blog import messages
+from blog.core.i18n import decimal, lazy
 from blog.models import CommentStatus
 from blog.spam.rules import Verdict, fold, normalise, visible_text
 
@@ -328,16 +329,14 @@ def verdict(result: Classification, settings: FilterSettings) -> Verdict | None:
 
 
 def reason(result: Classification) -> str:
-    """The history's note: the score and the words that weighed most."""
-    return messages.FILTER_REASON.format(
-        score=decimal_comma(result.score, 3),
-        words=", ".join(token for token, _ in result.clues[:3]),
-    )
+    """The history's note: the score and the words that weighed most, worded
+    (and the score written: "0,970", "0.970") when it is used."""
+    words = ", ".join(token for token, _ in result.clues[:3])
+    return lazy(_filter_note, result.score, words)
 
 
-def decimal_comma(number: float, digits: int = 2) -> str:
-    """A number as Italian writes it: 0,97."""
-    return f"{number:.{digits}f}".replace(".", ",")
+def _filter_note(score: float, words: str) -> str:
+    return messages.FILTER_REASON.format(score=decimal(score, 3), words=words)
 
 
 def clues_json(result: Classification) -> str:

@@ -5,6 +5,10 @@ Each screening check is a plain function of the submission that returns a
 objection. ``screen`` combines them: Spam beats pending beats the policy.
 Nothing here refuses a comment outright; the refusals (flood, duplicate)
 are the two lookups at the end, and they store nothing.
+
+A verdict's reason is a lazy sentence: the comment's history stores it as
+text in the language of the moment (the site's, for a reader), and the
+mail that tells a moderator of the comment words it in theirs.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ from itsdangerous import BadData
 
 from blog import messages
 from blog.comments.values import Client, CommentText
+from blog.core.i18n import counted, lazy
+from blog.core.i18n import lazy_gettext as _l
+from blog.core.i18n import plural as _n
 from blog.core.signing import timed_serializer
 from blog.core.trie import alternation
 from blog.extensions import db
@@ -86,6 +93,10 @@ class SpamSettings:
     blocked_hosts: Sequence[str] = ()
 
 
+#: The reason of a comment held for its links.
+LINKS_REASON = _n("{count} link", "{count} links")
+
+
 @dataclass(frozen=True)
 class Verdict:
     """Where a check sends the comment, and why (for the moderators)."""
@@ -97,14 +108,15 @@ class Verdict:
 def check_honeypot(submission: Submission, settings: SpamSettings) -> Verdict | None:
     """People never see the trap field; anything in it was typed by a bot."""
     if submission.honeypot.strip():
-        return Verdict(CommentStatus.SPAM, "campo trappola compilato")
+        return Verdict(CommentStatus.SPAM, _l("trap field filled in"))
     return None
 
 
 def check_time_trap(submission: Submission, settings: SpamSettings) -> Verdict | None:
     """Nobody reads an article and writes a comment in a couple of seconds."""
     if submission.seconds_to_submit < settings.min_seconds:
-        return Verdict(CommentStatus.SPAM, f"inviato dopo {submission.seconds_to_submit:.0f} s")
+        seconds = f"{submission.seconds_to_submit:.0f}"
+        return Verdict(CommentStatus.SPAM, _l("sent after %(seconds)s s", seconds=seconds))
     return None
 
 
@@ -260,13 +272,15 @@ def matching_key(submission: Submission, keys: Sequence[str]) -> str | None:
 def check_disallowed_keys(submission: Submission, settings: SpamSettings) -> Verdict | None:
     """A word from the disallowed list anywhere sends the comment to Spam."""
     key = matching_key(submission, settings.disallowed_keys)
-    return Verdict(CommentStatus.SPAM, f"parola vietata «{key}»") if key else None
+    return Verdict(CommentStatus.SPAM, _l("disallowed word “%(key)s”", key=key)) if key else None
 
 
 def check_moderation_keys(submission: Submission, settings: SpamSettings) -> Verdict | None:
     """A word from the moderation list anywhere holds the comment for review."""
     key = matching_key(submission, settings.moderation_keys)
-    return Verdict(CommentStatus.PENDING, f"parola da moderare «{key}»") if key else None
+    if not key:
+        return None
+    return Verdict(CommentStatus.PENDING, _l("moderation word “%(key)s”", key=key))
 
 
 def check_blocked_hosts(submission: Submission, settings: SpamSettings) -> Verdict | None:
@@ -289,7 +303,7 @@ def check_links(submission: Submission, settings: SpamSettings) -> Verdict | Non
     """Many links are the mark of link spam: hold the comment for review."""
     links = count_links(submission.body_html)
     if settings.max_links and links >= settings.max_links:
-        return Verdict(CommentStatus.PENDING, f"{links} link")
+        return Verdict(CommentStatus.PENDING, lazy(counted, links, LINKS_REASON))
     return None
 
 

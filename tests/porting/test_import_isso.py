@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus
-from tests.helpers import ARTICLE_URL, SLUG, comments_in_db, soup, text_of
+from tests.helpers import ARTICLE_URL, SLUG, comments_in_db, fresh_blog, soup, text_of
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "isso.db"
 
@@ -169,6 +169,20 @@ def test_hostile_values_are_bounded_and_reported(app, runner, tmp_path):
         assert by_isso["8"].status == CommentStatus.PENDING and by_isso["8"].parent_id is None
         assert by_isso["9"].author == "\ufffd\ufffd"  # not UTF-8, and a NUL
         assert by_isso["6"].body.startswith("Cia\ufffd") and "\x00" not in by_isso["6"].body
+
+
+@pytest.mark.parametrize(
+    ("language", "name", "text"), [("it", "Anonimo", "(vuoto)"), ("en", "Anonymous", "(empty)")]
+)
+def test_no_name_and_no_text_are_worded_in_the_sites_language(
+    app_config, tmp_path, language, name, text
+):
+    path = hostile_copy(tmp_path, "UPDATE comments SET author = NULL, text = '' WHERE id = 4")
+    with fresh_blog(app_config, SITE_LANGUAGE=language) as blog:
+        import_file(blog.test_cli_runner(), path)
+        with blog.app_context():
+            imported = {c.import_id: c for c in comments_in_db()}["4"]
+            assert (imported.author, imported.body) == (name, text)
 
 
 @pytest.mark.parametrize(

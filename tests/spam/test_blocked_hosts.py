@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from blog.comments.sanitize import comment_to_html
+from blog.comments.values import Client, CommentText
 from blog.models import CommentStatus
 from blog.spam.hosts import HostRefused, blockable_host, matching_host, registrable_domain
 from blog.spam.rules import SpamSettings, Submission, check_blocked_hosts
@@ -102,7 +103,13 @@ def submission(**fields: str) -> Submission:
         "honeypot": "",
     }
     values.update(fields)
-    return Submission(**values, seconds_to_submit=60.0)
+    return Submission(
+        text=CommentText(values["author"], values["email"], values["url"], values["body"]),
+        body_html=values["body_html"],
+        client=Client(ip_address=values["ip_address"], user_agent=values["user_agent"]),
+        honeypot=values["honeypot"],
+        seconds_to_submit=60.0,
+    )
 
 
 SETTINGS = SpamSettings(
