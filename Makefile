@@ -70,11 +70,16 @@ screenshots: $(VENV)/.test-installed
 I18N := blog/translations
 i18n: $(VENV)/.runtime-installed
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k _lp:1c,2 -k lazy_pgettext:1c,2 -k _n:1,2 -k plural:1,2 --no-location --sort-output \
-		--project blog --copyright-holder "" -o $(I18N)/messages.pot .
+		--project blog --copyright-holder "" -o $(I18N)/messages.pot \
+		--header-comment "# The sentences to translate: make i18n writes this file (docs/translating.md)." .
+	@# Nothing that follows the clock: the template has no creation date and
+	@# a header with no year, and each catalog keeps the date it was started
+	@# on (from a .po with none, pybabel compile writes the time of the run
+	@# into the .mo). A run that finds nothing new changes no file, which
+	@# .ci/run checks.
+	sed -i '/^"POT-Creation-Date: /d' $(I18N)/messages.pot
 	$(BIN)/pybabel -q update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching \
-		--ignore-obsolete
-	@# No creation date: a run that finds nothing new changes no file.
-	sed -i '/^"POT-Creation-Date: /d' $(I18N)/messages.pot $(I18N)/*/LC_MESSAGES/messages.po
+		--ignore-obsolete --ignore-pot-creation-date
 	$(BIN)/pybabel -q compile -d $(I18N)
 
 lint: $(VENV)/.test-installed
