@@ -31,10 +31,11 @@ bench: $(VENV)/.test-installed node_modules/.installed
 	$(BIN)/python benchmarks/run.py
 
 # Lighthouse (accessibility, best practices, SEO: 100 each) and the Nu Html
-# Checker (0 errors on every page kind) on a demo blog served on loopback:
-# tools/audit.py. Kept out of `make test`, which stays fast; .ci/run calls
-# it after the suites. The checker runs on Java: Debian's headless one is
-# installed when missing.
+# Checker (0 errors on every page kind) on a demo blog served on loopback,
+# in every language the blog speaks (Italian, then English): tools/audit.py.
+# Kept out of `make test`, which stays fast; .ci/run calls it after the
+# suites. The checker runs on Java: Debian's headless one is installed when
+# missing.
 audit: $(VENV)/.test-installed node_modules/.installed
 	@command -v java >/dev/null || { \
 		echo "Installing default-jre-headless"; \
