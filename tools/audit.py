@@ -1,16 +1,20 @@
 """``make audit``: Lighthouse and the Nu Html Checker on the running blog.
 
-Serves the demo blog (tools/demo_site.py) with gunicorn on 127.0.0.1, then
+Serves the demo blog (tools/demo_site.py) with gunicorn on 127.0.0.1, once
+for each language the blog speaks (``SITE_LANGUAGE``: the default, Italian,
+first; ``--language`` picks), then
 
 1. fetches every page kind as a reader, a moderator and a mail's recipient
    would get it (the index, an article, the article with form errors, the
    privacy note, "Segui la discussione", the login, the queue, settings,
-   profile, the privacy tools, the edit page, each mail-link page, a 404)
-   and checks them all with the Nu Html Checker (npm ``vnu-jar``, run by
-   the system's Java): any error fails;
+   profile, the privacy tools, the edit page, each mail-link page, a 404),
+   checks that each says its language in ``<html lang>``, and checks them
+   all, every language at once, with the Nu Html Checker (npm ``vnu-jar``,
+   run by the system's Java): any error fails;
 2. runs Lighthouse (npm ``lighthouse``, with Debian's chromium headless) on
-   the index, the article and the login: accessibility, best practices and
-   SEO must each score 100.
+   the index, the article and the login in each language, every run in one
+   process and one browser (tools/lighthouse.mjs): accessibility, best
+   practices and SEO must each score 100.
 
 The login page says ``noindex`` on purpose (blog/reader/seo.py), which is what
 Lighthouse's "is-crawlable" audit marks down; that one audit is left out
@@ -18,7 +22,7 @@ for that page, and the script checks instead that the page does say it.
 
 Prints a report and exits 1 when anything fails.
 
-    python tools/audit.py [--keep DIR]   # DIR keeps the pages and reports
+    python tools/audit.py [--keep DIR] [--language it ...]   # DIR keeps the pages and reports
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,12 +45,22 @@ PROJECT = Path(__file__).resolve().parents[1]
 if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
 
+from blog.core.i18n import available_languages, language_tag  # noqa: E402
 from tests.support.browser import CHROMIUM  # noqa: E402
 from tests.support.live_server import Browser  # noqa: E402
-from tools.demo_site import ARTICLE_URL, MODERATOR, PASSWORD, SLUG, DemoSite, demo_site  # noqa: E402
+from tools.demo_site import (  # noqa: E402
+    ARTICLE_URL,
+    DEFAULT_LANGUAGE,
+    MODERATOR,
+    PASSWORD,
+    SLUG,
+    DemoSite,
+    DemoSites,
+)
 
 NODE_MODULES = PROJECT / "node_modules"
-LIGHTHOUSE = NODE_MODULES / "lighthouse" / "cli" / "index.js"
+LIGHTHOUSE = NODE_MODULES / "lighthouse" / "core" / "index.js"
+LIGHTHOUSE_RUNNER = PROJECT / "tools" / "lighthouse.mjs"
 VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 CATEGORIES = ("accessibility", "best-practices", "seo")
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --no-first-run --disable-sync"
@@ -59,10 +75,18 @@ CANARY = '<!doctype html><html lang="it"><head><title>x</title></head><body><p><
 
 @dataclass
 class Page:
+    language: str
     name: str
     path: str
     status: int
     html: bytes
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.language}-{self.name}.html"
+
+    def __str__(self) -> str:
+        return f"[{self.language}] {self.name} ({self.path})"
 
 
 class Failure(Exception):
@@ -101,7 +125,7 @@ def collect_pages(site: DemoSite) -> list[Page]:
 
     def keep(name: str, path: str, response: tuple) -> None:
         status, _, html = response
-        pages.append(Page(name, path, status, html))
+        pages.append(Page(site.language, name, path, status, html))
 
     reader = Browser(site.port)
     keep("index", "/", reader.get("/"))
@@ -150,24 +174,37 @@ def check_statuses(pages: list[Page]) -> list[str]:
     expected = {"article-form-errors": 422, "follow-errors": 422, "not-found": 404}
     expected["mail-invalid"] = 400
     return [
-        f"{page.name} ({page.path}): status {page.status}, expected {expected.get(page.name, 200)}"
+        f"{page}: status {page.status}, expected {expected.get(page.name, 200)}"
         for page in pages
         if page.status != expected.get(page.name, 200)
     ]
 
 
-def run_vnu(java: str, pages: list[Page], workdir: Path) -> tuple[list[str], Counter[str]]:
-    """Check every page with the Nu Html Checker; return its errors, and its warnings counted."""
+def check_languages(pages: list[Page]) -> list[str]:
+    """Each page says, in ``<html lang>``, the language its site was asked to speak."""
+    wrong = []
+    for page in pages:
+        found = re.search(rb"<html[^>]* lang=\"([^\"]*)\"", page.html)
+        said = found.group(1).decode() if found else None
+        if said != language_tag(page.language):
+            wrong.append(f"{page}: <html lang> is {said!r}, expected {page.language!r}")
+    return wrong
+
+
+def run_vnu(
+    java: str, pages: list[Page], workdir: Path
+) -> tuple[list[str], Counter[tuple[str, str]]]:
+    """Check every page with the Nu Html Checker; return its errors, and its warnings
+    counted by language."""
     folder = workdir / "pages"
     folder.mkdir(parents=True, exist_ok=True)
     # A page with one known error: the checker must find it, or it checked nothing.
     canary = folder / "canary.html"
     canary.write_text(CANARY)
-    files = {canary.name: Page("canary", "", 200, b"")}
+    files = {canary.name: Page("", "canary", "", 200, b"")}
     for page in pages:
-        path = folder / f"{page.name}.html"
-        path.write_bytes(page.html)
-        files[path.name] = page
+        (folder / page.file_name).write_bytes(page.html)
+        files[page.file_name] = page
     result = subprocess.run(
         [java, "-jar", str(VNU_JAR), "--format", "json", "--exit-zero-always", *files],
         cwd=folder,
@@ -182,113 +219,170 @@ def run_vnu(java: str, pages: list[Page], workdir: Path) -> tuple[list[str], Cou
         raise Failure(f"the Nu Html Checker answered: {result.stderr[:500]}") from error
     (workdir / "vnu.json").write_text(json.dumps(messages, indent=1, ensure_ascii=False))
     errors: list[str] = []
-    warnings: Counter[str] = Counter()
+    warnings: Counter[tuple[str, str]] = Counter()
     canary_seen = False
     for message in messages:
-        page = files.get(message.get("url", "").rsplit("/", 1)[-1])
-        where = f"{page.name} ({page.path})" if page else message.get("url", "?")
-        if page is not None and page.name == "canary":
+        checked = files.get(message.get("url", "").rsplit("/", 1)[-1])
+        where = str(checked) if checked else message.get("url", "?")
+        if checked is not None and checked.name == "canary":
             canary_seen = True
         elif message["type"] == "error" or message.get("subType") == "fatal":
             line = message.get("lastLine", "?")
             errors.append(f"{where}, line {line}: {message['message']}")
         else:
-            warnings[message.get("message", "?")] += 1
+            language = checked.language if checked else "?"
+            warnings[language, message.get("message", "?")] += 1
     if not canary_seen:
         raise Failure(f"the Nu Html Checker found nothing in a broken page: {result.stderr[:500]}")
     return errors, warnings
 
 
-def run_lighthouse(site: DemoSite, workdir: Path) -> tuple[dict[str, dict[str, int]], list[str]]:
-    """Score each page; return the scores and what kept any below 100."""
-    scores: dict[str, dict[str, int]] = {}
-    problems: list[str] = []
-    env = {**os.environ, "CHROME_PATH": str(CHROMIUM)}
-    for name, (path, skipped) in LIGHTHOUSE_PAGES.items():
-        report_path = workdir / f"lighthouse-{name}.json"
-        command = [
-            "node",
-            str(LIGHTHOUSE),
-            site.url(path),
-            "--quiet",
-            "--output=json",
-            f"--output-path={report_path}",
-            f"--only-categories={','.join(CATEGORIES)}",
-            f"--chrome-flags={CHROME_FLAGS}",
-            "--form-factor=mobile",
-        ]
-        if skipped:
-            command.append(f"--skip-audits={','.join(skipped)}")
-        run = subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=300, check=False
+def run_lighthouse(
+    sites: Sequence[DemoSite], workdir: Path
+) -> tuple[dict[tuple[str, str], dict[str, int]], list[str]]:
+    """Score each page of each site; return the scores and what kept any below 100."""
+    reports = {
+        (site.language, name): workdir / f"lighthouse-{site.language}-{name}.json"
+        for site in sites
+        for name in LIGHTHOUSE_PAGES
+    }
+    for stale in reports.values():  # from an earlier run kept in the same folder
+        stale.unlink(missing_ok=True)
+    jobs = [
+        {
+            "url": site.url(path),
+            "output": str(reports[site.language, name]),
+            "skipAudits": list(skipped),
+        }
+        for site in sites
+        for name, (path, skipped) in LIGHTHOUSE_PAGES.items()
+    ]
+    plan = workdir / "lighthouse-jobs.json"
+    plan.write_text(
+        json.dumps(
+            {
+                "chromeFlags": CHROME_FLAGS.split(),
+                "categories": list(CATEGORIES),
+                "jobs": jobs,
+            },
+            indent=1,
         )
-        if run.returncode != 0 or not report_path.exists():
-            problems.append(f"{name}: Lighthouse failed: {run.stderr.strip()[-800:]}")
+    )
+    run = subprocess.run(
+        ["node", str(LIGHTHOUSE_RUNNER), str(plan)],
+        env={**os.environ, "CHROME_PATH": str(CHROMIUM)},
+        capture_output=True,
+        text=True,
+        timeout=120 * len(jobs),
+        check=False,
+    )
+    scores: dict[tuple[str, str], dict[str, int]] = {}
+    problems: list[str] = []
+    for (language, name), report_path in reports.items():
+        where = f"[{language}] {name}"
+        if not report_path.exists():
+            problems.append(f"{where}: Lighthouse failed: {run.stderr.strip()[-800:]}")
             continue
-        report = json.loads(report_path.read_text())
-        if report.get("runtimeError"):
-            problems.append(f"{name}: {report['runtimeError'].get('message')}")
-        scores[name] = {}
-        for category in CATEGORIES:
-            data = report["categories"][category]
-            score = round((data["score"] or 0) * 100)
-            scores[name][category] = score
-            if score == 100:
-                continue
-            for ref in data["auditRefs"]:
-                audit = report["audits"][ref["id"]]
-                if ref["weight"] and audit["score"] is not None and audit["score"] < 1:
-                    problems.append(f"{name} / {category}: {ref['id']}: {audit['title']}")
+        scores[language, name], found = read_lighthouse_report(report_path)
+        problems += [f"{where} / {problem}" for problem in found]
+    return scores, problems
+
+
+def read_lighthouse_report(path: Path) -> tuple[dict[str, int], list[str]]:
+    """A report's score in each category, and the audits that kept any below 100."""
+    report = json.loads(path.read_text())
+    problems = []
+    if report.get("runtimeError"):
+        problems.append(str(report["runtimeError"].get("message")))
+    scores = {}
+    for category in CATEGORIES:
+        data = report["categories"][category]
+        score = round((data["score"] or 0) * 100)
+        scores[category] = score
+        if score == 100:
+            continue
+        for ref in data["auditRefs"]:
+            audit = report["audits"][ref["id"]]
+            if ref["weight"] and audit["score"] is not None and audit["score"] < 1:
+                problems.append(f"{category}: {ref['id']}: {audit['title']}")
     return scores, problems
 
 
 def check_noindex(pages: list[Page]) -> list[str]:
     """The audit Lighthouse leaves out on the login page: it must say noindex."""
-    login = next(page for page in pages if page.name == "login")
-    if b'<meta name="robots" content="noindex, nofollow">' not in login.html:
-        return ["login: no <meta name=robots content=noindex>, the reason is-crawlable is skipped"]
-    return []
+    return [
+        f"{page}: no <meta name=robots content=noindex>, the reason is-crawlable is skipped"
+        for page in pages
+        if page.name == "login"
+        and b'<meta name="robots" content="noindex, nofollow">' not in page.html
+    ]
 
 
-def audit(workdir: Path) -> int:
+def check_html(java: str, pages: list[Page], workdir: Path) -> list[str]:
+    """The Nu Html Checker on every page, with its findings printed; return its errors."""
+    print(f"Nu Html Checker: {len(pages)} pages…", flush=True)
+    errors, warnings = run_vnu(java, pages, workdir)
+    for language in dict.fromkeys(page.language for page in pages):
+        checked = sum(page.language == language for page in pages)
+        failed = sum(error.startswith(f"[{language}]") for error in errors)
+        warned = sum(count for (code, _), count in warnings.items() if code == language)
+        print(f"  {language}: {failed} errors, {warned} warnings on {checked} pages")
+    for (language, message), count in sorted(warnings.items(), key=lambda item: -item[1]):
+        print(f"    {language} warning ×{count}: {message}")
+    return errors
+
+
+def audit(workdir: Path, languages: Sequence[str]) -> int:
+    """Check the demo blog in each language; print the report, return the exit status."""
     java = require_tools()
+    started = time.monotonic()
     failures: list[str] = []
-    with demo_site(workdir) as site:
-        pages = collect_pages(site)
-        failures += check_statuses(pages)
-        failures += check_noindex(pages)
-        print(f"Nu Html Checker: {len(pages)} pages…", flush=True)
-        vnu_errors, vnu_warnings = run_vnu(java, pages, workdir)
-        failures += vnu_errors
-        print(f"  {len(vnu_errors)} errors, {vnu_warnings.total()} warnings on {len(pages)} pages")
-        for message, count in vnu_warnings.most_common():
-            print(f"    warning ×{count}: {message}")
+    with DemoSites(workdir) as demo:
+        sites = [demo.site(language) for language in languages]
+        pages = [page for site in sites for page in collect_pages(site)]
+        failures += check_statuses(pages) + check_languages(pages) + check_noindex(pages)
+        failures += check_html(java, pages, workdir)
         print("Lighthouse (accessibility, best practices, SEO)…", flush=True)
-        scores, problems = run_lighthouse(site, workdir)
+        scores, problems = run_lighthouse(sites, workdir)
         failures += problems
-    for name, by_category in scores.items():
+    for (language, name), by_category in scores.items():
         line = ", ".join(f"{category} {score}" for category, score in by_category.items())
-        print(f"  {name:8} {line}")
+        print(f"  {language:3}{name:8} {line}")
+    seconds = round(time.monotonic() - started)
     if failures:
-        print(f"\nmake audit FAILED ({len(failures)}):")
+        print(f"\nmake audit FAILED ({len(failures)}), in {seconds} s:")
         for failure in failures:
             print(f"  - {failure}")
         print(f"Reports: {workdir}")
         return 1
-    print("make audit: every page valid, every score 100.")
+    print(
+        f"make audit ({', '.join(languages)}): every page valid, every score 100, in {seconds} s."
+    )
     return 0
+
+
+def every_language() -> list[str]:
+    """The languages the blog speaks, its default first."""
+    return sorted(available_languages(), key=lambda code: code != DEFAULT_LANGUAGE)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", type=Path, help="keep the pages and reports in this folder")
+    parser.add_argument(
+        "--language",
+        action="append",
+        choices=available_languages(),
+        help="a language to serve the blog in (SITE_LANGUAGE; repeat it for several); "
+        "every language the blog speaks by default",
+    )
     args = parser.parse_args()
-    if args.keep:
-        args.keep.mkdir(parents=True, exist_ok=True)
-        sys.exit(audit(args.keep.resolve()))
-    with tempfile.TemporaryDirectory(prefix="audit-") as workdir:
+    languages = args.language or every_language()
+    with tempfile.TemporaryDirectory(prefix="audit-") as temporary:
+        workdir = args.keep.resolve() if args.keep else Path(temporary)
+        workdir.mkdir(parents=True, exist_ok=True)
         try:
-            sys.exit(audit(Path(workdir)))
+            sys.exit(audit(workdir, languages))
         except Failure as failure:
             sys.exit(f"make audit FAILED: {failure}")
 

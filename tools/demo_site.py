@@ -4,15 +4,19 @@ The seed article with a discussion of fifteen comments (replies three deep,
 authors with and without a site), three comments waiting in the queue, one
 in spam, a moderator and a reader who asked for mail: every page kind has
 something on it. gunicorn serves it on 127.0.0.1, started as the browser
-tests start it (``tests/support/live_server.py``).
+tests start it (``tests/support/live_server.py``), in any language the blog
+speaks (``SITE_LANGUAGE``): the words around the content change, the
+article and the comments, which are content, stay Italian. The database
+is built once; each language is served from a copy of it.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,6 +27,7 @@ if str(PROJECT) not in sys.path:
 
 import sqlalchemy as sa  # noqa: E402
 
+from blog.config import DEFAULTS  # noqa: E402
 from tests.support.live_server import app_env, gunicorn, init_database  # noqa: E402
 
 SLUG = "jean-philippe-imparato-ha-visitato-il-cassino-plant-e-pomigliano-darco"
@@ -31,6 +36,8 @@ MODERATOR = "redazione"
 PASSWORD = "una password lunga per la demo"  # nosec B105: a throwaway local demo
 #: The secret the live server runs with (tests/support/live_server.py), to sign mail links.
 SECRET_KEY = "live test secret"  # nosec B105
+#: The language the demo speaks unless told otherwise: the blog's default.
+DEFAULT_LANGUAGE: str = DEFAULTS["SITE_LANGUAGE"]
 
 # (author, site, text, index of the comment it answers, or None)
 DISCUSSION: list[tuple[str, str, str, int | None]] = [
@@ -109,6 +116,7 @@ class DemoSite:
 
     base: str
     port: int
+    language: str
     mail_links: dict[str, str] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
@@ -178,10 +186,9 @@ def seed_discussion(database_url: str) -> dict[str, str]:
         }
 
 
-@contextmanager
-def demo_site(workdir: Path) -> Iterator[DemoSite]:
-    """Build the demo database in ``workdir`` and serve it on loopback."""
-    database_url = f"sqlite:///{workdir / 'demo.sqlite3'}"
+def build_database(path: Path) -> dict[str, str]:
+    """Create the demo's SQLite database at ``path``; return the mail links' paths."""
+    database_url = f"sqlite:///{path}"
     init_database(database_url)
     _flask(
         database_url,
@@ -193,7 +200,55 @@ def demo_site(workdir: Path) -> Iterator[DemoSite]:
         "redazione@example.it",
         input=f"{PASSWORD}\n",
     )
-    mail_links = seed_discussion(database_url)
-    with gunicorn(database_url, workers=2) as server:
-        base = f"http://127.0.0.1:{server.port}"
-        yield DemoSite(base=base, port=server.port, mail_links=mail_links)
+    return seed_discussion(database_url)
+
+
+class DemoSites:
+    """The demo blog, built once, served in each language asked for.
+
+    Each language has its own gunicorn (``SITE_LANGUAGE`` is the whole
+    process's) on its own copy of the database, so that what one site's
+    visitors change cannot show on another. Servers stop on leaving the
+    ``with`` block.
+    """
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.database = workdir / "demo.sqlite3"
+        self.mail_links: dict[str, str] = {}
+        self.sites: dict[str, DemoSite] = {}
+        self.servers = ExitStack()
+
+    def __enter__(self) -> DemoSites:
+        for earlier in self.workdir.glob("demo*.sqlite3*"):  # a folder kept from a run before
+            earlier.unlink()
+        self.mail_links = build_database(self.database)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.servers.close()
+
+    def site(self, language: str = DEFAULT_LANGUAGE) -> DemoSite:
+        """The demo served in ``language``, started the first time it is asked for."""
+        if language not in self.sites:
+            copy = self.workdir / f"demo-{language}.sqlite3"
+            with closing(sqlite3.connect(self.database)) as source:
+                with closing(sqlite3.connect(copy)) as target:
+                    source.backup(target)
+            server = self.servers.enter_context(
+                gunicorn(f"sqlite:///{copy}", workers=2, env={"SITE_LANGUAGE": language})
+            )
+            self.sites[language] = DemoSite(
+                base=f"http://127.0.0.1:{server.port}",
+                port=server.port,
+                language=language,
+                mail_links=self.mail_links,
+            )
+        return self.sites[language]
+
+
+@contextmanager
+def demo_site(workdir: Path, language: str = DEFAULT_LANGUAGE) -> Iterator[DemoSite]:
+    """Build the demo database in ``workdir`` and serve it on loopback in ``language``."""
+    with DemoSites(workdir) as demo:
+        yield demo.site(language)

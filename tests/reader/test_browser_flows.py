@@ -2,7 +2,9 @@
 
 A reader comments (JavaScript on and off) and replies through "Rispondi";
 a moderator logs in and approves from the queue and from a mail link. The
-app runs under gunicorn with a real SMTP server on loopback.
+app runs under gunicorn with a real SMTP server on loopback. axe-core
+checks the pages in Italian and in English (a second gunicorn with
+SITE_LANGUAGE=en on the same database).
 """
 
 from __future__ import annotations
@@ -51,10 +53,20 @@ def site(tmp_path_factory) -> Iterator[dict]:
                     "base": f"http://127.0.0.1:{server.port}",
                     "inbox": inbox,
                     "db": engine,
+                    "database_url": database_url,
+                    "mail": mail,
                 }
             finally:
                 engine.dispose()
     wipe_database(database_url)
+
+
+@pytest.fixture(scope="module")
+def english_base(site) -> Iterator[str]:
+    """The same blog in English: a second gunicorn, SITE_LANGUAGE=en, on its database."""
+    env = {**site["mail"], "SITE_LANGUAGE": "en"}
+    with gunicorn(site["database_url"], workers=1, env=env) as server:
+        yield f"http://127.0.0.1:{server.port}"
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +75,11 @@ def browser():
         yield browser
 
 
-def new_page(browser, site, javascript: bool = True, bypass_csp: bool = False):
+def new_page(browser, site, javascript: bool = True, bypass_csp: bool = False, base=None):
+    """A page on the site (or on the server at ``base``), counting requests elsewhere."""
+    base = base or site["base"]
     context = browser.new_context(
-        base_url=site["base"], java_script_enabled=javascript, bypass_csp=bypass_csp
+        base_url=base, java_script_enabled=javascript, bypass_csp=bypass_csp
     )
     page = context.new_page()
     outside = []
@@ -73,7 +87,7 @@ def new_page(browser, site, javascript: bool = True, bypass_csp: bool = False):
         "request",
         lambda request: (
             None
-            if request.url.startswith(site["base"]) or request.url.startswith("data:")
+            if request.url.startswith(base) or request.url.startswith("data:")
             else outside.append(request.url)
         ),
     )
@@ -279,13 +293,15 @@ def serious_violations(page) -> list[dict]:
     ]
 
 
+@pytest.mark.parametrize("language", ["it", "en"])
 @pytest.mark.parametrize("where", ["article", "form-errors", "login", "queue", "settings"])
-def test_axe_finds_no_serious_violations(browser, site, where):
+def test_axe_finds_no_serious_violations(browser, site, where, language, request):
     require_axe()
+    base = request.getfixturevalue("english_base") if language == "en" else site["base"]
     # axe is injected as a script tag, which the page's own CSP rightly forbids.
-    page = new_page(browser, site, bypass_csp=True)
+    page = new_page(browser, site, bypass_csp=True, base=base)
     if where == "article":
-        approved_comment(site, "Un commento perché la pagina ne abbia")
+        approved_comment(site, f"Un commento perché la pagina ne abbia ({language})")
         page.goto(ARTICLE_URL)
     elif where == "form-errors":
         page.goto(ARTICLE_URL)
@@ -298,6 +314,7 @@ def test_axe_finds_no_serious_violations(browser, site, where):
         log_in(page)
         page.goto("/moderation/settings")
     else:
-        post_as_reader(site, "Un commento per la coda")
+        post_as_reader(site, f"Un commento per la coda ({language})")  # no duplicate
         log_in(page)
+    assert page.evaluate("document.documentElement.lang") == language
     assert serious_violations(page) == []

@@ -4,7 +4,9 @@ The demo discussion (tools/demo_site.py: fifteen comments, replies three
 deep) on the article page, and the comment form sent empty: nothing scrolls
 sideways, nothing looks like an image that failed to load, the first
 comment's text shows as soon as the comment does, and the discussion stays
-compact. axe-core checks the contrast of the dark scheme too.
+compact. axe-core checks the contrast of the dark scheme too, in each
+language the blog speaks (the same pages with English words around the
+Italian content).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pytest
 
 from tests.reader.test_browser_flows import require_axe, serious_violations
 from tests.support.browser import chromium
-from tools.demo_site import ARTICLE_URL, DISCUSSION, MODERATOR, PASSWORD, DemoSite, demo_site
+from tools.demo_site import ARTICLE_URL, DISCUSSION, MODERATOR, PASSWORD, DemoSite, DemoSites
 
 WIDTHS = {"phone": (390, 844), "desktop": (1280, 800)}
 #: The demo discussion at 390 px: about 2,000 px today, 3,300 before the
@@ -55,9 +57,15 @@ EMPTY_LOOKING = """() => {
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Iterator[DemoSite]:
-    with demo_site(tmp_path_factory.mktemp("layout")) as running:
-        yield running
+def demo(tmp_path_factory) -> Iterator[DemoSites]:
+    with DemoSites(tmp_path_factory.mktemp("layout")) as sites:
+        yield sites
+
+
+@pytest.fixture(scope="module")
+def site(demo) -> DemoSite:
+    """The demo in the blog's default language."""
+    return demo.site()
 
 
 @pytest.fixture(scope="module")
@@ -137,12 +145,14 @@ def test_the_discussion_is_compact_on_a_phone(browser, site):
     page.context.close()
 
 
+@pytest.mark.parametrize("language", ["it", "en"])
 @pytest.mark.parametrize("where", ["article", "form-errors", "login", "queue"])
-def test_dark_scheme_has_no_serious_violations(browser, site, where):
+def test_dark_scheme_has_no_serious_violations(browser, demo, where, language):
     require_axe()
     # axe is injected as a script tag, which the page's own CSP rightly forbids.
-    page = open_page(browser, site, "phone", scheme="dark", bypass_csp=True)
+    page = open_page(browser, demo.site(language), "phone", scheme="dark", bypass_csp=True)
     load(page, where)
+    assert page.evaluate("document.documentElement.lang") == language
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background != "rgb(255, 255, 255)", "the dark scheme applies"
     assert serious_violations(page) == []
