@@ -15,7 +15,7 @@ import ipaddress
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from itsdangerous import BadData
 
 from blog.comments.values import Client, CommentText
+from blog.core.forms import COMMENT_MAX
 from blog.core.signing import timed_serializer
 from blog.core.trie import alternation
 from blog.extensions import db
@@ -139,11 +140,46 @@ _FORMAT_CHARACTERS = re.compile(
 )
 
 
-def normalise(text: str) -> str:
+#: How much normalised text the filters read (the word lists, the learning
+#: filter): the comment form's own limit, which it checks on the normalised
+#: text too (blog/comments/forms.py).
+NORMALISED_LIMIT = COMMENT_MAX
+#: Text is normalised this much at a time, so that a text that grows under
+#: NFKC (U+FDFA becomes 18 characters) stops being read at the limit.
+_NORMALISED_PIECE = 4096
+
+
+def normalise(text: str, limit: int = NORMALISED_LIMIT) -> str:
     """Text spelled plainly: NFKC, no invisible format characters (zero-width
-    spaces and the like); the case is kept."""
-    # Format characters go first: NFKC can make a text 18 times longer.
-    return unicodedata.normalize("NFKC", _FORMAT_CHARACTERS.sub("", text))
+    spaces and the like); the case is kept. At most ``limit`` characters."""
+    # Format characters go first: they are what NFKC would keep, invisible.
+    text = _FORMAT_CHARACTERS.sub("", text)
+    if unicodedata.is_normalized("NFKC", text):
+        return text[:limit]
+    return "".join(_normalised_pieces(text, limit))[:limit]
+
+
+def _normalised_pieces(text: str, limit: int) -> Iterator[str]:
+    """NFKC of ``text`` a piece at a time, until ``limit`` characters are made.
+
+    A piece ends after a space or a line break when there is one near its
+    end: normalisation joins nothing across those, so the pieces read as
+    the whole text normalised at once would.
+    """
+    start = made = 0
+    while start < len(text) and made < limit:
+        end = start + _NORMALISED_PIECE
+        if end < len(text):
+            cut = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
+            if cut > start:
+                end = cut + 1
+            else:  # one long word: at least never part a letter from its accents
+                while end < len(text) and unicodedata.combining(text[end]):
+                    end += 1
+        piece = unicodedata.normalize("NFKC", text[start:end])
+        made += len(piece)
+        yield piece
+        start = end
 
 
 def fold(text: str) -> str:

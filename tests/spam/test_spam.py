@@ -672,6 +672,21 @@ def test_length_limits_count_after_nfc(make_app):
     assert stored(app)[0][0] == "\u00e9" * 245
 
 
+def test_text_is_normalised_in_pieces_as_it_would_be_at_once():
+    """The filters normalise a piece at a time, to stop at their limit; the
+    pieces join where normalisation joins nothing (a space, a line break)."""
+    import unicodedata
+
+    from blog.spam.rules import NORMALISED_LIMIT, normalise
+
+    text = "caffe\u0300 \ufb01ne\u2026 \uff21\u0301\n\u1100\u1161\u11a8 " * 3000
+    assert len(text) > 8 * 4096
+    assert normalise(text) == unicodedata.normalize("NFKC", text)[:NORMALISED_LIMIT]
+    one_word = "e\u0301" * 5000
+    assert normalise(one_word) == "\u00e9" * 5000
+    assert normalise("\ufdfa" * 100, limit=20) == unicodedata.normalize("NFKC", "\ufdfa" * 2)[:20]
+
+
 def test_the_duplicate_check_follows_an_edited_text(app, client):
     """The digest the check looks texts up by follows every change of the body."""
     from blog.models import Comment, body_digest
