@@ -61,6 +61,8 @@ OWN_EDIT_WINDOW_OVER = _l(
 )
 #: Akismet's note in a comment's history.
 AKISMET_REASON = _l("Akismet: spam")
+#: The time trap's note in a comment's history: the rule, not the time measured.
+TIME_TRAP_REASON = _l("sent less than {seconds} s after the form was opened")
 #: The learning filter's note in a comment's history.
 FILTER_REASON = _l("learning filter: score {score} ({words})")
 WORD_LISTS_SAVED = _l("Word lists saved.")

@@ -108,6 +108,8 @@ class OwnCommentForm(TextForm):
     """An author's change to the text of their own comment."""
 
     comment = comment_field()
+    # The time trap's: when this edit form was served (signed for the comment).
+    form_time = HiddenField()
 
 
 class WithdrawForm(TextForm):

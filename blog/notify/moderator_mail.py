@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadData
 
 from blog.core.links import comment_link
@@ -165,9 +166,12 @@ def _moderators_to_mail(status: CommentStatus) -> list[Moderator]:
     )
 
 
-def notify_moderators(comment_id: int, reasons: tuple[str, ...] = ()) -> int:
+def notify_moderators(
+    comment_id: int, reasons: tuple[str, ...] = (), *, edited: bool = False
+) -> int:
     """Mail (or keep for a digest) a new comment, for each moderator who wants it.
 
+    ``edited``: its author changed it, and it is news again, as a new one.
     Returns how many moderators will hear of it. Spam is never mailed.
     """
     comment = db.session.get_one(Comment, comment_id)
@@ -176,19 +180,30 @@ def notify_moderators(comment_id: int, reasons: tuple[str, ...] = ()) -> int:
     moderators = _moderators_to_mail(comment.status)
     for moderator in moderators:
         if moderator.mail_frequency == MailFrequency.IMMEDIATE:
-            _mail_one(comment, moderator, reasons)
+            _mail_one(comment, moderator, reasons, edited=edited)
         else:
             db.session.add(DigestEntry(moderator_id=moderator.id, comment_id=comment.id))
             outbox.queued()  # the delivery loop makes the digests that are due
     return len(moderators)
 
 
-def _mail_one(comment: Comment, moderator: Moderator, reasons: tuple[str, ...]) -> None:
+def _subject(comment: Comment, edited: bool) -> str:
+    title = comment.article.title
     pending = comment.status == CommentStatus.PENDING
+    if edited and pending:
+        return _("Comment edited, awaiting moderation: “%(title)s”", title=title)
+    if edited:
+        return _("Comment edited and published without moderation: “%(title)s”", title=title)
     if pending:
-        subject = f"Commento in attesa: «{comment.article.title}»"
-    else:
-        subject = f"Nuovo commento pubblicato: «{comment.article.title}»"
+        return f"Commento in attesa: «{title}»"
+    return f"Nuovo commento pubblicato: «{title}»"
+
+
+def _mail_one(
+    comment: Comment, moderator: Moderator, reasons: tuple[str, ...], *, edited: bool = False
+) -> None:
+    pending = comment.status == CommentStatus.PENDING
+    subject = _subject(comment, edited)
     actions = MAIL_ACTIONS if pending else {k: v for k, v in MAIL_ACTIONS.items() if k != "approve"}
     links = [
         (
@@ -206,7 +221,8 @@ def _mail_one(comment: Comment, moderator: Moderator, reasons: tuple[str, ...]) 
         comment_id=comment.id,
         comment=comment,
         pending=pending,
-        reasons=reasons or filter_reasons(comment),
+        edited=edited,
+        reasons=reasons if reasons or edited else filter_reasons(comment),
         quote=quote(comment.body),
         links=links,
         link=comment_link(comment) if not pending else None,
@@ -282,6 +298,19 @@ def queue_due_digests(now: datetime | None = None) -> int:
         )
         made += 1
     return made
+
+
+def comment_edited(
+    sender: object,
+    *,
+    comment_id: int,
+    status: CommentStatus,
+    reasons: tuple[str, ...] = (),
+    **_: object,
+) -> None:
+    """An author changed their comment: moderators hear of it as of a new one."""
+    if status in (CommentStatus.PENDING, CommentStatus.APPROVED):
+        notify_moderators(comment_id, reasons, edited=True)
 
 
 def comment_stored(

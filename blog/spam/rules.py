@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from itsdangerous import BadData
 
+from blog import messages
 from blog.comments.values import Client, CommentText
 from blog.core.forms import COMMENT_MAX
 from blog.core.signing import timed_serializer
@@ -101,7 +102,8 @@ def check_honeypot(submission: Submission, settings: SpamSettings) -> Verdict | 
 def check_time_trap(submission: Submission, settings: SpamSettings) -> Verdict | None:
     """Nobody reads an article and writes a comment in a couple of seconds."""
     if submission.seconds_to_submit < settings.min_seconds:
-        return Verdict(CommentStatus.SPAM, f"inviato dopo {submission.seconds_to_submit:.0f} s")
+        rule = messages.TIME_TRAP_REASON.format(seconds=f"{settings.min_seconds:g}")
+        return Verdict(CommentStatus.SPAM, rule)
     return None
 
 
@@ -327,13 +329,36 @@ def sign_form_time(secret_key: str, article_id: int) -> str:
 
 def form_age(secret_key: str, token: str | None, article_id: int, max_age: int) -> float | None:
     """Seconds since the form was served; None if tampered, foreign or too old."""
+    return _signed_age(FORM_TIME_SALT, secret_key, token, article_id, max_age)
+
+
+#: An author's edit form has a time of its own, signed for the comment: the
+#: time trap measures the edit, never the comment's age.
+EDIT_FORM_TIME_SALT = "comment-edit-form-time"
+
+
+def sign_edit_time(secret_key: str, comment_id: int) -> str:
+    """A token saying "the edit form of this comment was served now"."""
+    return timed_serializer(EDIT_FORM_TIME_SALT, secret_key).dumps(comment_id)
+
+
+def edit_form_age(
+    secret_key: str, token: str | None, comment_id: int, max_age: int
+) -> float | None:
+    """Seconds since the edit form was served; None if tampered, foreign or too old."""
+    return _signed_age(EDIT_FORM_TIME_SALT, secret_key, token, comment_id, max_age)
+
+
+def _signed_age(
+    salt: str, secret_key: str, token: str | None, signed_for: int, max_age: int
+) -> float | None:
     try:
-        signed_for, signed_at = timed_serializer(FORM_TIME_SALT, secret_key).loads(
+        value, signed_at = timed_serializer(salt, secret_key).loads(
             token or "", max_age=max_age, return_timestamp=True
         )
     except BadData:
         return None
-    if signed_for != article_id:
+    if value != signed_for:
         return None
     return max(0.0, (datetime.now(UTC) - signed_at).total_seconds())
 

@@ -376,6 +376,15 @@ def test_fast_submission_goes_to_spam_with_the_defaults(make_app):
     assert stored(app)[0][2] == CommentStatus.SPAM
 
 
+def test_the_time_traps_reason_says_what_the_rule_is(make_app):
+    """It said "inviato dopo 3 s" of a comment sent after 2.6 s."""
+    app = make_app(**{**DEFAULT_DEFENSES, "RATELIMIT_ENABLED": False})
+    Commenter(app.test_client()).post()
+    with app.app_context():
+        (event,) = db.session.scalars(sa.select(ModerationEvent)).all()
+        assert event.note == "inviato meno di 3 s dopo l'apertura del modulo"
+
+
 def test_human_speed_submission_is_not_spam(make_app):
     app = make_app(**DEFAULT_DEFENSES)
     assert Reader(app, seconds=4).post().status_code == 303
