@@ -23,6 +23,12 @@ comment_stored = _signals.signal("comment-stored")
 #: stood), ``reasons`` (what the filters said of the new text).
 comment_edited = _signals.signal("comment-edited")
 
+#: A reader's report of an approved comment was counted
+#: (blog/comments/flags.py). Keyword arguments: ``comment_id``, ``count``
+#: (reports since it was last approved or kept), ``reason`` (the reader's,
+#: or None), ``sent_back`` (it reached the threshold and waits again).
+comment_reported = _signals.signal("comment-reported")
+
 #: A moderator approved a comment that was not approved before. Keyword
 #: argument: ``comment`` (the ``Comment``, in the caller's session).
 comment_approved = _signals.signal("comment-approved")

@@ -12,10 +12,12 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
+    Optional,
     ValidationError,
 )
 
 from blog import messages
+from blog.comments.flags import REASON_MAX
 from blog.comments.sanitize import (
     COMMENT_MARKUP_LIMIT,
     COMMENT_NESTING_LIMIT,
@@ -23,6 +25,7 @@ from blog.comments.sanitize import (
 )
 from blog.core.forms import (
     COMMENT_MAX,
+    ONE_LINE,
     TextForm,
     author_field,
     email_field,
@@ -31,6 +34,7 @@ from blog.core.forms import (
     normalize_text,
     too_long,
     url_field,
+    visible_or_empty,
 )
 from blog.core.http import parse_id
 from blog.core.i18n import lazy_gettext as _l
@@ -128,9 +132,16 @@ class FollowForm(TextForm):
 
 
 class FlagForm(TextForm):
-    """ "Segnala": a reader's report of an approved comment; the button is all of it."""
+    """ "Segnala": a reader's report of an approved comment, with an optional
+    reason: one line, plain text, escaped wherever it is shown."""
 
     class Meta(TextForm.Meta):
         # A reader's POST from a page cached for everyone, guarded like the
         # comment form: by the cross-origin check and a rate limit.
         csrf = False
+
+    reason = StringField(
+        _l("Why? (optional)"),
+        filters=[normalize_text, visible_or_empty],
+        validators=[*ONE_LINE, Optional(), too_long(REASON_MAX)],
+    )

@@ -29,6 +29,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadData
 
+from blog import messages
 from blog.core.links import comment_link
 from blog.core.signing import timed_serializer as _serializer
 from blog.core.urls import external_url
@@ -166,12 +167,21 @@ def _moderators_to_mail(status: CommentStatus) -> list[Moderator]:
     )
 
 
-def notify_moderators(
-    comment_id: int, reasons: tuple[str, ...] = (), *, edited: bool = False
-) -> int:
-    """Mail (or keep for a digest) a new comment, for each moderator who wants it.
+class News(enum.StrEnum):
+    """What a moderator's mail about one comment tells."""
 
-    ``edited``: its author changed it, and it is news again, as a new one.
+    NEW = "new"
+    #: Its author changed its text: news again, as a new comment.
+    EDITED = "edited"
+    #: A reader reported it; it stays published.
+    REPORTED = "reported"
+
+
+def notify_moderators(
+    comment_id: int, reasons: tuple[str, ...] = (), *, news: News = News.NEW
+) -> int:
+    """Mail (or keep for a digest) a comment that is news, for each moderator who wants it.
+
     Returns how many moderators will hear of it. Spam is never mailed.
     """
     comment = db.session.get_one(Comment, comment_id)
@@ -180,30 +190,29 @@ def notify_moderators(
     moderators = _moderators_to_mail(comment.status)
     for moderator in moderators:
         if moderator.mail_frequency == MailFrequency.IMMEDIATE:
-            _mail_one(comment, moderator, reasons, edited=edited)
+            _mail_one(comment, moderator, reasons, news)
         else:
             db.session.add(DigestEntry(moderator_id=moderator.id, comment_id=comment.id))
             outbox.queued()  # the delivery loop makes the digests that are due
     return len(moderators)
 
 
-def _subject(comment: Comment, edited: bool) -> str:
+def _subject(comment: Comment, news: News) -> str:
     title = comment.article.title
     pending = comment.status == CommentStatus.PENDING
-    if edited and pending:
+    if news is News.REPORTED:
+        return _("Comment reported: “%(title)s”", title=title)
+    if news is News.EDITED and pending:
         return _("Comment edited, awaiting moderation: “%(title)s”", title=title)
-    if edited:
+    if news is News.EDITED:
         return _("Comment edited and published without moderation: “%(title)s”", title=title)
     if pending:
         return f"Commento in attesa: «{title}»"
     return f"Nuovo commento pubblicato: «{title}»"
 
 
-def _mail_one(
-    comment: Comment, moderator: Moderator, reasons: tuple[str, ...], *, edited: bool = False
-) -> None:
+def _mail_one(comment: Comment, moderator: Moderator, reasons: tuple[str, ...], news: News) -> None:
     pending = comment.status == CommentStatus.PENDING
-    subject = _subject(comment, edited)
     actions = MAIL_ACTIONS if pending else {k: v for k, v in MAIL_ACTIONS.items() if k != "approve"}
     links = [
         (
@@ -214,19 +223,23 @@ def _mail_one(
         )
         for action, label in actions.items()
     ]
+    reported = news is News.REPORTED
     compose(
         moderator.email or "",
-        subject,
+        _subject(comment, news),
         "email/moderator_comment.txt",
         comment_id=comment.id,
         comment=comment,
         pending=pending,
-        edited=edited,
-        reasons=reasons if reasons or edited else filter_reasons(comment),
+        edited=news is News.EDITED,
+        reported=reported,
+        reasons=reasons if reasons or news is not News.NEW else filter_reasons(comment),
         quote=quote(comment.body),
         links=links,
         link=comment_link(comment) if not pending else None,
-        queue_url=external_url("moderation.queue"),
+        queue_url=external_url("moderation.queue", status="reported")
+        if reported
+        else external_url("moderation.queue"),
     )
 
 
@@ -300,6 +313,28 @@ def queue_due_digests(now: datetime | None = None) -> int:
     return made
 
 
+def comment_reported(
+    sender: object,
+    *,
+    comment_id: int,
+    count: int,
+    reason: str | None,
+    sent_back: bool,
+    **_: object,
+) -> None:
+    """Readers reported a comment: moderators hear of it as their mail settings say.
+
+    Sent back to pending, it is a waiting comment, with the reports as the
+    reason. Still published, its first report since it was approved or
+    kept is news for those who hear of every comment; later ones wait in
+    the queue's "Segnalati", with their reasons.
+    """
+    if sent_back:
+        notify_moderators(comment_id, (str(messages.FLAG_REASON.format(count=count)),))
+    elif count == 1:
+        notify_moderators(comment_id, (reason,) if reason else (), news=News.REPORTED)
+
+
 def comment_edited(
     sender: object,
     *,
@@ -310,7 +345,7 @@ def comment_edited(
 ) -> None:
     """An author changed their comment: moderators hear of it as of a new one."""
     if status in (CommentStatus.PENDING, CommentStatus.APPROVED):
-        notify_moderators(comment_id, reasons, edited=True)
+        notify_moderators(comment_id, reasons, news=News.EDITED)
 
 
 def comment_stored(
