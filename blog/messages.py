@@ -61,6 +61,8 @@ OWN_EDIT_WINDOW_OVER = _l(
 )
 #: Akismet's note in a comment's history.
 AKISMET_REASON = _l("Akismet: spam")
+#: The time trap's note in a comment's history: the rule, not the time measured.
+TIME_TRAP_REASON = _l("sent less than {seconds} s after the form was opened")
 #: The learning filter's note in a comment's history.
 FILTER_REASON = _l("learning filter: score {score} ({words})")
 WORD_LISTS_SAVED = _l("Word lists saved.")
@@ -128,6 +130,8 @@ STATUS_TABS = {
     "approved": _lp("queue tab", "Approved"),
     "spam": _lp("queue tab", "Spam"),
     "trash": _lp("queue tab", "Trash"),
+    # Not a status: approved comments readers reported (blog/moderation/views.py).
+    "reported": _lp("queue tab", "Reported"),
 }
 #: A status as a word in a sentence.
 STATUS_NAMES = {
@@ -161,6 +165,8 @@ EVENT_LABELS = {
     "self_edit": _lp("history", "Edited by the author"),
     "withdraw": _lp("history", "Withdrawn by the author"),
     "flag": _lp("history", "Reported by readers"),
+    "report": _lp("history", "Report"),
+    "keep": _lp("history", "Kept despite the reports"),
     "block": _lp("history", "Moved to spam by a block"),
     "undo": _lp("history", "Undone"),
 }
@@ -194,6 +200,8 @@ FILTER_BADGES = {
 }
 #: Readers' reports, as the queue counts them.
 FLAG_COUNT = _n("{count} report", "{count} reports")
+#: "Mantieni" on a reported comment.
+REPORTS_ANSWERED = _l("Comment kept: its reports are answered, and it stays published.")
 #: "Svuota spam", "Svuota cestino".
 EMPTIED = _n("{count} comment permanently deleted.", "{count} comments permanently deleted.")
 EMPTIED_NOTHING = _l("There was nothing to delete.")

@@ -17,6 +17,18 @@ _signals = Namespace()
 #: ``reasons`` (what the filters said, when they held it or sent it to Spam).
 comment_stored = _signals.signal("comment-stored")
 
+#: An author changed the text of their own comment (blog/comments/own.py):
+#: moderators hear of it as of a new comment. Keyword arguments:
+#: ``comment_id``, ``status`` (where it stands now), ``previous`` (where it
+#: stood), ``reasons`` (what the filters said of the new text).
+comment_edited = _signals.signal("comment-edited")
+
+#: A reader's report of an approved comment was counted
+#: (blog/comments/flags.py). Keyword arguments: ``comment_id``, ``count``
+#: (reports since it was last approved or kept), ``reason`` (the reader's,
+#: or None), ``sent_back`` (it reached the threshold and waits again).
+comment_reported = _signals.signal("comment-reported")
+
 #: A moderator approved a comment that was not approved before. Keyword
 #: argument: ``comment`` (the ``Comment``, in the caller's session).
 comment_approved = _signals.signal("comment-approved")

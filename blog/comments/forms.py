@@ -12,10 +12,12 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
+    Optional,
     ValidationError,
 )
 
 from blog import messages
+from blog.comments.flags import REASON_MAX
 from blog.comments.sanitize import (
     COMMENT_MARKUP_LIMIT,
     COMMENT_NESTING_LIMIT,
@@ -23,6 +25,7 @@ from blog.comments.sanitize import (
 )
 from blog.core.forms import (
     COMMENT_MAX,
+    ONE_LINE,
     TextForm,
     author_field,
     email_field,
@@ -31,9 +34,11 @@ from blog.core.forms import (
     normalize_text,
     too_long,
     url_field,
+    visible_or_empty,
 )
 from blog.core.http import parse_id
 from blog.core.i18n import lazy_gettext as _l
+from blog.spam.rules import normalise
 
 # WordPress's column sizes (wp_comments), which its form enforces too.
 
@@ -47,6 +52,16 @@ def markup_not_too_complex(form: FlaskForm, field: TextAreaField) -> None:
         )
 
 
+def normalised_not_too_long(form: FlaskForm, field: TextAreaField) -> None:
+    """Refuse a text longer than the limit once normalised as the filters read
+    it: a character may become 18 under NFKC (U+FDFA), and every filter's
+    work grows with it. The limit's own message: it is the same limit."""
+    text = field.data
+    # A text too long as typed already has the message.
+    if isinstance(text, str) and len(text) <= COMMENT_MAX < len(normalise(text, COMMENT_MAX + 1)):
+        raise ValidationError(messages.TOO_LONG.format(max=COMMENT_MAX))
+
+
 def comment_field() -> TextAreaField:
     return TextAreaField(
         _l("Comment"),
@@ -56,6 +71,7 @@ def comment_field() -> TextAreaField:
             no_noncharacters,
             DataRequired(messages.COMMENT_REQUIRED),
             too_long(COMMENT_MAX),
+            normalised_not_too_long,
             markup_not_too_complex,
         ],
     )
@@ -96,6 +112,8 @@ class OwnCommentForm(TextForm):
     """An author's change to the text of their own comment."""
 
     comment = comment_field()
+    # The time trap's: when this edit form was served (signed for the comment).
+    form_time = HiddenField()
 
 
 class WithdrawForm(TextForm):
@@ -114,9 +132,16 @@ class FollowForm(TextForm):
 
 
 class FlagForm(TextForm):
-    """ "Segnala": a reader's report of an approved comment; the button is all of it."""
+    """ "Segnala": a reader's report of an approved comment, with an optional
+    reason: one line, plain text, escaped wherever it is shown."""
 
     class Meta(TextForm.Meta):
         # A reader's POST from a page cached for everyone, guarded like the
         # comment form: by the cross-origin check and a rate limit.
         csrf = False
+
+    reason = StringField(
+        _l("Why? (optional)"),
+        filters=[normalize_text, visible_or_empty],
+        validators=[*ONE_LINE, Optional(), too_long(REASON_MAX)],
+    )

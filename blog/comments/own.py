@@ -9,7 +9,8 @@ other, the author may change or withdraw it while it waits for moderation
 ``edit_minutes`` after it was approved, as Isso allows. An edit is
 sanitized and screened again by the very checks a new comment goes
 through, and never leaves a comment more public than it was: an approved
-comment the screening holds goes back to pending. Withdrawing moves the
+comment goes back to pending under a policy that makes readers wait, and
+under ``none`` when the screening holds it. Withdrawing moves the
 comment to the trash, where moderators still see its history.
 
 Every function here is plain: no request, no session.
@@ -33,12 +34,13 @@ from blog.models import Comment, CommentStatus, utcnow
 from blog.moderation.workflow import (
     Action,
     Event,
+    Policy,
     apply_action,
     record_event,
     refresh_article_comments,
 )
 from blog.spam import bayes, bayes_store
-from blog.spam.rules import decide
+from blog.spam.rules import Verdict, decide, edit_form_age
 
 #: The statuses in which a comment is still its author's to see and to change.
 OWN_STATUSES = (CommentStatus.PENDING, CommentStatus.SPAM, CommentStatus.APPROVED)
@@ -99,6 +101,8 @@ class EditRefusal(enum.Enum):
 
     GONE = 404
     TOO_LATE = 403
+    #: The edit form's signed time is missing, forged or too old.
+    FORM_EXPIRED = 400
 
 
 @dataclass(frozen=True)
@@ -114,17 +118,21 @@ def edit_own_comment(
 ) -> Edited | EditRefusal:
     """Change the text of an author's comment: sanitized and screened again.
 
-    The screening (the same as a new comment's) runs before the write lock
-    is taken; under it the comment is read again, and changed only if its
-    author still may. An edit never makes a comment more public than it
-    was: spam stays spam, pending stays pending, and an approved comment
-    the screening holds (or sends to Spam) leaves the page. What the
-    learning filter was taught about the old text is taken back, and the
-    new text teaches it nothing: no stranger's text is ever learned from.
-    Commits.
+    The screening (the same as a new comment's, its time trap measuring
+    the edit form) runs before the write lock is taken; under it the
+    comment is read again, and changed only if its author still may. An
+    edit never makes a comment more public than it was, and text no
+    moderator has read is never left public where the policy makes
+    readers wait: see :func:`status_after_edit`. Moderators hear of the
+    edit as of a new comment (``comment_edited``), and links mailed for the
+    old text stop working. What the learning filter was taught about the
+    old text is taken back, and the new text teaches it nothing: no
+    stranger's text is ever learned from. Commits.
     """
+    age = edit_form_age(settings.secret_key, draft.form_time, comment.id, settings.form_max_age)
+    if age is None:
+        return EditRefusal.FORM_EXPIRED
     body_html = comment_to_html(draft.text.body)
-    age = (utcnow() - comment.created_at).total_seconds()
     verdicts, scored = screen_draft(draft, body_html, age, settings)
     with write_transaction(db.session):
         db.session.refresh(comment)
@@ -135,27 +143,57 @@ def edit_own_comment(
             db.session.rollback()
             return EditRefusal.TOO_LATE
         previous = comment.status
-        status = decide(previous, verdicts)
+        status = status_after_edit(previous, verdicts, settings.moderation, draft)
         bayes_store.forget(comment)
         comment.body = draft.text.body
         comment.body_html = body_html
         comment.spam_score = scored.score if scored else None
         comment.spam_clues = bayes.clues_json(scored) if scored else None
         comment.edited_at = utcnow()
+        reasons = [verdict.reason for verdict in verdicts]
+        comment.status = status
+        # A new version even when the status stays: a moderator's mailed
+        # link was written for the text they were shown, not this one.
+        comment.status_version = Comment.status_version + 1
         # A stored note: each reason (some are lazy sentences) as it reads now.
-        reasons = "; ".join(str(verdict.reason) for verdict in verdicts)[:200] or None
-        if status != previous:
-            comment.status = status
-            comment.status_version = Comment.status_version + 1
-        record_event(comment, Event.SELF_EDIT, None, previous, status, note=reasons)
-        if CommentStatus.APPROVED in (previous, status):
-            refresh_article_comments(comment.article)
-        if status != previous:
-            signals.comment_status_changed.send(
-                None, comment=comment, comment_id=comment.id, previous=previous, status=status
-            )
+        note = "; ".join(map(str, reasons))[:200] or None
+        record_event(comment, Event.SELF_EDIT, None, previous, status, note=note)
+        announce_edit(comment, previous, status, reasons)
         db.session.commit()
     return Edited(status=status, previous=previous)
+
+
+def status_after_edit(
+    previous: CommentStatus, verdicts: Sequence[Verdict], policy: str, draft: Draft
+) -> CommentStatus:
+    """Where an author's edit leaves their comment.
+
+    Spam stays spam and pending stays pending. An approved comment goes back
+    to pending under any policy that makes readers wait (all, first time):
+    no moderator has read the new text. Under ``none`` it stays, unless the
+    screening holds it or sends it to Spam. A moderator's own text stays.
+    """
+    held = (
+        previous == CommentStatus.APPROVED
+        and draft.moderator_id is None
+        and Policy(policy) is not Policy.NONE
+    )
+    return decide(CommentStatus.PENDING if held else previous, verdicts)
+
+
+def announce_edit(
+    comment: Comment, previous: CommentStatus, status: CommentStatus, reasons: list[str]
+) -> None:
+    """Keep the article's counts right and tell who subscribes."""
+    if CommentStatus.APPROVED in (previous, status):
+        refresh_article_comments(comment.article)
+    if status != previous:
+        signals.comment_status_changed.send(
+            None, comment=comment, comment_id=comment.id, previous=previous, status=status
+        )
+    signals.comment_edited.send(
+        None, comment_id=comment.id, status=status, previous=previous, reasons=tuple(reasons)
+    )
 
 
 def withdraw_own_comment(comment: Comment, minutes: int) -> CommentStatus | EditRefusal:

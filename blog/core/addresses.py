@@ -2,7 +2,9 @@
 
 One IPv6 customer usually holds a whole /64: 2^64 addresses to hop between.
 As Isso does, the defenses count an IPv4 address on its own (/32) and an
-IPv6 address by its /64; both prefixes are configurable.
+IPv6 address by its /64; both prefixes are configurable. Readers' reports,
+which can take a comment off the page, count wider blocks (/24, /48): one
+customer may hold a whole IPv6 /48, thousands of /64 "readers".
 """
 
 from __future__ import annotations
@@ -42,3 +44,25 @@ def client_block() -> str | None:
 def rate_limit_key() -> str:
     """Flask-Limiter's key: the client's block (a malformed address counts as itself)."""
     return client_block() or "unparsed:" + (request.remote_addr or "")[:64]
+
+
+#: The blocks readers' reports are counted by, whatever the narrower blocks
+#: of the other defenses: an IPv4 /24, an IPv6 /48 (a customer's whole site
+#: allocation, RFC 6177).
+WIDE_PREFIX_V4 = 24
+WIDE_PREFIX_V6 = 48
+
+
+def wide_block(address: str | None, prefix_v4: int = 32, prefix_v6: int = 64) -> str | None:
+    """The /24 or /48 ``address`` belongs to, or a wider block when the
+    configured prefixes are wider; None if it is no address."""
+    return address_block(address, min(prefix_v4, WIDE_PREFIX_V4), min(prefix_v6, WIDE_PREFIX_V6))
+
+
+def wide_block_key() -> str:
+    """This request's client as readers' reports count it: its wide block
+    (a malformed address counts as itself)."""
+    config = current_app.config
+    address = request.remote_addr
+    block = wide_block(address, config["IP_BLOCK_PREFIX_V4"], config["IP_BLOCK_PREFIX_V6"])
+    return block or "unparsed:" + (address or "")[:64]

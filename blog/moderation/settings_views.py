@@ -80,7 +80,7 @@ def save_blocked_sites() -> BaseResponse | tuple[str, int]:
     if form.validate_on_submit():
         save_blocked_hosts(form.blocked_hosts.data.splitlines())
         db.session.commit()
-        flash(messages.BLOCKED_HOSTS_SAVED, "success")
+        flash(str(messages.BLOCKED_HOSTS_SAVED), "success")
         return redirect(url_for("moderation.settings", _anchor="hosts-title"), 303)
     if form.errors.get("csrf_token"):
         abort(400)

@@ -55,6 +55,8 @@ from blog.moderation.workflow import (
     allowed_actions,
     apply_action,
     edit_comment,
+    keep_despite_reports,
+    open_reports,
     pending_count,
     status_counts,
 )
@@ -102,9 +104,17 @@ def back_to_queue(form_next: str | None) -> BaseResponse:
     return redirect(safe_next(form_next) or queue_url(), 303)
 
 
-def queue_query(status: CommentStatus, search: str, article_id: int | None = None) -> sa.Select:
-    """Comments of one status, newest first, optionally matching ``search``
-    and of one article."""
+#: The queue's "Segnalati" tab: approved comments readers reported since a
+#: moderator last approved or kept them, the most reported first.
+REPORTED_TAB = "reported"
+
+
+def queue_query(
+    status: CommentStatus, search: str, article_id: int | None = None, *, reported: bool = False
+) -> sa.Select:
+    """Comments of one status, newest first (reported ones only: the most
+    reported first), optionally matching ``search`` and of one article."""
+    order = (Comment.created_at.desc(), Comment.id.desc())
     query = (
         sa.select(Comment)
         .where(Comment.status == status)
@@ -113,8 +123,10 @@ def queue_query(status: CommentStatus, search: str, article_id: int | None = Non
             joinedload(Comment.parent),
             selectinload(Comment.events).joinedload(ModerationEvent.moderator),
         )
-        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .order_by(*((Comment.flag_count.desc(), *order) if reported else order))
     )
+    if reported:
+        query = query.where(Comment.flag_count > 0)
     if article_id is not None:
         query = query.where(Comment.article_id == article_id)
     if search:
@@ -189,8 +201,10 @@ UNDO_BLOCK_KEY = "undo_block"
 @bp.get("/")
 def queue() -> str:
     """List the comments of one tab, 50 to a page, with their actions."""
+    tab = request.args.get("status", "pending")
+    reported = tab == REPORTED_TAB
     try:
-        status = CommentStatus(request.args.get("status", "pending"))
+        status = CommentStatus.APPROVED if reported else CommentStatus(tab)
     except ValueError:
         abort(404)
     search = request.args.get("q", "").strip()[:200]
@@ -199,13 +213,13 @@ def queue() -> str:
     article_id = parse_id(request.args.get("article"))
     page = page_number(request.args.get("page"))
     per_page = current_app.config["MODERATION_PAGE_SIZE"]
-    select = queue_query(status, search, article_id)
+    select = queue_query(status, search, article_id, reported=reported)
     pagination: Pagination | SearchPage
     if search:
         pagination = search_page(select, page, per_page)
     else:
         pagination = db.paginate(select, page=max(page, 1), per_page=per_page, error_out=False)
-    here = queue_url(status.value, pagination.page, search, article_id)
+    here = queue_url(tab, pagination.page, search, article_id)
     # Shown once, like the message it goes with; a view with none to show
     # leaves the session (and its cookie) alone.
     undo_events = session.pop(UNDO_KEY) if UNDO_KEY in session else None
@@ -213,6 +227,7 @@ def queue() -> str:
     return render_template(
         "moderation/queue.html",
         status=status,
+        tab=tab,
         search=search,
         article_id=article_id,
         pagination=pagination,
@@ -221,7 +236,8 @@ def queue() -> str:
         else None,
         counts=status_counts(article_id),
         here=here,
-        filter_form=filter_form_for(status, search, article_id),
+        filter_form=filter_form_for(tab, search, article_id),
+        reports={comment.id: open_reports(comment) for comment in pagination.items},
         bulk_form=bulk_form_for(status),
         block_forms={comment.id: block_form_for(comment) for comment in pagination.items},
         # Each approved comment's page, found at once rather than row by row.
@@ -239,11 +255,9 @@ def queue() -> str:
     )
 
 
-def filter_form_for(status: CommentStatus, search: str, article_id: int | None) -> QueueFilterForm:
+def filter_form_for(tab: str, search: str, article_id: int | None) -> QueueFilterForm:
     """The search box and the article filter, showing what is in force."""
-    form = QueueFilterForm(
-        formdata=None, status=status.value, q=search, article=str(article_id or "")
-    )
+    form = QueueFilterForm(formdata=None, status=tab, q=search, article=str(article_id or ""))
     articles = db.session.execute(
         sa.select(Article.id, Article.title).order_by(Article.published_at.desc())
     ).all()
@@ -304,6 +318,24 @@ def moderate_comment(comment_id: int, action: str) -> BaseResponse:
     offer_undo([comment_id] if verb is not Action.DELETE else [])
     db.session.commit()
     flash(messages.counted(1, messages.ACTION_DONE[verb]), "success")
+    return back_to_queue(form.next.data)
+
+
+@bp.post("/comments/<int:comment_id>/keep")
+def keep_reported(comment_id: int) -> BaseResponse:
+    """ "Mantieni": the moderator read a reported comment and keeps it published."""
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    comment = db.get_or_404(Comment, comment_id)
+    try:
+        keep_despite_reports(comment, current_user)
+    except TransitionError:
+        db.session.rollback()
+        flash(str(messages.ACTION_NOT_ALLOWED), "error")
+        return back_to_queue(form.next.data)
+    db.session.commit()
+    flash(str(messages.REPORTS_ANSWERED), "success")
     return back_to_queue(form.next.data)
 
 

@@ -58,6 +58,10 @@ class Event(enum.StrEnum):
     WITHDRAW = "withdraw"
     #: Readers' reports sent an approved comment back to pending.
     FLAG = "flag"
+    #: A reader's report that gave a reason (the note); it changes no status.
+    REPORT = "report"
+    #: A moderator read a reported comment and kept it published.
+    KEEP = "keep"
     #: A moderator's "Blocca" moved a pending comment to Spam.
     BLOCK = "block"
     #: A moderator's "Annulla" put a comment back where an action found it.
@@ -344,6 +348,63 @@ def status_counts(article_id: int | None = None) -> dict[CommentStatus, int]:
 
 
 # Readers' reports ("Segnala")
+
+#: What a moderator did that left a comment approved: read and kept as it reads.
+_KEPT_BY_A_MODERATOR = sa.and_(
+    ModerationEvent.moderator_id.is_not(None),
+    ModerationEvent.to_status == CommentStatus.APPROVED.value,
+)
+
+
+def reports_may_unpublish(comment: Comment) -> bool:
+    """Whether readers' reports may still send ``comment`` back to pending.
+
+    Only text no moderator has read, and only once: not a moderator's own
+    comment, nor one a moderator approved, kept, restored or edited since
+    its author last changed it (a policy's approval is no moderator's), nor
+    one reports have sent back already since then. Its history says which.
+    """
+    if comment.moderator_id is not None:
+        return False
+    latest = db.session.scalar(
+        sa.select(ModerationEvent.action)
+        .where(
+            ModerationEvent.comment_id == comment.id,
+            sa.or_(
+                _KEPT_BY_A_MODERATOR,
+                ModerationEvent.action.in_([Event.SELF_EDIT.value, Event.FLAG.value]),
+            ),
+        )
+        .order_by(ModerationEvent.id.desc())
+        .limit(1)
+    )
+    return latest is None or latest == Event.SELF_EDIT.value
+
+
+#: What answers readers' reports: ``flag_count`` starts again from 0.
+_ANSWERS = frozenset({Event.APPROVE.value, Event.KEEP.value})
+
+
+def open_reports(comment: Comment) -> list[ModerationEvent]:
+    """The reasons readers gave since the comment was last approved or kept
+    (its history, as loaded): what its ``flag_count`` counts, with words."""
+    reports: list[ModerationEvent] = []
+    for event in comment.events:
+        if event.action in _ANSWERS:
+            reports = []
+        elif event.action == Event.REPORT.value:
+            reports.append(event)
+    return reports
+
+
+def keep_despite_reports(comment: Comment, moderator: Moderator) -> None:
+    """A moderator read a reported comment and keeps it published: the
+    reports are answered, and reports never unpublish this text. The caller
+    commits."""
+    if comment.status != CommentStatus.APPROVED or not comment.flag_count:
+        raise TransitionError("only an approved comment with reports can be kept")
+    comment.flag_count = 0
+    record_event(comment, Event.KEEP, moderator, comment.status, comment.status)
 
 
 def send_back_for_review(comment: Comment, note: str) -> None:

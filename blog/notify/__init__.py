@@ -37,6 +37,9 @@ def init_app(app: Flask) -> None:
     signals.comment_approved.connect(subscriptions.comment_approved)
     signals.comment_stored.connect(webhooks.comment_stored)
     signals.comment_status_changed.connect(webhooks.comment_status_changed)
+    signals.comment_edited.connect(moderator_mail.comment_edited)
+    signals.comment_edited.connect(webhooks.comment_edited)
+    signals.comment_reported.connect(moderator_mail.comment_reported)
 
     @app.teardown_request
     def deliver_queued(error: BaseException | None) -> None:

@@ -30,6 +30,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadData
 
+from blog import messages
 from blog.core.i18n import available_languages, counted, speaking
 from blog.core.i18n import lazy_pgettext as _lp
 from blog.core.i18n import plural as _n
@@ -177,8 +178,20 @@ def _moderators_to_mail(status: CommentStatus) -> list[Moderator]:
     )
 
 
-def notify_moderators(comment_id: int, reasons: tuple[str, ...] = ()) -> int:
-    """Mail (or keep for a digest) a new comment, for each moderator who wants it.
+class News(enum.StrEnum):
+    """What a moderator's mail about one comment tells."""
+
+    NEW = "new"
+    #: Its author changed its text: news again, as a new comment.
+    EDITED = "edited"
+    #: A reader reported it; it stays published.
+    REPORTED = "reported"
+
+
+def notify_moderators(
+    comment_id: int, reasons: tuple[str, ...] = (), *, news: News = News.NEW
+) -> int:
+    """Mail (or keep for a digest) a comment that is news, for each moderator who wants it.
 
     Returns how many moderators will hear of it. Spam is never mailed.
     """
@@ -189,7 +202,7 @@ def notify_moderators(comment_id: int, reasons: tuple[str, ...] = ()) -> int:
     for moderator in moderators:
         if moderator.mail_frequency == MailFrequency.IMMEDIATE:
             with speaking(language_of(moderator)):
-                _mail_one(comment, moderator, reasons)
+                _mail_one(comment, moderator, reasons, news)
         else:
             db.session.add(DigestEntry(moderator_id=moderator.id, comment_id=comment.id))
             outbox.queued()  # the delivery loop makes the digests that are due
@@ -202,13 +215,22 @@ def language_of(moderator: Moderator) -> str | None:
     return moderator.language if moderator.language in available_languages() else None
 
 
-def _mail_one(comment: Comment, moderator: Moderator, reasons: tuple[str, ...]) -> None:
-    pending = comment.status == CommentStatus.PENDING
+def _subject(comment: Comment, news: News) -> str:
     title = comment.article.title
+    pending = comment.status == CommentStatus.PENDING
+    if news is News.REPORTED:
+        return _("Comment reported: “%(title)s”", title=title)
+    if news is News.EDITED and pending:
+        return _("Comment edited, awaiting moderation: “%(title)s”", title=title)
+    if news is News.EDITED:
+        return _("Comment edited and published without moderation: “%(title)s”", title=title)
     if pending:
-        subject = _("Comment awaiting moderation: “%(title)s”", title=title)
-    else:
-        subject = _("New comment published: “%(title)s”", title=title)
+        return _("Comment awaiting moderation: “%(title)s”", title=title)
+    return _("New comment published: “%(title)s”", title=title)
+
+
+def _mail_one(comment: Comment, moderator: Moderator, reasons: tuple[str, ...], news: News) -> None:
+    pending = comment.status == CommentStatus.PENDING
     actions = MAIL_ACTIONS if pending else {k: v for k, v in MAIL_ACTIONS.items() if k != "approve"}
     links = [
         (
@@ -219,18 +241,23 @@ def _mail_one(comment: Comment, moderator: Moderator, reasons: tuple[str, ...]) 
         )
         for action, label in actions.items()
     ]
+    reported = news is News.REPORTED
     compose(
         moderator.email or "",
-        subject,
+        _subject(comment, news),
         "email/moderator_comment.txt",
         comment_id=comment.id,
         comment=comment,
         pending=pending,
-        reasons=reasons or filter_reasons(comment),
+        edited=news is News.EDITED,
+        reported=reported,
+        reasons=reasons if reasons or news is not News.NEW else filter_reasons(comment),
         quote=quote(comment.body),
         links=links,
         link=comment_link(comment) if not pending else None,
-        queue_url=external_url("moderation.queue"),
+        queue_url=external_url("moderation.queue", status="reported")
+        if reported
+        else external_url("moderation.queue"),
     )
 
 
@@ -307,6 +334,41 @@ def _compose_digest(address: str, comments: list[Comment]) -> MailMessage:
         ],
         queue_url=external_url("moderation.queue"),
     )
+
+
+def comment_reported(
+    sender: object,
+    *,
+    comment_id: int,
+    count: int,
+    reason: str | None,
+    sent_back: bool,
+    **_: object,
+) -> None:
+    """Readers reported a comment: moderators hear of it as their mail settings say.
+
+    Sent back to pending, it is a waiting comment, with the reports as the
+    reason. Still published, its first report since it was approved or
+    kept is news for those who hear of every comment; later ones wait in
+    the queue's "Segnalati", with their reasons.
+    """
+    if sent_back:
+        notify_moderators(comment_id, (messages.counted(count, messages.FLAG_REASON),))
+    elif count == 1:
+        notify_moderators(comment_id, (reason,) if reason else (), news=News.REPORTED)
+
+
+def comment_edited(
+    sender: object,
+    *,
+    comment_id: int,
+    status: CommentStatus,
+    reasons: tuple[str, ...] = (),
+    **_: object,
+) -> None:
+    """An author changed their comment: moderators hear of it as of a new one."""
+    if status in (CommentStatus.PENDING, CommentStatus.APPROVED):
+        notify_moderators(comment_id, reasons, news=News.EDITED)
 
 
 def comment_stored(

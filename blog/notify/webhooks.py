@@ -85,6 +85,17 @@ def comment_stored(sender: object, *, comment_id: int, status: CommentStatus, **
     enqueue("comment.created", {"comment": _comment_data(comment)}, comment_id)
 
 
+def comment_edited(
+    sender: object, *, comment_id: int, status: CommentStatus, previous: CommentStatus, **_: object
+) -> None:
+    """An author changed their comment: news, as a new comment is (Spam is not)."""
+    if not current_app.config["WEBHOOK_URLS"] or status == CommentStatus.SPAM:
+        return
+    comment = db.session.get_one(Comment, comment_id)
+    payload = {"comment": _comment_data(comment), "previous_status": previous.value}
+    enqueue("comment.edited", payload, comment_id)
+
+
 def comment_status_changed(
     sender: object,
     *,

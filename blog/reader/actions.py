@@ -16,7 +16,7 @@ from blog.comments.likes import add_like, like_key
 from blog.comments.sanitize import comment_to_html
 from blog.comments.submit import Draft, Refusal, find_reply_parent, submit
 from blog.comments.values import Client, CommentText
-from blog.core.addresses import client_block, rate_limit_key
+from blog.core.addresses import client_block, rate_limit_key, wide_block_key
 from blog.core.database import begin_with_reads
 from blog.core.http import parse_id
 from blog.core.links import comment_link, link_to
@@ -198,15 +198,22 @@ def flag(slug: str, comment_id: int) -> tuple[str, int]:
     The button sits in the thread every reader shares, so it carries no
     token: the cross-origin check and a rate limit per address block guard
     it, as they guard the comment form. Nothing is kept of the reader but a
-    keyed digest (blog/comments/flags.py), and no cookie is set.
+    keyed digest (blog/comments/flags.py), and no cookie is set; their
+    optional reason goes into the comment's history, for the moderators.
     """
     article = get_article_or_404(slug)
     comment = find_reply_parent(article, comment_id)  # an approved comment of the article
-    if comment is None or not FlagForm().validate():
+    if comment is None:
         abort(404)
+    form = FlagForm()
+    if not form.validate():
+        page = render_template("reader/flagged.html", article=article, form=form)
+        return page, 422
     config = current_app.config
-    digest = flags.reporter_digest(config["SECRET_KEY"], rate_limit_key(), comment.id)
-    outcome = flags.report(comment, digest, config["COMMENT_FLAG_THRESHOLD"])
+    # Counted by a wide block (/24, /48): one customer's many addresses are one reader.
+    digest = flags.reporter_digest(config["SECRET_KEY"], wide_block_key(), comment.id)
+    reason = form.reason.data or ""
+    outcome = flags.report(comment, digest, config["COMMENT_FLAG_THRESHOLD"], reason)
     db.session.commit()
     page = render_template(
         "reader/flagged.html", article=article, already=outcome is flags.Report.ALREADY

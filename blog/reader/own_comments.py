@@ -32,6 +32,7 @@ from blog.reader.comment_settings import comment_settings
 from blog.reader.rendering import get_article_or_404
 from blog.reader.session import forget_own_comment, is_moderator, own_entries
 from blog.reader.views import bp
+from blog.spam.rules import edit_form_age, sign_edit_time
 from blog.web.errors import render_error
 
 
@@ -81,23 +82,42 @@ def edit_own(slug: str, comment_id: int) -> BaseResponse | tuple[str, int]:
         return too_late(comment)
     # A moderator's form carries a token, as their comment form does.
     form = OwnCommentForm(meta={"csrf": is_moderator()}, data={"comment": comment.body})
+    notice = None
     if request.method == "POST" and form.validate():
         outcome = edit_own_comment(comment, edit_draft(comment, form), comment_settings())
-        if isinstance(outcome, EditRefusal):
+        if outcome is EditRefusal.FORM_EXPIRED:
+            notice = messages.FORM_EXPIRED
+        elif isinstance(outcome, EditRefusal):
             return refused(outcome, comment)
-        unpublished = outcome.previous == CommentStatus.APPROVED != outcome.status
-        flash(str(messages.OWN_EDIT_HELD if unpublished else messages.OWN_EDIT_SAVED), "success")
-        return redirect(comment_link(comment, external=False), 303)
+        else:
+            unpublished = outcome.previous == CommentStatus.APPROVED != outcome.status
+            flash(
+                str(messages.OWN_EDIT_HELD if unpublished else messages.OWN_EDIT_SAVED), "success"
+            )
+            return redirect(comment_link(comment, external=False), 303)
+    keep_form_time(form, comment)
     page = render_template(
         "reader/edit_comment.html",
         article=article,
         comment=comment,
         form=form,
+        notice=notice,
         withdraw_form=WithdrawForm(meta={"csrf": is_moderator()}),
         deadline=change_deadline(comment, minutes),
         link=comment_link(comment, external=False),
     )
-    return page, form_status() if form.errors else 200
+    return page, 400 if notice else form_status() if form.errors else 200
+
+
+def keep_form_time(form: OwnCommentForm, comment: Comment) -> None:
+    """Sign the time the edit form is served, or keep the one it was first
+    served with (a refused edit shown again): the time trap measures the
+    author's edit from when they first saw the form."""
+    config = current_app.config
+    posted = form.form_time.data
+    age = edit_form_age(config["SECRET_KEY"], posted, comment.id, config["COMMENT_FORM_MAX_AGE"])
+    if request.method == "GET" or age is None:
+        form.form_time.data = sign_edit_time(config["SECRET_KEY"], comment.id)
 
 
 @bp.post("/<slug>/ritira/<int:comment_id>")
@@ -124,7 +144,7 @@ def edit_draft(comment: Comment, form: OwnCommentForm) -> Draft:
         parent_id=comment.parent_id,
         notify=False,
         honeypot="",
-        form_time=None,
+        form_time=form.form_time.data,
         client=Client(request.remote_addr or "", client_block(), request.user_agent.string),
         moderator_id=current_user.id if is_moderator() else None,
     )

@@ -19,7 +19,7 @@ import ipaddress
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -30,6 +30,7 @@ from itsdangerous import BadData
 
 from blog import messages
 from blog.comments.values import Client, CommentText
+from blog.core.forms import COMMENT_MAX
 from blog.core.i18n import counted, lazy
 from blog.core.i18n import lazy_gettext as _l
 from blog.core.i18n import plural as _n
@@ -115,8 +116,8 @@ def check_honeypot(submission: Submission, settings: SpamSettings) -> Verdict | 
 def check_time_trap(submission: Submission, settings: SpamSettings) -> Verdict | None:
     """Nobody reads an article and writes a comment in a couple of seconds."""
     if submission.seconds_to_submit < settings.min_seconds:
-        seconds = f"{submission.seconds_to_submit:.0f}"
-        return Verdict(CommentStatus.SPAM, _l("sent after %(seconds)s s", seconds=seconds))
+        rule = messages.TIME_TRAP_REASON.format(seconds=f"{settings.min_seconds:g}")
+        return Verdict(CommentStatus.SPAM, rule)
     return None
 
 
@@ -155,11 +156,46 @@ _FORMAT_CHARACTERS = re.compile(
 )
 
 
-def normalise(text: str) -> str:
+#: How much normalised text the filters read (the word lists, the learning
+#: filter): the comment form's own limit, which it checks on the normalised
+#: text too (blog/comments/forms.py).
+NORMALISED_LIMIT = COMMENT_MAX
+#: Text is normalised this much at a time, so that a text that grows under
+#: NFKC (U+FDFA becomes 18 characters) stops being read at the limit.
+_NORMALISED_PIECE = 4096
+
+
+def normalise(text: str, limit: int = NORMALISED_LIMIT) -> str:
     """Text spelled plainly: NFKC, no invisible format characters (zero-width
-    spaces and the like); the case is kept."""
-    # Format characters go first: NFKC can make a text 18 times longer.
-    return unicodedata.normalize("NFKC", _FORMAT_CHARACTERS.sub("", text))
+    spaces and the like); the case is kept. At most ``limit`` characters."""
+    # Format characters go first: they are what NFKC would keep, invisible.
+    text = _FORMAT_CHARACTERS.sub("", text)
+    if unicodedata.is_normalized("NFKC", text):
+        return text[:limit]
+    return "".join(_normalised_pieces(text, limit))[:limit]
+
+
+def _normalised_pieces(text: str, limit: int) -> Iterator[str]:
+    """NFKC of ``text`` a piece at a time, until ``limit`` characters are made.
+
+    A piece ends after a space or a line break when there is one near its
+    end: normalisation joins nothing across those, so the pieces read as
+    the whole text normalised at once would.
+    """
+    start = made = 0
+    while start < len(text) and made < limit:
+        end = start + _NORMALISED_PIECE
+        if end < len(text):
+            cut = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
+            if cut > start:
+                end = cut + 1
+            else:  # one long word: at least never part a letter from its accents
+                while end < len(text) and unicodedata.combining(text[end]):
+                    end += 1
+        piece = unicodedata.normalize("NFKC", text[start:end])
+        made += len(piece)
+        yield piece
+        start = end
 
 
 def fold(text: str) -> str:
@@ -344,13 +380,36 @@ def sign_form_time(secret_key: str, article_id: int) -> str:
 
 def form_age(secret_key: str, token: str | None, article_id: int, max_age: int) -> float | None:
     """Seconds since the form was served; None if tampered, foreign or too old."""
+    return _signed_age(FORM_TIME_SALT, secret_key, token, article_id, max_age)
+
+
+#: An author's edit form has a time of its own, signed for the comment: the
+#: time trap measures the edit, never the comment's age.
+EDIT_FORM_TIME_SALT = "comment-edit-form-time"
+
+
+def sign_edit_time(secret_key: str, comment_id: int) -> str:
+    """A token saying "the edit form of this comment was served now"."""
+    return timed_serializer(EDIT_FORM_TIME_SALT, secret_key).dumps(comment_id)
+
+
+def edit_form_age(
+    secret_key: str, token: str | None, comment_id: int, max_age: int
+) -> float | None:
+    """Seconds since the edit form was served; None if tampered, foreign or too old."""
+    return _signed_age(EDIT_FORM_TIME_SALT, secret_key, token, comment_id, max_age)
+
+
+def _signed_age(
+    salt: str, secret_key: str, token: str | None, signed_for: int, max_age: int
+) -> float | None:
     try:
-        signed_for, signed_at = timed_serializer(FORM_TIME_SALT, secret_key).loads(
+        value, signed_at = timed_serializer(salt, secret_key).loads(
             token or "", max_age=max_age, return_timestamp=True
         )
     except BadData:
         return None
-    if signed_for != article_id:
+    if value != signed_for:
         return None
     return max(0.0, (datetime.now(UTC) - signed_at).total_seconds())
 

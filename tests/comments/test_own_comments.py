@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import json
+import re
+import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from blog.comments.own import written_stamp
 from blog.comments.sanitize import comment_to_html
 from blog.extensions import db
-from blog.models import Article, Comment, CommentStatus, ModerationEvent, utcnow
+from blog.models import Article, Comment, CommentStatus, ModerationEvent, WebhookDelivery, utcnow
 from blog.moderation.workflow import Action, apply_action
+from blog.spam.rules import EDIT_FORM_TIME_SALT, FORM_TIME_SALT
 from tests.helpers import (
     ARTICLE_URL,
     SLUG,
     Commenter,
     add_moderator,
     form_fields,
+    fresh_blog,
     soup,
     text_of,
 )
+from tests.support.mail_server import SmtpServer, body_of
 
 FIRST = "Il primo testo, con un refuso: Pomiglaino."
 FIXED = "Il testo corretto: Pomigliano. Vedi https://esempio.it/ <script>x()</script>"
@@ -348,3 +356,178 @@ def add_moderator_and_login(app, auth) -> None:
     with app.app_context():
         add_moderator()
     assert auth.login().status_code == 303
+
+
+# An edit is news: moderators read it before readers do
+
+
+PHISHING = "Accedi qui per il rimborso: https://banca-sicura.example/login"
+
+
+def signed_ago(app, salt: str, value: int, seconds: int) -> str:
+    """A genuine form time (the comment form's or an edit form's), signed ``seconds`` ago."""
+
+    class PastSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - seconds
+
+    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=salt, signer=PastSigner).dumps(
+        value
+    )
+
+
+def article_id(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(Article.id))
+
+
+@pytest.mark.parametrize("policy", ["all", "first_time"])
+def test_an_edit_of_an_approved_comment_waits_where_readers_wait(app, client, policy):
+    """It stayed published, marked only "(modificato)": a harmless comment,
+    approved, became a phishing link."""
+    app.config["COMMENT_MODERATION"] = policy
+    comment_id = post_own(app, client)
+    assert stored(app, comment_id).status == CommentStatus.PENDING, "a first comment waits"
+    approve(app, comment_id)
+    response = save(client, comment_id, PHISHING)
+    assert response.status_code == 303
+    comment = stored(app, comment_id)
+    assert (comment.status, comment.body) == (CommentStatus.PENDING, PHISHING)
+    assert events(app, comment_id)[-1] == ("self_edit", "approved", "pending", None)
+    with app.app_context():
+        assert db.session.scalar(sa.select(Article.approved_comment_count)) == 0
+    assert "banca-sicura" not in app.test_client().get(ARTICLE_URL).get_data(as_text=True)
+    # Its author sees it in place, waiting, as a new comment is shown to them.
+    page = soup(client.get(response.headers["Location"]))
+    assert "di nuovo in attesa di moderazione" in text_of(page.find(class_="flashes"))
+    item = page.find("li", id=f"comment-{comment_id}")
+    assert "banca-sicura" in text_of(item)
+    assert "in attesa di moderazione" in text_of(item.find(class_="comment-awaiting-moderation"))
+
+
+def test_under_no_moderation_an_edit_is_screened_and_stays(app, client):
+    app.config["COMMENT_MODERATION"] = "none"
+    comment_id = post_own(app, client)
+    assert save(client, comment_id, "Un'aggiunta innocua.").status_code == 303
+    assert stored(app, comment_id).status == CommentStatus.APPROVED
+
+
+LINK = re.compile(r"(Approva|Spam|Cestina): (http://\S+)")
+
+
+def mailed_links(message) -> dict[str, str]:
+    return {label: urlsplit(url).path for label, url in LINK.findall(body_of(message))}
+
+
+@pytest.fixture
+def smtp():
+    with SmtpServer() as inbox:
+        yield inbox
+
+
+@pytest.fixture
+def mailing_blog(app_config, smtp):
+    """A blog whose moderator Anna hears of every comment at once, with a webhook."""
+    settings = {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp.port,
+        "WEBHOOK_URLS": ["http://127.0.0.1:9/hook"],
+        "WEBHOOK_SECRET": "segreto",
+    }
+    with fresh_blog(app_config, **settings) as app:
+        with app.app_context():
+            add_moderator(email="anna@example.it")
+        yield app
+
+
+def test_an_edit_reaches_moderators_as_a_new_comment_does(mailing_blog, smtp):
+    app, client = mailing_blog, mailing_blog.test_client()
+    comment_id = post_own(app, client)
+    assert "Commento in attesa" in smtp.wait_for(1)[0]["Subject"]
+    approve(app, comment_id)
+    save(client, comment_id, PHISHING)
+    edited = smtp.wait_for(2)[1]
+    assert edited["To"] == "anna@example.it"
+    assert "Commento modificato, in attesa" in edited["Subject"]
+    body = body_of(edited)
+    assert "ha cambiato il testo" in body and "banca-sicura.example/login" in body
+    assert set(mailed_links(edited)) == {"Approva", "Spam", "Cestina"}
+    with app.app_context():
+        hooks = db.session.scalars(
+            sa.select(WebhookDelivery).where(WebhookDelivery.event == "comment.edited")
+        ).all()
+    assert len(hooks) == 1
+    sent = json.loads(hooks[0].body)
+    assert (sent["comment"]["id"], sent["comment"]["status"]) == (comment_id, "pending")
+    assert sent["previous_status"] == "approved"
+
+
+def test_a_link_mailed_for_the_old_text_no_longer_acts(mailing_blog, smtp):
+    """Anna was mailed the harmless text; its "Approva" must not publish another."""
+    app, client = mailing_blog, mailing_blog.test_client()
+    comment_id = post_own(app, client)
+    old_links = mailed_links(smtp.wait_for(1)[0])
+    save(client, comment_id, PHISHING)
+    new_links = mailed_links(smtp.wait_for(2)[1])
+    browser = app.test_client()
+    page = browser.get(old_links["Approva"])
+    assert page.status_code == 409
+    assert soup(page).find(id="confirm-form") is None
+    assert stored(app, comment_id).status == CommentStatus.PENDING
+    page = browser.get(new_links["Approva"])
+    assert PHISHING in text_of(soup(page))
+    browser.post(new_links["Approva"], data=form_fields(soup(page), "confirm-form"))
+    assert stored(app, comment_id).status == CommentStatus.APPROVED
+
+
+def test_the_time_trap_measures_the_edit_form_not_the_comment(app, client):
+    """An edit sent 4 s after opening its form, of a comment a second old,
+    went to Spam: the trap measured the comment's age."""
+    app.config.update(COMMENT_MODERATION="none", COMMENT_MIN_SECONDS=3)
+    form_time = signed_ago(app, FORM_TIME_SALT, article_id(app), 30)
+    comment_id = post_own(app, client, form_time=form_time)
+    assert stored(app, comment_id).status == CommentStatus.APPROVED
+    data = form_fields(soup(client.get(edit_url(comment_id))), "edit-own-form")
+    data.update(comment="Corretto con calma.")
+    data["form_time"] = signed_ago(app, EDIT_FORM_TIME_SALT, comment_id, 4)
+    assert client.post(edit_url(comment_id), data=data).status_code == 303
+    assert stored(app, comment_id).status == CommentStatus.APPROVED
+    # Sent as soon as the form opened: the trap's rule, said as it is.
+    assert save(client, comment_id, "Di corsa.").status_code == 303
+    assert stored(app, comment_id).status == CommentStatus.SPAM
+    assert events(app, comment_id)[-1] == (
+        "self_edit",
+        "approved",
+        "spam",
+        "inviato meno di 3 s dopo l'apertura del modulo",
+    )
+
+
+@pytest.mark.parametrize(
+    "form_time",
+    [
+        lambda app, comment_id: "manomesso",
+        lambda app, comment_id: "",
+        lambda app, comment_id: signed_ago(app, FORM_TIME_SALT, comment_id, 30),
+        lambda app, comment_id: signed_ago(app, EDIT_FORM_TIME_SALT, comment_id + 1, 30),
+        lambda app, comment_id: signed_ago(app, EDIT_FORM_TIME_SALT, comment_id, 3 * 60 * 60),
+    ],
+    ids=["forged", "missing", "the comment form's", "another comment's", "too old"],
+)
+def test_an_edit_without_its_forms_signed_time_changes_nothing(app, client, form_time):
+    comment_id = post_own(app, client)
+    data = form_fields(soup(client.get(edit_url(comment_id))), "edit-own-form")
+    data.update(comment="Testo nuovo", form_time=form_time(app, comment_id))
+    response = client.post(edit_url(comment_id), data=data)
+    assert response.status_code == 400
+    page = soup(response)
+    assert "più di due ore" in text_of(page.find(id="form-notice"))
+    assert form_fields(page, "edit-own-form")["comment"].strip() == "Testo nuovo"
+    assert stored(app, comment_id).body == FIRST
+    assert events(app, comment_id) == []
+    # The page offers a fresh time: sent again, the edit is saved.
+    assert (
+        client.post(edit_url(comment_id), data=form_fields(page, "edit-own-form")).status_code
+        == 303
+    )
+    assert stored(app, comment_id).body == "Testo nuovo"

@@ -27,8 +27,10 @@ from blog.comments.sanitize import (
     is_sanitized,
     markup_within_limits,
 )
+from blog.comments.values import Client, CommentText
 from blog.spam import bayes
-from tests.helpers import comments_in_db, soup, text_of
+from blog.spam.rules import Submission, normalise
+from tests.helpers import POST_URL, VALID_COMMENT, comments_in_db, soup, text_of
 
 #: The measured worst case is about a tenth of this.
 SECONDS = 2.0
@@ -116,6 +118,42 @@ def test_the_learning_filters_tokens_are_bounded(name):
     assert seconds < SECONDS, f"{seconds:.1f} s"
     assert len(found) <= bayes.MAX_TOKENS
     assert all(len(token) <= 128 for token in found)
+
+
+@pytest.mark.parametrize("name", list(FILTER_CASES))
+def test_the_filters_read_a_bounded_normalised_text(name):
+    """What the word lists and the learning filter walk is bounded once
+    normalised: 64 KB of U+FDFA was 1.2 million characters to them."""
+    text = FILTER_CASES[name]
+    submission = Submission(CommentText("a", "", "", text), comment_to_html(text), Client(), "", 9)
+    assert len(normalise(text)) <= COMMENT_MAX
+    # The fields as typed and folded, the body as typed and as readers see it.
+    assert len(submission.haystack) <= 8 * COMMENT_MAX
+
+
+@pytest.mark.parametrize(
+    ("copies", "status"),
+    [(COMMENT_MAX // 18, 303), (COMMENT_MAX // 18 + 1, 422), (COMMENT_MAX, 422)],
+    ids=["18 times fewer than the limit", "one more", "the whole limit"],
+)
+def test_a_comment_that_grows_past_the_limit_once_normalised_is_refused(
+    commenter, client, app, copies, status
+):
+    """U+FDFA is 18 characters under NFKC: 65,525 of them, 196 KB sent as
+    multipart, were accepted and cost every filter eighteen times the work."""
+    data = {**commenter.open_form(), **VALID_COMMENT, "comment": "\ufdfa" * copies}
+    data.pop("wp-comment-cookies-consent", None)
+    start = time.perf_counter()
+    response = client.post(POST_URL, data=data, content_type="multipart/form-data")
+    seconds = time.perf_counter() - start
+    assert seconds < SECONDS, f"{seconds:.1f} s"
+    assert response.status_code == status
+    with app.app_context():
+        assert len(comments_in_db()) == (status == 303)
+    if status == 422:
+        error = text_of(soup(response).find(id="comment-error"))
+        assert messages.TOO_LONG.format(max=COMMENT_MAX) in error
+        assert "65525 caratteri" in error
 
 
 @pytest.mark.parametrize("name", list(ARTICLES))

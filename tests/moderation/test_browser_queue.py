@@ -228,6 +228,9 @@ def test_a_reader_reports_a_comment_without_javascript(browser, site):
     (comment_id,) = seed(site, status="approved", texts=["Un commento da segnalare"])
     page = browser.new_context(base_url=site["base"], java_script_enabled=False).new_page()
     page.goto(ARTICLE_URL)
+    # "Segnala" opens, in place, an optional reason and the button that sends it.
+    page.click(f"#comment-{comment_id} .comment-flag summary")
+    page.fill(f"#flag-reason-{comment_id}", "Un link ingannevole")
     with page.expect_navigation():
         page.click(f"#comment-{comment_id} .comment-flag button")
     assert "I moderatori rileggeranno il commento." in page.inner_text("main")

@@ -25,6 +25,7 @@ ROUTES = [
     ("GET", "/moderation/comments/{id}", {}),
     ("GET", "/moderation/comments/{id}/block?block-{id}-target=email", {}),
     ("POST", "/moderation/comments/{id}/block", {"block-{id}-target": "email"}),
+    ("POST", "/moderation/comments/{id}/keep", {}),
     ("POST", "/moderation/undo", {"events": "{event}"}),
     ("POST", "/moderation/undo/block", {"target": "host", "value": "spam.example.com"}),
     ("GET", "/moderation/spam/empty", {}),
@@ -97,9 +98,12 @@ def test_route_authorization(app, client, role, method, path, data):
         status = CommentStatus.TRASH if path.endswith(("/restore", "/delete")) else None
         status = status or (CommentStatus.SPAM if path.endswith(("/not_spam", "/empty")) else None)
         status = status or (
-            CommentStatus.APPROVED if path.endswith("/unapprove") else CommentStatus.PENDING
+            CommentStatus.APPROVED if path.endswith(("/unapprove", "/keep")) else None
         )
-        comment = add_comment(status=status)
+        comment = add_comment(status=status or CommentStatus.PENDING)
+        if path.endswith("/keep"):  # a reported comment, for "Mantieni"
+            comment.flag_count = 3
+            db.session.commit()
         comment_id = comment.id
         event_id = 0
         if path.endswith("/undo"):

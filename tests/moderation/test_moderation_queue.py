@@ -41,7 +41,13 @@ def test_tabs_show_counts_and_pending_is_the_default(logged_in, app):
             for index in range(number):
                 add_comment(status=status, comment=f"{status} {index}")
     page = soup(logged_in.get("/moderation/"))
-    assert tab_labels(page) == ["In attesa (2)", "Approvati (3)", "Spam (1)", "Cestino (0)"]
+    assert tab_labels(page) == [
+        "In attesa (2)",
+        "Approvati (3)",
+        "Spam (1)",
+        "Cestino (0)",
+        "Segnalati",
+    ]
     assert text_of(page.select_one('.queue-tabs a[aria-current="page"]')) == "In attesa (2)"
     assert len(entry_ids(page)) == 2
     spam_page = soup(logged_in.get("/moderation/?status=spam"))
@@ -549,7 +555,13 @@ def test_the_queue_filters_by_article(logged_in, app):
     filtered = soup(logged_in.get(f"/moderation/?status=pending&article={other_id}"))
     assert entry_ids(filtered) == [there_id]
     assert filtered.select_one("select#article option[selected]")["value"] == str(other_id)
-    assert tab_labels(filtered) == ["In attesa (1)", "Approvati (0)", "Spam (0)", "Cestino (0)"]
+    assert tab_labels(filtered) == [
+        "In attesa (1)",
+        "Approvati (0)",
+        "Spam (0)",
+        "Cestino (0)",
+        "Segnalati",
+    ]
     tab = filtered.select_one(".queue-tabs a")["href"]
     assert f"article={other_id}" in tab
     assert entry_ids(soup(logged_in.get("/moderation/?article=nessuno"))) == entry_ids(page)

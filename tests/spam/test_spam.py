@@ -376,6 +376,15 @@ def test_fast_submission_goes_to_spam_with_the_defaults(make_app):
     assert stored(app)[0][2] == CommentStatus.SPAM
 
 
+def test_the_time_traps_reason_says_what_the_rule_is(make_app):
+    """It said "inviato dopo 3 s" of a comment sent after 2.6 s."""
+    app = make_app(**{**DEFAULT_DEFENSES, "RATELIMIT_ENABLED": False})
+    Commenter(app.test_client()).post()
+    with app.app_context():
+        (event,) = db.session.scalars(sa.select(ModerationEvent)).all()
+        assert event.note == "inviato meno di 3 s dopo l'apertura del modulo"
+
+
 def test_human_speed_submission_is_not_spam(make_app):
     app = make_app(**DEFAULT_DEFENSES)
     assert Reader(app, seconds=4).post().status_code == 303
@@ -670,6 +679,21 @@ def test_length_limits_count_after_nfc(make_app):
     decomposed = "e\u0301" * 245  # 490 code points, 245 once composed
     assert Reader(app).post(author=decomposed).status_code == 303
     assert stored(app)[0][0] == "\u00e9" * 245
+
+
+def test_text_is_normalised_in_pieces_as_it_would_be_at_once():
+    """The filters normalise a piece at a time, to stop at their limit; the
+    pieces join where normalisation joins nothing (a space, a line break)."""
+    import unicodedata
+
+    from blog.spam.rules import NORMALISED_LIMIT, normalise
+
+    text = "caffe\u0300 \ufb01ne\u2026 \uff21\u0301\n\u1100\u1161\u11a8 " * 3000
+    assert len(text) > 8 * 4096
+    assert normalise(text) == unicodedata.normalize("NFKC", text)[:NORMALISED_LIMIT]
+    one_word = "e\u0301" * 5000
+    assert normalise(one_word) == "\u00e9" * 5000
+    assert normalise("\ufdfa" * 100, limit=20) == unicodedata.normalize("NFKC", "\ufdfa" * 2)[:20]
 
 
 def test_the_duplicate_check_follows_an_edited_text(app, client):
