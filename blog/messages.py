@@ -210,7 +210,6 @@ BLOCK_MOVED = _n(
     "{count} pending comment moved to Spam.", "{count} pending comments moved to Spam."
 )
 BLOCK_MOVED_NONE = _l("No pending comment to move.")
-SYSTEM_ACTOR = _l("system")
 
 # The learning filter's commands
 SPAM_TRAIN_LABEL_REQUIRED = _l("Say whether the messages are spam (--spam) or not (--ham).")
@@ -266,7 +265,12 @@ PRIVACY_CONFIRM_REQUIRED = _l("Tick the confirmation to go ahead.")
 LINK_INVALID_TITLE = _l("Invalid link")
 LINK_INVALID = _l("The link is not valid or has expired (it lasts seven days).")
 LINK_DONE_TITLE = _l("Done")
-LINK_DONE = _l("Done: {action}.")
+#: What a moderator's mail link did, by action: a sentence, not the button's name.
+LINK_DONE = {
+    "approve": _l("Comment approved."),
+    "spam": _l("Comment marked as spam."),
+    "trash": _l("Comment moved to the trash."),
+}
 LINK_ALREADY_USED = _l("A link of this message has already been used: each message works once.")
 LINK_STATUS_CHANGED = _l(
     "The comment's status changed after this message was sent: open it from the moderation queue."

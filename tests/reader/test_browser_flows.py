@@ -255,7 +255,7 @@ def test_a_moderator_approves_from_a_mail_link(browser, site):
     tab_to(page, "#confirm-form button")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert "Fatto: Approva." in page.inner_text("main")
+    assert "Commento approvato." in page.inner_text("main")
     assert comment_row(site, text).status == "approved"
 
 
