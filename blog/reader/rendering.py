@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Set
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from blog.comments.forms import CommentForm, FollowForm
+from blog.comments.likes import liked_among
 from blog.comments.own import is_authors
 from blog.comments.submit import (
     CommentOrder,
@@ -28,6 +30,7 @@ from blog.comments.submit import (
 )
 from blog.comments.thread import build_thread, shown_depth
 from blog.comments.thread_cache import ThreadCache
+from blog.core.addresses import rate_limit_key
 from blog.core.http import page_number, parse_id
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, utcnow
@@ -93,13 +96,65 @@ def requested_view(article: Article) -> CommentView:
     return CommentView(order=order, default_order=default, page=min(page, pages), pages=pages)
 
 
+#: The query a like's redirect carries (blog/reader/actions.py): the comment
+#: this reader just liked, and ``gia=1`` when they had already. Only that
+#: reader follows it; their page is rendered for them alone.
+LIKED_PARAM = "mi-piace"
+ALREADY_PARAM = "gia"
+
+
+@dataclass(frozen=True)
+class ReaderView:
+    """What a comment page rendered for one reader shows beyond the shared one."""
+
+    #: The comments on the page this reader likes; None on the shared page,
+    #: which knows nobody.
+    liked: frozenset[int] | None = None
+    #: The comment whose "Mi piace" this reader pressed again.
+    already_liked: int | None = None
+
+
+SHARED = ReaderView()
+
+
+def likes_asked() -> int | None:
+    """The comment a like's redirect names, if this request is one."""
+    return parse_id(request.args.get(LIKED_PARAM))
+
+
+def reader_view(comments: list[Comment]) -> ReaderView:
+    """This reader's likes among ``comments``, when a like's redirect asks (one query)."""
+    asked = likes_asked()
+    if asked is None:
+        return SHARED
+    ids = [comment.id for comment in comments if comment.status == CommentStatus.APPROVED]
+    liked = liked_among(current_app.config["SECRET_KEY"], rate_limit_key(), ids)
+    already = asked if request.args.get(ALREADY_PARAM) == "1" and asked in liked else None
+    return ReaderView(liked=frozenset(liked), already_liked=already)
+
+
+def own_waiting(own: list[Comment], approved: list[Comment], view: CommentView) -> list[Comment]:
+    """This reader's comments not yet approved that belong on this page."""
+    here = {comment.thread_id for comment in approved}
+    last = view.page == view.pages
+    # A thread of one's own with nothing approved yet is on the last page.
+    return [
+        comment
+        for comment in own
+        if comment.status != CommentStatus.APPROVED
+        and (comment.thread_id in here or (last and comment.thread_id == comment.id))
+    ]
+
+
 def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Markup:
     """The comment page's HTML: shared and cached, unless this reader has
-    comments of their own waiting on it."""
+    comments of their own waiting on it, or has just liked one."""
     config = current_app.config
     per_page = config["COMMENTS_PER_PAGE"]
 
-    def render_thread(comments: list[Comment], changeable: Set[int] = frozenset()) -> str:
+    def render_thread(
+        comments: list[Comment], changeable: Set[int] = frozenset(), reader: ReaderView = SHARED
+    ) -> str:
         order = thread_order(comments, view.order)
         return render_template(
             "reader/_comment_list.html",
@@ -111,28 +166,22 @@ def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Marku
             pages=view.pages,
             comments_open=is_open,
             changeable=changeable,
+            reader=reader,
         )
 
     own = own_comments_here(article)
-    if own:
+    if own or likes_asked() is not None:
         approved = list(approved_comments(article, view, per_page))
-        here = {comment.thread_id for comment in approved}
-        last = view.page == view.pages
-        # A thread of one's own with nothing approved yet is on the last page.
-        waiting = [
-            comment
-            for comment in own
-            if comment.status != CommentStatus.APPROVED
-            and (comment.thread_id in here or (last and comment.thread_id == comment.id))
-        ]
-        entries = own_entries()
+        waiting = own_waiting(own, approved, view)
+        entries = own_entries() if own else {}
         shown = {comment.id for comment in [*approved, *waiting]}
         changeable = {
             comment.id for comment in own if comment.id in shown and is_authors(comment, entries)
         }
-        if waiting or changeable:
+        reader = reader_view(approved)
+        if waiting or changeable or reader is not SHARED:
             # Our own autoescaped template's output: safe markup.
-            return Markup(render_thread([*approved, *waiting], changeable))  # nosec B704
+            return Markup(render_thread([*approved, *waiting], changeable, reader))  # nosec B704
     return thread_cache().get_or_render(
         # In the language of the page: a member of staff may read the site in theirs.
         (article.id, article.comment_version, view.page, is_open, view.order, str(get_locale())),
@@ -162,7 +211,12 @@ def render_article(
     is_open = comments_open(article)
     shown = (article.id, article.comment_version, view.page, is_open, view.order.value)
 
-    shared = status == 200 and request.method == "GET" and is_anonymous_request()
+    shared = (
+        status == 200
+        and request.method == "GET"
+        and is_anonymous_request()
+        and likes_asked() is None
+    )
     if shared:
         fresh = article_copy_is_fresh(request.headers.get("If-None-Match"), shown, config)
         if fresh:
