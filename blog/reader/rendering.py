@@ -13,9 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Response, abort, current_app, make_response, render_template, request
 from flask_babel import get_locale
+from flask_login import current_user
 from markupsafe import Markup
 
-from blog.comments.forms import CommentForm, FollowForm
+from blog.comments.forms import CommentForm, FollowForm, StaffCommentForm
 from blog.comments.likes import liked_among
 from blog.comments.own import is_authors
 from blog.comments.submit import (
@@ -34,6 +35,7 @@ from blog.core.addresses import rate_limit_key
 from blog.core.http import page_number, parse_id
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, utcnow
+from blog.moderation.workflow import allowed_actions
 from blog.reader.session import is_moderator, own_comments_here, own_entries
 from blog.spam.rules import sign_form_time
 from blog.web.http_cache import (
@@ -71,9 +73,17 @@ def comment_form(**kwargs: Any) -> CommentForm:
     A reader's comment POST is protected by the cross-origin check that
     runs before every unsafe request (``blog/web/security.py``) and by
     SameSite cookies, as WordPress protects its readers' form: a token
-    would make every reader's page different, and so uncacheable.
+    would make every reader's page different, and so uncacheable. A
+    moderator writes under their account's name, email and site, which
+    their form does not ask for.
     """
-    return CommentForm(meta={"csrf": is_moderator()}, **kwargs)
+    if not is_moderator():
+        return CommentForm(meta={"csrf": False}, **kwargs)
+    form = StaffCommentForm(meta={"csrf": True}, **kwargs)
+    form.author.data = current_user.display_name
+    form.email.data = current_user.email or ""
+    form.url.data = current_user.url
+    return form
 
 
 def thread_cache() -> ThreadCache:
@@ -112,6 +122,8 @@ class ReaderView:
     liked: frozenset[int] | None = None
     #: The comment whose "Mi piace" this reader pressed again.
     already_liked: int | None = None
+    #: A signed-in moderator: the staff's buttons on every comment.
+    staff: bool = False
 
 
 SHARED = ReaderView()
@@ -123,14 +135,16 @@ def likes_asked() -> int | None:
 
 
 def reader_view(comments: list[Comment]) -> ReaderView:
-    """This reader's likes among ``comments``, when a like's redirect asks (one query)."""
+    """Whether a moderator is reading, and this reader's likes among
+    ``comments`` when a like's redirect asks (one query)."""
+    staff = is_moderator()
     asked = likes_asked()
     if asked is None:
-        return SHARED
+        return ReaderView(staff=staff)
     ids = [comment.id for comment in comments if comment.status == CommentStatus.APPROVED]
     liked = liked_among(current_app.config["SECRET_KEY"], rate_limit_key(), ids)
     already = asked if request.args.get(ALREADY_PARAM) == "1" and asked in liked else None
-    return ReaderView(liked=frozenset(liked), already_liked=already)
+    return ReaderView(liked=frozenset(liked), already_liked=already, staff=staff)
 
 
 def own_waiting(own: list[Comment], approved: list[Comment], view: CommentView) -> list[Comment]:
@@ -148,7 +162,7 @@ def own_waiting(own: list[Comment], approved: list[Comment], view: CommentView) 
 
 def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Markup:
     """The comment page's HTML: shared and cached, unless this reader has
-    comments of their own waiting on it, or has just liked one."""
+    comments of their own waiting on it, has just liked one, or moderates."""
     config = current_app.config
     per_page = config["COMMENTS_PER_PAGE"]
 
@@ -167,10 +181,11 @@ def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Marku
             comments_open=is_open,
             changeable=changeable,
             reader=reader,
+            allowed_actions=allowed_actions,
         )
 
     own = own_comments_here(article)
-    if own or likes_asked() is not None:
+    if own or likes_asked() is not None or is_moderator():
         approved = list(approved_comments(article, view, per_page))
         waiting = own_waiting(own, approved, view)
         entries = own_entries() if own else {}
@@ -179,7 +194,7 @@ def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Marku
             comment.id for comment in own if comment.id in shown and is_authors(comment, entries)
         }
         reader = reader_view(approved)
-        if waiting or changeable or reader is not SHARED:
+        if waiting or changeable or reader != SHARED:
             # Our own autoescaped template's output: safe markup.
             return Markup(render_thread([*approved, *waiting], changeable, reader))  # nosec B704
     return thread_cache().get_or_render(
