@@ -120,6 +120,10 @@ WHOLE_NUMBER_INVALID = _l("Write a whole number, such as 20.")
 SCORE_RANGE = _l("Write a number between 0.5 and 1.")
 TRAINING_RANGE = _l("Write a whole number between 0 and 100,000.")
 HOLD_ABOVE_SPAM = _l("The threshold for holding cannot be above the one for spam.")
+DEPTH_RANGE = _l("Write a whole number between 1 and 10.")
+PER_PAGE_RANGE = _l("Write a whole number between 1 and 1,000.")
+CLOSE_DAYS_RANGE = _l("Write a whole number between 0 and 36,500.")
+DISCUSSION_SETTINGS_SAVED = _l("Discussion settings saved.")
 SETTINGS_HAVE_ERRORS = _l("The settings were not saved: please correct the fields marked.")
 
 #: Queue tabs, by status.

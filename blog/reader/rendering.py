@@ -35,6 +35,8 @@ from blog.core.addresses import rate_limit_key
 from blog.core.http import page_number, parse_id
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, utcnow
+from blog.moderation import site_settings
+from blog.moderation.site_settings import page_setting
 from blog.moderation.workflow import allowed_actions
 from blog.reader.session import is_moderator, own_comments_here, own_entries
 from blog.spam.rules import sign_form_time
@@ -45,17 +47,20 @@ from blog.web.http_cache import (
     make_public,
 )
 
-#: Built once: the comment form and every uncached page view run it.
-_PUBLISHED_ARTICLE = sa.select(Article).where(
+#: Built once: the comment form and every uncached page view run it. The
+#: discussion's settings come with the article, at no query of their own.
+_PUBLISHED_ARTICLE = sa.select(Article, *site_settings.saved_page_columns()).where(
     Article.slug == sa.bindparam("slug"), Article.published_at <= sa.bindparam("now")
 )
 
 
 def get_article_or_404(slug: str) -> Article:
     """Return the published article with ``slug`` or answer 404."""
-    article = db.session.scalar(_PUBLISHED_ARTICLE, {"slug": slug, "now": utcnow()})
-    if article is None:
+    row = db.session.execute(_PUBLISHED_ARTICLE, {"slug": slug, "now": utcnow()}).first()
+    if row is None:
         abort(404)
+    article, *saved = row
+    site_settings.remember_page_settings(saved)
     return article
 
 
@@ -63,7 +68,7 @@ def comments_open(article: Article) -> bool:
     """Tell whether ``article`` still takes comments: its switch, and its age."""
     if not article.comments_open:
         return False
-    days = current_app.config["COMMENT_CLOSE_AFTER_DAYS"]
+    days = page_setting("COMMENT_CLOSE_AFTER_DAYS")
     return not days or article.published_at > utcnow() - timedelta(days=days)
 
 
@@ -97,10 +102,9 @@ def requested_view(article: Article) -> CommentView:
     An unknown order is the default one; without a readable ``cpage`` the
     order's own first page (the newest page, under ``newest``).
     """
-    config = current_app.config
-    default = CommentOrder(config["COMMENT_DEFAULT_PAGE"])
+    default = CommentOrder(page_setting("COMMENT_DEFAULT_PAGE"))
     order = read_order(request.args.get("corder"), default)
-    pages = page_count(article, config["COMMENTS_PER_PAGE"])
+    pages = page_count(article, page_setting("COMMENTS_PER_PAGE"))
     raw = request.args.get("cpage", "")
     page = page_number(raw) if raw.isascii() and raw.isdigit() else landing_page(order, pages)
     return CommentView(order=order, default_order=default, page=min(page, pages), pages=pages)
@@ -163,8 +167,8 @@ def own_waiting(own: list[Comment], approved: list[Comment], view: CommentView) 
 def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Markup:
     """The comment page's HTML: shared and cached, unless this reader has
     comments of their own waiting on it, has just liked one, or moderates."""
-    config = current_app.config
-    per_page = config["COMMENTS_PER_PAGE"]
+    per_page = page_setting("COMMENTS_PER_PAGE")
+    depth = page_setting("COMMENT_THREAD_DEPTH")
 
     def render_thread(
         comments: list[Comment], changeable: Set[int] = frozenset(), reader: ReaderView = SHARED
@@ -173,8 +177,8 @@ def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Marku
         return render_template(
             "reader/_comment_list.html",
             article=article,
-            thread=build_thread(comments, config["COMMENT_THREAD_DEPTH"], order),
-            max_depth=shown_depth(config["COMMENT_THREAD_DEPTH"]),
+            thread=build_thread(comments, depth, order),
+            max_depth=shown_depth(depth),
             view=view,
             page=view.page,
             pages=view.pages,
