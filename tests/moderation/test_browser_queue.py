@@ -234,3 +234,34 @@ def test_a_reader_reports_a_comment_without_javascript(browser, site):
     with site["app"].app_context():
         assert db.session.get(Comment, comment_id).flag_count == 1
         db.session.remove()
+
+
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+
+def test_the_bulk_action_menu_is_not_clipped_on_a_phone(browser, site):
+    seed(site, texts=TEXTS[:2])
+    page = moderator_page(browser, site, **PHONE)
+    menu = page.evaluate(
+        """() => { const s = document.getElementById("bulk-action");
+                   const probe = document.createElement("span");
+                   const style = getComputedStyle(s);
+                   probe.style.font = style.font;
+                   probe.style.whiteSpace = "pre";
+                   probe.textContent = s.options[s.selectedIndex].text;
+                   document.body.appendChild(probe);
+                   const text = probe.getBoundingClientRect().width;
+                   probe.remove();
+                   const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+                   return {text, room: s.clientWidth - padding,
+                           scrollWidth: s.scrollWidth, clientWidth: s.clientWidth}; }"""
+    )
+    assert menu["scrollWidth"] <= menu["clientWidth"], menu
+    # The words and the arrow both fit: "Azioni di gruppo", never "Azior".
+    assert menu["text"] + 16 <= menu["room"], menu
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
