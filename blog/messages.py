@@ -214,6 +214,8 @@ BLOCK_MOVED = _n(
     "{count} pending comment moved to Spam.", "{count} pending comments moved to Spam."
 )
 BLOCK_MOVED_NONE = _l("No pending comment to move.")
+#: "Annulla" after "Blocca".
+UNBLOCKED = _l("“{word}” taken off the disallowed words.")
 
 # The learning filter's commands
 SPAM_TRAIN_LABEL_REQUIRED = _l("Say whether the messages are spam (--spam) or not (--ham).")

@@ -43,10 +43,14 @@ def block_values(comment: Comment) -> dict[BlockTarget, str]:
 
 @dataclass(frozen=True)
 class Blocked:
-    """What "Blocca" added to the disallowed words, and how many pending comments it moved."""
+    """What "Blocca" added to the disallowed words, and the pending comments it moved."""
 
     word: str
-    moved: int
+    moved_ids: tuple[int, ...]
+
+    @property
+    def moved(self) -> int:
+        return len(self.moved_ids)
 
 
 def block(
@@ -71,7 +75,7 @@ def block(
     pending_ids = db.session.scalars(
         sa.select(Comment.id).where(Comment.status == CommentStatus.PENDING).order_by(Comment.id)
     ).all()
-    moved = 0
+    moved: list[int] = []
     for start in range(0, len(pending_ids), BATCH):
         batch = db.session.scalars(
             sa.select(Comment).where(
@@ -99,5 +103,15 @@ def block(
                 previous=CommentStatus.PENDING,
                 status=CommentStatus.SPAM,
             )
-            moved += 1
-    return Blocked(word, moved)
+            moved.append(candidate.id)
+    return Blocked(word, tuple(moved))
+
+
+def unblock(word: str, disallowed: Sequence[str]) -> bool:
+    """Take ``word`` off ``disallowed`` (the list in force), as "Annulla" after
+    "Blocca" does; the comments it moved go back through their own undo.
+    Returns whether the word was there. The caller commits."""
+    if word not in disallowed:
+        return False
+    save_word_list(DISALLOWED_KEYS, [kept for kept in disallowed if kept != word])
+    return True

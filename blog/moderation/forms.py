@@ -20,6 +20,7 @@ from wtforms.validators import (
     InputRequired,
     Length,
     NumberRange,
+    Optional,
     Regexp,
     ValidationError,
 )
@@ -70,14 +71,21 @@ class ReplyForm(TextForm):
 
 
 class UndoForm(TextForm):
-    """ "Annulla": the audit entries of the changes to take back."""
+    """ "Annulla": the audit entries of the changes to take back, and after
+    "Blocca" the word it added to the disallowed words."""
 
-    events = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,12}(,\d{1,12}){0,99}$")])
+    events = HiddenField(validators=[Regexp(r"^(\d{1,12}(,\d{1,12}){0,99})?$")])
+    word = HiddenField(validators=[Optional(), no_control_characters, Length(max=300)])
     next = HiddenField()
 
     @property
     def event_ids(self) -> list[int]:
         return [int(raw) for raw in (self.events.data or "").split(",") if raw]
+
+    def validate_events(self, field: HiddenField) -> None:
+        """Something to take back: changes of status, or a blocked word."""
+        if not field.data and not self.word.data:
+            raise ValidationError(messages.BULK_NO_ACTION)
 
 
 class BlockForm(TextForm):

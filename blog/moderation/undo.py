@@ -19,9 +19,18 @@ from blog.moderation.workflow import (
 )
 from blog.spam import bayes
 
-#: The changes "Annulla" can take back (a deleted comment is gone for good).
+#: The changes "Annulla" can take back (a deleted comment is gone for good);
+#: a comment "Blocca" moved goes back to pending.
 UNDOABLE = frozenset(
-    {Event.APPROVE, Event.UNAPPROVE, Event.SPAM, Event.NOT_SPAM, Event.TRASH, Event.RESTORE}
+    {
+        Event.APPROVE,
+        Event.UNAPPROVE,
+        Event.SPAM,
+        Event.NOT_SPAM,
+        Event.TRASH,
+        Event.RESTORE,
+        Event.BLOCK,
+    }
 )
 
 

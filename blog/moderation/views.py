@@ -37,7 +37,7 @@ from blog.models import Article, Comment, CommentStatus, ModerationEvent
 from blog.moderation import reply as moderator_reply
 from blog.moderation import search as search_index
 from blog.moderation import site_settings
-from blog.moderation.blocking import BlockTarget, block, block_values
+from blog.moderation.blocking import DISALLOWED_KEYS, BlockTarget, block, block_values, unblock
 from blog.moderation.emptying import EMPTIABLE, empty
 from blog.moderation.forms import (
     BlockForm,
@@ -176,8 +176,10 @@ def search_page(select: sa.Select, page: int, per_page: int) -> SearchPage:
 
 
 #: Session key: the audit entries of the moderator's last action, which
-#: the queue offers to take back ("Annulla") on its next view.
+#: the next page offers to take back ("Annulla") beside its message.
 UNDO_KEY = "undo_events"
+#: Session key: the word the last "Blocca" added, which "Annulla" takes off.
+UNDO_WORD_KEY = "undo_word"
 #: More changes than this at once are not offered for undoing (the list
 #: travels in the session cookie).
 UNDO_LIMIT = 100
@@ -203,9 +205,6 @@ def queue() -> str:
     else:
         pagination = db.paginate(select, page=max(page, 1), per_page=per_page, error_out=False)
     here = queue_url(status.value, pagination.page, search, article_id)
-    # Shown once, like the message it goes with; a view with none to show
-    # leaves the session (and its cookie) alone.
-    undo_events = session.pop(UNDO_KEY) if UNDO_KEY in session else None
     return render_template(
         "moderation/queue.html",
         status=status,
@@ -220,9 +219,7 @@ def queue() -> str:
         filter_form=filter_form_for(status, search, article_id),
         bulk_form=bulk_form_for(status),
         block_forms={comment.id: block_form_for(comment) for comment in pagination.items},
-        undo_form=UndoForm(formdata=None, events=",".join(map(str, undo_events)), next=here)
-        if undo_events
-        else None,
+        undo_form=take_undo_form(here),
         select_all=request.args.get("seleziona") == "tutti",
         allowed_actions=allowed_actions,
         tabs=messages.STATUS_TABS,
@@ -262,14 +259,31 @@ def block_form_for(comment: Comment, formdata: Any = None) -> BlockForm:
     return form
 
 
-def offer_undo(comment_ids: list[int]) -> None:
-    """Remember the audit entries of these changes, for "Annulla" on the next view."""
+def offer_undo(comment_ids: list[int], word: str | None = None) -> None:
+    """Remember the audit entries of these changes (and the word "Blocca"
+    added), for "Annulla" on the next view."""
     db.session.flush()
     events = last_status_events(comment_ids, current_user.id)
-    if events and len(events) <= UNDO_LIMIT:
-        session[UNDO_KEY] = events
-    elif UNDO_KEY in session:
-        del session[UNDO_KEY]
+    session.pop(UNDO_WORD_KEY, None)
+    if len(events) > UNDO_LIMIT or not (events or word):
+        session.pop(UNDO_KEY, None)
+        return
+    session[UNDO_KEY] = events
+    if word:
+        session[UNDO_WORD_KEY] = word
+
+
+def take_undo_form(here: str) -> UndoForm | None:
+    """ "Annulla" for the moderator's last action, coming back to ``here``.
+
+    Offered once, like the message it goes with; a view with none to offer
+    leaves the session (and its cookie) alone.
+    """
+    if UNDO_KEY not in session:
+        return None
+    events = session.pop(UNDO_KEY)
+    word = session.pop(UNDO_WORD_KEY, None)
+    return UndoForm(formdata=None, events=",".join(map(str, events)), word=word, next=here)
 
 
 @bp.post("/comments/<int:comment_id>/<action>")
@@ -330,6 +344,8 @@ def undo_last() -> BaseResponse:
     form = UndoForm()
     if not form.validate_on_submit():
         abort(400)
+    if form.word.data:
+        unblock_word(form.word.data)
     ids = form.event_ids
     events = db.session.scalars(
         sa.select(ModerationEvent)
@@ -352,6 +368,13 @@ def undo_last() -> BaseResponse:
     return back_to_queue(form.next.data)
 
 
+def unblock_word(word: str) -> None:
+    """Take back what "Blocca" added to the disallowed words, if still there."""
+    disallowed = word_lists(site_settings.in_force(current_app.config))[DISALLOWED_KEYS]
+    if unblock(word, disallowed):
+        flash(messages.UNBLOCKED.format(word=word), "success")
+
+
 @bp.post("/comments/<int:comment_id>/block")
 def block_sender(comment_id: int) -> BaseResponse:
     """ "Blocca": add the comment's email, address block or site to the
@@ -363,12 +386,13 @@ def block_sender(comment_id: int) -> BaseResponse:
             abort(400)
         flash(messages.BLOCK_CHOOSE, "error")
         return back_to_queue(form.next.data)
-    disallowed = word_lists(site_settings.in_force(current_app.config))["COMMENT_DISALLOWED_KEYS"]
+    disallowed = word_lists(site_settings.in_force(current_app.config))[DISALLOWED_KEYS]
     target = BlockTarget(form.target.data)
     word = block_values(comment)[target]
     blocked = block(
         comment, target, current_user, disallowed, messages.BLOCK_NOTE.format(word=word)
     )
+    offer_undo(list(blocked.moved_ids), word=blocked.word)
     db.session.commit()
     moved = (
         messages.counted(blocked.moved, messages.BLOCK_MOVED)

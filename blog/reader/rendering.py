@@ -11,7 +11,15 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, make_response, render_template, request
+from flask import (
+    Response,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
@@ -36,7 +44,9 @@ from blog.core.http import page_number, parse_id
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, utcnow
 from blog.moderation import site_settings
+from blog.moderation.forms import UndoForm
 from blog.moderation.site_settings import page_setting
+from blog.moderation.views import take_undo_form
 from blog.moderation.workflow import allowed_actions
 from blog.reader.session import is_moderator, own_comments_here, own_entries
 from blog.spam.rules import sign_form_time
@@ -208,6 +218,14 @@ def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Marku
     )
 
 
+def undo_form_here(article: Article, view: CommentView) -> UndoForm | None:
+    """A moderator back from an action on this page: "Annulla" beside its message."""
+    if not is_moderator():
+        return None
+    query: dict[str, Any] = view.link_args()
+    return take_undo_form(url_for("reader.article", slug=article.slug, _anchor="comments", **query))
+
+
 def render_article(
     article: Article,
     form: CommentForm,
@@ -261,6 +279,7 @@ def render_article(
         notice=notice,
         preview=preview,
         follow_form=FollowForm(formdata=None, prefix="follow"),
+        undo_form=undo_form_here(article, view),
     )
     response = make_response(body, status)
     if shared:

@@ -76,7 +76,7 @@ def test_blocca_adds_the_choice_and_moves_what_now_matches(
     flashes = text_of(soup(logged_in.get(response.headers["Location"])).find(class_="flashes"))
     count = len(moved)
     moved_text = f"{count} commenti in attesa spostati in Spam."
-    assert flashes == f"«{word}» aggiunto alle parole vietate. {moved_text}"
+    assert flashes == f"«{word}» aggiunto alle parole vietate. {moved_text} Annulla"
     with app.app_context():
         assert disallowed() == [word]
         status = {c.author: c.status for c in db.session.scalars(sa.select(Comment))}
@@ -115,6 +115,7 @@ def test_an_ipv6_block_covers_its_64(logged_in, app):
     flashes = text_of(soup(logged_in.get(response.headers["Location"])).find(class_="flashes"))
     assert flashes == (
         "«2001:db8:1:2::/64» aggiunto alle parole vietate. 2 commenti in attesa spostati in Spam."
+        " Annulla"
     )
     with app.app_context():
         status = {c.author: c.status for c in db.session.scalars(sa.select(Comment))}
@@ -128,6 +129,7 @@ def test_one_comment_moved_and_none_moved_read_well(logged_in, app):
     response = choose(logged_in, target, "email")
     assert text_of(soup(logged_in.get(response.headers["Location"])).find(class_="flashes")) == (
         "«solo@spam.example» aggiunto alle parole vietate. 1 commento in attesa spostato in Spam."
+        " Annulla"
     )
     page = soup(logged_in.get("/moderation/?status=approved"))
     form = page.select_one(f"#entry-{approved} details.entry-block form")
@@ -136,7 +138,7 @@ def test_one_comment_moved_and_none_moved_read_well(logged_in, app):
     response = logged_in.post(form["action"], data=data)
     assert text_of(soup(logged_in.get(response.headers["Location"])).find(class_="flashes")) == (
         "«approvato@example.it» aggiunto alle parole vietate. "
-        "Nessun commento in attesa da spostare."
+        "Nessun commento in attesa da spostare. Annulla"
     )
     with app.app_context():
         assert disallowed() == ["approvato@example.it", "solo@spam.example"]
@@ -174,3 +176,69 @@ def test_a_choice_the_comment_lacks_blocks_nothing(logged_in, app, choice):
     with app.app_context():
         assert disallowed() == []
         assert db.session.get(Comment, target).status == P
+
+
+def press_undo(client, location: str):
+    page = soup(client.get(location))
+    form = page.find("form", id="undo-form")
+    assert form is not None, "no Annulla after Blocca"
+    data = {field["name"]: field["value"] for field in form.find_all("input")}
+    response = client.post(form["action"], data=data)
+    assert response.status_code == 303
+    return text_of(soup(client.get(response.headers["Location"])).find(class_="flashes"))
+
+
+def test_annulla_takes_a_block_back(logged_in, app):
+    with app.app_context():
+        target = pending("Bot", "bot@spam.example", "203.0.113.9")
+        same = pending("Bot di nuovo", "bot@spam.example", "198.51.100.1")
+        other = pending("Altro", "altro@example.it", "198.51.100.2")
+    response = choose(logged_in, target, "email")
+    said = press_undo(logged_in, response.headers["Location"])
+    assert said == (
+        "«bot@spam.example» tolto dalle parole vietate. "
+        "Annullato: 2 commenti sono tornati com'erano."
+    )
+    with app.app_context():
+        assert disallowed() == []
+        status = {c.id: c.status for c in db.session.scalars(sa.select(Comment))}
+        assert status == {target: P, same: P, other: P}
+        events = [
+            (e.action, e.from_status, e.to_status) for e in db.session.get(Comment, same).events
+        ]
+        assert events == [("block", "pending", "spam"), ("undo", "spam", "pending")]
+    # The next comment from that address is no longer sent to Spam.
+    assert Commenter(app.test_client()).post(email="bot@spam.example").status_code == 303
+    with app.app_context():
+        newest = db.session.scalar(sa.select(Comment).order_by(Comment.id.desc()))
+        assert newest.status == P
+
+
+def test_annulla_takes_back_a_block_that_moved_nothing(logged_in, app):
+    with app.app_context():
+        kept = add_comment(status=P, comment="Resta").id
+        approved = pending("Approvato", "approvato@example.it", "203.0.113.6", status=A)
+    page = soup(logged_in.get("/moderation/?status=approved"))
+    form = page.select_one(f"#entry-{approved} details.entry-block form")
+    data = {i["name"]: i["value"] for i in form.find_all("input") if i["type"] == "hidden"}
+    data[f"block-{approved}-target"] = "email"
+    response = logged_in.post(form["action"], data=data)
+    said = press_undo(logged_in, response.headers["Location"])
+    assert said == "«approvato@example.it» tolto dalle parole vietate."
+    with app.app_context():
+        assert disallowed() == []
+        assert db.session.get(Comment, kept).status == P
+
+
+def test_annulla_leaves_a_word_put_back_by_hand_alone(logged_in, app):
+    """Only a word still on the list is taken off; the rest of the list stays."""
+    from blog.spam.rules import save_word_list
+
+    with app.app_context():
+        save_word_list("COMMENT_DISALLOWED_KEYS", ["viagra"])
+        db.session.commit()
+        target = pending("Bot", "bot@spam.example", "203.0.113.9")
+    response = choose(logged_in, target, "email")
+    press_undo(logged_in, response.headers["Location"])
+    with app.app_context():
+        assert disallowed() == ["viagra"]

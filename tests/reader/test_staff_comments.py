@@ -126,6 +126,15 @@ def test_a_moderator_edits_and_moderates_from_the_article_page(app, logged_in):
         assert db.session.get(Comment, comment_id).status == CommentStatus.TRASH
     back = soup(logged_in.get(response.headers["Location"]))
     assert "1 commento spostato nel cestino." in text_of(back.find(class_="flashes"))
+    # "Annulla" beside the message, and back to the article.
+    undo = back.find("form", id="undo-form")
+    data = {field["name"]: field["value"] for field in undo.find_all("input")}
+    assert data["next"] == f"{ARTICLE_URL}#comments"
+    undone = logged_in.post(undo["action"], data=data)
+    assert undone.status_code == 303 and undone.headers["Location"] == f"{ARTICLE_URL}#comments"
+    with app.app_context():
+        assert db.session.get(Comment, comment_id).status == CommentStatus.APPROVED
+    assert staff_actions(soup(logged_in.get(ARTICLE_URL)), comment_id) is not None
     # Without the token nothing happens.
     with app.app_context():
         other = add_comment(comment="Resta").id
