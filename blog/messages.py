@@ -122,6 +122,10 @@ WHOLE_NUMBER_INVALID = _l("Write a whole number, such as 20.")
 SCORE_RANGE = _l("Write a number between 0.5 and 1.")
 TRAINING_RANGE = _l("Write a whole number between 0 and 100,000.")
 HOLD_ABOVE_SPAM = _l("The threshold for holding cannot be above the one for spam.")
+DEPTH_RANGE = _l("Write a whole number between 1 and 10.")
+PER_PAGE_RANGE = _l("Write a whole number between 1 and 1,000.")
+CLOSE_DAYS_RANGE = _l("Write a whole number between 0 and 36,500.")
+DISCUSSION_SETTINGS_SAVED = _l("Discussion settings saved.")
 SETTINGS_HAVE_ERRORS = _l("The settings were not saved: please correct the fields marked.")
 
 #: Queue tabs, by status.
@@ -259,7 +263,6 @@ BLOCK_MOVED = _n(
     "{count} pending comment moved to Spam.", "{count} pending comments moved to Spam."
 )
 BLOCK_MOVED_NONE = _l("No pending comment to move.")
-SYSTEM_ACTOR = _l("system")
 
 # The learning filter's commands
 SPAM_TRAIN_LABEL_REQUIRED = _l("Say whether the messages are spam (--spam) or not (--ham).")
@@ -315,7 +318,12 @@ PRIVACY_CONFIRM_REQUIRED = _l("Tick the confirmation to go ahead.")
 LINK_INVALID_TITLE = _l("Invalid link")
 LINK_INVALID = _l("The link is not valid or has expired (it lasts seven days).")
 LINK_DONE_TITLE = _l("Done")
-LINK_DONE = _l("Done: {action}.")
+#: What a moderator's mail link did, by action: a sentence, not the button's name.
+LINK_DONE = {
+    "approve": _l("Comment approved."),
+    "spam": _l("Comment marked as spam."),
+    "trash": _l("Comment moved to the trash."),
+}
 LINK_ALREADY_USED = _l("A link of this message has already been used: each message works once.")
 LINK_STATUS_CHANGED = _l(
     "The comment's status changed after this message was sent: open it from the moderation queue."

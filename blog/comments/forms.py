@@ -108,6 +108,16 @@ class CommentForm(TextForm):
             raise ValidationError(messages.PARENT_INVALID)
 
 
+class StaffCommentForm(CommentForm):
+    """A signed-in moderator's comment: as WordPress's form for a logged-in
+    user, it asks only for the text. Their name, email and site come from
+    their account (``blog/reader/rendering.py``), whatever the request says."""
+
+    author = StringField()
+    email = StringField()
+    url = StringField()
+
+
 class OwnCommentForm(TextForm):
     """An author's change to the text of their own comment."""
 

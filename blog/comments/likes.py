@@ -17,6 +17,7 @@ apprezzati" order on their next view. A like already given writes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import cast
 
@@ -65,6 +66,19 @@ def add_like(comment: Comment, key: str) -> bool:
         .values(comment_version=_article_table.c.comment_version + 1)
     )
     return True
+
+
+def liked_among(secret_key: str, reader: str, comment_ids: Iterable[int]) -> set[int]:
+    """Which of ``comment_ids`` the reader (their address block) likes: one query.
+
+    Only a reader's own page can say it (the page every reader shares knows
+    nobody), and only while the like's row is kept.
+    """
+    keys = {like_key(secret_key, reader, comment_id): comment_id for comment_id in comment_ids}
+    if not keys:
+        return set()
+    found = db.session.scalars(sa.select(CommentLike.key).where(CommentLike.key.in_(keys)))
+    return {keys[key] for key in found}
 
 
 def purge_likes(days: int) -> int:

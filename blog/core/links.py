@@ -12,16 +12,17 @@ page is the article's own address, for good, and needs no ``cpage``.
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import url_for
 
 from blog.comments.pages import page_of
 from blog.core.urls import external_url
 from blog.models import Comment
+from blog.moderation.site_settings import page_setting
 
 
 def comment_page(comment: Comment) -> int:
     """The comment page the comment is shown on."""
-    return page_of(comment.article, comment, current_app.config["COMMENTS_PER_PAGE"])
+    return page_of(comment.article, comment, page_setting("COMMENTS_PER_PAGE"))
 
 
 def comment_link(comment: Comment, *, external: bool = True, page: int | None = None) -> str:
@@ -33,7 +34,7 @@ def comment_link(comment: Comment, *, external: bool = True, page: int | None = 
 
 def link_to(slug: str, comment_id: int, page: int, *, external: bool = True) -> str:
     """:func:`comment_link` from what a caller already holds."""
-    oldest_first = current_app.config["COMMENT_DEFAULT_PAGE"] == "oldest"
+    oldest_first = page_setting("COMMENT_DEFAULT_PAGE") == "oldest"
     cpage = None if oldest_first and page == 1 else page
     anchor = f"comment-{comment_id}"
     if external:

@@ -27,6 +27,7 @@ from wtforms.validators import (
 
 from blog import messages
 from blog.comments.forms import comment_field
+from blog.comments.thread import MAX_THREAD_DEPTH
 from blog.core.forms import (
     EMAIL_MAX,
     ONE_LINE,
@@ -166,6 +167,46 @@ class ModerationSettingsForm(TextForm):
         spam = self.spam_score.data
         if field.data is not None and spam is not None and field.data > spam:
             raise ValidationError(messages.HOLD_ABOVE_SPAM)
+
+
+def whole_number_field(label: str, low: int, high: int, message: str) -> WholeNumberField:
+    return WholeNumberField(
+        label,
+        validators=[
+            InputRequired(messages.WHOLE_NUMBER_INVALID),
+            NumberRange(min=low, max=high, message=message),
+        ],
+    )
+
+
+class DiscussionSettingsForm(TextForm):
+    """How an article's discussion looks: thread depth, threads per page,
+    the page it opens on, when it closes (as WordPress's "Discussione")."""
+
+    thread_depth = whole_number_field(
+        _l("Levels of nested replies (1 to 10)"), 1, MAX_THREAD_DEPTH, messages.DEPTH_RANGE
+    )
+    per_page = whole_number_field(
+        _l("Top-level comments per page, with their replies"), 1, 1000, messages.PER_PAGE_RANGE
+    )
+    default_page = ChoiceField(
+        _l("Where an article's discussion opens"),
+        choices=[
+            # The values of COMMENT_DEFAULT_PAGE (blog/config.py checks them too).
+            SelectChoice(
+                "newest",
+                _l("At the newest comments: the last page, the newest first"),
+            ),
+            SelectChoice(
+                "oldest",
+                _l("At the oldest comments: the first page, the oldest first"),
+            ),
+        ],
+        validators=[InputRequired(messages.CHOICE_INVALID)],
+    )
+    close_days = whole_number_field(
+        _l("Days after which comments close (0: never)"), 0, 36500, messages.CLOSE_DAYS_RANGE
+    )
 
 
 class WordListsForm(TextForm):

@@ -24,6 +24,7 @@ from blog.models import Article, Comment
 from blog.moderation import site_settings
 from blog.moderation.forms import (
     BlockedHostsForm,
+    DiscussionSettingsForm,
     ModerationSettingsForm,
     PrivacyForm,
     WordListsForm,
@@ -36,7 +37,7 @@ from blog.spam.rules import save_word_list, word_lists
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings() -> BaseResponse | tuple[str, int]:
-    """Edit the word lists and open or close comments per article."""
+    """Edit the word lists; show the other settings and the articles' switches."""
     form = WordListsForm()
     if form.validate_on_submit():
         save_word_list("COMMENT_MODERATION_KEYS", form.moderation_keys.data.splitlines())
@@ -44,12 +45,8 @@ def settings() -> BaseResponse | tuple[str, int]:
         db.session.commit()
         flash(str(messages.WORD_LISTS_SAVED), "success")
         return redirect(url_for("moderation.settings"), 303)
-    in_force = site_settings.in_force(current_app.config)
-    if request.method == "GET":
-        lists = word_lists(in_force)
-        form.moderation_keys.data = "\n".join(lists["COMMENT_MODERATION_KEYS"])
-        form.disallowed_keys.data = "\n".join(lists["COMMENT_DISALLOWED_KEYS"])
-    return render_settings(form, moderation_settings_form(in_force), form_status())
+    # A refused POST keeps what was typed; a GET shows the lists in force.
+    return render_settings(form_status(), words=form if request.method == "POST" else None)
 
 
 @bp.post("/settings/moderazione")
@@ -66,11 +63,38 @@ def save_moderation_settings() -> BaseResponse | tuple[str, int]:
         return redirect(url_for("moderation.settings", _anchor="moderation-title"), 303)
     if form.errors.get("csrf_token"):
         abort(400)
-    words = WordListsForm(formdata=None)
-    lists = word_lists(site_settings.in_force(current_app.config))
-    words.moderation_keys.data = "\n".join(lists["COMMENT_MODERATION_KEYS"])
-    words.disallowed_keys.data = "\n".join(lists["COMMENT_DISALLOWED_KEYS"])
-    return render_settings(words, form, 422)
+    return render_settings(status=422, moderation=form)
+
+
+@bp.post("/settings/discussione")
+def save_discussion_settings() -> BaseResponse | tuple[str, int]:
+    """Save the thread depth, threads per page, opening page and closing age.
+
+    In force at once: every article page is rendered again on its next view.
+    """
+    form = DiscussionSettingsForm()
+    if form.validate_on_submit():
+        site_settings.save_page_settings(
+            {
+                "COMMENT_THREAD_DEPTH": form.thread_depth.data,
+                "COMMENTS_PER_PAGE": form.per_page.data,
+                "COMMENT_DEFAULT_PAGE": form.default_page.data,
+                "COMMENT_CLOSE_AFTER_DAYS": form.close_days.data,
+            }
+        )
+        db.session.commit()
+        flash(messages.DISCUSSION_SETTINGS_SAVED, "success")
+        return redirect(url_for("moderation.settings", _anchor="discussion-title"), 303)
+    if form.errors.get("csrf_token"):
+        abort(400)
+    return render_settings(status=422, discussion=form)
+
+
+def fill_word_lists(form: WordListsForm, in_force: Mapping[str, Any]) -> None:
+    """Show the word lists in force in ``form``."""
+    lists = word_lists(in_force)
+    form.moderation_keys.data = "\n".join(lists["COMMENT_MODERATION_KEYS"])
+    form.disallowed_keys.data = "\n".join(lists["COMMENT_DISALLOWED_KEYS"])
 
 
 @bp.post("/settings/siti-bloccati")
@@ -84,12 +108,7 @@ def save_blocked_sites() -> BaseResponse | tuple[str, int]:
         return redirect(url_for("moderation.settings", _anchor="hosts-title"), 303)
     if form.errors.get("csrf_token"):
         abort(400)
-    in_force = site_settings.in_force(current_app.config)
-    words = WordListsForm(formdata=None)
-    lists = word_lists(in_force)
-    words.moderation_keys.data = "\n".join(lists["COMMENT_MODERATION_KEYS"])
-    words.disallowed_keys.data = "\n".join(lists["COMMENT_DISALLOWED_KEYS"])
-    return render_settings(words, moderation_settings_form(in_force), 422, form)
+    return render_settings(422, hosts=form)
 
 
 def moderation_settings_form(in_force: Mapping[str, Any]) -> ModerationSettingsForm:
@@ -103,26 +122,44 @@ def moderation_settings_form(in_force: Mapping[str, Any]) -> ModerationSettingsF
     )
 
 
+def discussion_settings_form(in_force: Mapping[str, Any]) -> DiscussionSettingsForm:
+    """The discussion's form, showing what is in force."""
+    return DiscussionSettingsForm(
+        formdata=None,
+        thread_depth=int(in_force["COMMENT_THREAD_DEPTH"]),
+        per_page=int(in_force["COMMENTS_PER_PAGE"]),
+        default_page=in_force["COMMENT_DEFAULT_PAGE"],
+        close_days=int(in_force["COMMENT_CLOSE_AFTER_DAYS"]),
+    )
+
+
 def render_settings(
-    words: WordListsForm,
-    moderation: ModerationSettingsForm,
     status: int,
+    words: WordListsForm | None = None,
+    moderation: ModerationSettingsForm | None = None,
+    discussion: DiscussionSettingsForm | None = None,
     hosts: BlockedHostsForm | None = None,
 ) -> tuple[str, int]:
-    """The settings page around its forms, with the articles' switches."""
+    """The settings page around its forms, with the articles' switches.
+
+    The form that was sent keeps what was typed; the others show what is in force.
+    """
+    in_force = site_settings.in_force(current_app.config)
+    if words is None:
+        words = WordListsForm(formdata=None)
+        fill_word_lists(words, in_force)
     articles = db.session.scalars(sa.select(Article).order_by(Article.published_at.desc())).all()
     if hosts is None:
         hosts = BlockedHostsForm(formdata=None)
-        hosts.blocked_hosts.data = "\n".join(
-            blocked_hosts(site_settings.in_force(current_app.config))
-        )
+        hosts.blocked_hosts.data = "\n".join(blocked_hosts(in_force))
     page = render_template(
         "moderation/settings.html",
         form=words,
-        moderation_form=moderation,
+        moderation_form=moderation or moderation_settings_form(in_force),
+        discussion_form=discussion or discussion_settings_form(in_force),
         hosts_form=hosts,
         articles=articles,
-        close_after_days=current_app.config["COMMENT_CLOSE_AFTER_DAYS"],
+        close_after_days=in_force["COMMENT_CLOSE_AFTER_DAYS"],
     )
     return page, status
 

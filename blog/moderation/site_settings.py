@@ -4,20 +4,35 @@ What they saved overrides the configuration; what they never saved comes
 from it. All of them are read in one query, once per request that needs
 them, and handed on as plain values (``CommentSettings``): the domain never
 reads them itself.
+
+The discussion's settings (``PAGE_KEYS``) shape every article page, which
+must cost no query more: they come with the article itself (the columns of
+``saved_page_columns``), and are remembered for the rest of the request
+(``page_setting``). Saving them renews every article's ``comment_version``,
+so that every cached copy of every page (the page server, the comment-page
+cache, ETags, nginx) is rendered again on its next view.
 """
 
 from __future__ import annotations
 
 import json
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app, g
 
 from blog.extensions import db
-from blog.models import SiteSetting
+from blog.models import Article, SiteSetting
 
+#: The discussion's settings: how an article's comment pages look.
+PAGE_KEYS = (
+    "COMMENT_THREAD_DEPTH",
+    "COMMENTS_PER_PAGE",
+    "COMMENT_DEFAULT_PAGE",
+    "COMMENT_CLOSE_AFTER_DAYS",
+)
 #: The configuration keys the settings page can change.
 EDITABLE = (
     "COMMENT_MODERATION_KEYS",
@@ -27,6 +42,7 @@ EDITABLE = (
     "SPAM_SCORE_SPAM",
     "SPAM_SCORE_HOLD",
     "SPAM_MIN_TRAINING",
+    *PAGE_KEYS,
 )
 _SAVED = sa.select(SiteSetting.key, SiteSetting.value).where(SiteSetting.key.in_(EDITABLE))
 
@@ -44,3 +60,43 @@ def save(key: str, value: Any) -> None:
     setting = db.session.get(SiteSetting, key) or SiteSetting(key=key)
     setting.value = json.dumps(value, ensure_ascii=False)
     db.session.add(setting)
+
+
+def save_page_settings(values: Mapping[str, Any]) -> None:
+    """Store the discussion's settings and have every article page rendered
+    again on its next view. The caller commits."""
+    for key in PAGE_KEYS:
+        save(key, values[key])
+    db.session.execute(sa.update(Article).values(comment_version=Article.comment_version + 1))
+
+
+def saved_page_columns() -> list[sa.Label[Any]]:
+    """One column per discussion setting (``PAGE_KEYS``, in order): what was
+    saved, or NULL. Added to the article's own query, they cost no query."""
+    return [
+        sa.select(SiteSetting.value)
+        .where(SiteSetting.key == key)
+        .scalar_subquery()
+        .label(f"saved_{key.lower()}")
+        for key in PAGE_KEYS
+    ]
+
+
+def remember_page_settings(saved: Sequence[str | None]) -> None:
+    """Keep for this request the discussion settings read with the article."""
+    values = {
+        key: json.loads(value)
+        for key, value in zip(PAGE_KEYS, saved, strict=True)
+        if value is not None
+    }
+    g.page_settings = ChainMap(values, current_app.config)
+
+
+def page_setting(key: str) -> Any:
+    """A discussion setting in force: read with the article, else once per request."""
+    if key not in PAGE_KEYS:
+        raise KeyError(key)
+    found = g.get("page_settings")
+    if found is None:
+        found = g.page_settings = in_force(current_app.config)
+    return found[key]

@@ -188,7 +188,7 @@ def search_page(select: sa.Select, page: int, per_page: int) -> SearchPage:
 
 
 #: Session key: the audit entries of the moderator's last action, which
-#: the queue offers to take back ("Annulla") on its next view.
+#: the next page offers to take back ("Annulla") beside its message.
 UNDO_KEY = "undo_events"
 #: More changes than this at once are not offered for undoing (the list
 #: travels in the session cookie).
@@ -296,6 +296,18 @@ def offer_undo(comment_ids: list[int]) -> None:
         session[UNDO_KEY] = events
     elif UNDO_KEY in session:
         del session[UNDO_KEY]
+
+
+def take_undo_form(here: str) -> UndoForm | None:
+    """ "Annulla" for the moderator's last action, coming back to ``here``.
+
+    Offered once, like the message it goes with; a view with none to offer
+    leaves the session (and its cookie) alone.
+    """
+    if UNDO_KEY not in session:
+        return None
+    events = session.pop(UNDO_KEY)
+    return UndoForm(formdata=None, events=",".join(map(str, events)), next=here)
 
 
 @bp.post("/comments/<int:comment_id>/<action>")

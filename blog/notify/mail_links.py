@@ -81,7 +81,7 @@ def confirm_action(token: str) -> tuple[str, int]:
                     },
                     409,
                 )
-            message = messages.LINK_DONE.format(action=label)
+            message = messages.LINK_DONE[link.action]
         mark_link_used(link)
         db.session.commit()
         return page({"title": messages.LINK_DONE_TITLE, "message": message, "comment": comment})

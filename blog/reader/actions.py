@@ -4,6 +4,8 @@ blueprint (blog/reader/views.py)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Response, abort, current_app, redirect, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
@@ -24,7 +26,14 @@ from blog.extensions import csrf, db, limiter
 from blog.models import Article, Comment, CommentStatus
 from blog.notify import subscriptions
 from blog.reader.comment_settings import comment_settings
-from blog.reader.rendering import comment_form, comments_open, get_article_or_404, render_article
+from blog.reader.rendering import (
+    ALREADY_PARAM,
+    LIKED_PARAM,
+    comment_form,
+    comments_open,
+    get_article_or_404,
+    render_article,
+)
 from blog.reader.session import is_moderator, remember_commenter, remember_own_comment
 from blog.reader.views import bp
 from blog.spam.rules import form_age
@@ -149,7 +158,8 @@ def like_limit() -> str:
 # the page every reader shares, which carries no token.
 @csrf.exempt
 def like_comment(slug: str, comment_id: int) -> BaseResponse:
-    """ "Mi piace": count one like per reader, then go back to the comment."""
+    """ "Mi piace": count one like per reader, then go back to the comment,
+    shown pressed; a second press is told so ("Ti piace già")."""
     article = get_article_or_404(slug)
     comment = find_reply_parent(article, comment_id)
     if comment is None:
@@ -157,9 +167,21 @@ def like_comment(slug: str, comment_id: int) -> BaseResponse:
     if not comments_open(article):
         abort(403)
     key = like_key(current_app.config["SECRET_KEY"], rate_limit_key(), comment.id)
-    add_like(comment, key)
+    counted = add_like(comment, key)
     db.session.commit()
-    return redirect(comment_link(comment, external=False), 303)
+    return redirect(liked_link(comment, already=not counted), 303)
+
+
+def liked_link(comment: Comment, *, already: bool) -> str:
+    """The comment's address, with the query that shows its reader their like.
+
+    No cookie carries it: the page it names is rendered for the reader who
+    follows it, from the keyed hash of their address, and kept by nobody
+    (blog/reader/rendering.py); the article's own address stays shared.
+    """
+    path, _, anchor = comment_link(comment, external=False).partition("#")
+    query = {LIKED_PARAM: comment.id, **({ALREADY_PARAM: 1} if already else {})}
+    return f"{path}{'&' if '?' in path else '?'}{urlencode(query)}#{anchor}"
 
 
 def follow_limit() -> str:

@@ -6,15 +6,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Set
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, make_response, render_template, request
+from flask import (
+    Response,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
+from flask_login import current_user
 from markupsafe import Markup
 
-from blog.comments.forms import CommentForm, FollowForm
+from blog.comments.forms import CommentForm, FollowForm, StaffCommentForm
+from blog.comments.likes import liked_among
 from blog.comments.own import is_authors
 from blog.comments.pages import (
     CommentOrder,
@@ -28,9 +39,15 @@ from blog.comments.pages import (
 from blog.comments.submit import find_reply_parent
 from blog.comments.thread import build_thread, shown_depth
 from blog.comments.thread_cache import ThreadCache
+from blog.core.addresses import rate_limit_key
 from blog.core.http import page_number, parse_id
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, utcnow
+from blog.moderation import site_settings
+from blog.moderation.forms import UndoForm
+from blog.moderation.site_settings import page_setting
+from blog.moderation.views import take_undo_form
+from blog.moderation.workflow import allowed_actions
 from blog.reader.session import is_moderator, own_comments_here, own_entries
 from blog.spam.rules import sign_form_time
 from blog.web.http_cache import (
@@ -40,17 +57,20 @@ from blog.web.http_cache import (
     make_public,
 )
 
-#: Built once: the comment form and every uncached page view run it.
-_PUBLISHED_ARTICLE = sa.select(Article).where(
+#: Built once: the comment form and every uncached page view run it. The
+#: discussion's settings come with the article, at no query of their own.
+_PUBLISHED_ARTICLE = sa.select(Article, *site_settings.saved_page_columns()).where(
     Article.slug == sa.bindparam("slug"), Article.published_at <= sa.bindparam("now")
 )
 
 
 def get_article_or_404(slug: str) -> Article:
     """Return the published article with ``slug`` or answer 404."""
-    article = db.session.scalar(_PUBLISHED_ARTICLE, {"slug": slug, "now": utcnow()})
-    if article is None:
+    row = db.session.execute(_PUBLISHED_ARTICLE, {"slug": slug, "now": utcnow()}).first()
+    if row is None:
         abort(404)
+    article, *saved = row
+    site_settings.remember_page_settings(saved)
     return article
 
 
@@ -58,7 +78,7 @@ def comments_open(article: Article) -> bool:
     """Tell whether ``article`` still takes comments: its switch, and its age."""
     if not article.comments_open:
         return False
-    days = current_app.config["COMMENT_CLOSE_AFTER_DAYS"]
+    days = page_setting("COMMENT_CLOSE_AFTER_DAYS")
     return not days or article.published_at > utcnow() - timedelta(days=days)
 
 
@@ -68,9 +88,17 @@ def comment_form(**kwargs: Any) -> CommentForm:
     A reader's comment POST is protected by the cross-origin check that
     runs before every unsafe request (``blog/web/security.py``) and by
     SameSite cookies, as WordPress protects its readers' form: a token
-    would make every reader's page different, and so uncacheable.
+    would make every reader's page different, and so uncacheable. A
+    moderator writes under their account's name, email and site, which
+    their form does not ask for.
     """
-    return CommentForm(meta={"csrf": is_moderator()}, **kwargs)
+    if not is_moderator():
+        return CommentForm(meta={"csrf": False}, **kwargs)
+    form = StaffCommentForm(meta={"csrf": True}, **kwargs)
+    form.author.data = current_user.display_name
+    form.email.data = current_user.email or ""
+    form.url.data = current_user.url
+    return form
 
 
 def thread_cache() -> ThreadCache:
@@ -84,61 +112,119 @@ def requested_view(article: Article) -> CommentView:
     An unknown order is the default one; without a readable ``cpage`` the
     order's own first page (the newest page, under ``newest``).
     """
-    config = current_app.config
-    default = CommentOrder(config["COMMENT_DEFAULT_PAGE"])
+    default = CommentOrder(page_setting("COMMENT_DEFAULT_PAGE"))
     order = read_order(request.args.get("corder"), default)
-    pages = page_count(article, config["COMMENTS_PER_PAGE"])
+    pages = page_count(article, page_setting("COMMENTS_PER_PAGE"))
     raw = request.args.get("cpage", "")
     page = page_number(raw) if raw.isascii() and raw.isdigit() else landing_page(order, pages)
     return CommentView(order=order, default_order=default, page=min(page, pages), pages=pages)
 
 
+#: The query a like's redirect carries (blog/reader/actions.py): the comment
+#: this reader just liked, and ``gia=1`` when they had already. Only that
+#: reader follows it; their page is rendered for them alone.
+LIKED_PARAM = "mi-piace"
+ALREADY_PARAM = "gia"
+
+
+@dataclass(frozen=True)
+class ReaderView:
+    """What a comment page rendered for one reader shows beyond the shared one."""
+
+    #: The comments on the page this reader likes; None on the shared page,
+    #: which knows nobody.
+    liked: frozenset[int] | None = None
+    #: The comment whose "Mi piace" this reader pressed again.
+    already_liked: int | None = None
+    #: A signed-in moderator: the staff's buttons on every comment.
+    staff: bool = False
+
+
+SHARED = ReaderView()
+
+
+def likes_asked() -> int | None:
+    """The comment a like's redirect names, if this request is one."""
+    return parse_id(request.args.get(LIKED_PARAM))
+
+
+def reader_view(comments: list[Comment]) -> ReaderView:
+    """Whether a moderator is reading, and this reader's likes among
+    ``comments`` when a like's redirect asks (one query)."""
+    staff = is_moderator()
+    asked = likes_asked()
+    if asked is None:
+        return ReaderView(staff=staff)
+    ids = [comment.id for comment in comments if comment.status == CommentStatus.APPROVED]
+    liked = liked_among(current_app.config["SECRET_KEY"], rate_limit_key(), ids)
+    already = asked if request.args.get(ALREADY_PARAM) == "1" and asked in liked else None
+    return ReaderView(liked=frozenset(liked), already_liked=already, staff=staff)
+
+
+def own_waiting(own: list[Comment], approved: list[Comment], view: CommentView) -> list[Comment]:
+    """This reader's comments not yet approved that belong on this page."""
+    here = {comment.thread_id for comment in approved}
+    last = view.page == view.pages
+    # A thread of one's own with nothing approved yet is on the last page.
+    return [
+        comment
+        for comment in own
+        if comment.status != CommentStatus.APPROVED
+        and (comment.thread_id in here or (last and comment.thread_id == comment.id))
+    ]
+
+
 def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Markup:
     """The comment page's HTML: shared and cached, unless this reader has
-    comments of their own waiting on it."""
-    config = current_app.config
-    per_page = config["COMMENTS_PER_PAGE"]
+    comments of their own waiting on it, has just liked one, or moderates."""
+    per_page = page_setting("COMMENTS_PER_PAGE")
+    depth = page_setting("COMMENT_THREAD_DEPTH")
 
-    def render_thread(comments: list[Comment], changeable: Set[int] = frozenset()) -> str:
+    def render_thread(
+        comments: list[Comment], changeable: Set[int] = frozenset(), reader: ReaderView = SHARED
+    ) -> str:
         order = thread_order(comments, view.order)
         return render_template(
             "reader/_comment_list.html",
             article=article,
-            thread=build_thread(comments, config["COMMENT_THREAD_DEPTH"], order),
-            max_depth=shown_depth(config["COMMENT_THREAD_DEPTH"]),
+            thread=build_thread(comments, depth, order),
+            max_depth=shown_depth(depth),
             view=view,
             page=view.page,
             pages=view.pages,
             comments_open=is_open,
             changeable=changeable,
+            reader=reader,
+            allowed_actions=allowed_actions,
         )
 
     own = own_comments_here(article)
-    if own:
+    if own or likes_asked() is not None or is_moderator():
         approved = list(approved_comments(article, view, per_page))
-        here = {comment.thread_id for comment in approved}
-        last = view.page == view.pages
-        # A thread of one's own with nothing approved yet is on the last page.
-        waiting = [
-            comment
-            for comment in own
-            if comment.status != CommentStatus.APPROVED
-            and (comment.thread_id in here or (last and comment.thread_id == comment.id))
-        ]
-        entries = own_entries()
+        waiting = own_waiting(own, approved, view)
+        entries = own_entries() if own else {}
         shown = {comment.id for comment in [*approved, *waiting]}
         changeable = {
             comment.id for comment in own if comment.id in shown and is_authors(comment, entries)
         }
-        if waiting or changeable:
+        reader = reader_view(approved)
+        if waiting or changeable or reader != SHARED:
             # Our own autoescaped template's output: safe markup.
-            rendered = render_thread([*approved, *waiting], changeable)
+            rendered = render_thread([*approved, *waiting], changeable, reader)
             return Markup(rendered)  # nosec B704
     return thread_cache().get_or_render(
         # In the language of the page: a member of staff may read the site in theirs.
         (article.id, article.comment_version, view.page, is_open, view.order, str(get_locale())),
         lambda: render_thread(list(approved_comments(article, view, per_page))),
     )
+
+
+def undo_form_here(article: Article, view: CommentView) -> UndoForm | None:
+    """A moderator back from an action on this page: "Annulla" beside its message."""
+    if not is_moderator():
+        return None
+    query: dict[str, Any] = view.link_args()
+    return take_undo_form(url_for("reader.article", slug=article.slug, _anchor="comments", **query))
 
 
 def render_article(
@@ -163,7 +249,12 @@ def render_article(
     is_open = comments_open(article)
     shown = (article.id, article.comment_version, view.page, is_open, view.order.value)
 
-    shared = status == 200 and request.method == "GET" and is_anonymous_request()
+    shared = (
+        status == 200
+        and request.method == "GET"
+        and is_anonymous_request()
+        and likes_asked() is None
+    )
     if shared:
         fresh = article_copy_is_fresh(request.headers.get("If-None-Match"), shown, config)
         if fresh:
@@ -189,6 +280,7 @@ def render_article(
         notice=notice,
         preview=preview,
         follow_form=FollowForm(formdata=None, prefix="follow"),
+        undo_form=undo_form_here(article, view),
     )
     response = make_response(body, status)
     if shared:

@@ -16,6 +16,12 @@ def like_url(comment_id: int, slug: str = SLUG) -> str:
     return f"/{slug}/mi-piace/{comment_id}"
 
 
+def liked_url(comment_id: int, already: bool = False) -> str:
+    """Where a like sends its reader back: the comment, and that they like it."""
+    said = "&gia=1" if already else ""
+    return f"{ARTICLE_URL}?cpage=1&mi-piace={comment_id}{said}#comment-{comment_id}"
+
+
 def reader(app, address: str = "198.51.100.7"):
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = address
@@ -46,7 +52,8 @@ def test_a_like_is_counted_shown_and_goes_back_to_the_comment(app, comment_id):
     assert form.find("input", attrs={"name": "csrf_token"}) is None
     response = client.post(form["action"])
     assert response.status_code == 303
-    assert response.headers["Location"] == f"{ARTICLE_URL}?cpage=1#comment-{comment_id}"
+    # Back at the comment; the query is what only this reader follows.
+    assert response.headers["Location"] == liked_url(comment_id)
     assert "Set-Cookie" not in response.headers
     item = soup(client.get(response.headers["Location"])).find("li", id=f"comment-{comment_id}")
     assert text_of(item.find(class_="like-count")) == "1 mi piace"
@@ -240,3 +247,58 @@ def test_deleting_a_comment_deletes_its_likes(app, comment_id):
         apply_action(comment, Action.DELETE)
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(CommentLike)) == 0
+
+
+def like_button(page, comment_id: int):
+    return page.find("li", id=f"comment-{comment_id}").find("button", class_="like-button")
+
+
+def test_the_page_a_like_leads_to_shows_it_pressed_to_that_reader_only(app, comment_id):
+    with app.app_context():
+        other = add_comment(comment="Non ancora apprezzato", email="b@example.it").id
+    client = reader(app)
+    location = client.post(like_url(comment_id)).headers["Location"]
+    response = client.get(location)
+    assert response.status_code == 200
+    page = soup(response)
+    assert like_button(page, comment_id)["aria-pressed"] == "true"
+    assert like_button(page, other)["aria-pressed"] == "false"
+    # Computed for this reader: nobody's cache keeps it, and no cookie is set.
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert "ETag" not in response.headers and "Set-Cookie" not in response.headers
+    # Another reader following the same address is not told they like it.
+    elsewhere = soup(reader(app, "203.0.113.50").get(location))
+    assert like_button(elsewhere, comment_id)["aria-pressed"] == "false"
+    # The page every reader shares claims nothing.
+    shared = client.get(ARTICLE_URL)
+    assert shared.headers["Cache-Control"].startswith("public")
+    assert not like_button(soup(shared), comment_id).has_attr("aria-pressed")
+
+
+def test_a_second_press_says_the_reader_already_likes_it(app, comment_id):
+    client = reader(app)
+    client.post(like_url(comment_id))
+    again = client.post(like_url(comment_id))
+    assert again.status_code == 303
+    assert again.headers["Location"] == liked_url(comment_id, already=True)
+    item = soup(client.get(again.headers["Location"])).find("li", id=f"comment-{comment_id}")
+    note = item.find(class_="like-note")
+    assert text_of(note) == "Ti piace già"
+    assert note["role"] == "status"
+    assert item.find("button", class_="like-button")["aria-pressed"] == "true"
+    assert text_of(item.find(class_="like-count")) == "1 mi piace"
+    assert likes_of(app, comment_id)[0] == 1
+    # Only a like this reader gave is called theirs, whatever the address says.
+    stranger = soup(reader(app, "203.0.113.51").get(liked_url(comment_id, already=True)))
+    assert stranger.find(class_="like-note") is None
+    # The first press says nothing of the kind.
+    first = soup(client.get(liked_url(comment_id)))
+    assert first.find(class_="like-note") is None
+
+
+def test_no_likes_shows_no_count(app, comment_id):
+    item = soup(reader(app).get(ARTICLE_URL)).find("li", id=f"comment-{comment_id}")
+    assert item.find(class_="like-count") is None
+    assert "0 mi piace" not in text_of(item)
+    button = item.find("button", class_="like-button")
+    assert text_of(button) == "Mi piace" and not button.has_attr("aria-describedby")

@@ -143,6 +143,11 @@ def test_moderators_read_the_authors_changes_in_the_history(app, client, auth, m
     queue = soup(client.get("/moderation/?status=approved"))
     history = text_of(queue.find(id=f"entry-{comment_id}"))
     assert "Modificato dall'autore" in history
+    lines = [text_of(li) for li in queue.select(f"#entry-{comment_id} .entry-history li")]
+    edited = next(line for line in lines if line.startswith("Modificato dall'autore"))
+    # The author is the actor: no "da sistema" after it.
+    assert edited.startswith("Modificato dall'autore il "), edited
+    assert "sistema" not in history
 
 
 def test_a_comment_in_spam_stays_there_whatever_its_author_writes(app, client):

@@ -238,3 +238,123 @@ def test_a_reader_reports_a_comment_without_javascript(browser, site):
     with site["app"].app_context():
         assert db.session.get(Comment, comment_id).flag_count == 1
         db.session.remove()
+
+
+# After an action, the notice and its "Annulla" are where the moderator's eyes are.
+
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+SCREENS = {"phone": PHONE, "desktop": DESKTOP}
+
+
+def press(page, selector: str, screen: str) -> None:
+    """Tap on a phone (it has no keys), click on a desktop; wait for the next page."""
+    target = page.locator(selector)
+    with page.expect_navigation():
+        target.tap() if screen == "phone" else target.click()
+
+
+def assert_in_view(page, selector: str) -> None:
+    """Wholly inside the window, and nothing drawn over its middle."""
+    seen = page.evaluate(
+        """s => { const e = document.querySelector(s); const r = e.getBoundingClientRect();
+                  const x = (r.left + r.right) / 2, y = (r.top + r.bottom) / 2;
+                  const hit = document.elementFromPoint(x, y);
+                  return {top: r.top, bottom: r.bottom, left: r.left, right: r.right,
+                          height: innerHeight, width: innerWidth,
+                          reachable: hit !== null && (hit === e || e.contains(hit))}; }""",
+        selector,
+    )
+    assert 0 <= seen["top"] and seen["bottom"] <= seen["height"], (selector, seen)
+    assert 0 <= seen["left"] and seen["right"] <= seen["width"], (selector, seen)
+    assert seen["reachable"], (selector, seen)
+
+
+def assert_notice_in_view(page, said: str) -> None:
+    notice = page.locator(".flashes")
+    assert said in notice.inner_text()
+    assert notice.get_attribute("role") == "status"
+    assert notice.get_attribute("aria-live") == "polite"
+    assert_in_view(page, ".flashes .flash")
+    assert_in_view(page, "#undo-form button")
+
+
+@pytest.mark.parametrize("screen", ["phone", "desktop"])
+def test_after_trashing_a_comment_the_notice_and_annulla_are_in_view(browser, site, screen):
+    ids = seed(site)
+    newest_first = list(reversed(ids))
+    page = moderator_page(browser, site, **SCREENS[screen])
+    press(page, f"#entry-{newest_first[1]} button.action-trash", screen)
+    assert statuses(site, [newest_first[1]]) == ["trash"]
+    assert page.url.endswith(f"#entry-{newest_first[2]}"), "back at the comment that followed"
+    assert page.evaluate("scrollY") > 0, "the page came back further down"
+    assert_in_view(page, f"#entry-{newest_first[2]} .entry-title")
+    assert_notice_in_view(page, "1 commento spostato nel cestino.")
+    press(page, "#undo-form button", screen)
+    assert statuses(site, [newest_first[1]]) == ["pending"]
+    assert "Annullato: 1 commento è tornato com'era." in page.inner_text(".flashes")
+    assert_in_view(page, ".flashes .flash")
+
+
+@pytest.mark.parametrize("screen", ["phone", "desktop"])
+def test_after_a_bulk_action_the_notice_and_annulla_are_in_view(browser, site, screen):
+    ids = seed(site)
+    page = moderator_page(browser, site, **SCREENS[screen])
+    for comment_id in ids[:3]:
+        box = page.locator(f"#select-{comment_id}")
+        box.tap() if screen == "phone" else box.check()
+    page.select_option("#bulk-action", "spam")
+    press(page, "#bulk-form button[type=submit]", screen)
+    assert statuses(site, ids[:4]) == ["spam", "spam", "spam", "pending"]
+    assert_notice_in_view(page, "3 commenti segnati come spam.")
+    press(page, "#undo-form button", screen)
+    assert statuses(site, ids[:3]) == ["pending"] * 3
+
+
+@pytest.mark.parametrize("screen", ["phone", "desktop"])
+def test_after_blocca_the_notice_and_annulla_are_in_view(browser, site, screen):
+    ids = seed(site)
+    newest_first = list(reversed(ids))
+    target = newest_first[1]
+    page = moderator_page(browser, site, **SCREENS[screen])
+    summary = page.locator(f"#entry-{target} details.entry-block summary")
+    summary.tap() if screen == "phone" else summary.click()
+    choice = page.locator(f"#entry-{target} details.entry-block input[value=email]")
+    choice.tap() if screen == "phone" else choice.check()
+    press(page, f"#entry-{target} button.action-block", screen)
+    # The confirmation page says how many comments the block moves; then back.
+    press(page, "#confirm-form button.action-block", screen)
+    assert statuses(site, [target]) == ["spam"]
+    assert page.evaluate("scrollY") > 0, "the page came back further down"
+    assert_notice_in_view(page, "aggiunto alle parole vietate.")
+    press(page, "#undo-form button", screen)
+    assert statuses(site, [target]) == ["pending"]
+    assert "non è più bloccato." in page.inner_text(".flashes")
+
+
+def test_the_bulk_action_menu_is_not_clipped_on_a_phone(browser, site):
+    seed(site, texts=TEXTS[:2])
+    page = moderator_page(browser, site, **PHONE)
+    menu = page.evaluate(
+        """() => { const s = document.getElementById("bulk-action");
+                   const probe = document.createElement("span");
+                   const style = getComputedStyle(s);
+                   probe.style.font = style.font;
+                   probe.style.whiteSpace = "pre";
+                   probe.textContent = s.options[s.selectedIndex].text;
+                   document.body.appendChild(probe);
+                   const text = probe.getBoundingClientRect().width;
+                   probe.remove();
+                   const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+                   return {text, room: s.clientWidth - padding,
+                           scrollWidth: s.scrollWidth, clientWidth: s.clientWidth}; }"""
+    )
+    assert menu["scrollWidth"] <= menu["clientWidth"], menu
+    # The words and the arrow both fit: "Azioni di gruppo", never "Azior".
+    assert menu["text"] + 16 <= menu["room"], menu
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -62,6 +62,26 @@ def test_each_tab_empties_after_a_confirmation(logged_in, app, status, label):
         assert statuses() == [("resta in attesa", P), ("resta approvato", A)]
 
 
+@pytest.mark.parametrize(
+    ("count", "question", "note"),
+    [
+        (1, "Eliminare definitivamente 1 commento?", "il filtro che impara lo conterà come spam"),
+        (
+            2,
+            "Eliminare definitivamente tutti i 2 commenti?",
+            "il filtro che impara li conterà come spam",
+        ),
+    ],
+)
+def test_the_question_agrees_with_the_number(logged_in, app, count, question, note):
+    with app.app_context():
+        for n in range(count):
+            add_comment(status=S, comment=f"spam {n}")
+    said = text_of(soup(logged_in.get("/moderation/spam/empty")))
+    assert question in said
+    assert note in said
+
+
 def test_the_pending_and_approved_tabs_cannot_be_emptied(logged_in, app):
     with app.app_context():
         add_comment(status=P)

@@ -38,6 +38,11 @@ ROUTES = [
         "/moderation/settings/moderazione",
         {"moderation": "none", "spam_score": "0,95", "hold_score": "0,9", "min_training": "5"},
     ),
+    (
+        "POST",
+        "/moderation/settings/discussione",
+        {"thread_depth": "1", "per_page": "1", "default_page": "oldest", "close_days": "1"},
+    ),
     ("POST", "/moderation/articles/{article}/comments/close", {}),
     ("POST", "/moderation/articles/{article}/comments/open", {}),
     ("GET", "/moderation/profile", {}),

@@ -125,7 +125,8 @@ def test_a_link_confirms_on_get_and_acts_once_on_post(app, client, smtp, moderat
     form = form_fields(soup(page), "confirm-form")  # the confirmation form
     done = scanner.post(approve, data=form)
     assert done.status_code == 200
-    assert "Fatto: Approva." in text_of(soup(done))
+    assert "Commento approvato." in text_of(soup(done))
+    assert "Fatto:" not in text_of(soup(done))
     assert status_of(app, cid) == CommentStatus.APPROVED
     assert VALID_COMMENT["comment"] in text_of(soup(client.get(ARTICLE_URL)))
     with app.app_context():
@@ -244,6 +245,26 @@ def assert_refused(browser, link: str, message: str, status: int = 200) -> None:
     assert message in text_of(soup(posted))
 
 
+@pytest.mark.parametrize(
+    ("label", "said", "status"),
+    [
+        ("Approva", "Commento approvato.", CommentStatus.APPROVED),
+        ("Spam", "Commento segnato come spam.", CommentStatus.SPAM),
+        ("Cestina", "Commento spostato nel cestino.", CommentStatus.TRASH),
+    ],
+)
+def test_a_used_link_says_what_it_did_in_a_sentence(
+    app, client, smtp, moderators, label, said, status
+):
+    post_pending(client)
+    cid = comment_id(app)
+    link = links_in(smtp.to("anna@example.it")[0])[label]
+    done = text_of(soup(use(app.test_client(), link)))
+    assert said in done
+    assert "Fatto:" not in done, "not the button's name after a colon"
+    assert status_of(app, cid) == status
+
+
 USED = "già stato usato"
 STATUS_CHANGED = "Lo stato del commento è cambiato dopo l'invio di questo messaggio"
 
@@ -253,7 +274,7 @@ def test_a_used_link_spelled_another_way_is_still_used(app, client, smtp, modera
     cid = comment_id(app)
     approve = links_in(smtp.to("anna@example.it")[0])["Approva"]
     browser = app.test_client()
-    assert "Fatto: Approva." in text_of(soup(use(browser, approve)))
+    assert "Commento approvato." in text_of(soup(use(browser, approve)))
     assert_refused(browser, respelled(app, approve), USED)
     assert actions_on(app, cid) == ["approve"]
 

@@ -176,3 +176,18 @@ def test_the_article_list_answers_conditional_gets(app, client):
     changed = client.get("/", headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert "Titolo cambiato" in changed.get_data(as_text=True)
+
+
+def test_the_privacy_note_is_one_sentence_leading_to_the_policy(app, client):
+    note = soup(client.get(ARTICLE_URL)).find(id="privacy-note")
+    assert " ".join(note.get_text().split()) == "Privacy: come trattiamo i tuoi dati."
+    assert note.find("a")["href"] == "/privacy/"
+    policy = text_of(soup(client.get("/privacy/")))
+    for fact in ("90 giorni", "30 giorni", "impronta cifrata", "cookie"):
+        assert fact in policy
+    assert "Akismet" not in policy
+    # Sent to a third party: said beside the form and on the policy page.
+    app.config["AKISMET_KEY"] = "key"
+    note = text_of(soup(app.test_client().get(ARTICLE_URL + "?x=1")).find(id="privacy-note"))
+    assert "vengono inviati anche ad Akismet" in note
+    assert "Akismet" in text_of(soup(app.test_client().get("/privacy/?x=1")))

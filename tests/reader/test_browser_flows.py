@@ -201,6 +201,44 @@ def test_a_reader_replies_through_rispondi(browser, site, javascript):
     assert row is not None and row.parent_id == parent_id
 
 
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_reader_sees_the_notice_after_saving_their_edit(browser, site, width):
+    """Back at their comment, far down the page: the notice is in view, and said."""
+    screen = {"viewport": {"width": width, "height": 844 if width == 390 else 800}}
+    page = browser.new_context(base_url=site["base"], **screen).new_page()
+    page.goto(ARTICLE_URL)
+    text = f"Un commento da correggere ({width})"
+    page.fill("#comment", text)
+    page.fill("#author", "Correttore")
+    page.fill("#email", "correttore@example.it")
+    with page.expect_navigation():
+        page.click("#submit")
+    comment_id = comment_row(site, text).id
+    with page.expect_navigation():
+        page.click(f"#comment-{comment_id} .comment-own-actions a")
+    page.fill("#comment", text + ", corretto")
+    with page.expect_navigation():
+        page.click("#edit-own-form button[type=submit]")
+    assert page.url.endswith(f"#comment-{comment_id}")
+    assert page.evaluate("scrollY") > 800, "the comment is far below the top"
+    notice = page.locator(".flashes")
+    assert "Modifica salvata." in notice.inner_text()
+    assert notice.get_attribute("role") == "status"
+    assert notice.get_attribute("aria-live") == "polite"
+    for selector in (".flashes .flash", f"#comment-{comment_id} .comment-content"):
+        seen = page.evaluate(
+            "s => { const r = document.querySelector(s).getBoundingClientRect();"
+            " return {top: r.top, bottom: r.bottom, height: innerHeight}; }",
+            selector,
+        )
+        assert 0 <= seen["top"] and seen["bottom"] <= seen["height"], (selector, seen)
+    # Said to screen readers once the page has arrived, from a region of its own.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[role=status]')]"
+        ".some(e => !e.closest('#notice') && e.textContent.includes('Modifica salvata.'))"
+    )
+
+
 def test_errors_are_announced(browser, site):
     page = new_page(browser, site)
     page.goto(ARTICLE_URL)
@@ -270,7 +308,7 @@ def test_a_moderator_approves_from_a_mail_link(browser, site):
     tab_to(page, "#confirm-form button")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert "Fatto: Approva." in page.inner_text("main")
+    assert "Commento approvato." in page.inner_text("main")
     assert comment_row(site, text).status == "approved"
 
 

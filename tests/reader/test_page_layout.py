@@ -145,6 +145,18 @@ def test_the_discussion_is_compact_on_a_phone(browser, site):
     page.context.close()
 
 
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_privacy_note_is_one_line_with_a_link(browser, site, width):
+    """Above the buttons, one line that leads to the privacy page: not eight."""
+    page = open_page(browser, site, width)
+    load(page, "article")
+    note = page.locator("#privacy-note")
+    line = float(note.evaluate("el => parseFloat(getComputedStyle(el).lineHeight)"))
+    assert note.bounding_box()["height"] < 1.5 * line, note.inner_text()
+    assert note.locator("a").get_attribute("href") == "/privacy/"
+    page.context.close()
+
+
 @pytest.mark.parametrize("language", ["it", "en"])
 @pytest.mark.parametrize("where", ["article", "form-errors", "login", "queue"])
 def test_dark_scheme_has_no_serious_violations(browser, demo, where, language):
