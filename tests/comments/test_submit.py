@@ -176,6 +176,20 @@ def statements_sent() -> Iterator[list[tuple[str, Any]]]:
         sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
+def test_the_receivers_share_one_read_of_the_new_comment(article):
+    """Moderators' mail and subscriptions both read the new comment while
+    SQLite's write lock is held: it is selected once, not once for each."""
+    with statements_sent() as sent:
+        outcome = submit(article, draft(article), settings())
+    assert isinstance(outcome, Accepted)
+    reads = [
+        statement
+        for statement, _ in sent
+        if statement.startswith("SELECT") and "FROM comment WHERE comment.id = " in statement
+    ]
+    assert len(reads) == 1, reads
+
+
 def test_the_duplicate_check_finds_a_text_by_its_digest(article):
     """Not by its parent: a new thread has none, like every other thread,
     and walking the parent's index read every top-level comment there is."""
