@@ -133,8 +133,10 @@ def insert_comment(
         connection.execute(_OWN_THREAD, {"comment_id": comment_id})
         thread_id = comment_id
     stored = StoredComment(id=comment_id, thread_id=thread_id, status=status, created_at=now)
+    # Loaded once and held until the receivers of comment_stored have run,
+    # under SQLite's write lock: each of them finds it in the session.
+    comment = db.session.get_one(Comment, comment_id)
     if reasons:
-        comment = db.session.get_one(Comment, comment_id)
         record_event(
             comment, Event.FILTER, None, None, status, note="; ".join(map(str, reasons))[:200]
         )

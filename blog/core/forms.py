@@ -9,11 +9,13 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from typing import Any
+from functools import cache
+from typing import Any, cast
 from urllib.parse import urlsplit
 
-from flask import request
-from flask_babel import format_decimal
+from babel.support import Translations
+from flask import current_app, has_request_context, request
+from flask_babel import format_decimal, get_locale
 from flask_wtf import FlaskForm
 from flask_wtf.form import SUBMIT_METHODS
 from wtforms import (
@@ -23,6 +25,7 @@ from wtforms import (
     RadioField,
     StringField,
 )
+from wtforms.i18n import messages_path
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -143,6 +146,23 @@ class TextForm(FlaskForm):
             if formdata is None or hasattr(formdata, "getlist"):
                 return formdata  # given by the caller: used as it is
             return request.form if request.method in SUBMIT_METHODS else None
+
+        def get_translations(self, form: Any) -> Any:
+            """WTForms' own words in the request's language, as Flask-WTF's,
+            read from their catalog once a process rather than once a request."""
+            if (
+                not has_request_context()
+                or "babel" not in current_app.extensions
+                or not current_app.config.get("WTF_I18N_ENABLED", True)
+            ):
+                return super().get_translations(form)
+            return wtforms_translations(str(get_locale()))
+
+
+@cache
+def wtforms_translations(language: str) -> Translations:
+    """WTForms' catalog of its own messages (field labels, validators) in ``language``."""
+    return cast(Translations, Translations.load(messages_path(), [language], domain="wtforms"))
 
 
 def form_status() -> int:

@@ -159,23 +159,25 @@ def mark_link_used(link: MailAction) -> None:
 # Messages
 
 
+# Built once: it runs for every new comment, under SQLite's write lock.
+_MODERATORS_WANTING = (
+    sa.select(Moderator)
+    .where(
+        Moderator.active.is_(True),
+        Moderator.email.is_not(None),
+        Moderator.email != "",
+        Moderator.mail_events.in_(sa.bindparam("wanted", expanding=True)),
+    )
+    .order_by(Moderator.id)
+)
+
+
 def _moderators_to_mail(status: CommentStatus) -> list[Moderator]:
     """The active moderators with an address who want to hear of a new ``status`` comment."""
-    wanted = {MailEvents.ALL.value}
+    wanted = [MailEvents.ALL.value]
     if status == CommentStatus.PENDING:
-        wanted.add(MailEvents.PENDING.value)
-    return list(
-        db.session.scalars(
-            sa.select(Moderator)
-            .where(
-                Moderator.active.is_(True),
-                Moderator.email.is_not(None),
-                Moderator.email != "",
-                Moderator.mail_events.in_(wanted),
-            )
-            .order_by(Moderator.id)
-        )
-    )
+        wanted.append(MailEvents.PENDING.value)
+    return list(db.session.scalars(_MODERATORS_WANTING, {"wanted": wanted}))
 
 
 class News(enum.StrEnum):

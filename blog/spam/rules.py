@@ -433,7 +433,10 @@ def is_flood(ip_block: str | None, email: str, seconds: float) -> bool:
 
 # Built once, like the other statements of the comment form's path. WordPress's
 # rule: the same article, the same parent, the same name and email, the same
-# text (the email only when one was given).
+# text (the email only when one was given). The parent is compared as an
+# expression (0 for none) so that SQLite finds the text by its digest's
+# index: given ``parent_id IS ?``, it walked the parent's index instead,
+# every top-level comment of the blog for a new thread.
 _SAME_TEXT_BY_NAME = (
     sa.select(Comment.id)
     .where(
@@ -441,7 +444,8 @@ _SAME_TEXT_BY_NAME = (
         Comment.body_digest == sa.bindparam("digest"),
         Comment.body == sa.bindparam("body"),
         Comment.status != CommentStatus.TRASH,
-        Comment.parent_id.is_not_distinct_from(sa.bindparam("parent_id", type_=sa.Integer)),
+        sa.func.coalesce(Comment.parent_id, 0)
+        == sa.func.coalesce(sa.bindparam("parent_id", type_=sa.Integer), 0),
         Comment.author == sa.bindparam("author"),
     )
     .limit(1)

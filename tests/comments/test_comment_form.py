@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from babel.support import Translations
 
 from blog.extensions import db
 from blog.models import Article, CommentStatus
@@ -339,3 +340,19 @@ def test_a_noncharacter_is_refused_and_the_text_kept(commenter, app):
     assert page.find(id="comment").get_text().strip() == typed
     with app.app_context():
         assert comments_in_db() == []
+
+
+def test_wtforms_own_catalog_is_read_once_a_process(commenter, monkeypatch):
+    """Not once a request: every comment POST builds the form, and reading
+    WTForms' catalog from disk cost more than building it."""
+    assert commenter.post(comment="Il primo").status_code == 303
+    catalogs = []
+    load = Translations.load.__func__
+
+    def counting_load(cls, *args, **kwargs):
+        catalogs.append(kwargs.get("domain"))
+        return load(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Translations, "load", classmethod(counting_load))
+    assert commenter.post(comment="Il secondo").status_code == 303
+    assert "wtforms" not in catalogs

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -156,3 +159,52 @@ def test_a_reply_lands_on_its_threads_page(article):
     assert isinstance(outcome, Accepted)
     assert db.session.get_one(Comment, outcome.comment_id).thread_id == parents[0].id
     assert outcome.page == 1
+
+
+@contextmanager
+def statements_sent() -> Iterator[list[tuple[str, Any]]]:
+    """The SQL statements (and their parameters) sent while the block runs, on one line each."""
+    sent: list[tuple[str, Any]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        sent.append((" ".join(statement.split()), parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_the_receivers_share_one_read_of_the_new_comment(article):
+    """Moderators' mail and subscriptions both read the new comment while
+    SQLite's write lock is held: it is selected once, not once for each."""
+    with statements_sent() as sent:
+        outcome = submit(article, draft(article), settings())
+    assert isinstance(outcome, Accepted)
+    reads = [
+        statement
+        for statement, _ in sent
+        if statement.startswith("SELECT") and "FROM comment WHERE comment.id = " in statement
+    ]
+    assert len(reads) == 1, reads
+
+
+def test_the_duplicate_check_finds_a_text_by_its_digest(article):
+    """Not by its parent: a new thread has none, like every other thread,
+    and walking the parent's index read every top-level comment there is."""
+    for number in range(3):
+        add_comment(comment=f"Thread {number}")
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the plan asked for is SQLite's; PostgreSQL plans by its statistics")
+    with statements_sent() as sent:
+        assert isinstance(submit(article, draft(article), settings()), Accepted)
+    checks = [
+        (statement, parameters) for statement, parameters in sent if "body_digest =" in statement
+    ]
+    assert len(checks) == 2  # before the spam checks, and again under the write lock
+    for statement, parameters in checks:
+        plan = db.session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, parameters
+        )
+        assert "ix_comment_article_digest" in " ".join(str(row[-1]) for row in plan)
