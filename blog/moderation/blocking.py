@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from blog import signals
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, ModerationEvent, Moderator
-from blog.moderation.undo import UndoRefused, undo
+from blog.moderation.undo import UndoRefused, latest_status_event_ids, undo
 from blog.moderation.workflow import BATCH, Event, lesson_name, record_event, set_status
 from blog.spam import hosts
 from blog.spam.rules import (
@@ -221,16 +221,7 @@ def moved_by_block(comment_ids: Sequence[int]) -> set[int]:
     move: emptying Spam teaches the filter nothing of them."""
     if not comment_ids:
         return set()
-    latest = (
-        sa.select(sa.func.max(ModerationEvent.id))
-        .where(
-            ModerationEvent.comment_id.in_(comment_ids),
-            ModerationEvent.from_status.is_not(None),
-            ModerationEvent.to_status.is_not(None),
-            ModerationEvent.from_status != ModerationEvent.to_status,
-        )
-        .group_by(ModerationEvent.comment_id)
-    )
+    latest = latest_status_event_ids(comment_ids)
     return set(
         db.session.scalars(
             sa.select(ModerationEvent.comment_id).where(

@@ -39,18 +39,31 @@ class UndoRefused(ValueError):
     the comment's status has changed since."""
 
 
+def changed_status() -> tuple[sa.ColumnElement[bool], ...]:
+    """What marks an audit entry as a change of status (not a note, an edit)."""
+    return (
+        ModerationEvent.from_status.is_not(None),
+        ModerationEvent.to_status.is_not(None),
+        ModerationEvent.from_status != ModerationEvent.to_status,
+    )
+
+
 def latest_status_event(comment: Comment) -> ModerationEvent | None:
     """The audit entry of the last change of the comment's status."""
     return db.session.scalar(
         sa.select(ModerationEvent)
-        .where(
-            ModerationEvent.comment_id == comment.id,
-            ModerationEvent.from_status.is_not(None),
-            ModerationEvent.to_status.is_not(None),
-            ModerationEvent.from_status != ModerationEvent.to_status,
-        )
+        .where(ModerationEvent.comment_id == comment.id, *changed_status())
         .order_by(ModerationEvent.id.desc())
         .limit(1)
+    )
+
+
+def latest_status_event_ids(comment_ids: Sequence[int]) -> sa.Select:
+    """The id of each of these comments' last change of status, as a subquery."""
+    return (
+        sa.select(sa.func.max(ModerationEvent.id))
+        .where(ModerationEvent.comment_id.in_(comment_ids), *changed_status())
+        .group_by(ModerationEvent.comment_id)
     )
 
 
@@ -59,16 +72,7 @@ def last_status_events(comment_ids: Sequence[int], moderator_id: int) -> list[in
     moderator made them: what "Annulla" offers to take back (one query)."""
     if not comment_ids:
         return []
-    latest = (
-        sa.select(sa.func.max(ModerationEvent.id))
-        .where(
-            ModerationEvent.comment_id.in_(comment_ids),
-            ModerationEvent.from_status.is_not(None),
-            ModerationEvent.to_status.is_not(None),
-            ModerationEvent.from_status != ModerationEvent.to_status,
-        )
-        .group_by(ModerationEvent.comment_id)
-    )
+    latest = latest_status_event_ids(comment_ids)
     return list(
         db.session.scalars(
             sa.select(ModerationEvent.id)
