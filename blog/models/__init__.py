@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
-from blog.models.accounts import Moderator, ModeratorSession, new_session_id, new_session_token
+from blog.models.accounts import (
+    Moderator,
+    ModeratorSession,
+    Role,
+    StaffInvite,
+    new_session_id,
+    new_session_token,
+)
+from blog.models.articles import (
+    Article,
+    ArticleKind,
+    ArticleRedirect,
+    ArticleRevision,
+    ArticleStatus,
+    BodyFormat,
+    Term,
+    TermKind,
+    article_term,
+)
 from blog.models.clock import utcnow
 from blog.models.comments import (
-    Article,
     Comment,
     CommentFlag,
     CommentLike,
@@ -29,6 +46,16 @@ from blog.models.spam import SiteSetting, SpamToken
 
 __all__ = [
     "Article",
+    "ArticleKind",
+    "ArticleRedirect",
+    "ArticleRevision",
+    "ArticleStatus",
+    "BodyFormat",
+    "Role",
+    "StaffInvite",
+    "Term",
+    "TermKind",
+    "article_term",
     "Comment",
     "CommentFlag",
     "CommentLike",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import secrets
 from datetime import datetime, timedelta
 
@@ -15,12 +16,29 @@ from blog.extensions import Model
 from blog.models.clock import utcnow
 
 
+class Role(enum.StrEnum):
+    """What a member of staff may do, as WordPress's roles (blog/accounts/roles.py)."""
+
+    #: Everything, including staff accounts and the site's settings.
+    ADMINISTRATOR = "administrator"
+    #: Every article and every comment.
+    EDITOR = "editor"
+    #: Writes and publishes their own articles.
+    AUTHOR = "author"
+    #: Comments only.
+    MODERATOR = "moderator"
+
+
 def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
 class Moderator(UserMixin, Model):
-    """Someone who may approve, reject and edit comments."""
+    """A member of staff: what they may do is their ``role``.
+
+    The class keeps the name of the first staff the blog had, comment
+    moderators; today it is every account that can sign in.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
@@ -30,6 +48,11 @@ class Moderator(UserMixin, Model):
     # Their site, filled in for them when they comment from an article page.
     url: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
+    role: Mapped[Role] = mapped_column(
+        sa.String(16), default=Role.MODERATOR, server_default=Role.MODERATOR.value
+    )
+    # Shown on their author page.
+    bio: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # Part of the login session's identity: changing it (new password,
     # deactivation) ends every session opened before.
     session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
@@ -110,3 +133,29 @@ class ModeratorSession(Model):
         )
         moderator.current_session = record
         return record
+
+
+class StaffInvite(Model):
+    """An administrator's invitation: a single-use link, mailed, that expires.
+
+    Only a keyed digest of the link's token is kept, so a copy of the
+    database opens no account. Accepting it makes the account (the new
+    person chooses their password) and sets ``accepted_at``.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(100))
+    role: Mapped[Role] = mapped_column(sa.String(16))
+    token_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("moderator.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    accepted_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    moderator_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("moderator.id", ondelete="SET NULL")
+    )
+
+    invited_by: Mapped[Moderator | None] = relationship(foreign_keys=[invited_by_id])

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blog.extensions import Model
 from blog.models.accounts import Moderator
+from blog.models.articles import Article
 from blog.models.clock import utcnow
 
 
@@ -30,47 +31,6 @@ class SpamLabel(enum.StrEnum):
 
     SPAM = "spam"
     HAM = "ham"
-
-
-class Article(Model):
-    """A published blog article."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(sa.String(200), unique=True)
-    title: Mapped[str] = mapped_column(sa.String(300))
-    standfirst: Mapped[str] = mapped_column(sa.Text, default="")
-    body_html: Mapped[str] = mapped_column(sa.Text)
-    published_at: Mapped[datetime] = mapped_column(sa.DateTime, index=True)
-    comments_open: Mapped[bool] = mapped_column(default=True)
-    # Derived at write time so that no page has to count rows.
-    approved_comment_count: Mapped[int] = mapped_column(default=0)
-    # Threads (a top-level comment and its replies) with an approved comment:
-    # what the comment pages are counted in.
-    approved_thread_count: Mapped[int] = mapped_column(default=0, server_default="0")
-    # The post's id in the WordPress export it came from: what a second
-    # import of the same file recognises it by.
-    wp_post_id: Mapped[int | None] = mapped_column(unique=True)
-    # Bumped by every change that alters what readers see of the article or
-    # its comments (and by any update of this row: see below).
-    comment_version: Mapped[int] = mapped_column(default=0)
-
-    comments: Mapped[list[Comment]] = relationship(
-        back_populates="article", cascade="all, delete-orphan", passive_deletes=True
-    )
-
-    def __repr__(self) -> str:
-        return f"<Article {self.slug!r}>"
-
-
-@sa.event.listens_for(Article, "before_update")
-def _bump_article_version(mapper: sa.orm.Mapper, _connection: object, article: Article) -> None:
-    """Any change to an article row is a change readers may see: a new version."""
-    state: sa.orm.InstanceState[Article] = sa.inspect(article)
-    changed = {
-        attr.key for attr in mapper.column_attrs if state.attrs[attr.key].history.has_changes()
-    }
-    if changed and "comment_version" not in changed:
-        article.comment_version = Article.comment_version + 1
 
 
 class Comment(Model):

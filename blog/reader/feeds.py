@@ -26,7 +26,7 @@ from blog.core.i18n import speaking
 from blog.core.links import comment_page, link_to
 from blog.core.urls import external_url
 from blog.extensions import db
-from blog.models import Article, Comment, CommentStatus, utcnow
+from blog.models import Article, ArticleKind, Comment, CommentStatus
 from blog.web.http_cache import make_public
 
 bp = Blueprint("feeds", __name__)
@@ -37,7 +37,7 @@ ATOM = "application/atom+xml; charset=utf-8"
 
 
 def _published() -> sa.ColumnElement[bool]:
-    return Article.published_at <= utcnow()
+    return sa.and_(Article.public(), Article.kind == ArticleKind.POST)
 
 
 def _not_modified(*parts: object) -> tuple[str, Response | None]:

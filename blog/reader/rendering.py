@@ -60,7 +60,7 @@ from blog.web.http_cache import (
 #: Built once: the comment form and every uncached page view run it. The
 #: discussion's settings come with the article, at no query of their own.
 _PUBLISHED_ARTICLE = sa.select(Article, *site_settings.saved_page_columns()).where(
-    Article.slug == sa.bindparam("slug"), Article.published_at <= sa.bindparam("now")
+    Article.slug == sa.bindparam("slug"), Article.public(sa.bindparam("now"))
 )
 
 

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from blog.core.http import parse_id
 from blog.extensions import db
-from blog.models import Article, utcnow
+from blog.models import Article, ArticleKind
 from blog.reader.rendering import comment_form, get_article_or_404, render_article
 from blog.reader.session import remembered_commenter
 from blog.web.http_cache import make_public
@@ -36,7 +36,7 @@ def index() -> BaseResponse:
     """
     articles = db.session.scalars(
         sa.select(Article)
-        .where(Article.published_at <= utcnow())
+        .where(Article.public(), Article.kind == ArticleKind.POST)
         .order_by(Article.published_at.desc(), Article.id.desc())
     ).all()
     response = make_response(render_template("reader/index.html", articles=articles))

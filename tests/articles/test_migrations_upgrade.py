@@ -26,7 +26,7 @@ from blog.extensions import db
 from tests.helpers import test_database_url
 
 FIRST = "a0405713cd5d"
-HEAD = "7c2f4e9a1d35"
+HEAD = "f51721260c9a"
 WHEN = datetime(2024, 3, 1, 9, 30, 15)
 LATER = datetime(2024, 3, 2, 18, 5, 0)
 
@@ -241,7 +241,7 @@ ROWS_AT: dict[str, dict[str, list[dict]]] = {
         ],
     },
 }
-ROWS_AT[HEAD] = {  # each moderator's own language
+ROWS_AT["7c2f4e9a1d35"] = {  # each moderator's own language
     "moderator": [
         {
             "id": 4,
@@ -255,8 +255,67 @@ ROWS_AT[HEAD] = {  # each moderator's own language
         }
     ],
 }
+ROWS_AT[HEAD] = {  # staff roles and authored articles
+    "moderator": [
+        {
+            "id": 5,
+            "username": "autrice",
+            "password_hash": "pbkdf2:sha256:1000$sale$hash",
+            "display_name": "Autrice",
+            "active": True,
+            "session_token": "a" * 64,
+            "created_at": LATER,
+            "role": "author",
+            "bio": "Scrive di motori.",
+        }
+    ],
+    "article": [
+        article(
+            5,
+            "bozza-di-prova",
+            status="draft",
+            kind="post",
+            body_format="markdown",
+            body_source="## Titolo\n\nUn *testo*.",
+            author_id=5,
+            created_at=LATER,
+            updated_at=LATER,
+        )
+    ],
+    "term": [
+        {"id": 1, "kind": "tag", "name": "Alfa Romeo", "slug": "alfa-romeo", "description": ""}
+    ],
+    "article_term": [{"article_id": 5, "term_id": 1}],
+    "article_revision": [
+        {
+            "id": 1,
+            "article_id": 5,
+            "editor_id": 5,
+            "created_at": LATER,
+            "title": "Articolo 3",
+            "slug": "bozza-di-prova",
+            "standfirst": "",
+            "body_source": "Un *testo*.",
+            "body_html": "<p>Un <em>testo</em>.</p>",
+        }
+    ],
+    "article_redirect": [{"old_slug": "vecchio-indirizzo", "article_id": 5, "created_at": LATER}],
+    "staff_invite": [
+        {
+            "id": 1,
+            "email": "nuovo@example.it",
+            "role": "editor",
+            "token_digest": "d" * 64,
+            "invited_by_id": 4,
+            "created_at": LATER,
+            "expires_at": LATER,
+        }
+    ],
+}
 REVISIONS = list(ROWS_AT)
 PRIMARY_KEYS = {
+    "article_term": ("article_id", "term_id"),
+    "article_redirect": ("old_slug",),
     "site_setting": ("key",),
     "used_link": ("digest",),
     "spam_token": ("token",),
@@ -416,9 +475,20 @@ def test_downgrading_the_last_migration_and_upgrading_again_keeps_every_row(blog
     assert foreign_keys_enforced()
     assert rows_lost(kept) == []
     assert schema_objects() == schema_at_head
-    # The column the last migration adds is back, and takes its values again.
+    # The tables and columns the last migration adds are back, and take
+    # their values again: rows that outlived the downgrade get them back,
+    # the others are written anew.
     with db.engine.begin() as connection:
-        connection.execute(sa.text("UPDATE moderator SET language = 'en' WHERE id = 4"))
+        for name, row in rows_of(HEAD):
+            table = table_for(name, row)
+            keys = PRIMARY_KEYS.get(name, ("id",))
+            where = [table.c[key] == row[key] for key in keys]
+            if connection.execute(
+                sa.select(sa.func.count()).select_from(table).where(*where)
+            ).scalar():
+                connection.execute(table.update().where(*where).values(row))
+            else:
+                connection.execute(table.insert().values(row))
     assert rows_lost(kept + rows_of(HEAD)) == []
 
 
