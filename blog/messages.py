@@ -369,3 +369,21 @@ IMPORT_STOPPED = _l(
     "Import stopped: what was already saved stays, and running the same command again finishes "
     "the job without duplicating anything."
 )
+
+# Articles (blog/articles/authoring.py and the editor)
+TITLE_REQUIRED = _l("Please enter a title.")
+SLUG_INVALID = _l(
+    "Write the address with letters, digits and hyphens, such as “my-first-article”, or leave it "
+    "empty to make it from the title."
+)
+SLUG_RESERVED = _l("The address “{slug}” is used by the site itself: choose another one.")
+SLUG_TAKEN = _l(
+    "The address “{slug}” already belongs to another article (now or in the past): choose "
+    "another one."
+)
+SCHEDULE_IN_PAST = _l(
+    "To schedule the article choose a date and time in the future, or publish it now."
+)
+ARTICLE_NOT_PUBLISHED = _l("Only a published or scheduled article can be updated.")
+AUTOSAVE_DRAFTS_ONLY = _l("Only drafts are saved automatically.")
+REVISION_NOT_OF_ARTICLE = _l("This version belongs to another article.")
