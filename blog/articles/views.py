@@ -308,12 +308,12 @@ def autosave(article_id: int) -> BaseResponse:
     article = editable_article(article_id)
     form = ArticleForm()
     if not form.validate():
-        return jsonify(saved=False, errors=form.errors), 422
+        return make_response(jsonify(saved=False, errors=form.errors), 422)
     try:
         authoring.autosave(article, form.draft(), signed_in())
     except ArticleRefused as refused:
         db.session.rollback()
-        return jsonify(saved=False, error=refused.message, field=refused.field), 409
+        return make_response(jsonify(saved=False, error=refused.message, field=refused.field), 409)
     local = localize(utcnow(), timezone())
     return jsonify(saved=True, message=str(messages.AUTOSAVED).format(time=local.strftime("%H:%M")))
 

@@ -326,3 +326,24 @@ def test_restore_is_post_only(app, client, staff):
         )
     response = client.get(f"/admin/articles/{article_id}/revisions/{revision_id}/restore")
     assert response.status_code == 405
+
+
+def test_autosave_keeps_a_draft_and_never_touches_a_published_article(app, client, staff):
+    draft_id = article_by(app, "author", "Bozza")
+    live_id = article_by(app, "author", "Pubblico", publish=True)
+    sign_in(client, "author")
+    fields = editor_fields(client, f"/admin/articles/{draft_id}/edit")
+    fields["body"] = "Scritto mentre scrivo."
+
+    response = client.post(f"/admin/articles/{draft_id}/autosave", data=fields)
+
+    assert response.status_code == 200 and response.get_json()["saved"] is True
+    assert stored(app, draft_id).body_source == "Scritto mentre scrivo."
+    live_fields = editor_fields(client, f"/admin/articles/{live_id}/edit")
+    assert "data-autosave-url" not in client.get(f"/admin/articles/{live_id}/edit").get_data(
+        as_text=True
+    )
+    live_fields["body"] = "Mezza frase"
+    refused = client.post(f"/admin/articles/{live_id}/autosave", data=live_fields)
+    assert refused.status_code == 409
+    assert stored(app, live_id).body_source == "Testo."
