@@ -150,28 +150,75 @@ class _DropContentFilter(html5lib_shim.Filter):
                 yield token
 
 
+_EtreeWalker: Any = html5lib_shim.getTreeWalker("etree")
+
+
+class _SiblingPlaceWalker(_EtreeWalker):
+    """html5lib's etree walker, linear in an element's children.
+
+    Climbing back to an element, html5lib's walker finds the element's place
+    among its siblings by searching them (``list.index``): quadratic in the
+    number of children that have children of their own. 16,000 table rows
+    took 14 s to clean, 4,000 a second. This walker remembers each parent's
+    places the first time it needs them. Nodes are the ``(element, place,
+    ancestors, flag)`` tuples its base class documents.
+    """
+
+    def __init__(self, tree: Any) -> None:
+        super().__init__(tree)
+        self.places: dict[int, dict[int, int]] = {}
+
+    def getParentNode(self, node: Any) -> Any:
+        if not isinstance(node, tuple) or node[3] == "text":
+            return super().getParentNode(node)
+        parents = node[2]
+        parent = parents.pop()
+        if not parents:
+            return parent
+        grandparent = parents[-1]
+        places = self.places.get(id(grandparent))
+        if places is None:
+            places = {id(child): place for place, child in enumerate(grandparent)}
+            self.places[id(grandparent)] = places
+        return parent, places[id(parent)], parents, None
+
+
 class _Cleaner(bleach.Cleaner):
     """A bleach cleaner that removes script and style contents too.
 
     Plain bleach, told to strip, keeps the text inside a removed element, so
     ``<script>alert(1)</script>`` would leave ``alert(1)`` on the page.
+    ``walker_filters`` see the parsed document before the allowlist does,
+    with the ``renamed_tags`` they rename (the parser would strip them).
     """
 
     # Set by bleach's __init__ (bleach ships no types); wrapped below.
     walker: Callable[[Any], Iterable[dict[str, Any]]]
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        walker_filters: Iterable[Any] = (),
+        renamed_tags: frozenset[str] = frozenset(),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(strip=True, strip_comments=True, **kwargs)
         # The parser must see script and style as elements (not as text it
         # strips on its own) so that the filter can drop them whole.
         self.parser = html5lib_shim.BleachHTMLParser(
-            tags=set(self.tags) | DROP_CONTENT_TAGS,
+            tags=set(self.tags) | DROP_CONTENT_TAGS | renamed_tags,
             strip=True,
             consume_entities=False,
             namespaceHTMLElements=False,
         )
-        walker = self.walker
-        self.walker = lambda dom: _DropContentFilter(walker(dom))
+        filters = list(walker_filters)
+
+        def walk(dom: Any) -> Iterable[dict[str, Any]]:
+            stream: Any = _DropContentFilter(_SiblingPlaceWalker(dom))
+            for walker_filter in filters:
+                stream = walker_filter(stream)
+            return stream
+
+        self.walker = walk
 
 
 def _set_link_rel(attrs: dict[Any, str], is_new: bool) -> dict[Any, str] | None:
