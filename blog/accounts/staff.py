@@ -235,7 +235,7 @@ def reactivate(account: Moderator) -> None:
 # Password reset
 
 
-def _reset_fingerprint(account: Moderator) -> str:
+def reset_fingerprint(account: Moderator) -> str:
     material = f"{account.id}|{account.password_hash}|{account.session_token}".encode()
     return keyed_digest(current_app.config["SECRET_KEY"], RESET_PURPOSE, material).hex()[:32]
 
@@ -243,7 +243,7 @@ def _reset_fingerprint(account: Moderator) -> str:
 def reset_token(account: Moderator) -> str:
     """A signed link token for ``account``, valid until its password or sessions change."""
     return str(
-        timed_serializer(RESET_SALT).dumps({"id": account.id, "f": _reset_fingerprint(account)})
+        timed_serializer(RESET_SALT).dumps({"id": account.id, "f": reset_fingerprint(account)})
     )
 
 
@@ -259,7 +259,7 @@ def read_reset_token(token: str, now: datetime | None = None) -> Moderator | Non
     account = db.session.get(Moderator, payload["id"])
     if account is None or not account.active:
         return None
-    if not hmac.compare_digest(str(payload.get("f", "")), _reset_fingerprint(account)):
+    if not hmac.compare_digest(str(payload.get("f", "")), reset_fingerprint(account)):
         return None
     return account
 

@@ -41,8 +41,9 @@ def settings() -> BaseResponse | tuple[str, int]:
     """Edit the word lists; show the other settings and the articles' switches."""
     form = WordListsForm()
     if form.validate_on_submit():
-        save_word_list("COMMENT_MODERATION_KEYS", form.moderation_keys.data.splitlines())
-        save_word_list("COMMENT_DISALLOWED_KEYS", form.disallowed_keys.data.splitlines())
+        # A POST without a field reads as an empty box, never a 500.
+        save_word_list("COMMENT_MODERATION_KEYS", (form.moderation_keys.data or "").splitlines())
+        save_word_list("COMMENT_DISALLOWED_KEYS", (form.disallowed_keys.data or "").splitlines())
         db.session.commit()
         flash(str(messages.WORD_LISTS_SAVED), "success")
         return redirect(url_for("moderation.settings"), 303)
@@ -103,7 +104,8 @@ def save_blocked_sites() -> BaseResponse | tuple[str, int]:
     """Save the blocked sites; a line that cannot be blocked says why, and nothing is saved."""
     form = BlockedHostsForm()
     if form.validate_on_submit():
-        save_blocked_hosts(form.blocked_hosts.data.splitlines())
+        # A POST without the field reads as an empty box, never a 500.
+        save_blocked_hosts((form.blocked_hosts.data or "").splitlines())
         db.session.commit()
         flash(str(messages.BLOCKED_HOSTS_SAVED), "success")
         return redirect(url_for("moderation.settings", _anchor="hosts-title"), 303)
