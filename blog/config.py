@@ -181,10 +181,11 @@ DEFAULTS["MODERATOR_PASSWORD_MIN_LENGTH"] = 12
 DEFAULTS["PASSWORD_HASH_METHOD"] = "scrypt"  # nosec B105
 DEFAULTS["MAIL_PASSWORD"] = None
 # "Password dimenticata?": how long the mailed link works, and how often it
-# may be asked for, per address block and per email address.
+# may be asked for, per address block and per email address (rate limits,
+# not passwords, for bandit's B105).
 DEFAULTS["PASSWORD_RESET_MINUTES"] = 60
-DEFAULTS["PASSWORD_RESET_RATE_LIMIT"] = "5 per hour"
-DEFAULTS["PASSWORD_RESET_EMAIL_RATE_LIMIT"] = "3 per hour"
+DEFAULTS["PASSWORD_RESET_RATE_LIMIT"] = "5 per hour"  # nosec B105
+DEFAULTS["PASSWORD_RESET_EMAIL_RATE_LIMIT"] = "3 per hour"  # nosec B105
 DEFAULTS["WEBHOOK_SECRET"] = None
 # /metrics answers loopback, and whoever sends this as a Bearer token (None: nobody else).
 DEFAULTS["METRICS_TOKEN"] = None

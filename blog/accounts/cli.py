@@ -171,7 +171,7 @@ def deactivate_moderator_command(username: str) -> None:
     try:
         staff.deactivate(moderator)
     except staff.StaffError as refusal:
-        raise CliError(refusal.message) from None
+        raise CliError(str(refusal.message)) from None
     db.session.commit()
     click.echo(_("Moderator “{username}” deactivated.").format(username=username))
 
@@ -190,7 +190,7 @@ def set_role_command(username: str, role: str) -> None:
     try:
         staff.change_role(account, Role(role))
     except staff.StaffError as refusal:
-        raise CliError(refusal.message) from None
+        raise CliError(str(refusal.message)) from None
     db.session.commit()
     click.echo(
         _("“{username}” is now: {role}.").format(username=username, role=messages.ROLE_NAMES[role])

@@ -37,7 +37,6 @@ from blog.core.forms import (
 from blog.core.i18n import available_languages, language_name
 from blog.core.i18n import lazy_gettext as _l
 from blog.core.i18n import lazy_pgettext as _lp
-from blog.models import Role
 
 # WordPress's column sizes (wp_comments), which its form enforces too.
 
@@ -116,7 +115,8 @@ class ProfileForm(TextForm):
 
 
 def role_choices() -> list[SelectChoice]:
-    return [SelectChoice(role.value, messages.ROLE_NAMES[role.value]) for role in Role]
+    """The roles (``Role``'s values), by their names; no form reads the database's models."""
+    return [SelectChoice(value, name) for value, name in messages.ROLE_NAMES.items()]
 
 
 def email_field(label: Any) -> StringField:
@@ -136,7 +136,7 @@ class InviteForm(TextForm):
     """An administrator invites someone by mail, with the role they will have."""
 
     email = email_field(_l("Email"))
-    role = SelectField(_l("Role"), choices=role_choices, default=Role.AUTHOR.value)
+    role = SelectField(_l("Role"), choices=role_choices, default="author")
 
 
 class RoleForm(TextForm):

@@ -249,3 +249,9 @@ def test_only_those_who_moderate_get_comment_mail(app):
         mailed = {message.to_address for message in db.session.scalars(sa.select(MailMessage))}
         db.session.rollback()
     assert mailed == {"ada@example.it", "edo@example.it", "anna@example.it", "zeno@example.it"}
+
+
+def test_every_role_has_its_name():
+    from blog import messages
+
+    assert set(messages.ROLE_NAMES) == {role.value for role in Role}
