@@ -255,3 +255,23 @@ def test_every_role_has_its_name():
     from blog import messages
 
     assert set(messages.ROLE_NAMES) == {role.value for role in Role}
+
+
+def test_a_mail_link_stops_working_once_its_moderator_no_longer_moderates(app):
+    from blog.models import CommentStatus
+    from blog.notify.moderator_mail import action_token
+
+    with app.app_context():
+        staff_rows()
+        comment = add_comment(status=CommentStatus.PENDING)
+        anna = db.session.scalar(sa.select(Moderator).where(Moderator.username == "anna"))
+        link = "/email/moderazione/" + action_token(comment, "approve", anna)
+    client = app.test_client()
+    assert client.get(link).status_code == 200
+    with app.app_context():
+        db.session.scalar(
+            sa.select(Moderator).where(Moderator.username == "anna")
+        ).role = Role.AUTHOR
+        db.session.commit()
+    refused = client.get(link)
+    assert refused.status_code == 400 and "non è valido" in text_of(soup(refused))
