@@ -103,6 +103,7 @@ def require(capability: Capability) -> Callable[[F], F]:
 #: first of these they have, else their profile (every role has one).
 STAFF_HOMES: list[tuple[Capability, str]] = [
     (Capability.MODERATE_COMMENTS, "moderation.queue"),
+    (Capability.WRITE_ARTICLES, "articles.index"),
     (Capability.MANAGE_SITE, "staff.accounts"),
 ]
 

@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, has_request_context, request
 
 from blog.accounts import auth, staff_views
+from blog.articles import views as editor
 from blog.core.urls import external_url
 from blog.moderation import views
 from blog.notify import mail_links
@@ -24,7 +25,7 @@ bp = Blueprint("seo", __name__)
 
 #: Blueprints whose pages no search engine should list.
 PRIVATE_BLUEPRINTS = frozenset(
-    {auth.bp.name, views.bp.name, staff_views.bp.name, mail_links.bp.name}
+    {auth.bp.name, views.bp.name, staff_views.bp.name, mail_links.bp.name, editor.bp.name}
 )
 NOINDEX = "noindex, nofollow"
 
@@ -36,8 +37,11 @@ def private_paths() -> list[str]:
         auth.bp.url_prefix,
         staff_views.bp.url_prefix,
         mail_links.bp.url_prefix,
+        editor.bp.url_prefix,
     }
-    return sorted(f"{request.script_root}{prefix}/" for prefix in prefixes if prefix)
+    paths = sorted(f"{request.script_root}{prefix}/" for prefix in prefixes if prefix)
+    # /admin/ already closes /admin/articles/.
+    return [path for path in paths if not any(path.startswith(p) and path != p for p in paths)]
 
 
 @bp.get("/robots.txt")

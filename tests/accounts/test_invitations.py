@@ -109,7 +109,7 @@ def test_an_invitation_is_mailed_and_makes_the_account_once(app, admin, smtp):
 
     response = accept(stranger, link)
     assert response.status_code == 303
-    assert response.headers["Location"] == "/moderation/profile"  # an author's home
+    assert response.headers["Location"] == "/admin/articles/"  # an author's home
     bea = accounts(app)["bea"]
     assert bea.role == Role.AUTHOR and bea.email == "bea@example.it" and bea.active
     assert bea.check_password(NEW_PASSWORD)
