@@ -204,14 +204,40 @@ ARTICLE_TAGS: frozenset[str] = COMMENT_TAGS | LAYOUT_TAGS | frozenset(
         "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd",
         "img", "figure", "figcaption", "table", "caption", "thead", "tbody",
         "tfoot", "tr", "th", "td", "hr", "pre", "sub", "sup", "u", "small",
-        "mark", "div", "span", "cite",
+        "mark", "div", "span", "cite", "picture", "source",
     }
 )  # fmt: skip
-ARTICLE_ATTRIBUTES: dict[str, list[str]] = {
+
+# The site's own images (blog/media/figures.py): ``srcset`` lists only
+# files of ``/media/``, each with its width, so no other address gets in
+# through it (``src`` keeps the protocols check, for imported articles).
+_MEDIA_CANDIDATE = re.compile(
+    r"/media/[A-Za-z0-9_-]{22}-[1-9][0-9]{0,4}\.(?:webp|jpg|png) [1-9][0-9]{0,4}w"
+)
+_SIZES = re.compile(r"[a-z0-9 (),.:%-]{1,200}")
+_IMAGE_VALUES: dict[str, Callable[[str], bool]] = {
+    "srcset": lambda value: len(value) <= 2000
+    and all(_MEDIA_CANDIDATE.fullmatch(part.strip()) for part in value.split(",")),
+    "sizes": lambda value: _SIZES.fullmatch(value) is not None,
+    "loading": lambda value: value in {"lazy", "eager"},
+    "decoding": lambda value: value in {"async", "sync", "auto"},
+}
+_IMG_ATTRIBUTES = frozenset({"class", "src", "alt", "title", "width", "height"})
+
+
+def _image_attribute(tag: str, name: str, value: str) -> bool:
+    """``img`` and ``picture``'s ``source``: srcset of the site's own files, checked values."""
+    if name in _IMAGE_VALUES:
+        return _IMAGE_VALUES[name](value)
+    if tag == "source":
+        return name == "type" and value == "image/webp"
+    return name in _IMG_ATTRIBUTES
+ARTICLE_ATTRIBUTES: dict[str, list[str] | Callable[[str, str, str], bool]] = {
     **{tag: ["class"] for tag in ARTICLE_TAGS},
     **{tag: ["class", *names] for tag, names in COMMENT_ATTRIBUTES.items()},
     "a": ["class", "href", "title", "rel"],
-    "img": ["class", "src", "alt", "title", "width", "height"],
+    "img": _image_attribute,
+    "source": _image_attribute,
     "ol": ["class", "start", "reversed"],
     "th": ["class", "colspan", "rowspan", "scope"],
     "td": ["class", "colspan", "rowspan"],
