@@ -216,8 +216,10 @@ _MEDIA_CANDIDATE = re.compile(
 )
 _SIZES = re.compile(r"[a-z0-9 (),.:%-]{1,200}")
 _IMAGE_VALUES: dict[str, Callable[[str], bool]] = {
-    "srcset": lambda value: len(value) <= 2000
-    and all(_MEDIA_CANDIDATE.fullmatch(part.strip()) for part in value.split(",")),
+    "srcset": lambda value: (
+        len(value) <= 2000
+        and all(_MEDIA_CANDIDATE.fullmatch(part.strip()) for part in value.split(","))
+    ),
     "sizes": lambda value: _SIZES.fullmatch(value) is not None,
     "loading": lambda value: value in {"lazy", "eager"},
     "decoding": lambda value: value in {"async", "sync", "auto"},
@@ -232,6 +234,8 @@ def _image_attribute(tag: str, name: str, value: str) -> bool:
     if tag == "source":
         return name == "type" and value == "image/webp"
     return name in _IMG_ATTRIBUTES
+
+
 ARTICLE_ATTRIBUTES: dict[str, list[str] | Callable[[str, str, str], bool]] = {
     **{tag: ["class"] for tag in ARTICLE_TAGS},
     **{tag: ["class", *names] for tag, names in COMMENT_ATTRIBUTES.items()},

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from blog.core.urls import external_url
 from blog.models import MediaFile
-from blog.models.media import MIME_TYPES
 
 #: Where the files are served, by Flask in development and nginx in production.
 MEDIA_PATH = "/media/"
@@ -41,28 +40,36 @@ def default_size(media: MediaFile) -> dict[str, Any]:
     return fitting[-1] if fitting else media.sizes[0]
 
 
+FIGURE = Markup(
+    '<figure class="image"><picture>'
+    '<source type="image/webp" srcset="{webp}" sizes="{sizes}">'
+    '<img src="{src}" srcset="{fallback}" sizes="{sizes}" width="{width}" height="{height}"'
+    ' alt="{alt}"{loading} decoding="async">'
+    "</picture>{caption}</figure>"
+)
+LAZY = Markup(' loading="lazy"')
+CAPTION = Markup("<figcaption>{}</figcaption>")
+
+
 def render_image(media: MediaFile, alt: str, caption: str = "", lazy: bool = True) -> Markup:
     """The ``<figure>`` of ``media`` with ``alt`` text and an optional caption.
 
     ``lazy``: below the fold, loaded when the reader scrolls near it; the
-    first image of a page (a featured image) is not.
+    first image of a page (a featured image) is not. Every value is escaped
+    by ``Markup.format``.
     """
     size = default_size(media)
-    sizes = escape(SIZES)
-    loading = ' loading="lazy"' if lazy else ""
-    html = (
-        '<figure class="image"><picture>'
-        f'<source type="{MIME_TYPES["webp"]}" srcset="{escape(srcset(media, "webp"))}"'
-        f' sizes="{sizes}">'
-        f'<img src="{escape(media_url(media.file_name(size["width"], media.fallback)))}"'
-        f' srcset="{escape(srcset(media, media.fallback))}" sizes="{sizes}"'
-        f' width="{size["width"]}" height="{size["height"]}" alt="{escape(alt)}"'
-        f'{loading} decoding="async">'
-        "</picture>"
+    return FIGURE.format(
+        webp=srcset(media, "webp"),
+        sizes=SIZES,
+        src=media_url(media.file_name(size["width"], media.fallback)),
+        fallback=srcset(media, media.fallback),
+        width=size["width"],
+        height=size["height"],
+        alt=alt,
+        loading=LAZY if lazy else "",
+        caption=CAPTION.format(caption.strip()) if caption.strip() else "",
     )
-    if caption.strip():
-        html += f"<figcaption>{escape(caption.strip())}</figcaption>"
-    return Markup(html + "</figure>")
 
 
 def open_graph_image(media: MediaFile) -> dict[str, Any]:
