@@ -5,15 +5,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from blog.accounts.roles import Capability, can
 from blog.media import serving, views
 
 
 def init_app(app: Flask) -> None:
+    # The staff menu's "Media" shows for can_write_articles (blog/articles/views.py).
     app.register_blueprint(views.bp)
     app.register_blueprint(serving.bp)
-
-    @app.context_processor
-    def media_link() -> dict[str, bool]:
-        """Whether the staff menu shows "Media"."""
-        return {"can_upload_media": can(Capability.WRITE_ARTICLES)}
