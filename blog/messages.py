@@ -34,6 +34,20 @@ TOO_MUCH_MARKUP = _l(
     "line breaks, and tags nested at most {depth} levels deep. Simplify the formatting and try "
     "again."
 )
+
+# An article's Markdown (blog/articles/markdown.py)
+ARTICLE_TOO_DEEP = _l(
+    "Quotations and lists are nested too deeply (at most 19 quotations or 9 lists inside each "
+    "other). Simplify the structure and try again."
+)
+ARTICLE_TOO_MUCH_HTML = _l(
+    "The HTML written in the article is too much: at most {limit} tags, < and & characters and "
+    "line breaks in all, and tags nested at most {depth} levels deep. Simplify it and try again."
+)
+ARTICLE_TOO_MUCH_FORMATTING = _l(
+    "The article has too much formatting: once rendered it would hold more than {limit} tags "
+    'and special characters (such as < & "). Split it or simplify it and try again.'
+)
 FLOOD = _l("You are posting comments too quickly. Slow down.")
 DUPLICATE = _l("Duplicate comment detected; it looks as though you’ve already said that!")
 FORM_EXPIRED = _l(

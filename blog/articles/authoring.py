@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from blog import messages, signals
+from blog.articles.markdown import MarkdownRefused, render_markdown
 from blog.articles.terms import terms_named
 from blog.core.slugs import SLUG_MAX, is_valid_slug, reserved_slugs, slugify
 from blog.extensions import db
@@ -68,7 +69,7 @@ class ArticleDraft:
 
 class ArticleRefused(ValueError):
     """A save that cannot be done: ``field`` is the form field at fault
-    (``title``, ``slug``, ``publish_at``, or ``""`` for the article as a
+    (``title``, ``slug``, ``body``, ``publish_at``, or ``""`` for the article as a
     whole); ``message`` says why, in the site's language."""
 
     def __init__(self, field: str, message: str) -> None:
@@ -78,8 +79,15 @@ class ArticleRefused(ValueError):
 
 
 def render_body(source: str) -> str:
-    """Turn an article's Markdown into the sanitized HTML readers see."""
-    return _render_markdown(source)
+    """Turn an article's Markdown into the sanitized HTML readers see.
+
+    A body the renderer refuses (too long, too deep: its cost bounds) is
+    an ``ArticleRefused`` of the body field, in the site's language.
+    """
+    try:
+        return render_markdown(source)
+    except MarkdownRefused as refused:
+        raise ArticleRefused("body", str(refused)) from refused
 
 
 def from_local(moment: datetime, timezone: str) -> datetime:
@@ -439,12 +447,3 @@ def _commit_with_revision(article: Article, editor: Moderator, now: datetime) ->
     _fill_revision(revision, article, now)
     db.session.add(revision)
     db.session.commit()
-
-
-def _render_markdown(source: str) -> str:
-    # Until blog/articles/markdown.py lands: the text, escaped, in paragraphs.
-    from markupsafe import escape
-
-    from blog.comments.sanitize import article_to_html
-
-    return article_to_html(str(escape(source)))

@@ -25,6 +25,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -347,6 +348,15 @@ def preview_response(shown: PreviewArticle, note: str) -> BaseResponse:
     return response
 
 
+def body_preview(source: str) -> str:
+    """The body as readers would see it; a body the renderer refuses (its
+    cost bounds) shows why instead, in the site's language."""
+    try:
+        return authoring.render_body(source)
+    except ArticleRefused as refused:
+        return str(Markup('<p class="form-error" role="alert">{}</p>').format(refused.message))
+
+
 def preview_of_form(form: ArticleForm, article: Article | None) -> PreviewArticle:
     """The unsaved fields as an article (nothing is written)."""
     draft = form.draft()
@@ -356,7 +366,7 @@ def preview_of_form(form: ArticleForm, article: Article | None) -> PreviewArticl
         slug=draft.slug or (article.slug if article else ""),
         title=draft.title,
         standfirst=draft.standfirst,
-        body_html=authoring.render_body(draft.body_source),
+        body_html=body_preview(draft.body_source),
         published_at=moment or (article.published_at if article else utcnow()),
         comments_open=draft.comments_open,
         author=article.author if article else signed_in(),
@@ -394,7 +404,7 @@ def live_preview() -> BaseResponse:
     response = jsonify(
         title=form.title.data or "",
         standfirst=form.standfirst.data or "",
-        html=authoring.render_body((form.body.data or "").replace("\r\n", "\n")),
+        html=body_preview((form.body.data or "").replace("\r\n", "\n")),
     )
     response.headers["Cache-Control"] = PRIVATE
     return response

@@ -41,7 +41,7 @@ def default_size(media: MediaFile) -> dict[str, Any]:
 
 
 FIGURE = Markup(
-    '<figure class="image"><picture>'
+    "<figure><picture>"
     '<source type="image/webp" srcset="{webp}" sizes="{sizes}">'
     '<img src="{src}" srcset="{fallback}" sizes="{sizes}" width="{width}" height="{height}"'
     ' alt="{alt}"{loading} decoding="async">'

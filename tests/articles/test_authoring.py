@@ -74,12 +74,12 @@ def revisions(article: Article) -> list[ArticleRevision]:
 
 def test_a_draft_is_saved_with_a_revision_and_an_address_from_the_title(writer, announced):
     draft = ArticleDraft(
-        title="Perché Alfa", body_source="Testo **forte**.", tags=["Motori", "motori", "Alfa"]
+        title="Perché l'Alfa", body_source="Testo **forte**.", tags=["Motori", "motori", "Alfa"]
     )
     article = authoring.save_draft(None, draft, writer, now=NOW)
 
     stored = db.session.get(Article, article.id)
-    assert stored.slug == "perche-alfa"
+    assert stored.slug == "perche-lalfa"
     assert stored.status == ArticleStatus.DRAFT
     assert stored.author_id == writer.id
     assert stored.body_source == "Testo **forte**."
@@ -92,7 +92,7 @@ def test_a_draft_is_saved_with_a_revision_and_an_address_from_the_title(writer, 
     assert (revision.editor_id, revision.created_at, revision.title) == (
         writer.id,
         NOW,
-        "Perché Alfa",
+        "Perché l'Alfa",
     )
     assert revision.body_source == "Testo **forte**."
     assert announced == []

@@ -136,3 +136,28 @@ def test_a_preview_is_not_served_to_anyone_else(app, client, staff):
     assert "ETag" not in response.headers
     stranger = app.test_client()
     assert "Segreto" not in stranger.get("/").get_data(as_text=True)
+
+
+def test_a_body_past_the_renderers_bounds_is_refused_in_words_and_kept(app, client, staff):
+    """Lists nested deeper than the renderer takes: the preview says why,
+    saving says why by the field and keeps the text, nothing is written."""
+    deep = "".join("  " * level + "- livello\n" for level in range(40))
+    sign_in(client, "author")
+    fields = editor_fields(client, "/admin/articles/new")
+    fields.update(title="Troppo annidato", body=deep)
+
+    preview = client.post("/admin/articles/preview", data=fields)
+    live = client.post("/admin/articles/live-preview", data=fields)
+    saved = client.post("/admin/articles/new", data={**fields, "action": "draft"})
+
+    assert preview.status_code == 200
+    assert "annidat" in text_of(soup(preview).select_one(".post-content")).lower()
+    assert live.status_code == 200
+    assert "annidat" in live.get_json()["html"].lower()
+    assert saved.status_code in (200, 422)
+    page = soup(saved)
+    assert "annidat" in page.get_text().lower()
+    # A textarea's first newline is not part of its text (HTML's parsing rule).
+    assert page.find("textarea", attrs={"name": "body"}).get_text().removeprefix("\r\n") == deep
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(ArticleRevision.id))) == 0

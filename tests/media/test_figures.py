@@ -1,10 +1,12 @@
-"""``render_image``: the figure pages show, and the article sanitizer keeps it as it is."""
+"""``render_image``: the figure pages show; an article's Markdown and its
+sanitizer keep it as it is, and nothing else through ``srcset``."""
 
 from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
-from blog.comments.sanitize import article_to_html
+from blog.articles.markdown import render_markdown
+from blog.comments.sanitize import clean_article_html
 from blog.media.figures import open_graph_image, render_image
 from blog.models import MediaFile
 
@@ -47,21 +49,35 @@ def test_alt_and_caption_are_escaped():
     assert img_of(html)["alt"] == '"><script>alert(1)</script>'
 
 
+SITE = "https://blog.example.it"
+
+
 def test_the_article_sanitizer_keeps_the_figure_as_it_is():
     html = str(render_image(media(480, 960, 1600), 'Il "passo" & <la> strada', "In cima & oltre"))
-    assert article_to_html(html) == html
+    assert clean_article_html(html, SITE) == html
+
+
+def test_a_figure_placed_in_markdown_reaches_the_page_whole():
+    figure = str(render_image(media(480, 960, 1600), "Il passo dello Stelvio", "In cima"))
+    source = f"Il primo tornante.\n\n{figure}\n\nPoi la discesa."
+    html = render_markdown(source, site_url=SITE)
+    assert figure in html
+    assert html.index("<p>Il primo tornante.</p>") < html.index(figure)
 
 
 def test_the_sanitizer_keeps_srcset_to_the_sites_own_files():
     hostile = (
         '<img src="/a.jpg" srcset="https://evil.example/x.jpg 480w" sizes="100vw" '
-        'loading="lazy" onerror="alert(1)">'
+        'loading="lazy" decoding="javascript:x" onerror="alert(1)">'
         '<picture><source type="text/html" srcset="javascript:alert(1) 1w"></picture>'
+        f'<picture><source type="image/webp" srcset="/media/{STEM}-480.webp 480w, '
+        '//evil.example/x.webp 960w"></picture>'
     )
-    cleaned = article_to_html(hostile)
+    cleaned = clean_article_html(hostile, SITE)
     assert "evil.example" not in cleaned and "javascript" not in cleaned
-    assert "onerror" not in cleaned and "text/html" not in cleaned
+    assert "onerror" not in cleaned and "text/html" not in cleaned and "decoding" not in cleaned
     assert 'loading="lazy"' in cleaned and 'sizes="100vw"' in cleaned
+    assert 'src="/a.jpg"' in cleaned
 
 
 def test_open_graph_names_the_widest_classic_file_by_its_absolute_address(app):
