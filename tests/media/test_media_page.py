@@ -169,3 +169,20 @@ def test_a_refused_placement_says_why_in_json(app, author, media_dir):
 
 def soup_of(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "html.parser")
+
+
+def test_the_editors_script_may_send_its_token_as_a_header(app, author):
+    token = page_token(author)
+    response = author.post(
+        "/admin/media/place",
+        data={"file": (io.BytesIO(png_bytes(600, 400)), "foto.png"), "alt": "Un logo"},
+        content_type="multipart/form-data",
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 201 and len(images_in_db(app)) == 1
+    refused = author.post(
+        "/admin/media/place",
+        data={"file": (io.BytesIO(png_bytes(600, 400)), "foto.png"), "alt": "Un logo"},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 400 and len(images_in_db(app)) == 1

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from PIL import Image
+from PIL import Image, ImageCms
 
 from blog.extensions import db
 from blog.models import MediaFile
@@ -221,3 +221,31 @@ def test_names_cannot_be_guessed_and_never_collide(app, author, media_dir):
 def test_the_shown_name_is_the_last_part_of_the_uploaders_name(app, author):
     upload(author, png_bytes(40, 30), "../../home/anna/Foto\x07 estate.png")
     assert only_image(app).original_name == "Foto estate.png"
+
+
+def with_profile(kind: str, profile: bytes) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (600, 400), (30, 120, 200)).save(buffer, kind, icc_profile=profile)
+    return buffer.getvalue()
+
+
+SRGB_PROFILE = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+@pytest.mark.parametrize(
+    ("data", "filename"),
+    [
+        (with_profile("JPEG", SRGB_PROFILE), "profilo.jpg"),
+        (with_profile("PNG", SRGB_PROFILE), "profilo.png"),
+        (with_profile("PNG", b"not a colour profile at all"), "rotto.png"),
+    ],
+)
+def test_a_colour_profile_is_applied_then_dropped(app, author, media_dir, data, filename):
+    with Image.open(io.BytesIO(data)) as source:
+        assert "icc_profile" in source.info
+    assert upload(author, data, filename).status_code == 303
+    media = only_image(app)
+    for name in media.file_names():
+        with Image.open(media_dir / name) as stored:
+            assert "icc_profile" not in stored.info, name
+            assert stored.convert("RGB").getpixel((10, 10))[2] > 150, name
