@@ -29,6 +29,7 @@ LOCATIONS = DEPLOY / "blog-locations.conf"
 #: What the deployed files say, and what loopback puts in its place.
 UPSTREAM = "http://127.0.0.1:8000"
 STATIC_DIR = "/srv/blog/static/"
+MEDIA_DIR = "/srv/blog/media/"
 CACHE_DIR = "/var/cache/nginx-blog"
 LOCATIONS_PATH = "/etc/nginx/snippets/blog-locations.conf"
 CERTIFICATE = "/etc/letsencrypt/live/blog.example.it/fullchain.pem"
@@ -93,12 +94,18 @@ def check_config(work: Path, config: Path) -> None:
 
 
 def render_locations(work: Path, upstream_port: int) -> Path:
-    """The deployed locations, pointing at a loopback gunicorn and our static files."""
+    """The deployed locations, pointing at a loopback gunicorn, our static files,
+    and ``work/media/`` for the uploaded images."""
     path = work / "blog-locations.conf"
+    (work / "media").mkdir(parents=True, exist_ok=True)
     path.write_text(
         render(
             LOCATIONS.read_text(),
-            {UPSTREAM: f"http://127.0.0.1:{upstream_port}", STATIC_DIR: f"{PROJECT}/static/"},
+            {
+                UPSTREAM: f"http://127.0.0.1:{upstream_port}",
+                STATIC_DIR: f"{PROJECT}/static/",
+                MEDIA_DIR: f"{work}/media/",
+            },
         )
     )
     return path

@@ -41,6 +41,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
+from PIL import Image
 from werkzeug.test import encode_multipart
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -1125,9 +1126,97 @@ def imports_target(results: list[dict]) -> None:
     ]
 
 
+# Images: a 24-megapixel photo taken in by the upload use case, beside
+# Pillow's own decode of the same file, each in a process of its own.
+
+IMAGE_SIZE = (6000, 4000)
+IMAGE_ROUNDS = 3
+IMAGE_SECONDS_GOAL = 3.0
+IMAGE_RSS_GOAL_MB = 300
+
+
+def write_photo(path: Path, size: tuple[int, int]) -> None:
+    """A camera-like JPEG: detail everywhere (noise over gradients), EXIF with a GPS position."""
+    width, height = size
+    noise = Image.effect_noise(size, 40)
+    ramp = Image.linear_gradient("L").resize(size)
+    channels = (
+        Image.blend(noise, ramp, 0.5),
+        Image.blend(noise, ramp.transpose(Image.Transpose.ROTATE_90).resize(size), 0.5),
+        noise,
+    )
+    exif = Image.Exif()
+    exif[0x0110] = "Benchmark camera"
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (45.0, 28.0, 1.0)
+    Image.merge("RGB", channels).save(path, "JPEG", quality=92, exif=exif)
+
+
+def image_child(kind: str, path: Path, media_dir: Path) -> dict:
+    """One take-in in a process of its own: its own peak RSS, its own time."""
+    output = subprocess.run(
+        [sys.executable, str(PROJECT / "benchmarks" / "image_child.py"), kind, path, media_dir],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def images_target(results: list[dict]) -> None:
+    """A 24-megapixel photo through the upload use case and through Pillow's
+    ``Image.open().load()``, in turn, ``IMAGE_ROUNDS`` times each."""
+    photo = WORK / "photo-24mp.jpg"
+    write_photo(photo, IMAGE_SIZE)
+    megabytes = photo.stat().st_size / 1024 / 1024
+    ours, floor = [], []
+    for _ in range(IMAGE_ROUNDS):
+        media_dir = WORK / "media"
+        shutil.rmtree(media_dir, ignore_errors=True)
+        ours.append(image_child("upload", photo, media_dir))
+        floor.append(image_child("decode", photo, media_dir))
+        print(f"  upload: {ours[-1]}\n  decode: {floor[-1]}", flush=True)
+    shutil.rmtree(WORK / "media", ignore_errors=True)
+    photo.unlink()
+    seconds = statistics.median(run["seconds"] for run in ours)
+    cpu = statistics.median(run["cpu_seconds"] for run in ours)
+    floor_seconds = statistics.median(run["seconds"] for run in floor)
+    peak = max(run["peak_rss_mb"] for run in ours)
+    floor_peak = max(run["peak_rss_mb"] for run in floor)
+    added = max(run["added_mb"] for run in ours)
+    floor_added = max(run["added_mb"] for run in floor)
+    label = (
+        f"a {IMAGE_SIZE[0]} × {IMAGE_SIZE[1]} JPEG photo (24 MP, {megabytes:.1f} MB, EXIF with GPS)"
+    )
+    results += [
+        {
+            "target": f"images: {label} taken in by the upload use case (check, decode whole, "
+            "orient, sRGB, 480/960/1600 px in WebP and JPEG, written, one row), "
+            f"median of {IMAGE_ROUNDS}, vs Pillow's Image.open().load() of the same file",
+            "ours": f"{seconds:.2f} s ({cpu:.2f} s CPU)",
+            "reference": f"Pillow decode {floor_seconds:.2f} s",
+            "ratio": f"{seconds / floor_seconds:.1f}×",
+            "goal": f"< {IMAGE_SECONDS_GOAL:g} s",
+            "pass": seconds < IMAGE_SECONDS_GOAL,
+        },
+        {
+            "target": "images: the same, peak RSS of the worker process (the step's own share)",
+            "ours": f"{peak:.0f} MB (+{added:.0f} MB)",
+            "reference": f"Pillow decode {floor_peak:.0f} MB (+{floor_added:.0f} MB)",
+            "ratio": f"{added / floor_added:.1f}× the share",
+            "goal": f"< {IMAGE_RSS_GOAL_MB} MB",
+            "pass": peak < IMAGE_RSS_GOAL_MB,
+        },
+    ]
+
+
 #: Steps whose results, measured alone (``python benchmarks/run.py imports``),
 #: replace their own section of RESULTS.md.
-SECTIONS = {"imports": "Imports of 1,000,000 comments"}
+SECTIONS = {
+    "imports": "Imports of 1,000,000 comments",
+    "images": "Images: a 24-megapixel photo taken in",
+}
 
 
 def write_section(name: str, results: list[dict]) -> None:
@@ -1219,6 +1308,7 @@ def main() -> int:
         "hostile": hostile_target,
         "spam": spam_target,
         "imports": imports_target,
+        "images": images_target,
     }
     for name, step in steps.items():
         if only and name not in only:

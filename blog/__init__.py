@@ -16,6 +16,7 @@ from blog import (
     accounts,
     articles,
     comments,
+    media,
     moderation,
     notify,
     ops,
@@ -63,7 +64,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     i18n.init_app(app)
 
-    for area in (web, accounts, moderation, notify, reader, comments, spam, porting, privacy, ops):
+    for area in (
+        web,
+        accounts,
+        moderation,
+        notify,
+        reader,
+        comments,
+        media,
+        spam,
+        porting,
+        privacy,
+        ops,
+    ):
         area.init_app(app)
     articles.init_app(app)
     web.init_server(app)

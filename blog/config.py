@@ -168,6 +168,13 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_MAX_OVERFLOW": 5,
     "DATABASE_POOL_RECYCLE": 1800,
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    # Uploaded images (blog/media/): the folder their files are written to
+    # (None: the instance folder's media/), the largest file one upload may
+    # be, and the most pixels an image may declare: a larger one is refused
+    # before it is decoded (a "decompression bomb").
+    "MEDIA_DIR": None,
+    "MEDIA_MAX_BYTES": 20 * 1024 * 1024,
+    "MEDIA_MAX_PIXELS": 40_000_000,
     # Backups (blog/ops/): `flask backup` writes into BACKUP_DIR (None: the
     # instance folder's backups/) and keeps the newest BACKUP_KEEP (0: all).
     "BACKUP_DIR": None,

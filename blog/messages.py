@@ -370,6 +370,31 @@ PRIVACY_ANONYMISED = _l("Comments anonymised for {email}: {count}.")
 PRIVACY_DELETED = _l("Comments deleted for {email}: {count}.")
 PRIVACY_CONFIRM_REQUIRED = _l("Tick the confirmation to go ahead.")
 
+# Images (blog/media/)
+MEDIA_NOT_AN_IMAGE = _l(
+    "This file is not an image the site accepts: upload a JPEG, PNG, WebP or GIF image."
+)
+MEDIA_DAMAGED = _l("The image could not be read to the end: the file is damaged or incomplete.")
+MEDIA_HAS_CODE = _l(
+    "The file holds code (HTML or a script) besides the image: it was refused. "
+    "Save the picture again from an image editor and upload that."
+)
+MEDIA_TOO_MANY_PIXELS = _l(
+    "The image is too large: {width} × {height} pixels, over the {limit} megapixels allowed. "
+    "Reduce it and try again."
+)
+MEDIA_TOO_MANY_PIXELS_UNKNOWN = _l(
+    "The image declares more pixels than the site accepts. Reduce it and try again."
+)
+MEDIA_ANIMATED = _l("Animated images are not accepted: upload a still image.")
+MEDIA_TOO_BIG = _l("The file is too large: at most {limit} MB.")
+MEDIA_NO_FILE = _l("Choose an image to upload.")
+MEDIA_ALT_REQUIRED = _l(
+    "Describe the image in the alternative text: readers who cannot see it hear this instead."
+)
+MEDIA_UPLOADED = _l("Image uploaded: {name}.")
+MEDIA_DELETED = _l("Image deleted: {name}.")
+
 # Links in mail
 LINK_INVALID_TITLE = _l("Invalid link")
 LINK_INVALID = _l("The link is not valid or has expired (it lasts seven days).")

@@ -40,6 +40,8 @@ def app_config(tmp_path: Any) -> dict[str, Any]:
         "TESTING": True,
         "SECRET_KEY": "test secret key",
         "SQLALCHEMY_DATABASE_URI": test_database_url(tmp_path),
+        # Uploaded images go to the test's own folder, never the project's instance/.
+        "MEDIA_DIR": str(tmp_path / "media"),
         # Per-client throttles are off except in the tests of the defenses
         # themselves (tests/test_spam*.py), which switch them back on.
         "RATELIMIT_ENABLED": False,

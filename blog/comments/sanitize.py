@@ -358,8 +358,25 @@ MARKDOWN_TAGS: frozenset[str] = frozenset(
         "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "s",
         "code", "pre", "blockquote", "ul", "ol", "li", "a", "img", "figure",
         "figcaption", "table", "thead", "tbody", "tr", "th", "td", "sup", "sub",
+        "picture", "source",
     }
 )  # fmt: skip
+# The site's own images as placed from the media page (blog/media/figures.py):
+# ``picture`` with a WebP ``source``, ``srcset`` listing only files of
+# ``/media/`` with their widths, so no other address gets in through it.
+_MEDIA_CANDIDATE = re.compile(
+    r"/media/[A-Za-z0-9_-]{22}-[1-9][0-9]{0,4}\.(?:webp|jpg|png) [1-9][0-9]{0,4}w"
+)
+_SIZES = re.compile(r"[a-z0-9 (),.:%-]{1,200}")
+_IMAGE_VALUES: dict[str, Callable[[str], bool]] = {
+    "srcset": lambda value: (
+        len(value) <= 2000
+        and all(_MEDIA_CANDIDATE.fullmatch(part.strip()) for part in value.split(","))
+    ),
+    "sizes": lambda value: _SIZES.fullmatch(value) is not None,
+    "loading": lambda value: value in {"lazy", "eager"},
+    "decoding": lambda value: value in {"async", "sync", "auto"},
+}
 #: The only classes an article holds: a table column's alignment, which
 #: Markdown writes as ``style`` (never kept) and the renderer turns into these.
 ALIGN_CLASSES: frozenset[str] = frozenset({"align-left", "align-center", "align-right"})
@@ -398,7 +415,15 @@ def _markdown_attributes(site_url: str | None) -> Callable[[str, str, str], bool
         if tag == "a":
             return name in ("href", "title")
         if tag == "img":
-            return is_site_url(value, site_url) if name == "src" else name in _IMAGE_ATTRIBUTES
+            if name == "src":
+                return is_site_url(value, site_url)
+            if name in _IMAGE_VALUES:
+                return _IMAGE_VALUES[name](value)
+            return name in _IMAGE_ATTRIBUTES
+        if tag == "source":
+            if name == "type":
+                return value == "image/webp"
+            return name in ("srcset", "sizes") and _IMAGE_VALUES[name](value)
         if tag == "ol":
             return name == "start"
         if tag in ("th", "td"):

@@ -6,14 +6,17 @@ import io
 import logging
 import re
 import uuid
+from collections.abc import Callable, Mapping
 from functools import cached_property
-from typing import IO, Any, cast
+from typing import IO, Any, TypeVar, cast
 from urllib.parse import parse_qsl
 
-from flask import Flask, Request, Response, has_request_context, request
+from flask import Flask, Request, Response, current_app, has_request_context, request
 from werkzeug.exceptions import BadRequest
 from werkzeug.formparser import FormDataParser
 from werkzeug.routing import IntegerConverter
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 #: The largest row id: PostgreSQL's ``integer``. An id from a request above
 #: it names nothing, and would overflow the database driver.
@@ -54,6 +57,33 @@ def refuse_nul_in_url() -> None:
         or any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True))
     ):
         raise BadRequest("NUL in the URL")
+
+
+#: A view that takes larger bodies than ``MAX_CONTENT_LENGTH`` (an upload)
+#: says how large, from the configuration: ``@larger_body(limit)``.
+BodyLimit = Callable[[Mapping[str, Any]], int]
+
+
+def larger_body(limit: BodyLimit) -> Callable[[F], F]:
+    """Let this view's requests be up to ``limit(config)`` bytes long."""
+
+    def decorate(view: F) -> F:
+        view.body_limit = limit  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+def apply_body_limit() -> None:
+    """Raise this request's body limit for a view marked ``@larger_body``.
+
+    Runs before every other ``before_request``: Flask-WTF's token check
+    reads the form, and with it the body, under the limit in force.
+    """
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, "body_limit", None)
+    if limit is not None:
+        request.max_content_length = limit(current_app.config)
 
 
 def page_number(raw: object) -> int:

@@ -31,6 +31,7 @@ from blog.models.comments import (
     SpamLabel,
     body_digest,
 )
+from blog.models.media import MediaFile
 from blog.models.notify import (
     DigestEntry,
     MailComment,
@@ -63,6 +64,7 @@ __all__ = [
     "DigestEntry",
     "MailComment",
     "MailMessage",
+    "MediaFile",
     "ModerationEvent",
     "Moderator",
     "ModeratorSession",

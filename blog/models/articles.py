@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from blog.extensions import Model
 from blog.models.accounts import Moderator
 from blog.models.clock import utcnow
+from blog.models.media import MediaFile
 
 if TYPE_CHECKING:
     from blog.models.comments import Comment
@@ -91,6 +92,11 @@ class Article(Model):
         sa.ForeignKey("moderator.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime | None] = mapped_column(sa.DateTime, default=utcnow)
+    # The image shown with the article on the index, its page and its
+    # Open Graph tags; deleting the image leaves the article without one.
+    featured_image_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("media_file.id", ondelete="SET NULL"), index=True
+    )
     updated_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     comments_open: Mapped[bool] = mapped_column(default=True)
     # Derived at write time so that no page has to count rows.
@@ -106,6 +112,7 @@ class Article(Model):
     comment_version: Mapped[int] = mapped_column(default=0)
 
     author: Mapped[Moderator | None] = relationship()
+    featured_image: Mapped[MediaFile | None] = relationship()
     comments: Mapped[list[Comment]] = relationship(
         back_populates="article", cascade="all, delete-orphan", passive_deletes=True
     )

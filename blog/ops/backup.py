@@ -22,6 +22,7 @@ from flask import Flask
 
 from blog.core.database import make_private_folder
 from blog.extensions import db
+from blog.media.storage import media_folder
 from blog.ops import archive, databases
 
 #: The database's part for each kind of database, and the uploads' part.
@@ -45,8 +46,8 @@ def backup_folder(app: Flask) -> Path:
 
 
 def uploads_folder(app: Flask) -> Path:
-    """``UPLOAD_FOLDER`` (relative to the instance folder), or the instance's ``uploads/``."""
-    return Path(app.instance_path) / (app.config.get("UPLOAD_FOLDER") or "uploads")
+    """The uploaded images' folder: ``MEDIA_DIR``, or the instance folder's ``media/``."""
+    return media_folder(app.config, app.instance_path)
 
 
 def backups_in(folder: Path) -> list[Path]:

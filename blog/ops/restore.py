@@ -11,6 +11,7 @@ when the backup is older than the code.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tarfile
 import tempfile
@@ -27,6 +28,7 @@ from flask_migrate import upgrade
 
 from blog.core.database import make_private_folder
 from blog.extensions import db, migrate
+from blog.media.storage import FOLDER_MODE
 from blog.ops import archive, databases
 from blog.ops.backup import DATABASE_PARTS, UPLOADS_PART, uploads_folder
 
@@ -187,6 +189,8 @@ class Staged:
             old = self.folder / "uploads-replaced"
             target.rename(old)
         shutil.move(str(self.uploads), str(target))
+        # The images' folder is public, as the app makes it: nginx reads it.
+        os.chmod(target, FOLDER_MODE)
 
 
 def schema_version() -> str | None:

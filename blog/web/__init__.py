@@ -6,13 +6,14 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from blog.core.http import refuse_nul_in_url, setup_request_logging
+from blog.core.http import apply_body_limit, refuse_nul_in_url, setup_request_logging
 from blog.web import errors, health, http_cache, security, templates
 from blog.web.page_server import ArticlePageServer
 
 
 def init_request_checks(app: Flask) -> None:
     """Checks that must run before every other ``before_request``."""
+    app.before_request(apply_body_limit)
     app.before_request(refuse_nul_in_url)
     security.register_cross_origin_check(app)
 

@@ -63,6 +63,8 @@ def public_cache_control(config: Mapping) -> str:
 
 
 PRIVATE = "private, no-store"
+#: Files that are the same for everyone, whoever asks: they keep their own headers.
+SHARED_FILES = frozenset({"static", "media_files.file"})
 
 
 def make_public(response: Response) -> Response:
@@ -118,7 +120,7 @@ def keep_personal_pages_private(response: Response) -> Response:
     A response stays public only when its view said so, the request carried
     no cookie of ours and nothing in the response sets or reads one.
     """
-    if request.endpoint == "static":
+    if request.endpoint in SHARED_FILES:
         return response
     cache_control = response.headers.get("Cache-Control", "")
     if "no-store" in cache_control and "public" not in cache_control:

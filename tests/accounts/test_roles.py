@@ -20,7 +20,15 @@ from flask.testing import FlaskClient
 
 from blog.accounts.roles import Capability
 from blog.extensions import db
-from blog.models import Article, ArticleRevision, Moderator, Role, StaffInvite, utcnow
+from blog.models import (
+    Article,
+    ArticleRevision,
+    MediaFile,
+    Moderator,
+    Role,
+    StaffInvite,
+    utcnow,
+)
 from tests.helpers import MODERATOR_PASSWORD, add_comment, add_moderator, soup, text_of
 
 MODERATE = Capability.MODERATE_COMMENTS
@@ -69,6 +77,12 @@ REQUIRED: dict[str, Capability | None] = {
     "articles.compare": EDIT_OTHERS,
     "articles.preview_revision": EDIT_OTHERS,
     "articles.restore_revision": EDIT_OTHERS,
+    "media.library": WRITE,
+    "media.upload": WRITE,
+    "media.place_upload": WRITE,
+    "media.figure": WRITE,
+    # An author deletes only their own uploads: this one is someone else's.
+    "media.delete": EDIT_OTHERS,
     "staff.accounts": MANAGE,
     "staff.send_invite": MANAGE,
     "staff.revoke_invite": MANAGE,
@@ -129,6 +143,7 @@ ARGUMENTS: dict[str, Callable[[dict[str, int]], object]] = {
     "account_id": lambda rows: rows["target"],
     "invite_id": lambda rows: rows["invite"],
     "revision_id": lambda rows: rows["revision"],
+    "media_id": lambda rows: rows["media"],
     "action": lambda rows: "approve",
     "status": lambda rows: "spam",
     "switch": lambda rows: "open",
@@ -158,8 +173,21 @@ def staff_rows() -> dict[str, int]:
         body_html=article.body_html,
     )
     db.session.add(revision)
+    media = MediaFile(
+        stem="a" * 22,
+        original_name="foto.jpg",
+        mime="image/jpeg",
+        fallback="jpeg",
+        width=480,
+        height=320,
+        sizes=[{"width": 480, "height": 320}],
+        bytes=1000,
+        uploaded_by=target,
+    )
+    db.session.add(media)
     db.session.commit()
     return {
+        "media": media.id,
         "comment": add_comment().id,
         "article": article.id,
         "revision": revision.id,
@@ -233,7 +261,7 @@ def test_an_author_is_refused_the_queue_with_a_clear_page_and_sees_only_their_li
     response = author.get("/moderation/")
     assert response.status_code == 403
     assert "Accesso negato" in text_of(soup(response))
-    assert header_links(author) == {"/admin/articles/", "/moderation/profile"}
+    assert header_links(author) == {"/admin/articles/", "/admin/media/", "/moderation/profile"}
     moderator, _ = signed_in(app, Role.MODERATOR)
     assert "/moderation/" in header_links(moderator)
     assert "/admin/staff/" not in header_links(moderator)

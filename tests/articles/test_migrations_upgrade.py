@@ -26,7 +26,7 @@ from blog.extensions import db
 from tests.helpers import test_database_url
 
 FIRST = "a0405713cd5d"
-HEAD = "f51721260c9a"
+HEAD = "6d1e0a7b3c52"
 WHEN = datetime(2024, 3, 1, 9, 30, 15)
 LATER = datetime(2024, 3, 2, 18, 5, 0)
 
@@ -255,7 +255,7 @@ ROWS_AT["7c2f4e9a1d35"] = {  # each moderator's own language
         }
     ],
 }
-ROWS_AT[HEAD] = {  # staff roles and authored articles
+ROWS_AT["f51721260c9a"] = {  # staff roles and authored articles
     "moderator": [
         {
             "id": 5,
@@ -312,6 +312,25 @@ ROWS_AT[HEAD] = {  # staff roles and authored articles
         }
     ],
 }
+ROWS_AT[HEAD] = {  # uploaded images, featured images
+    "media_file": [
+        {
+            "id": 1,
+            "stem": "AbCdEfGhIjKlMnOpQrStUv",
+            "original_name": "stelvio.jpg",
+            "mime": "image/jpeg",
+            "fallback": "jpeg",
+            "width": 960,
+            "height": 640,
+            "sizes": [{"width": 480, "height": 320}, {"width": 960, "height": 640}],
+            "bytes": 123456,
+            "uploaded_by_id": 5,
+            "created_at": LATER,
+            "alt": "Il passo dello Stelvio",
+        }
+    ],
+    "article": [article(6, "con-immagine", featured_image_id=1)],
+}
 REVISIONS = list(ROWS_AT)
 PRIMARY_KEYS = {
     "article_term": ("article_id", "term_id"),
@@ -330,6 +349,7 @@ TYPES = {
     int: sa.Integer(),
     float: sa.Float(),
     datetime: sa.DateTime(),
+    list: sa.JSON(),
     type(None): sa.types.NullType(),
 }
 

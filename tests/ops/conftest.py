@@ -68,6 +68,8 @@ def make_blog(tmp_path: Path) -> Iterator[BlogMaker]:
 
         def make(name: str, migrated: bool = True, **settings: Any) -> Flask:
             url = stack.enter_context(new_database(tmp_path, name))
+            # Each blog its own images' folder, never the project's instance/.
+            settings.setdefault("MEDIA_DIR", str(tmp_path / f"media-{name}"))
             app = create_app(blog_settings(url, tmp_path, **settings))
             apps.append(app)
             if migrated:

@@ -8,6 +8,7 @@ Each test runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL names one
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import sqlite3
 import stat
@@ -23,10 +24,12 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from blog.extensions import db
+from blog.media.uploads import upload_image
 from blog.ops import archive
 from blog.ops.backup import backups_in
 from blog.ops.restore import script_directory
 from tests.helpers import Commenter
+from tests.media.images import photo_bytes
 from tests.ops.conftest import SECRET
 
 WRITERS = 4
@@ -321,22 +324,32 @@ def test_pruning_keeps_the_newest_backup_keep(make_blog):
     assert other.exists()
 
 
-def test_uploaded_files_are_backed_up_and_restored(make_blog, tmp_path):
-    uploads = tmp_path / "uploads-source"
-    (uploads / "2026").mkdir(parents=True)
-    (uploads / "2026" / "foto.jpg").write_bytes(b"\xff\xd8 una foto")
-    (uploads / "note.txt").write_text("ciao")
-    os.symlink("/etc/passwd", uploads / "link")
-    source = make_blog("source", UPLOAD_FOLDER=str(uploads))
+def test_uploaded_images_are_backed_up_and_restored(make_blog, tmp_path):
+    media = tmp_path / "media-source"
+    source = make_blog("source", MEDIA_DIR=str(media))
+    with source.app_context():
+        image = upload_image(
+            io.BytesIO(photo_bytes()), "foto.jpg", None, source.config, media, alt="Una foto"
+        )
+        stored = {name: (media / name).read_bytes() for name in image.file_names()}
+    (media / "note.txt").write_text("ciao")
+    os.symlink("/etc/passwd", media / "link")
     path = run_backup(source)
 
-    restored = tmp_path / "uploads-target"
-    target = make_blog("target", migrated=False, UPLOAD_FOLDER=str(restored))
+    restored = tmp_path / "media-target"
+    target = make_blog("target", migrated=False, MEDIA_DIR=str(restored))
     result = restore(target, path)
     assert result.exit_code == 0, result.output
-    assert (restored / "2026" / "foto.jpg").read_bytes() == b"\xff\xd8 una foto"
+    assert {name: (restored / name).read_bytes() for name in stored} == stored
     assert (restored / "note.txt").read_text() == "ciao"
     assert not (restored / "link").exists() and not (restored / "link").is_symlink()
+    # The restored blog serves the restored image.
+    with target.app_context():
+        alt = db.session.scalar(sa.text("SELECT alt FROM media_file"))
+    assert alt == "Una foto"
+    name = next(iter(stored))
+    response = target.test_client().get(f"/media/{name}")
+    assert response.status_code == 200 and response.data == stored[name]
 
 
 def test_backup_says_when_pg_dump_is_missing(make_blog, monkeypatch):

@@ -21,6 +21,11 @@ class Nginx:
         self.port = port
         self.work = work
 
+    @property
+    def media(self) -> Path:
+        """The folder the config serves ``/media/`` from."""
+        return self.work / "media"
+
     def access_log(self) -> str:
         path = self.work / "access.log"
         return path.read_text() if path.exists() else ""

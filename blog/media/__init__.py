@@ -1,0 +1,14 @@
+"""Images: the upload use case (checked, re-encoded, sized), their files and
+how they are served, the media page, and the ``<figure>`` pages show."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from blog.media import serving, views
+
+
+def init_app(app: Flask) -> None:
+    # The staff menu's "Media" shows for can_write_articles (blog/articles/views.py).
+    app.register_blueprint(views.bp)
+    app.register_blueprint(serving.bp)
