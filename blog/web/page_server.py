@@ -107,6 +107,11 @@ class ArticlePageServer:
         self._local = threading.local()
         self._trusted_hosts: set[tuple[Any, ...]] = set()
 
+    @property
+    def size(self) -> int:
+        """How many pages are kept."""
+        return len(self._entries)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
