@@ -21,6 +21,7 @@ from feedgenerator import Atom1Feed
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
+from werkzeug.wrappers import Response as BaseResponse
 
 from blog import messages
 from blog.core.i18n import speaking
@@ -209,7 +210,7 @@ def all_comments() -> Response:
 
 
 @bp.get("/<slug>/feed/")
-def article_comments(slug: str) -> Response:
+def article_comments(slug: str) -> BaseResponse:
     """One article's approved comments, newest first.
 
     An address the article had before answers 301 to its feed now.
