@@ -207,3 +207,8 @@ def test_open_graph_and_description_come_from_the_summary(client, writers):
         "Il riassunto di auto-1."
     )
     assert page.find("meta", property="og:description")["content"] == "Il riassunto di auto-1."
+    author = page.find("meta", property="article:author")["content"]
+    assert author == "http://127.0.0.1:5000/autore/lucia/"
+    assert page.find("meta", property="article:section")["content"] == "Auto"
+    tags = [meta["content"] for meta in page.find_all("meta", property="article:tag")]
+    assert tags == ["Alfa Romeo"]
