@@ -26,6 +26,9 @@ DEFAULTS: dict[str, Any] = {
     # The language readers, readers' mail and the flask commands speak: "it"
     # or "en", or any language with a catalog in blog/translations/.
     "SITE_LANGUAGE": "it",
+    # Articles: the longest Markdown an article's body may be, in characters
+    # (rendering the worst Markdown takes about two seconds per 100,000).
+    "ARTICLE_MAX_LENGTH": 100_000,
     # Articles on each page of the index, a category, a tag, an author.
     "ARTICLES_PER_PAGE": 10,
     # Comments

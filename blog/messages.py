@@ -34,6 +34,20 @@ TOO_MUCH_MARKUP = _l(
     "line breaks, and tags nested at most {depth} levels deep. Simplify the formatting and try "
     "again."
 )
+
+# An article's Markdown (blog/articles/markdown.py)
+ARTICLE_TOO_DEEP = _l(
+    "Quotations and lists are nested too deeply (at most 19 quotations or 9 lists inside each "
+    "other). Simplify the structure and try again."
+)
+ARTICLE_TOO_MUCH_HTML = _l(
+    "The HTML written in the article is too much: at most {limit} tags, < and & characters and "
+    "line breaks in all, and tags nested at most {depth} levels deep. Simplify it and try again."
+)
+ARTICLE_TOO_MUCH_FORMATTING = _l(
+    "The article has too much formatting: once rendered it would hold more than {limit} tags "
+    'and special characters (such as < & "). Split it or simplify it and try again.'
+)
 FLOOD = _l("You are posting comments too quickly. Slow down.")
 DUPLICATE = _l("Duplicate comment detected; it looks as though you’ve already said that!")
 FORM_EXPIRED = _l(
@@ -369,3 +383,45 @@ IMPORT_STOPPED = _l(
     "Import stopped: what was already saved stays, and running the same command again finishes "
     "the job without duplicating anything."
 )
+
+# Articles (blog/articles/authoring.py and the editor)
+TITLE_REQUIRED = _l("Please enter a title.")
+SLUG_INVALID = _l(
+    "Write the address with letters, digits and hyphens, such as “my-first-article”, or leave it "
+    "empty to make it from the title."
+)
+SLUG_RESERVED = _l("The address “{slug}” is used by the site itself: choose another one.")
+SLUG_TAKEN = _l(
+    "The address “{slug}” already belongs to another article (now or in the past): choose "
+    "another one."
+)
+SCHEDULE_IN_PAST = _l(
+    "To schedule the article choose a date and time in the future, or publish it now."
+)
+ARTICLE_NOT_PUBLISHED = _l("Only a published or scheduled article can be updated.")
+AUTOSAVE_DRAFTS_ONLY = _l("Only drafts are saved automatically.")
+REVISION_NOT_OF_ARTICLE = _l("This version belongs to another article.")
+SCHEDULE_NEEDS_DATE = _l("To schedule the article choose the date and time it appears.")
+ARTICLE_NOT_SAVED = _l("The article was not saved: please correct the fields marked.")
+DRAFT_SAVED = _l("Draft saved.")
+ARTICLE_PUBLISHED = _l("Article published.")
+ARTICLE_SCHEDULED = _l("Article scheduled.")
+ARTICLE_UPDATED = _l("Article updated.")
+ARTICLE_TRASHED = _l("“{title}” moved to the Trash.")
+ARTICLE_RESTORED = _l("“{title}” restored from the Trash.")
+AUTOSAVED = _l("Draft saved automatically at {time}.")
+PREVIEW_NOTE = _l(
+    "Preview: this is how readers will see the article. Nothing has been saved yet; close this "
+    "page to go back to the editor."
+)
+REVISION_PREVIEW_NOTE = _l("Preview of an earlier version of the article.")
+REVISION_RESTORED = _l("Version restored: it is now the current one, and the earlier text is kept.")
+TAB_ALL = _lp("articles tab", "All")
+TAB_PUBLISHED = _lp("articles tab", "Published")
+TAB_SCHEDULED = _lp("articles tab", "Scheduled")
+TAB_DRAFTS = _lp("articles tab", "Drafts")
+TAB_TRASH = _lp("articles tab", "Trash")
+FIELD_TITLE = _l("Title")
+FIELD_ADDRESS = _l("Address")
+FIELD_SUMMARY = _l("Summary")
+FIELD_TEXT = _l("Text")

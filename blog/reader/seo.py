@@ -33,6 +33,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from blog.accounts import auth
+from blog.articles import views as editor
 from blog.core.urls import external_url
 from blog.extensions import db
 from blog.models import Article, Moderator, Term, TermKind, article_term
@@ -45,13 +46,18 @@ from blog.web.http_cache import make_public
 bp = Blueprint("seo", __name__)
 
 #: Blueprints whose pages no search engine should list.
-PRIVATE_BLUEPRINTS = frozenset({auth.bp.name, views.bp.name, mail_links.bp.name})
+PRIVATE_BLUEPRINTS = frozenset({auth.bp.name, views.bp.name, mail_links.bp.name, editor.bp.name})
 NOINDEX = "noindex, nofollow"
 
 
 def private_paths() -> list[str]:
     """The path prefixes robots.txt closes, under the site's own path."""
-    prefixes = {views.bp.url_prefix, auth.bp.url_prefix, mail_links.bp.url_prefix}
+    prefixes = {
+        views.bp.url_prefix,
+        auth.bp.url_prefix,
+        mail_links.bp.url_prefix,
+        editor.bp.url_prefix,
+    }
     return sorted(f"{request.script_root}{prefix}/" for prefix in prefixes if prefix)
 
 
