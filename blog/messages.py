@@ -122,6 +122,47 @@ PASSWORD_AGAIN_PROMPT = _l("Repeat the password")
 CLI_ERROR = _l("Error: {message}")
 CLI_CANCELLED = _l("Cancelled: nothing was changed.")
 
+# Staff: roles, invitations, password reset
+#: Each role's name, as WordPress's Italian names them.
+ROLE_NAMES = {
+    "administrator": _lp("role", "Administrator"),
+    "editor": _lp("role", "Editor"),
+    "author": _lp("role", "Author"),
+    "moderator": _lp("role", "Moderator"),
+}
+LOGGED_IN_FIRST_STAFF = _l("Hello, {name}.")
+LAST_ADMINISTRATOR = _l(
+    "This is the only active administrator: give another account the administrator role "
+    "first, or the site would be left without anyone to manage it."
+)
+ROLE_CHANGED = _l("{name} is now: {role}.")
+ACCOUNT_DEACTIVATED = _l("{name} can no longer sign in; their sessions have ended.")
+ACCOUNT_REACTIVATED = _l("{name} can sign in again.")
+INVITE_SENT = _l("Invitation sent to {email}. The link works once, for {hours} hours.")
+INVITE_REVOKED = _l("Invitation to {email} revoked: its link no longer works.")
+INVITE_EMAIL_TAKEN = _l("An active account already has this email address.")
+INVITE_LINK_UNKNOWN = _l("This invitation link is not valid. Ask an administrator for a new one.")
+INVITE_LINK_EXPIRED = _l("This invitation has expired. Ask an administrator for a new one.")
+INVITE_LINK_USED = _l(
+    "This invitation has already been used. If the account is yours, log in or use "
+    "“Lost your password?”."
+)
+INVITE_LINK_REVOKED = _l("This invitation was revoked. Ask an administrator for a new one.")
+INVITE_LINK_TITLE = _l("Invitation not valid")
+USERNAME_TAKEN = _l("This username is already taken: choose another.")
+USERNAME_INVALID = _l("Use letters, digits, dots, hyphens and underscores only.")
+ACCOUNT_CREATED = _l("Welcome, {name}: your account is ready.")
+RESET_ASKED = _l(
+    "If an account uses that address, a message with a link to choose a new password is on "
+    "its way. The link works once, for {minutes} minutes."
+)
+RESET_LINK_INVALID = _l(
+    "This link to choose a new password is not valid: it has expired, was already used, or "
+    "the password has changed since. Ask for a new one."
+)
+PASSWORD_RESET_DONE = _l("New password saved. Every other session of this account has ended.")
+RESET_RATE_LIMITED = _l("Too many requests for a new password in a short time. Try again later.")
+
 
 BULK_NO_ACTION = _l("Choose an action.")
 BULK_NO_SELECTION = _l("Select at least one comment.")
@@ -313,6 +354,7 @@ ERRORS: dict[int, tuple[str, str]] = {
     403: (_l("Access denied"), _l("You are not allowed to do this.")),
     404: (_l("Page not found"), _l("The page you are looking for does not exist or has moved.")),
     405: (_l("Method not allowed"), _l("This page does not accept this kind of request.")),
+    410: (_l("Link not valid"), _l("This link has expired or was already used.")),
     413: (
         _l("Request too large"),
         _l("The text sent is over the largest size allowed. Shorten it and try again."),

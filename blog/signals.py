@@ -51,3 +51,12 @@ article_updated = _signals.signal("article-updated")
 #: An article was moved to the bin ("Sposta nel cestino"). Keyword argument:
 #: ``article``.
 article_trashed = _signals.signal("article-trashed")
+
+#: An administrator invited someone to join the staff (blog/accounts/staff.py).
+#: Keyword arguments: ``invite`` (the ``StaffInvite``), ``token`` (the link's
+#: secret, which is stored nowhere: the receiver mails it).
+staff_invited = _signals.signal("staff-invited")
+
+#: Someone asked for a password reset for an active account with an address.
+#: Keyword arguments: ``moderator`` (the account), ``token`` (the signed link's).
+password_reset_requested = _signals.signal("password-reset-requested")

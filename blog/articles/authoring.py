@@ -30,6 +30,7 @@ from flask import current_app
 from blog import messages, signals
 from blog.articles.markdown import MarkdownRefused, render_markdown
 from blog.articles.terms import terms_named
+from blog.comments.sanitize import article_to_html
 from blog.core.slugs import SLUG_MAX, is_valid_slug, reserved_slugs, slugify
 from blog.extensions import db
 from blog.models import (
@@ -65,6 +66,9 @@ class ArticleDraft:
     categories: Sequence[str] = field(default_factory=tuple)
     tags: Sequence[str] = field(default_factory=tuple)
     comments_open: bool = True
+    #: What ``body_source`` is written in: a Markdown file that says
+    #: ``format: html`` holds HTML, kept (sanitized) as the article's HTML only.
+    body_format: BodyFormat = BodyFormat.MARKDOWN
 
 
 class ArticleRefused(ValueError):
@@ -386,6 +390,8 @@ def _write(
     if len(title) > TITLE_MAX:
         raise ArticleRefused("title", str(messages.TOO_LONG.format(max=TITLE_MAX)))
     slug = slug_for(draft, article)
+    if body_html is None and draft.body_format == BodyFormat.HTML:
+        body_html = article_to_html(draft.body_source)
     html = render_body(draft.body_source) if body_html is None else body_html
     # Terms before any change to the article: finding them flushes the session.
     terms = terms_named(TermKind.CATEGORY, draft.categories) + terms_named(TermKind.TAG, draft.tags)

@@ -65,8 +65,12 @@ class ArticleForm(TextForm):
     publish_date = DateField(
         _l("Date"), validators=[Optional()], format="%Y-%m-%d", render_kw={"type": "date"}
     )
+    # Minutes, or seconds too (a browser sends them when step is under 60).
     publish_time = TimeField(
-        _l("Time"), validators=[Optional()], format="%H:%M", render_kw={"type": "time"}
+        _l("Time"),
+        validators=[Optional()],
+        format=["%H:%M", "%H:%M:%S"],
+        render_kw={"type": "time", "step": "1"},
     )
 
     def draft(self) -> ArticleDraft:

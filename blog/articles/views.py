@@ -199,7 +199,7 @@ def render_editor(
             schedules=schedules,
             action_form=ArticleActionForm(),
             timezone=timezone(),
-            now_local=localize(utcnow(), timezone()).strftime("%Y-%m-%dT%H:%M"),
+            now_local=localize(utcnow(), timezone()).strftime("%Y-%m-%dT%H:%M:%S"),
         ),
         form_status() if form.errors or notice else 200,
     )

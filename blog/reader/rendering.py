@@ -49,7 +49,7 @@ from blog.moderation.forms import UndoForm
 from blog.moderation.site_settings import page_setting
 from blog.moderation.views import take_undo_form
 from blog.moderation.workflow import allowed_actions
-from blog.reader.session import is_moderator, own_comments_here, own_entries
+from blog.reader.session import is_staff, may_moderate, own_comments_here, own_entries
 from blog.spam.rules import sign_form_time
 from blog.web.http_cache import (
     PRIVATE,
@@ -131,7 +131,7 @@ def comments_open(article: Article) -> bool:
 
 
 def comment_form(**kwargs: Any) -> CommentForm:
-    """The comment form: a CSRF token for a signed-in moderator only.
+    """The comment form: a CSRF token for signed-in staff only.
 
     A reader's comment POST is protected by the cross-origin check that
     runs before every unsafe request (``blog/web/security.py``) and by
@@ -140,7 +140,7 @@ def comment_form(**kwargs: Any) -> CommentForm:
     moderator writes under their account's name, email and site, which
     their form does not ask for.
     """
-    if not is_moderator():
+    if not is_staff():
         return CommentForm(meta={"csrf": False}, **kwargs)
     form = StaffCommentForm(meta={"csrf": True}, **kwargs)
     form.author.data = current_user.display_name
@@ -199,7 +199,7 @@ def likes_asked() -> int | None:
 def reader_view(comments: list[Comment]) -> ReaderView:
     """Whether a moderator is reading, and this reader's likes among
     ``comments`` when a like's redirect asks (one query)."""
-    staff = is_moderator()
+    staff = may_moderate()
     asked = likes_asked()
     if asked is None:
         return ReaderView(staff=staff)
@@ -250,7 +250,7 @@ def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Marku
     # Staff's view of an article readers cannot see yet (or any more) is
     # never kept: the cache serves anonymous readers.
     shareable = article.is_public
-    if own or likes_asked() is not None or is_moderator() or not shareable:
+    if own or likes_asked() is not None or may_moderate() or not shareable:
         approved = list(approved_comments(article, view, per_page))
         waiting = own_waiting(own, approved, view)
         entries = own_entries() if own else {}
@@ -291,7 +291,7 @@ def staff_view_of(article: Article) -> StaffView:
 
 def undo_form_here(article: Article, view: CommentView) -> UndoForm | None:
     """A moderator back from an action on this page: "Annulla" beside its message."""
-    if not is_moderator():
+    if not may_moderate():
         return None
     query: dict[str, Any] = view.link_args()
     return take_undo_form(url_for("reader.article", slug=article.slug, _anchor="comments", **query))

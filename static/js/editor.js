@@ -44,15 +44,16 @@
   var publishButton = document.getElementById("publish-button");
   function siteNow() {
     var made = form.getAttribute("data-now-local");
-    var parsed = made ? Date.parse(made + ":00Z") : NaN;
+    var parsed = made ? Date.parse(made + "Z") : NaN;
     return isNaN(parsed) ? null : parsed + (Date.now() - loadedAt);
   }
   function updatePublishLabel() {
     if (!publishButton) { return; }
     var day = form.elements.publish_date.value;
     var time = form.elements.publish_time.value || "00:00";
+    if (time.length === 5) { time += ":00"; }  // seconds are optional
     var now = siteNow();
-    var later = day && now !== null && Date.parse(day + "T" + time + ":00Z") > now;
+    var later = day && now !== null && Date.parse(day + "T" + time + "Z") > now;
     publishButton.value = later ? "schedule" : "publish";
     publishButton.textContent = form.getAttribute(later ? "data-label-schedule" : "data-label-publish");
   }

@@ -62,7 +62,7 @@ def test_robots_txt_keeps_crawlers_out_of_moderation_and_mail_links(client):
     lines = response.get_data(as_text=True).splitlines()
     assert lines[0] == "User-agent: *"
     rules = {line for line in lines[1:] if line.startswith("Disallow:")}
-    assert rules == {"Disallow: /moderation/", "Disallow: /email/", "Disallow: /admin/articles/"}
+    assert rules == {"Disallow: /moderation/", "Disallow: /admin/", "Disallow: /email/"}
     assert response.headers["Cache-Control"].startswith("public")
 
 
