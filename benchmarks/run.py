@@ -51,8 +51,9 @@ from benchmarks import nginx  # noqa: E402
 from benchmarks.hostile_comments import hostile_comments  # noqa: E402
 from blog import create_app  # noqa: E402
 from blog.articles.seed import seed_articles  # noqa: E402
+from blog.articles.terms import terms_named  # noqa: E402
 from blog.extensions import db  # noqa: E402
-from blog.models import Article, Comment, CommentStatus, Moderator  # noqa: E402
+from blog.models import Article, Comment, CommentStatus, Moderator, Role, TermKind  # noqa: E402
 from blog.moderation.workflow import refresh_article_comments  # noqa: E402
 
 WORK = PROJECT / "benchmarks" / ".work"
@@ -79,6 +80,16 @@ def seed_article_db(path: Path, comments: int) -> str:
         db.create_all()
         seed_articles()
         article = db.session.scalar(sa.select(Article))
+        # An authored article, as the editor leaves it: its author and its
+        # categories and tags are on the page, and must cost no query.
+        author = Moderator(username="autrice", display_name="Lucia Bianchi", role=Role.AUTHOR)
+        author.set_password("una password per il benchmark")
+        article.author = author
+        article.terms = [
+            *terms_named(TermKind.CATEGORY, ["Industria"]),
+            *terms_named(TermKind.TAG, ["Stellantis", "Fiat"]),
+        ]
+        db.session.commit()
         start = datetime(2026, 1, 1)
         rows = []
         for number in range(comments):

@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     # Articles: the longest Markdown an article's body may be, in characters
     # (rendering the worst Markdown takes about two seconds per 100,000).
     "ARTICLE_MAX_LENGTH": 100_000,
+    # Articles on each page of the index, a category, a tag, an author.
+    "ARTICLES_PER_PAGE": 10,
     # Comments
     "COMMENT_THREAD_DEPTH": 5,
     "COMMENTS_PER_PAGE": 50,
@@ -231,6 +233,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     configure_site_url(app)
     check_webhooks(app.config)
     check_comment_pages(app.config)
+    check_article_pages(app.config)
 
 
 def startup_error(message: str) -> RuntimeError:
@@ -260,6 +263,13 @@ def check_comment_pages(config: dict[str, Any]) -> None:
     """Refuse to start with a default comment page that is neither kind."""
     if config["COMMENT_DEFAULT_PAGE"] not in ("newest", "oldest"):
         raise startup_error(_l('COMMENT_DEFAULT_PAGE must be "newest" or "oldest"'))
+
+
+def check_article_pages(config: dict[str, Any]) -> None:
+    """Refuse to start with a number of articles a page that is no whole number from 1."""
+    value = config["ARTICLES_PER_PAGE"]
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+        raise startup_error(_l("ARTICLES_PER_PAGE must be a whole number from 1 to 1000"))
 
 
 #: Where ``flask run`` serves when nothing else is said.

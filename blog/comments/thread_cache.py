@@ -47,6 +47,11 @@ class ThreadCache:
                     self._entries.popitem(last=False)
         return fragment
 
+    @property
+    def size(self) -> int:
+        """How many comment pages are kept."""
+        return len(self._entries)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

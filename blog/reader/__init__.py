@@ -7,8 +7,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    # Importing actions and own_comments adds their routes to views.bp.
-    from blog.reader import actions, feeds, own_comments, seo, views  # noqa: F401
+    # Importing actions, archives and own_comments adds their routes to views.bp.
+    from blog.reader import actions, archives, feeds, own_comments, seo, views  # noqa: F401
 
     app.register_blueprint(feeds.bp)
     app.register_blueprint(views.bp)

@@ -88,7 +88,7 @@ def post_comment(slug: str) -> BaseResponse:
         return render_article(article, form, status=outcome.status, notice=outcome.notice)
     if outcome.status != CommentStatus.APPROVED or current_app.config["COMMENT_EDIT_MINUTES"]:
         remember_own_comment(outcome.comment_id, outcome.created_at)
-    link = link_to(slug, outcome.comment_id, outcome.page, external=False)
+    link = link_to(article.slug, outcome.comment_id, outcome.page, external=False)
     response = redirect(link, 303)
     remember_commenter(response, form)
     return response

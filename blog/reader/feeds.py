@@ -1,4 +1,5 @@
-"""Atom feeds: the articles, all approved comments, one article's comments.
+"""Atom feeds: the articles (all, a category's, a tag's, an author's), all
+approved comments, one article's comments.
 
 Built with feedgenerator (Django's feed writer, standalone), which escapes
 every text it writes. Commenters' email addresses never appear. As RFC 4287
@@ -17,16 +18,25 @@ import hashlib
 
 import sqlalchemy as sa
 from feedgenerator import Atom1Feed
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
+from werkzeug.wrappers import Response as BaseResponse
 
 from blog import messages
 from blog.core.i18n import speaking
 from blog.core.links import comment_page, link_to
 from blog.core.urls import external_url
 from blog.extensions import db
-from blog.models import Article, ArticleKind, Comment, CommentStatus
+from blog.models import Article, ArticleRedirect, Comment, CommentStatus, TermKind
+from blog.reader.archives import (
+    TERM_ENDPOINTS,
+    public_author_or_404,
+    term_or_404,
+    term_title,
+    with_term,
+)
+from blog.reader.listings import listed
 from blog.web.http_cache import make_public
 
 bp = Blueprint("feeds", __name__)
@@ -37,7 +47,7 @@ ATOM = "application/atom+xml; charset=utf-8"
 
 
 def _published() -> sa.ColumnElement[bool]:
-    return sa.and_(Article.public(), Article.kind == ArticleKind.POST)
+    return listed()
 
 
 def _not_modified(*parts: object) -> tuple[str, Response | None]:
@@ -74,23 +84,91 @@ def _atom(feed: Atom1Feed, etag: str) -> Response:
 @bp.get("/feed/")
 def articles() -> Response:
     """The site's articles."""
-    state = db.session.execute(
-        sa.select(sa.func.count(Article.id), sa.func.max(Article.published_at)).where(_published())
-    ).one()
-    etag, cached = _not_modified("articles", *state, _article_versions())
-    if cached:
-        return cached
     # The id it has always had: the site's address.
-    feed = _new_feed(
+    return _article_feed(
+        ("articles",),
+        sa.true(),
         current_app.config["SITE_NAME"],
         external_url("reader.index"),
         external_url("feeds.articles"),
         feed_id=external_url("reader.index"),
     )
+
+
+@bp.get("/categoria/<slug>/feed/")
+def category(slug: str) -> Response:
+    """A category's articles."""
+    return _term_feed(TermKind.CATEGORY, slug)
+
+
+@bp.get("/tag/<slug>/feed/")
+def tag(slug: str) -> Response:
+    """A tag's articles."""
+    return _term_feed(TermKind.TAG, slug)
+
+
+def _term_feed(kind: TermKind, slug: str) -> Response:
+    term = term_or_404(kind, slug)
+    page_endpoint, feed_endpoint = TERM_ENDPOINTS[kind]
+    with speaking(None):
+        title = f"{term_title(term)} – {current_app.config['SITE_NAME']}"
+    return _article_feed(
+        (kind.value, term.id, term.name),
+        with_term(term),
+        title,
+        external_url(page_endpoint, slug=term.slug),
+        external_url(feed_endpoint, slug=term.slug),
+    )
+
+
+@bp.get("/autore/<username>/feed/")
+def author(username: str) -> Response:
+    """An author's articles."""
+    person = public_author_or_404(username)
+    with speaking(None):
+        title = _("Author: %(name)s", name=person.display_name)
+    return _article_feed(
+        ("author", person.id, person.display_name),
+        Article.author_id == person.id,
+        f"{title} – {current_app.config['SITE_NAME']}",
+        external_url("reader.author_page", username=person.username),
+        external_url("feeds.author", username=person.username),
+    )
+
+
+def _article_feed(
+    key: tuple[object, ...],
+    where: sa.ColumnElement[bool],
+    title: str,
+    link: str,
+    feed_url: str,
+    feed_id: str | None = None,
+) -> Response:
+    """The newest public articles matching ``where``, as Atom.
+
+    The ETag comes from how many there are, the newest date and the sum
+    of their versions, read at this moment: an article reaching its
+    scheduled time changes the count, so no reader keeps the old list.
+    """
+    condition = sa.and_(_published(), where)
+    state = db.session.execute(
+        sa.select(
+            sa.func.count(Article.id),
+            sa.func.max(Article.published_at),
+            sa.func.coalesce(sa.func.sum(Article.comment_version), 0),
+        ).where(condition)
+    ).one()
+    if key != ("articles",) and not state[0]:
+        abort(404)  # as its page: nothing public, no feed
+    etag, cached = _not_modified(*key, *state)
+    if cached:
+        return cached
+    feed = _new_feed(title, link, feed_url, feed_id=feed_id)
     for article in db.session.scalars(
         sa.select(Article)
-        .where(_published())
-        .order_by(Article.published_at.desc())
+        .where(condition)
+        .options(sa.orm.joinedload(Article.author), sa.orm.selectinload(Article.terms))
+        .order_by(Article.published_at.desc(), Article.id.desc())
         .limit(FEED_ENTRIES)
     ):
         link = external_url("reader.article", slug=article.slug)
@@ -101,7 +179,10 @@ def articles() -> Response:
             description=str(escape(article.standfirst)) if article.standfirst else None,
             content=article.body_html,
             pubdate=article.published_at,
+            updateddate=article.updated_at,
             unique_id=link,
+            categories=[term.name for term in article.terms],
+            author_name=article.author.display_name if article.author else None,
         )
     return _atom(feed, etag)
 
@@ -129,11 +210,21 @@ def all_comments() -> Response:
 
 
 @bp.get("/<slug>/feed/")
-def article_comments(slug: str) -> Response:
-    """One article's approved comments, newest first."""
+def article_comments(slug: str) -> BaseResponse:
+    """One article's approved comments, newest first.
+
+    An address the article had before answers 301 to its feed now.
+    """
     article = db.session.scalar(sa.select(Article).where(Article.slug == slug, _published()))
     if article is None:
-        abort(404)
+        moved = db.session.scalar(
+            sa.select(Article)
+            .join(ArticleRedirect, ArticleRedirect.article_id == Article.id)
+            .where(ArticleRedirect.old_slug == slug, _published())
+        )
+        if moved is None:
+            abort(404)
+        return make_public(redirect(url_for("feeds.article_comments", slug=moved.slug), 301))
     etag, cached = _not_modified("article", article.id, article.comment_version)
     if cached:
         return cached

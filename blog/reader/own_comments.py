@@ -134,7 +134,7 @@ def withdraw_own(slug: str, comment_id: int) -> BaseResponse | tuple[str, int]:
     db.session.commit()
     forget_own_comment(comment_id)
     flash(str(messages.OWN_WITHDRAWN), "success")
-    return redirect(url_for("reader.article", slug=slug, _anchor="comments"), 303)
+    return redirect(url_for("reader.article", slug=article.slug, _anchor="comments"), 303)
 
 
 def edit_draft(comment: Comment, form: OwnCommentForm) -> Draft:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Set
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +24,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
+from blog.accounts.roles import can_edit_article
 from blog.comments.forms import CommentForm, FollowForm, StaffCommentForm
 from blog.comments.likes import liked_among
 from blog.comments.own import is_authors
@@ -42,7 +43,7 @@ from blog.comments.thread_cache import ThreadCache
 from blog.core.addresses import rate_limit_key
 from blog.core.http import page_number, parse_id
 from blog.extensions import db
-from blog.models import Article, Comment, CommentStatus, utcnow
+from blog.models import Article, ArticleRedirect, Comment, CommentStatus, utcnow
 from blog.moderation import site_settings
 from blog.moderation.forms import UndoForm
 from blog.moderation.site_settings import page_setting
@@ -51,6 +52,7 @@ from blog.moderation.workflow import allowed_actions
 from blog.reader.session import is_staff, may_moderate, own_comments_here, own_entries
 from blog.spam.rules import sign_form_time
 from blog.web.http_cache import (
+    PRIVATE,
     article_copy_is_fresh,
     article_etag,
     is_anonymous_request,
@@ -58,19 +60,65 @@ from blog.web.http_cache import (
 )
 
 #: Built once: the comment form and every uncached page view run it. The
-#: discussion's settings come with the article, at no query of their own.
-_PUBLISHED_ARTICLE = sa.select(Article, *site_settings.saved_page_columns()).where(
+#: discussion's settings come with the article, and so do its author and its
+#: categories and tags (joined), at no query of their own.
+_ARTICLE_WITH_SETTINGS = sa.select(Article, *site_settings.saved_page_columns()).options(
+    sa.orm.joinedload(Article.author), sa.orm.joinedload(Article.terms)
+)
+_PUBLISHED_ARTICLE = _ARTICLE_WITH_SETTINGS.where(
     Article.slug == sa.bindparam("slug"), Article.public(sa.bindparam("now"))
 )
+#: The article an old address names (``ArticleRedirect``), public or not.
+_MOVED_ARTICLE = _ARTICLE_WITH_SETTINGS.join(
+    ArticleRedirect, ArticleRedirect.article_id == Article.id
+).where(ArticleRedirect.old_slug == sa.bindparam("slug"))
+#: An article by its address whatever its state: staff's own view of it.
+_ANY_ARTICLE = _ARTICLE_WITH_SETTINGS.where(Article.slug == sa.bindparam("slug"))
+
+
+def _article_row(statement: sa.Select, **params: Any) -> Article | None:
+    """The article ``statement`` finds, its discussion settings kept for the request."""
+    # unique(): the joined categories and tags come one row each.
+    rows = db.session.execute(statement, params).unique().all()
+    if not rows:
+        return None
+    article, *saved = rows[0]
+    site_settings.remember_page_settings(saved)
+    return article
+
+
+def public_article(slug: str) -> Article | None:
+    """The article readers see at ``slug``: published, its time come, not in the bin."""
+    return _article_row(_PUBLISHED_ARTICLE, slug=slug, now=utcnow())
+
+
+def moved_article(slug: str) -> Article | None:
+    """The article that had ``slug`` as its address before, in whatever state."""
+    return _article_row(_MOVED_ARTICLE, slug=slug)
+
+
+def staff_article(slug: str) -> Article | None:
+    """The article at ``slug`` in any state, when the signed-in account may edit it."""
+    if not current_user.is_authenticated:
+        return None
+    article = _article_row(_ANY_ARTICLE, slug=slug)
+    if article is None or not can_edit_article(article):
+        return None
+    return article
 
 
 def get_article_or_404(slug: str) -> Article:
-    """Return the published article with ``slug`` or answer 404."""
-    row = db.session.execute(_PUBLISHED_ARTICLE, {"slug": slug, "now": utcnow()}).first()
-    if row is None:
-        abort(404)
-    article, *saved = row
-    site_settings.remember_page_settings(saved)
+    """Return the public article at ``slug``, or at the address it had; else 404.
+
+    Readers' POSTs (a comment, "Mi piace"...) sent from a page open since
+    before an address changed still reach their article: nothing typed is
+    lost. A draft, a scheduled article and one in the bin take none.
+    """
+    article = public_article(slug)
+    if article is None:
+        article = moved_article(slug)
+        if article is None or not article.is_public:
+            abort(404)
     return article
 
 
@@ -199,7 +247,10 @@ def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Marku
         )
 
     own = own_comments_here(article)
-    if own or likes_asked() is not None or may_moderate():
+    # Staff's view of an article readers cannot see yet (or any more) is
+    # never kept: the cache serves anonymous readers.
+    shareable = article.is_public
+    if own or likes_asked() is not None or may_moderate() or not shareable:
         approved = list(approved_comments(article, view, per_page))
         waiting = own_waiting(own, approved, view)
         entries = own_entries() if own else {}
@@ -208,7 +259,7 @@ def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Marku
             comment.id for comment in own if comment.id in shown and is_authors(comment, entries)
         }
         reader = reader_view(approved)
-        if waiting or changeable or reader != SHARED:
+        if waiting or changeable or reader != SHARED or not shareable:
             # Our own autoescaped template's output: safe markup.
             rendered = render_thread([*approved, *waiting], changeable, reader)
             return Markup(rendered)  # nosec B704
@@ -217,6 +268,25 @@ def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Marku
         (article.id, article.comment_version, view.page, is_open, view.order, str(get_locale())),
         lambda: render_thread(list(approved_comments(article, view, per_page))),
     )
+
+
+@dataclass(frozen=True)
+class StaffView:
+    """Why readers cannot see the article staff are looking at."""
+
+    #: "draft", "scheduled" or "trashed".
+    state: str
+    #: When a scheduled article appears.
+    publishes_at: datetime | None = None
+
+
+def staff_view_of(article: Article) -> StaffView:
+    """The banner over an article readers cannot see."""
+    if article.trashed_at is not None:
+        return StaffView("trashed")
+    if article.is_scheduled:
+        return StaffView("scheduled", article.published_at)
+    return StaffView("draft")
 
 
 def undo_form_here(article: Article, view: CommentView) -> UndoForm | None:
@@ -246,11 +316,14 @@ def render_article(
     """
     config = current_app.config
     view = requested_view(article)
-    is_open = comments_open(article)
+    public = article.is_public
+    # No comment on an article readers cannot see: its form is not shown.
+    is_open = public and comments_open(article)
     shown = (article.id, article.comment_version, view.page, is_open, view.order.value)
 
     shared = (
-        status == 200
+        public
+        and status == 200
         and request.method == "GET"
         and is_anonymous_request()
         and likes_asked() is None
@@ -281,8 +354,14 @@ def render_article(
         preview=preview,
         follow_form=FollowForm(formdata=None, prefix="follow"),
         undo_form=undo_form_here(article, view),
+        staff_view=None if public else staff_view_of(article),
     )
     response = make_response(body, status)
+    if not public:
+        # A draft, a scheduled article or one in the bin, shown to staff who
+        # may edit it: no cache, shared or the browser's, ever keeps it.
+        response.headers["Cache-Control"] = PRIVATE
+        return response
     if shared:
         # The same page for every reader with no cookie of ours: any cache
         # may keep it (blog/web/http_cache.py), the form time included.

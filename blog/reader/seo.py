@@ -1,4 +1,5 @@
-"""What search engines and link previews read: robots.txt, noindex, canonical links.
+"""What search engines and link previews read: robots.txt, the sitemap,
+noindex, canonical links.
 
 Moderation pages, the moderators' login and the pages behind links in mail
 are nobody's search result: robots.txt asks crawlers to stay out, and each
@@ -6,19 +7,40 @@ of those pages says ``noindex`` twice, in an ``X-Robots-Tag`` header and in
 a ``<meta name="robots">``, for the crawler that comes anyway through a link
 somebody published. Canonical and Open Graph URLs come from ``SITE_URL``
 (:func:`blog.urls.external_url`), never from the request's ``Host``.
+
+``/sitemap.xml`` lists the home page, every public article, and the pages
+of the categories, tags and authors that have one: never a draft, a
+scheduled article before its time or one in the bin, since it asks the
+same :meth:`Article.public` as every list. robots.txt names it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Flask, Response, has_request_context, request
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    has_request_context,
+    make_response,
+    render_template,
+    request,
+)
+from werkzeug.wrappers import Response as BaseResponse
 
 from blog.accounts import auth, staff_views
 from blog.articles import views as editor
 from blog.core.urls import external_url
+from blog.extensions import db
+from blog.models import Article, Moderator, Term, TermKind, article_term
 from blog.moderation import views
 from blog.notify import mail_links
+from blog.reader.archives import TERM_ENDPOINTS
+from blog.reader.listings import listed
 from blog.web.http_cache import make_public
 
 bp = Blueprint("seo", __name__)
@@ -47,9 +69,87 @@ def private_paths() -> list[str]:
 @bp.get("/robots.txt")
 def robots_txt() -> Response:
     """Let crawlers read the articles and feeds, and keep them out of moderation."""
-    lines = ["User-agent: *", *(f"Disallow: {path}" for path in private_paths())]
+    lines = [
+        "User-agent: *",
+        *(f"Disallow: {path}" for path in private_paths()),
+        "",
+        f"Sitemap: {external_url('seo.sitemap')}",
+    ]
     response = Response("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
     return make_public(response)
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    loc: str
+    lastmod: datetime | None = None
+
+
+def last_change(published_at: datetime | None, updated_at: datetime | None) -> datetime | None:
+    """When a page last changed: its article's update, or its publication if later."""
+    return max((moment for moment in (published_at, updated_at) if moment), default=None)
+
+
+@bp.get("/sitemap.xml")
+def sitemap() -> BaseResponse:
+    """The addresses search engines should know, each with when it last changed.
+
+    Cached as the feeds are (public, briefly, an ETag of its own bytes), so
+    a scheduled article is in it from its time on.
+    """
+    changed = (sa.func.max(Article.published_at), sa.func.max(Article.updated_at))
+    articles = db.session.execute(
+        sa.select(Article.slug, Article.published_at, Article.updated_at)
+        .where(listed())
+        .order_by(Article.published_at.desc(), Article.id.desc())
+    ).all()
+    terms = db.session.execute(
+        sa.select(Term.kind, Term.slug, *changed)
+        .join(article_term, article_term.c.term_id == Term.id)
+        .join(Article, Article.id == article_term.c.article_id)
+        .where(listed())
+        .group_by(Term.id, Term.kind, Term.slug)
+        .order_by(Term.kind, Term.slug)
+    ).all()
+    authors = db.session.execute(
+        sa.select(Moderator.username, *changed)
+        .join(Article, Article.author_id == Moderator.id)
+        .where(listed(), Moderator.active.is_(True))
+        .group_by(Moderator.id, Moderator.username)
+        .order_by(Moderator.username)
+    ).all()
+    newest = max(
+        (last_change(published, updated) for _, published, updated in articles),
+        default=None,
+        key=lambda moment: moment or datetime.min,
+    )
+    entries = [
+        SitemapEntry(external_url("reader.index"), newest),
+        *(
+            SitemapEntry(external_url("reader.article", slug=slug), last_change(published, updated))
+            for slug, published, updated in articles
+        ),
+        *(
+            SitemapEntry(
+                external_url(TERM_ENDPOINTS[TermKind(kind)][0], slug=slug),
+                last_change(published, updated),
+            )
+            for kind, slug, published, updated in terms
+        ),
+        *(
+            SitemapEntry(
+                external_url("reader.author_page", username=username),
+                last_change(published, updated),
+            )
+            for username, published, updated in authors
+        ),
+    ]
+    body = render_template("reader/sitemap.xml", entries=entries)
+    response = make_response(body)
+    response.content_type = "application/xml; charset=utf-8"
+    response.add_etag()
+    make_public(response)
+    return response.make_conditional(request)
 
 
 def is_private_page() -> bool:

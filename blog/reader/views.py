@@ -1,26 +1,36 @@
 """The readers' side: the article list, the article page and the privacy page.
 
 The blueprint spans actions.py (the comment POST, likes, "Segnala", "Segui
-la discussione") and own_comments.py (an author's edit and withdrawal)."""
+la discussione"), own_comments.py (an author's edit and withdrawal) and
+archives.py (a category's, a tag's and an author's articles)."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
+    abort,
     current_app,
     make_response,
     redirect,
     render_template,
     request,
+    url_for,
 )
 from werkzeug.wrappers import Response as BaseResponse
 
+from blog.accounts.roles import can_edit_article
 from blog.core.http import parse_id
-from blog.extensions import db
-from blog.models import Article, ArticleKind
-from blog.reader.rendering import comment_form, get_article_or_404, render_article
+from blog.reader.listings import list_articles
+from blog.reader.rendering import (
+    comment_form,
+    moved_article,
+    public_article,
+    render_article,
+    staff_article,
+)
 from blog.reader.session import remembered_commenter
 from blog.web.http_cache import make_public
 
@@ -29,31 +39,51 @@ bp = Blueprint("reader", __name__)
 
 @bp.get("/")
 def index() -> BaseResponse:
-    """List the published articles, newest first.
+    """List the published articles, newest first, ``ARTICLES_PER_PAGE`` a page.
 
     The list carries nothing of the reader's, so it answers conditional
-    GETs: a browser or proxy revalidating it gets a 304.
+    GETs: a browser or proxy revalidating it gets a 304. Its ETag is the
+    page's own digest, so a scheduled article reaching its time changes it.
     """
-    articles = db.session.scalars(
-        sa.select(Article)
-        .where(Article.public(), Article.kind == ArticleKind.POST)
-        .order_by(Article.published_at.desc(), Article.id.desc())
-    ).all()
-    response = make_response(render_template("reader/index.html", articles=articles))
+    listing = list_articles(sa.true(), "reader.index")
+    response = make_response(render_template("reader/index.html", listing=listing))
     response.add_etag()
     make_public(response)
     return response.make_conditional(request)
 
 
 @bp.get("/<slug>/", endpoint="article")
-def show_article(slug: str) -> Response:
-    """Show an article, its approved comments and the comment form."""
-    article = get_article_or_404(slug)
+def show_article(slug: str) -> BaseResponse:
+    """Show an article, its approved comments and the comment form.
+
+    An address the article had before answers 301 to its current one, for
+    good; a draft, a scheduled article or one in the bin is shown to staff
+    who may edit it, with a banner, and is "not found" for everyone else.
+    """
+    article = public_article(slug)
+    if article is None:
+        article = staff_article(slug)
+    if article is None:
+        return moved_permanently(slug)
     replying_to = str(parse_id(request.args.get("replytocom")) or 0)
     form = comment_form(
         formdata=None, data={**remembered_commenter(), "comment_parent": replying_to}
     )
     return render_article(article, form)
+
+
+def moved_permanently(slug: str) -> BaseResponse:
+    """301 from an address an article had to the one it has, the query kept; else 404."""
+    article = moved_article(slug)
+    if article is None or not (article.is_public or can_edit_article(article)):
+        abort(404)
+    location = url_for("reader.article", slug=article.slug)
+    if request.args:
+        location += "?" + urlencode(list(request.args.items(multi=True)))
+    response = redirect(location, 301)
+    if article.is_public:
+        make_public(response)
+    return response
 
 
 @bp.get("/privacy/")

@@ -20,8 +20,13 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable, Mapping
+from typing import TypeVar
 
 from flask import Flask, Response, current_app, request, session
+from werkzeug.wrappers import Response as BaseResponse
+
+#: Flask's responses and Werkzeug's (a redirect) alike.
+AnyResponse = TypeVar("AnyResponse", bound=BaseResponse)
 
 #: The cookies a commenter's name, email and site are remembered in (WordPress's).
 AUTHOR_COOKIES = {
@@ -67,7 +72,7 @@ PRIVATE = "private, no-store"
 SHARED_FILES = frozenset({"static", "media_files.file"})
 
 
-def make_public(response: Response) -> Response:
+def make_public(response: AnyResponse) -> AnyResponse:
     """Mark a response as the same for every reader with no cookie of ours."""
     response.headers["Cache-Control"] = public_cache_control(current_app.config)
     response.vary.add("Cookie")

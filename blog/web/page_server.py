@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from typing import Any, cast
 
@@ -42,7 +43,7 @@ from werkzeug.wsgi import get_host
 
 from blog.core.slugs import SLUG, reserved_slugs
 from blog.extensions import db
-from blog.models import Article
+from blog.models import Article, utcnow
 from blog.web.http_cache import (
     PageShown,
     article_copy_is_fresh,
@@ -105,6 +106,11 @@ class ArticlePageServer:
         self.lookups = 0
         self._local = threading.local()
         self._trusted_hosts: set[tuple[Any, ...]] = set()
+
+    @property
+    def size(self) -> int:
+        """How many pages are kept."""
+        return len(self._entries)
 
     def clear(self) -> None:
         with self._lock:
@@ -192,7 +198,7 @@ class ArticlePageServer:
         return entry
 
     def _current_article(self, slug: str) -> tuple[int, int] | None:
-        """The article's id and version: one indexed query, on every view.
+        """The public article's id and version: one indexed query, on every view.
 
         It runs on a driver connection this thread keeps for the purpose, in
         autocommit mode: SQLAlchemy's statement execution and a pool
@@ -200,12 +206,12 @@ class ArticlePageServer:
         that fails is thrown away, and the next view opens a new one.
         ``lookups`` counts these queries for the query-count tests.
         """
-        sql, positional = self._lookup_sql
+        sql, parameters = self._lookup
         cursor = getattr(self._local, "cursor", None)
         if cursor is None:
             cursor = self._driver_cursor()
         try:
-            cursor.execute(sql, (slug,) if positional else {"slug": slug})
+            cursor.execute(sql, parameters(slug, utcnow()))
             row = cursor.fetchone()
         except Exception:
             self._local.cursor = None
@@ -253,13 +259,38 @@ class ArticlePageServer:
         return self._engine.dialect.loaded_dbapi.Error
 
     @cached_property
-    def _lookup_sql(self) -> tuple[str, bool]:
+    def _lookup(self) -> tuple[str, Callable[[str, datetime], Any]]:
+        """The lookup's SQL, and what makes its driver parameters from a slug and a time.
+
+        Only a public article (:meth:`Article.public`: published, its time
+        come, not in the bin) is found: a draft, a scheduled article before
+        its time and one in the bin go to Flask, which answers 404 to
+        readers, and nothing of theirs is ever kept here. The time is this
+        moment's, so a scheduled article is served from its time on.
+        """
+        dialect = self._engine.dialect
         compiled = (
             sa.select(Article.id, Article.comment_version)
-            .where(Article.slug == sa.bindparam("slug"))
-            .compile(dialect=self._engine.dialect)
+            .where(Article.slug == sa.bindparam("slug"), Article.public(sa.bindparam("now")))
+            .compile(dialect=dialect)
         )
-        return compiled.string, compiled.positional
+        fixed = compiled.construct_params({"slug": "", "now": None})
+        # The dialect's own conversion (SQLite keeps times as text).
+        processors = {
+            name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+            for name, bind in compiled.binds.items()
+        }
+        names = list(compiled.positiontup or []) if compiled.positional else list(fixed)
+
+        def parameters(slug: str, now: datetime) -> Any:
+            values = {**fixed, "slug": slug, "now": now}
+            driver = {
+                name: processor(values[name]) if (processor := processors[name]) else values[name]
+                for name in names
+            }
+            return tuple(driver.values()) if compiled.positional else driver
+
+        return compiled.string, parameters
 
     def _render(self, environ: dict[str, Any], version: int) -> Entry | None:
         """Have Flask render the page in full; keep it if Flask made it public."""

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -417,3 +418,47 @@ def test_mail_link_tokens_stay_out_of_nginx_log(site):
     log = proxy.access_log()
     assert f"GET {ARTICLE_URL} " in log  # the log is written: the check can fail
     assert token not in log
+
+
+@needs_nginx
+def test_a_scheduled_article_reaches_readers_through_nginx_at_its_time(site):
+    """Nothing publishes it: the lists in nginx's cache expire, and the next
+    request asks the database for what is public at that moment."""
+    from blog.models import Article, utcnow
+
+    proxy = site["proxy"]
+    due = utcnow() + timedelta(seconds=3)
+    due_at = time.monotonic() + 3
+    with site["db"].begin() as connection:
+        connection.execute(
+            sa.insert(Article).values(
+                slug="tra-poco-via-nginx",
+                title="Tra poco, via nginx",
+                standfirst="",
+                body_html="<p>Uscito da solo.</p>",
+                published_at=due,
+            )
+        )
+    paths = ["/", "/feed/", "/sitemap.xml", "/tra-poco-via-nginx/"]
+    for path in paths:
+        # Twice: the second view is nginx's copy, kept while the time comes.
+        for _ in range(2):
+            status, _, page = anonymous_view(proxy, path)
+            assert status == (404 if path == "/tra-poco-via-nginx/" else 200)
+            assert b"tra-poco-via-nginx" not in page
+    assert time.monotonic() < due_at, "the test was too slow to look before the time"
+    # Up to s-maxage and stale-while-revalidate (1 s each, the defaults),
+    # plus nginx's whole seconds; another second is the margin.
+    limit = 4
+    seen: dict[str, float] = {}
+    while time.monotonic() - due_at < limit + 3 and len(seen) < len(paths):
+        for path in paths:
+            if path in seen:
+                continue
+            status, _, page = anonymous_view(proxy, path)
+            if status == 200 and b"tra-poco-via-nginx" in page:
+                seen[path] = time.monotonic() - due_at
+        time.sleep(0.1)
+    assert set(seen) == set(paths), seen
+    assert max(seen.values()) <= limit, seen
+    assert min(seen.values()) >= -0.5, seen  # never before its time

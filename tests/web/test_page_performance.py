@@ -261,3 +261,33 @@ def test_page_queries_use_their_indexes(app):
         assert "ix_comment_ip_block_created" in flood, flood
     else:  # tiny tables may be scanned; the plan must at least be valid
         assert threads and queue and flood
+
+
+def test_an_authored_article_with_terms_costs_no_more_queries(app, client):
+    from blog.models import Role
+    from tests.reader.authored import add_article, add_staff
+
+    with app.app_context():
+        writer = add_staff("lucia", Role.AUTHOR, display_name="Lucia Bianchi")
+        add_article(
+            "con-autrice",
+            author=writer,
+            categories=("Auto", "Industria"),
+            tags=("Fiat", "Stellantis"),
+        )
+    client.get("/con-autrice/")
+    with count_queries(app) as cached:
+        assert client.get("/con-autrice/").status_code == 200
+    app.extensions["thread_cache"].clear()
+    app.extensions["page_server"].clear()
+    with count_queries(app) as uncached:
+        page = soup(client.get("/con-autrice/"))
+    assert "Lucia Bianchi" in text_of(page.find(class_="byline"))
+    assert len(page.find(class_="post-terms").find_all("a")) == 4
+    app.extensions["thread_cache"].clear()
+    app.extensions["page_server"].clear()
+    with count_queries(app) as shipped:
+        assert client.get(ARTICLE_URL).status_code == 200
+    assert len(cached) == 1, cached
+    # The author and the terms come with the article's own query.
+    assert len(uncached) == len(shipped) <= 3, uncached
