@@ -7,9 +7,11 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_migrate import upgrade
 
+from blog.articles import search_index
 from blog.articles.seed import seed_articles
 from blog.core.i18n import lazy_gettext as _l
 from blog.core.terminal import show_database
+from blog.extensions import db
 
 
 @click.command("init-db", help=_l("Create or upgrade the database and load the shipped articles."))
@@ -24,4 +26,18 @@ def init_db_command() -> None:
     click.echo(_("Database ready."))
 
 
-COMMANDS = (init_db_command,)
+@click.command(
+    "search-reindex",
+    help=_l("Index every article again for readers' search, in the site's language."),
+)
+@with_appcontext
+def search_reindex_command() -> None:
+    """Index every article again for readers' search (after changing SITE_LANGUAGE)."""
+    show_database()
+    with db.engine.begin() as connection:
+        search_index.create_index(connection)
+        count = search_index.reindex_all(connection)
+    click.echo(_("Articles indexed for search: {count}").format(count=count))
+
+
+COMMANDS = (init_db_command, search_reindex_command)
