@@ -375,7 +375,5 @@ SEARCH_EMPTY = _l("Type one or more words to search the articles.")
 SEARCH_TOO_LONG = _l("The search is too long: type at most {count} characters.")
 SEARCH_NO_WORDS = _l("The search has no words to look for: type letters or digits.")
 #: Said when a search had more words than SEARCH_MAX_WORDS.
-SEARCH_FIRST_WORDS = _n(
-    "Only the first word was searched for.", "Only the first {count} words were searched for."
-)
+SEARCH_FIRST_WORDS = _l("Only the first {count} words were searched for.")
 SEARCH_RATE_LIMITED = _l("Too many searches in a short time: try again in a minute.")

@@ -20,7 +20,6 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from blog import messages
 from blog.core.http import parse_id
-from blog.core.i18n import counted
 from blog.extensions import db, limiter
 from blog.models import Article, ArticleKind
 from blog.reader.rendering import comment_form, get_article_or_404, render_article
@@ -76,7 +75,7 @@ def search() -> BaseResponse:
     results = search_articles(question, page, config) if not question.problem else None
     notice = None
     if question.left_out:
-        notice = counted(len(question.words), messages.SEARCH_FIRST_WORDS)
+        notice = messages.SEARCH_FIRST_WORDS.format(count=len(question.words))
     response = make_response(
         render_template(
             "reader/search.html",
