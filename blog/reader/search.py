@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy.dialects.postgresql import REGCONFIG
 
 from blog import messages
@@ -109,7 +109,7 @@ def search_articles(question: Question, page: int, config: Mapping[str, Any]) ->
     stems = tuple(dict.fromkeys(search_index.stems(question.words, language)))
     if db.engine.dialect.name == "postgresql":
         tsquery = sa.func.plainto_tsquery(_config(language), " ".join(question.words))
-        vector = sa.literal_column("article.search_vector")
+        vector: sa.ColumnElement[Any] = sa.literal_column("article.search_vector")
         matches = _found(vector.op("@@")(tsquery))
         ranked = matches.order_by(
             sa.func.ts_rank(vector, tsquery).desc(), Article.published_at.desc(), Article.id
@@ -192,7 +192,7 @@ def excerpt(text: str, stems: Sequence[str], language: str) -> Markup:
         if first is not None and number >= first + WORDS_AFTER:
             break
     if not spans:
-        return Markup(html.escape(text))
+        return escape(text)
     start_word = max(0, (first or 0) - WORDS_BEFORE)
     end_word = min(len(spans), start_word + WORDS_BEFORE + WORDS_AFTER) - 1
     start, end = spans[start_word][0], spans[end_word][1]
@@ -200,7 +200,7 @@ def excerpt(text: str, stems: Sequence[str], language: str) -> Markup:
     shown = _render(text[start:end], 0, end - start, found)
     before = ELLIPSIS + " " if start > 0 else ""
     after = " " + ELLIPSIS if search_index.WORD.search(text, end) else ""
-    return Markup(before) + shown + Markup(after)
+    return escape(before) + shown + escape(after)
 
 
 def _stem(word: str, language: str) -> str:

@@ -1,4 +1,4 @@
-"""The readers' side: the article list, the article page and the privacy page.
+"""The readers' side: the article list, the article page, the privacy page and search.
 
 The blueprint spans actions.py (the comment POST, likes, "Segnala", "Segui
 la discussione") and own_comments.py (an author's edit and withdrawal)."""
