@@ -118,11 +118,17 @@ def fold(word: str) -> str:
     return unicodedata.normalize("NFC", word).casefold()
 
 
-def stems(folded_words: Iterable[str], language: str) -> list[str]:
-    """Each folded word's stem in ``language`` ("fabbriche" -> "fabbric")."""
-    kept = [word for word in folded_words if len(word) <= WORD_MAX]
+def stem_each(folded_words: list[str], language: str) -> list[str]:
+    """Each folded word's stem in ``language`` ("fabbriche" -> "fabbric"), in
+    order; a word longer than ``WORD_MAX`` gives ""."""
+    kept = [word if len(word) <= WORD_MAX else "" for word in folded_words]
     stemmer = _stemmer(language)
     return stemmer.stemWords(kept) if stemmer else kept
+
+
+def stems(folded_words: Iterable[str], language: str) -> list[str]:
+    """The stems of the words that are not too long."""
+    return [stem for stem in stem_each(list(folded_words), language) if stem]
 
 
 def stemmed_text(text: str, language: str) -> str:

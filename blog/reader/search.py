@@ -102,46 +102,40 @@ class Results:
 
 
 def search_articles(question: Question, page: int, config: Mapping[str, Any]) -> Results:
-    """Find the public articles and pages holding every word of ``question``, best first."""
+    """Find the public articles and pages holding every word of ``question``, best first.
+
+    The newest ``SEARCH_CANDIDATES`` articles holding the words are ranked
+    (a word in every article costs no more than one in a thousand); one
+    query gives the page's ids and how many there are, one more reads those
+    articles.
+    """
     page_size = int(config["SEARCH_PAGE_SIZE"])
     max_pages = int(config["SEARCH_MAX_PAGES"])
     language = search_index.language_name(config["SITE_LANGUAGE"])
-    stems = tuple(dict.fromkeys(search_index.stems(question.words, language)))
-    if db.engine.dialect.name == "postgresql":
-        tsquery = sa.func.plainto_tsquery(_config(language), " ".join(question.words))
-        vector: sa.ColumnElement[Any] = sa.literal_column("article.search_vector")
-        matches = _found(vector.op("@@")(tsquery))
-        ranked = matches.order_by(
-            sa.func.ts_rank(vector, tsquery).desc(), Article.published_at.desc(), Article.id
-        )
+    candidates = _candidates(question, language, int(config["SEARCH_CANDIDATES"]))
+    rows = db.session.execute(
+        sa.select(candidates.c.id, sa.func.count().over().label("total"))
+        .order_by(candidates.c.rank, candidates.c.published_at.desc(), candidates.c.id)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).all()
+    if not rows and page > 1:  # past the last page: count them anyway
+        counted = db.session.scalar(sa.select(sa.func.count()).select_from(candidates)) or 0
     else:
-        fts = sa.table(search_index.FTS_TABLE, sa.column("rowid"))
-        score = sa.func.bm25(sa.literal_column(search_index.FTS_TABLE), *BM25_WEIGHTS)
-        phrase = " ".join('"' + stem.replace('"', '""') + '"' for stem in stems)
-        matches = _found(
-            sa.literal_column(search_index.FTS_TABLE).op("MATCH")(phrase),
-            fts.c.rowid == Article.id,
-            fts,
+        counted = rows[0].total if rows else 0
+    by_id = {
+        article.id: article
+        for article in db.session.scalars(
+            sa.select(Article).where(Article.id.in_([row.id for row in rows]))
         )
-        ranked = matches.order_by(score, Article.published_at.desc(), Article.id)
-
-    # The count stops one past the last page that can be shown.
+    }
+    articles = [by_id[row.id] for row in rows if row.id in by_id]
     cap = page_size * max_pages
-    counted = (
-        db.session.scalar(
-            sa.select(sa.func.count()).select_from(
-                matches.with_only_columns(Article.id).limit(cap + 1).subquery()
-            )
-        )
-        or 0
-    )
-    articles = list(
-        db.session.scalars(ranked.limit(page_size).offset((page - 1) * page_size)).all()
-    )
     pages = max(1, min(max_pages, -(-min(counted, cap) // page_size)))
     if db.engine.dialect.name == "postgresql":
         found = _headlines_postgresql(articles, question, language)
     else:
+        stems = tuple(dict.fromkeys(search_index.stems(question.words, language)))
         found = [
             Found(
                 article,
@@ -150,18 +144,46 @@ def search_articles(question: Question, page: int, config: Mapping[str, Any]) ->
             )
             for article in articles
         ]
-    return Results(found, min(counted, cap), counted > cap, page, pages)
+    more = counted > cap or counted >= int(config["SEARCH_CANDIDATES"])
+    return Results(found, min(counted, cap), more, page, pages)
 
 
-def _found(condition: sa.ColumnElement[bool], *join: Any) -> sa.Select:
-    """The select of public articles and pages meeting ``condition``."""
-    query = sa.select(Article)
-    if join:
-        on, table = join
-        query = sa.select(Article).select_from(table).join(Article, on)
-    return query.where(
-        condition, Article.public(), Article.kind.in_([ArticleKind.POST, ArticleKind.PAGE])
-    )
+def _candidates(question: Question, language: str, limit: int) -> sa.CTE:
+    """The newest ``limit`` public articles and pages holding every word, with
+    their rank (lower is better): ``id``, ``published_at``, ``rank``."""
+    public = (Article.public(), Article.kind.in_([ArticleKind.POST, ArticleKind.PAGE]))
+    if db.engine.dialect.name == "postgresql":
+        tsquery = sa.func.plainto_tsquery(_config(language), " ".join(question.words))
+        vector: sa.ColumnElement[Any] = sa.literal_column("article.search_vector")
+        query = (
+            sa.select(
+                Article.id,
+                Article.published_at,
+                (-sa.func.ts_rank(vector, tsquery)).label("rank"),
+            )
+            .where(vector.op("@@")(tsquery), *public)
+            .order_by(Article.published_at.desc())
+        )
+    else:
+        stems = dict.fromkeys(search_index.stems(question.words, language))
+        # Each word a quoted string: FTS5 reads no operator, prefix or column in it.
+        phrase = " ".join('"' + stem.replace('"', '""') + '"' for stem in stems)
+        fts = sa.table(search_index.FTS_TABLE, sa.column("rowid"))
+        fts_name = sa.literal_column(search_index.FTS_TABLE)
+        query = (
+            sa.select(
+                Article.id,
+                Article.published_at,
+                sa.func.bm25(fts_name, *BM25_WEIGHTS).label("rank"),
+            )
+            .select_from(fts)
+            .join(Article, Article.id == fts.c.rowid)
+            .where(fts_name.op("MATCH")(phrase), *public)
+            # FTS5 gives its rows in this order: no sort, and bm25 is worked
+            # out for the rows kept only.
+            .order_by(fts.c.rowid.desc())
+        )
+    return query.limit(limit).cte("candidates").prefix_with("MATERIALIZED")
 
 
 def _config(language: str) -> sa.ColumnElement[Any]:
@@ -176,47 +198,44 @@ def _excerpt_source(article: Article) -> str:
 
 def marked(text: str, stems: Sequence[str], language: str) -> Markup:
     """``text`` escaped, each word whose stem was searched for in ``<mark>``."""
-    return _render(text, 0, len(text), _matches(text, stems, language, len(text)))
+    text = unicodedata.normalize("NFC", text)
+    spans, found = _words_found(text, stems, language)
+    marks = [span for span, is_found in zip(spans, found, strict=True) if is_found]
+    return _render(text, 0, len(text), marks)
 
 
 def excerpt(text: str, stems: Sequence[str], language: str) -> Markup:
     """About thirty words of ``text`` around the first word found, those found marked."""
     text = unicodedata.normalize("NFC", text)
-    spans: list[tuple[int, int]] = []
-    first = None
-    wanted = set(stems)
-    for number, match in enumerate(search_index.words(text)):
-        spans.append(match.span())
-        if first is None and _stem(match.group(), language) in wanted:
-            first = number
-        if first is not None and number >= first + WORDS_AFTER:
-            break
+    spans, found = _words_found(text, stems, language)
     if not spans:
         return escape(text)
-    start_word = max(0, (first or 0) - WORDS_BEFORE)
-    end_word = min(len(spans), start_word + WORDS_BEFORE + WORDS_AFTER) - 1
-    start, end = spans[start_word][0], spans[end_word][1]
-    found = _matches(text[start:end], stems, language, end - start)
-    shown = _render(text[start:end], 0, end - start, found)
+    first = next((number for number, is_found in enumerate(found) if is_found), 0)
+    start_word = max(0, first - WORDS_BEFORE)
+    end_word = min(len(spans), start_word + WORDS_BEFORE + WORDS_AFTER)
+    start, end = spans[start_word][0], spans[end_word - 1][1]
+    marks = [
+        (span_start - start, span_end - start)
+        for (span_start, span_end), is_found in zip(
+            spans[start_word:end_word], found[start_word:end_word], strict=True
+        )
+        if is_found
+    ]
+    shown = _render(text[start:end], 0, end - start, marks)
     before = ELLIPSIS + " " if start > 0 else ""
     after = " " + ELLIPSIS if search_index.WORD.search(text, end) else ""
     return escape(before) + shown + escape(after)
 
 
-def _stem(word: str, language: str) -> str:
-    if len(word) > search_index.WORD_MAX:
-        return ""
-    return search_index.stems([word.casefold()], language)[0]
-
-
-def _matches(text: str, stems: Sequence[str], language: str, limit: int) -> list[tuple[int, int]]:
-    """Where in ``text`` (its first ``limit`` characters) the words searched for are."""
+def _words_found(
+    text: str, stems: Sequence[str], language: str
+) -> tuple[list[tuple[int, int]], list[bool]]:
+    """Where the words of ``text`` are, and which of them were searched for
+    (their stem is one of ``stems``): every word stemmed in one call."""
+    matches = list(search_index.words(text))
+    stemmed = search_index.stem_each([match.group().casefold() for match in matches], language)
     wanted = set(stems)
-    return [
-        match.span()
-        for match in search_index.words(text[:limit])
-        if _stem(match.group(), language) in wanted
-    ]
+    return [match.span() for match in matches], [stem in wanted for stem in stemmed]
 
 
 def _render(text: str, start: int, end: int, found: list[tuple[int, int]]) -> Markup:

@@ -456,3 +456,26 @@ def test_the_migration_indexes_the_articles_already_there(migrated_database):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.fixture
+def few_candidates(app_config: dict[str, Any]) -> dict[str, Any]:
+    app_config.update(SEARCH_CANDIDATES=5)
+    return app_config
+
+
+def test_only_the_newest_candidates_are_ranked(few_candidates, app, client):
+    with app.app_context():
+        # The oldest has the word in its title: it would rank first, but it
+        # is not among the newest five articles holding the word.
+        add_article("Alfasud storica", "<p>Una berlina.</p>", published_at=datetime(2001, 1, 1))
+        for number in range(7):
+            add_article(
+                f"Notizia {number}",
+                "<p>Parla della Alfasud.</p>",
+                published_at=datetime(2024, 1, 1) + timedelta(days=number),
+            )
+    response = client.get(SEARCH, query_string={"q": "alfasud"})
+    found = [text_of(link) for link in soup(response).select(".search-result h2 a")]
+    assert sorted(found) == [f"Notizia {number}" for number in range(2, 7)]
+    assert text_of(soup(response).select_one(".search-count")) == "Più di 5 risultati"
