@@ -97,25 +97,27 @@ def language_name(code: str | None = None) -> str:
     return LANGUAGES.get(str(code).split("-")[0].split("_")[0].lower(), NO_STEMMING)
 
 
-_stemmers = threading.local()  # a PyStemmer object is not shared between threads
+class _Stemmers(threading.local):
+    """Each thread's stemmers: a PyStemmer object is not to be shared between threads."""
+
+    def __init__(self) -> None:
+        self.by_language: dict[str, Stemmer.Stemmer] = {}
+
+
+_stemmers = _Stemmers()
 
 
 def _stemmer(language: str) -> Stemmer.Stemmer | None:
     if language == NO_STEMMING:
         return None
-    cache: dict[str, Stemmer.Stemmer] = _stemmers.__dict__.setdefault("by_language", {})
-    if language not in cache:
-        cache[language] = Stemmer.Stemmer(language)
-    return cache[language]
+    if language not in _stemmers.by_language:
+        _stemmers.by_language[language] = Stemmer.Stemmer(language)
+    return _stemmers.by_language[language]
 
 
 def words(text: str) -> Iterator[re.Match[str]]:
     """The words of ``text``, where they are (NFC: "è" is one letter)."""
     return WORD.finditer(text)
-
-
-def fold(word: str) -> str:
-    return unicodedata.normalize("NFC", word).casefold()
 
 
 def stem_each(folded_words: list[str], language: str) -> list[str]:

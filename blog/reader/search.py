@@ -169,7 +169,7 @@ def _candidates(question: Question, language: str, limit: int) -> sa.CTE:
         # Each word a quoted string: FTS5 reads no operator, prefix or column in it.
         phrase = " ".join('"' + stem.replace('"', '""') + '"' for stem in stems)
         fts = sa.table(search_index.FTS_TABLE, sa.column("rowid"))
-        fts_name = sa.literal_column(search_index.FTS_TABLE)
+        fts_name: sa.ColumnElement[Any] = sa.literal_column(search_index.FTS_TABLE)
         query = (
             sa.select(
                 Article.id,
