@@ -95,3 +95,65 @@ ARTICLE_UNITS: dict[str, str] = {
 def hostile_articles(size: int = COMMENT_MAX) -> dict[str, str]:
     """Every article worst case, each ``size`` characters long."""
     return {name: fill(unit, size) for name, unit in ARTICLE_UNITS.items()}
+
+
+#: An article's Markdown (blog/articles/markdown.py): written by staff, but
+#: a stolen author session or a careless paste is a stranger's text.
+ARTICLE_MARKDOWN_MAX = 100_000  # ARTICLE_MAX_LENGTH's default
+MARKDOWN_UNITS: dict[str, str] = {
+    "stars": "*",
+    "underscores": "_",
+    "brackets": "[",
+    "image brackets": "![",
+    "backticks": "`",
+    "tildes": "~~a",
+    "emphasis runs": "*a",
+    "unclosed emphasis": "a**",
+    "nested emphasis": "*a **b _c ",
+    "open links": "[a](",
+    "link in link": "[[a](b)",
+    "link titles": '[a](b "',
+    "angle destinations": "[a](<",
+    "links": "[a](https://a.it/) ",
+    "reference links": "[a][b] ",
+    "autolinks": "<https://a.it> ",
+    "images": "![a](/x.png) ",
+    "quotations": ">",
+    "quotations and lists": "> - ",
+    "lists": "- ",
+    "ordered lists": "1. ",
+    "paragraphs with emphasis": "*a*\n\n",
+    "headings": "# a\n",
+    "underlined headings": "a\n=\n",
+    "fences": "```\n",
+    "lines": "a\n",
+    "backslashes": "\\",
+    "entities": "&amp;",
+    "numeric entities": "&#x6A;",
+    "lone <": "<",
+    "quotes": '"',
+    "html comments": "<!--",
+    "cdata": "<![CDATA[",
+    "raw open tags": "<b>",
+    "raw open tags in paragraphs": "<b>x\n\n",
+    "raw tags in text": "a <em>b</em> ",
+    "everything": "*_[`~<&!>",
+}
+
+
+def hostile_markdown(size: int = ARTICLE_MARKDOWN_MAX) -> dict[str, str]:
+    """Every Markdown worst case, each ``size`` characters long."""
+    cases = {name: fill(unit, size) for name, unit in MARKDOWN_UNITS.items()}
+    cases["reference links"] = fill("[a][b] ", size - 30) + "\n\n[b]: https://a.it/\n"
+    cases["table rows"] = "|a|b|\n|-|-|\n" + fill("|x|y|\n", size - 12)
+    cases["table pipes"] = "a|b\n-|-\n" + fill("|", size - 8)
+    # A header of 3,000 columns: every short row below is padded to it.
+    header = "|" + "a|" * 3000 + "\n|" + "-|" * 3000 + "\n"
+    cases["wide table"] = header + fill("x\n", size - len(header))
+    # Lists nested as deep as Markdown allows, then many items with children.
+    deep = "".join("  " * level + "- x\n" for level in range(9))
+    cases["deep list, long"] = deep + fill("- *a*\n  - b\n", size - len(deep))
+    # Raw HTML just inside its own limit, in many paragraphs: each is
+    # cleaned on its own.
+    cases["raw HTML at its limit"] = "<b>x</b>\n\n" * 1200
+    return cases

@@ -26,6 +26,9 @@ DEFAULTS: dict[str, Any] = {
     # The language readers, readers' mail and the flask commands speak: "it"
     # or "en", or any language with a catalog in blog/translations/.
     "SITE_LANGUAGE": "it",
+    # Articles: the longest Markdown an article's body may be, in characters
+    # (rendering the worst Markdown takes about two seconds per 100,000).
+    "ARTICLE_MAX_LENGTH": 100_000,
     # Comments
     "COMMENT_THREAD_DEPTH": 5,
     "COMMENTS_PER_PAGE": 50,
@@ -93,6 +96,10 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_USERNAME_RATE_LIMIT": "10 per hour",
     "LOGIN_SLOWDOWN_AFTER": "5 per 15 minutes",
     "LOGIN_SLOWDOWN_SECONDS": 1,
+    # Staff invitations: how long the mailed link works; accepting one (POSTs
+    # per address block).
+    "INVITE_LINK_HOURS": 72,
+    "INVITE_ACCEPT_RATE_LIMIT": "10 per hour",
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
     # Per-address defenses count an IPv4 address alone and an IPv6 one by its /64.
@@ -186,6 +193,12 @@ DEFAULTS["MODERATOR_PASSWORD_MIN_LENGTH"] = 12
 # bandit's B105); the tests choose a cheap one.
 DEFAULTS["PASSWORD_HASH_METHOD"] = "scrypt"  # nosec B105
 DEFAULTS["MAIL_PASSWORD"] = None
+# "Password dimenticata?": how long the mailed link works, and how often it
+# may be asked for, per address block and per email address (rate limits,
+# not passwords, for bandit's B105).
+DEFAULTS["PASSWORD_RESET_MINUTES"] = 60
+DEFAULTS["PASSWORD_RESET_RATE_LIMIT"] = "5 per hour"  # nosec B105
+DEFAULTS["PASSWORD_RESET_EMAIL_RATE_LIMIT"] = "3 per hour"  # nosec B105
 DEFAULTS["WEBHOOK_SECRET"] = None
 # /metrics answers loopback, and whoever sends this as a Bearer token (None: nobody else).
 DEFAULTS["METRICS_TOKEN"] = None

@@ -34,6 +34,20 @@ TOO_MUCH_MARKUP = _l(
     "line breaks, and tags nested at most {depth} levels deep. Simplify the formatting and try "
     "again."
 )
+
+# An article's Markdown (blog/articles/markdown.py)
+ARTICLE_TOO_DEEP = _l(
+    "Quotations and lists are nested too deeply (at most 19 quotations or 9 lists inside each "
+    "other). Simplify the structure and try again."
+)
+ARTICLE_TOO_MUCH_HTML = _l(
+    "The HTML written in the article is too much: at most {limit} tags, < and & characters and "
+    "line breaks in all, and tags nested at most {depth} levels deep. Simplify it and try again."
+)
+ARTICLE_TOO_MUCH_FORMATTING = _l(
+    "The article has too much formatting: once rendered it would hold more than {limit} tags "
+    'and special characters (such as < & "). Split it or simplify it and try again.'
+)
 FLOOD = _l("You are posting comments too quickly. Slow down.")
 DUPLICATE = _l("Duplicate comment detected; it looks as though you’ve already said that!")
 FORM_EXPIRED = _l(
@@ -107,6 +121,47 @@ PASSWORD_PROMPT = _l("Password")
 PASSWORD_AGAIN_PROMPT = _l("Repeat the password")
 CLI_ERROR = _l("Error: {message}")
 CLI_CANCELLED = _l("Cancelled: nothing was changed.")
+
+# Staff: roles, invitations, password reset
+#: Each role's name, as WordPress's Italian names them.
+ROLE_NAMES = {
+    "administrator": _lp("role", "Administrator"),
+    "editor": _lp("role", "Editor"),
+    "author": _lp("role", "Author"),
+    "moderator": _lp("role", "Moderator"),
+}
+LOGGED_IN_FIRST_STAFF = _l("Hello, {name}.")
+LAST_ADMINISTRATOR = _l(
+    "This is the only active administrator: give another account the administrator role "
+    "first, or the site would be left without anyone to manage it."
+)
+ROLE_CHANGED = _l("{name} is now: {role}.")
+ACCOUNT_DEACTIVATED = _l("{name} can no longer sign in; their sessions have ended.")
+ACCOUNT_REACTIVATED = _l("{name} can sign in again.")
+INVITE_SENT = _l("Invitation sent to {email}. The link works once, for {hours} hours.")
+INVITE_REVOKED = _l("Invitation to {email} revoked: its link no longer works.")
+INVITE_EMAIL_TAKEN = _l("An active account already has this email address.")
+INVITE_LINK_UNKNOWN = _l("This invitation link is not valid. Ask an administrator for a new one.")
+INVITE_LINK_EXPIRED = _l("This invitation has expired. Ask an administrator for a new one.")
+INVITE_LINK_USED = _l(
+    "This invitation has already been used. If the account is yours, log in or use "
+    "“Lost your password?”."
+)
+INVITE_LINK_REVOKED = _l("This invitation was revoked. Ask an administrator for a new one.")
+INVITE_LINK_TITLE = _l("Invitation not valid")
+USERNAME_TAKEN = _l("This username is already taken: choose another.")
+USERNAME_INVALID = _l("Use letters, digits, dots, hyphens and underscores only.")
+ACCOUNT_CREATED = _l("Welcome, {name}: your account is ready.")
+RESET_ASKED = _l(
+    "If an account uses that address, a message with a link to choose a new password is on "
+    "its way. The link works once, for {minutes} minutes."
+)
+RESET_LINK_INVALID = _l(
+    "This link to choose a new password is not valid: it has expired, was already used, or "
+    "the password has changed since. Ask for a new one."
+)
+PASSWORD_RESET_DONE = _l("New password saved. Every other session of this account has ended.")
+RESET_RATE_LIMITED = _l("Too many requests for a new password in a short time. Try again later.")
 
 
 BULK_NO_ACTION = _l("Choose an action.")
@@ -299,6 +354,7 @@ ERRORS: dict[int, tuple[str, str]] = {
     403: (_l("Access denied"), _l("You are not allowed to do this.")),
     404: (_l("Page not found"), _l("The page you are looking for does not exist or has moved.")),
     405: (_l("Method not allowed"), _l("This page does not accept this kind of request.")),
+    410: (_l("Link not valid"), _l("This link has expired or was already used.")),
     413: (
         _l("Request too large"),
         _l("The text sent is over the largest size allowed. Shorten it and try again."),
@@ -369,6 +425,48 @@ IMPORT_STOPPED = _l(
     "Import stopped: what was already saved stays, and running the same command again finishes "
     "the job without duplicating anything."
 )
+
+# Articles (blog/articles/authoring.py and the editor)
+TITLE_REQUIRED = _l("Please enter a title.")
+SLUG_INVALID = _l(
+    "Write the address with letters, digits and hyphens, such as “my-first-article”, or leave it "
+    "empty to make it from the title."
+)
+SLUG_RESERVED = _l("The address “{slug}” is used by the site itself: choose another one.")
+SLUG_TAKEN = _l(
+    "The address “{slug}” already belongs to another article (now or in the past): choose "
+    "another one."
+)
+SCHEDULE_IN_PAST = _l(
+    "To schedule the article choose a date and time in the future, or publish it now."
+)
+ARTICLE_NOT_PUBLISHED = _l("Only a published or scheduled article can be updated.")
+AUTOSAVE_DRAFTS_ONLY = _l("Only drafts are saved automatically.")
+REVISION_NOT_OF_ARTICLE = _l("This version belongs to another article.")
+SCHEDULE_NEEDS_DATE = _l("To schedule the article choose the date and time it appears.")
+ARTICLE_NOT_SAVED = _l("The article was not saved: please correct the fields marked.")
+DRAFT_SAVED = _l("Draft saved.")
+ARTICLE_PUBLISHED = _l("Article published.")
+ARTICLE_SCHEDULED = _l("Article scheduled.")
+ARTICLE_UPDATED = _l("Article updated.")
+ARTICLE_TRASHED = _l("“{title}” moved to the Trash.")
+ARTICLE_RESTORED = _l("“{title}” restored from the Trash.")
+AUTOSAVED = _l("Draft saved automatically at {time}.")
+PREVIEW_NOTE = _l(
+    "Preview: this is how readers will see the article. Nothing has been saved yet; close this "
+    "page to go back to the editor."
+)
+REVISION_PREVIEW_NOTE = _l("Preview of an earlier version of the article.")
+REVISION_RESTORED = _l("Version restored: it is now the current one, and the earlier text is kept.")
+TAB_ALL = _lp("articles tab", "All")
+TAB_PUBLISHED = _lp("articles tab", "Published")
+TAB_SCHEDULED = _lp("articles tab", "Scheduled")
+TAB_DRAFTS = _lp("articles tab", "Drafts")
+TAB_TRASH = _lp("articles tab", "Trash")
+FIELD_TITLE = _l("Title")
+FIELD_ADDRESS = _l("Address")
+FIELD_SUMMARY = _l("Summary")
+FIELD_TEXT = _l("Text")
 
 # Readers' search (/cerca/)
 SEARCH_EMPTY = _l("Type one or more words to search the articles.")

@@ -37,3 +37,26 @@ comment_approved = _signals.signal("comment-approved")
 #: Keyword arguments: ``comment`` (None once deleted), ``comment_id``,
 #: ``previous`` and ``status`` (``CommentStatus``; ``status`` None: deleted).
 comment_status_changed = _signals.signal("comment-status-changed")
+
+#: An article became public or was scheduled (blog/articles/authoring.py):
+#: "Pubblica", "Programma", or a published one restored from the bin.
+#: Keyword argument: ``article`` (the ``Article``, committed).
+article_published = _signals.signal("article-published")
+
+#: A published or scheduled article changed ("Aggiorna", a version restored,
+#: back to a draft), or a draft came back from the bin. Keyword argument:
+#: ``article``.
+article_updated = _signals.signal("article-updated")
+
+#: An article was moved to the bin ("Sposta nel cestino"). Keyword argument:
+#: ``article``.
+article_trashed = _signals.signal("article-trashed")
+
+#: An administrator invited someone to join the staff (blog/accounts/staff.py).
+#: Keyword arguments: ``invite`` (the ``StaffInvite``), ``token`` (the link's
+#: secret, which is stored nowhere: the receiver mails it).
+staff_invited = _signals.signal("staff-invited")
+
+#: Someone asked for a password reset for an active account with an address.
+#: Keyword arguments: ``moderator`` (the account), ``token`` (the signed link's).
+password_reset_requested = _signals.signal("password-reset-requested")

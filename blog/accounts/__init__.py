@@ -1,4 +1,5 @@
-"""Staff accounts: login, sessions, profiles, and their ``flask`` commands."""
+"""Staff accounts: login, sessions, roles, invitations, password resets, and
+their ``flask`` commands."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from blog.accounts import auth, cli
+    from blog.accounts import auth, cli, roles, staff_views
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(staff_views.bp)
+    # Templates show staff only what they may use (the server checks it too).
+    app.jinja_env.globals.update(can=roles.can, Capability=roles.Capability)
     for command in cli.COMMANDS:
         app.cli.add_command(command)

@@ -1,4 +1,4 @@
-"""Moderators' login and logout."""
+"""Staff login and logout, and "Password dimenticata?"."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import (
     Blueprint,
+    Response,
     current_app,
     flash,
     redirect,
@@ -25,12 +26,15 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response as BaseResponse
 
 from blog import messages
-from blog.accounts.forms import LoginForm
+from blog.accounts import staff
+from blog.accounts.forms import LoginForm, NewPasswordForm, ResetRequestForm
+from blog.accounts.roles import Capability, can, staff_home
 from blog.core.addresses import rate_limit_key
 from blog.core.database import rows_changed
 from blog.core.forms import ActionForm, form_status
 from blog.extensions import db, limiter, login_manager
 from blog.models import Moderator, ModeratorSession, utcnow
+from blog.web.errors import render_error
 
 bp = Blueprint("auth", __name__, url_prefix="/moderation")
 
@@ -177,6 +181,15 @@ def count_login_failure(username: str) -> None:
         limiter.limiter.hit(parse(config["LOGIN_SLOWDOWN_AFTER"]), LOGIN_FAILURES, username)
 
 
+def greeting(moderator: Moderator) -> object:
+    """ "Ciao di nuovo" from the second login; the first names what there is to do."""
+    if moderator.last_login_at:
+        return messages.LOGGED_IN
+    if can(Capability.MODERATE_COMMENTS, moderator):
+        return messages.LOGGED_IN_FIRST
+    return messages.LOGGED_IN_FIRST_STAFF
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
 @limiter.limit(login_username_limit, methods=["POST"], key_func=login_username_key)
@@ -185,18 +198,18 @@ def login() -> BaseResponse | tuple[str, int] | str:
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
-    destination = safe_next(form.next.data) or url_for("moderation.queue")
+    wanted = safe_next(form.next.data)
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(destination)
+        return redirect(wanted or staff_home())
     if form.validate_on_submit():
         slow_down_guessing(typed_username())
         moderator = authenticate(form.username.data, form.password.data)
         if moderator is not None:
-            greeting = messages.LOGGED_IN if moderator.last_login_at else messages.LOGGED_IN_FIRST
+            hello = greeting(moderator)
             start_session(moderator, remember=bool(form.remember.data))
             db.session.commit()
-            flash(greeting.format(name=moderator.display_name), "success")
-            return redirect(destination, 303)
+            flash(str(hello).format(name=moderator.display_name), "success")
+            return redirect(wanted or staff_home(moderator), 303)
         count_login_failure(typed_username())
         form.password.errors = [messages.LOGIN_FAILED]
     status = form_status()
@@ -212,3 +225,70 @@ def logout() -> BaseResponse:
         db.session.commit()
         flash(str(messages.LOGGED_OUT), "info")
     return redirect(url_for("auth.login"), 303)
+
+
+def reset_limit() -> str:
+    return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
+
+
+def reset_email_limit() -> str:
+    return current_app.config["PASSWORD_RESET_EMAIL_RATE_LIMIT"]
+
+
+def reset_email_key() -> str:
+    """Rate-limit key for one email address, from anywhere: nobody gets a
+    stranger's inbox flooded with links by changing addresses."""
+    return "reset-email:" + (request.form.get("email") or "").strip().casefold()[:100]
+
+
+def reset_rate_limited() -> Response:
+    """Over a reset limit: the same 429 whether or not the address has an account."""
+    return current_app.make_response(render_error(429, messages.RESET_RATE_LIMITED))
+
+
+def no_referrer(response: BaseResponse) -> BaseResponse:
+    """A page whose address holds a secret: no referer leaves it, nobody keeps it."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/lost-password", methods=["GET", "POST"])
+@limiter.limit(reset_limit, methods=["POST"], on_breach=lambda _: reset_rate_limited())
+@limiter.limit(
+    reset_email_limit,
+    methods=["POST"],
+    key_func=reset_email_key,
+    scope="reset-email",
+    on_breach=lambda _: reset_rate_limited(),
+)
+def lost_password() -> BaseResponse | tuple[str, int]:
+    """Ask for a link to choose a new password; the same answer for any address."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        staff.request_password_reset(form.email.data)
+        db.session.commit()
+        minutes = current_app.config["PASSWORD_RESET_MINUTES"]
+        flash(messages.RESET_ASKED.format(minutes=minutes), "info")
+        return redirect(url_for("auth.login"), 303)
+    return render_template("auth/lost_password.html", form=form), form_status()
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(reset_limit, methods=["POST"], scope="reset-password")
+def reset_password(token: str) -> BaseResponse:
+    """GET: the form (nothing changes). POST: the new password; every other session ends."""
+    account = staff.read_reset_token(token)
+    if account is None:
+        page, status = render_error(410, messages.RESET_LINK_INVALID)
+        return no_referrer(current_app.make_response((page, status)))
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        staff.reset_password(account, form.password.data)
+        start_session(account, remember=False)
+        db.session.commit()
+        flash(str(messages.PASSWORD_RESET_DONE), "success")
+        return no_referrer(redirect(staff_home(account), 303))
+    page = render_template("auth/reset_password.html", form=form, account=account)
+    status = form_status() if form.errors else 200
+    return no_referrer(current_app.make_response((page, status)))

@@ -1,4 +1,4 @@
-"""Staff accounts at the terminal: create, list, set a password, deactivate."""
+"""Staff accounts at the terminal: create, list, set a password or a role, deactivate."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 
 from blog import messages
+from blog.accounts import staff
 from blog.core.i18n import lazy_gettext as _l
 from blog.core.terminal import CliError, option, show_database, typing_at_a_terminal
 from blog.extensions import db
-from blog.models import Moderator, new_session_token
+from blog.models import Moderator, Role
 
 
 def ask_password() -> str:
@@ -62,27 +63,52 @@ def find_moderator(username: str) -> Moderator:
     return moderator
 
 
+ROLE_CHOICE = click.Choice([role.value for role in Role])
+
+
 @click.command(
     "create-moderator",
-    help=_l("Create a moderator account; the password is asked for twice."),
+    help=_l(
+        "Create a staff account; the password is asked for twice. The first account is an "
+        "administrator."
+    ),
 )
 @click.argument("username")
 @option("--display-name", help=_l("Name shown on replies (default: USERNAME)."))
 @option("--email", help=_l("Address for notifications."))
+@option(
+    "--role",
+    type=ROLE_CHOICE,
+    help=_l(
+        "administrator, editor, author or moderator (default: administrator for the "
+        "first account, moderator after)."
+    ),
+)
 @with_appcontext
-def create_moderator_command(username: str, display_name: str | None, email: str | None) -> None:
-    """Create a moderator account; the password is asked for twice."""
+def create_moderator_command(
+    username: str, display_name: str | None, email: str | None, role: str | None
+) -> None:
+    """Create a staff account; the password is asked for twice."""
     show_database()
     username = username.strip()
     if not username or len(username) > 80:
         raise CliError(_("The username must be 1 to 80 characters long."))
     if db.session.scalar(sa.select(Moderator.id).where(Moderator.username == username)):
         raise CliError(_("The moderator “{username}” already exists.").format(username=username))
-    moderator = Moderator(username=username, display_name=display_name or username, email=email)
+    first = db.session.scalar(sa.select(Moderator.id).limit(1)) is None
+    chosen = Role(role) if role else Role.ADMINISTRATOR if first else Role.MODERATOR
+    moderator = Moderator(
+        username=username, display_name=display_name or username, email=email, role=chosen
+    )
     moderator.set_password(ask_password())
     db.session.add(moderator)
     db.session.commit()
     click.echo(_("Moderator “{username}” created.").format(username=username))
+    role_name = messages.ROLE_NAMES[chosen.value]
+    if first and not role:
+        click.echo(_("Role: {role} (the site's first account).").format(role=role_name))
+    else:
+        click.echo(_("Role: {role}.").format(role=role_name))
 
 
 @click.command("moderators", help=_l("List the moderator accounts."))
@@ -93,12 +119,13 @@ def list_moderators_command() -> None:
     if not moderators:
         click.echo(_("No moderators. Create one with: flask create-moderator NAME"))
         return
-    row = "{:<20} {:<24} {:<28} {:<11} {}"
+    row = "{:<20} {:<24} {:<28} {:<15} {:<11} {}"
     click.echo(
         row.format(
             pgettext("moderators column", "username"),
             pgettext("moderators column", "display name"),
             pgettext("moderators column", "email"),
+            pgettext("moderators column", "role"),
             pgettext("moderators column", "status"),
             pgettext("moderators column", "last login"),
         )
@@ -110,6 +137,7 @@ def list_moderators_command() -> None:
                 moderator.username,
                 moderator.display_name,
                 moderator.email or "—",
+                str(messages.ROLE_NAMES.get(moderator.role, moderator.role)),
                 pgettext("moderator", "active")
                 if moderator.active
                 else pgettext("moderator", "deactivated"),
@@ -140,10 +168,33 @@ def deactivate_moderator_command(username: str) -> None:
     """Deactivate a moderator; they are logged out at their next request."""
     show_database()
     moderator = find_moderator(username)
-    moderator.active = False
-    moderator.session_token = new_session_token()
+    try:
+        staff.deactivate(moderator)
+    except staff.StaffError as refusal:
+        raise CliError(str(refusal.message)) from None
     db.session.commit()
     click.echo(_("Moderator “{username}” deactivated.").format(username=username))
+
+
+@click.command(
+    "set-role",
+    help=_l("Give a staff account a role: administrator, editor, author or moderator."),
+)
+@click.argument("username")
+@click.argument("role", type=ROLE_CHOICE)
+@with_appcontext
+def set_role_command(username: str, role: str) -> None:
+    """Give a staff account a role; the last administrator keeps theirs."""
+    show_database()
+    account = find_moderator(username)
+    try:
+        staff.change_role(account, Role(role))
+    except staff.StaffError as refusal:
+        raise CliError(str(refusal.message)) from None
+    db.session.commit()
+    click.echo(
+        _("“{username}” is now: {role}.").format(username=username, role=messages.ROLE_NAMES[role])
+    )
 
 
 COMMANDS = (
@@ -151,4 +202,5 @@ COMMANDS = (
     list_moderators_command,
     set_password_command,
     deactivate_moderator_command,
+    set_role_command,
 )

@@ -1,4 +1,4 @@
-"""Staff forms: logging in, one's own profile."""
+"""Staff forms: logging in, one's own profile, invitations, roles, new passwords."""
 
 from __future__ import annotations
 
@@ -11,13 +11,17 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectChoice,
+    SelectField,
     StringField,
 )
 from wtforms.validators import (
     DataRequired,
     Email,
+    EqualTo,
     Length,
     Optional,
+    Regexp,
+    ValidationError,
 )
 
 from blog import messages
@@ -108,3 +112,81 @@ class ProfileForm(TextForm):
         ]
         if self.language.data is None:
             self.language.data = ""
+
+
+def role_choices() -> list[SelectChoice]:
+    """The roles (``Role``'s values), by their names; no form reads the database's models."""
+    return [SelectChoice(value, name) for value, name in messages.ROLE_NAMES.items()]
+
+
+def email_field(label: Any) -> StringField:
+    return StringField(
+        label,
+        filters=[normalize_text],
+        validators=[
+            *ONE_LINE,
+            DataRequired(messages.EMAIL_REQUIRED),
+            too_long(EMAIL_MAX),
+            Email(messages.EMAIL_INVALID),
+        ],
+    )
+
+
+class InviteForm(TextForm):
+    """An administrator invites someone by mail, with the role they will have."""
+
+    email = email_field(_l("Email"))
+    role = SelectField(_l("Role"), choices=role_choices, default="author")
+
+
+class RoleForm(TextForm):
+    """An administrator gives an account another role."""
+
+    role = SelectField(_l("Role"), choices=role_choices)
+
+
+class NewPasswordForm(TextForm):
+    """A new password, typed twice."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(messages.PASSWORD_REQUIRED), Length(max=1024)],
+    )
+    password_again = PasswordField(
+        _l("Repeat the new password"),
+        validators=[
+            DataRequired(messages.PASSWORD_REQUIRED),
+            EqualTo("password", messages.PASSWORDS_DIFFER),
+        ],
+    )
+
+    def validate_password(self, field: PasswordField) -> None:
+        minimum = current_app.config["MODERATOR_PASSWORD_MIN_LENGTH"]
+        if len(field.data or "") < minimum:
+            raise ValidationError(messages.PASSWORD_TOO_SHORT.format(min=minimum))
+
+
+class AcceptInviteForm(NewPasswordForm):
+    """The invited person chooses their username, name and password."""
+
+    username = StringField(
+        _l("Username"),
+        filters=[normalize_text],
+        validators=[
+            *ONE_LINE,
+            DataRequired(messages.USERNAME_REQUIRED),
+            Length(max=80),
+            Regexp(r"^[\w.-]+\Z", message=messages.USERNAME_INVALID),
+        ],
+    )
+    display_name = StringField(
+        _l("Display name"),
+        filters=[normalize_text],
+        validators=[*ONE_LINE, DataRequired(messages.AUTHOR_REQUIRED), too_long(AUTHOR_MAX)],
+    )
+
+
+class ResetRequestForm(TextForm):
+    """ "Password dimenticata?": the address the link goes to."""
+
+    email = email_field(_l("Email"))

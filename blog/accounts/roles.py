@@ -18,7 +18,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, url_for
 from flask_login import current_user
 
 from blog.models import Article, Role
@@ -47,6 +47,11 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.AUTHOR: frozenset({Capability.WRITE_ARTICLES}),
     Role.MODERATOR: frozenset({Capability.MODERATE_COMMENTS}),
 }
+
+
+def roles_that(capability: Capability) -> list[Role]:
+    """The roles that have ``capability``, for a query."""
+    return [role for role, capabilities in ROLE_CAPABILITIES.items() if capability in capabilities]
 
 
 def capabilities_of(user: Any) -> frozenset[Capability]:
@@ -92,3 +97,20 @@ def require(capability: Capability) -> Callable[[F], F]:
         return checked  # type: ignore[return-value]
 
     return decorate
+
+
+#: Where a member of staff lands after signing in, by what they may do: the
+#: first of these they have, else their profile (every role has one).
+STAFF_HOMES: list[tuple[Capability, str]] = [
+    (Capability.MODERATE_COMMENTS, "moderation.queue"),
+    (Capability.WRITE_ARTICLES, "articles.index"),
+    (Capability.MANAGE_SITE, "staff.accounts"),
+]
+
+
+def staff_home(user: Any = None) -> str:
+    """The page a member of staff starts from."""
+    for capability, endpoint in STAFF_HOMES:
+        if can(capability, user):
+            return url_for(endpoint)
+    return url_for("moderation.profile")

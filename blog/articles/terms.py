@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from blog.core.slugs import slugify
+from blog.core.slugs import SLUG, slugify
 from blog.extensions import db
 from blog.models import Term, TermKind
 
@@ -42,6 +42,30 @@ def terms_named(kind: TermKind, names: Iterable[str]) -> list[Term]:
     not committed.
     """
     wanted = {slugify(name): name for name in unique_names(names)}
+    return _found_or_made(kind, wanted)
+
+
+def terms_slugged(kind: TermKind, named: Iterable[tuple[str, str]]) -> list[Term]:
+    """The terms of ``kind`` for these (name, slug) pairs, made when missing.
+
+    Another system's slug (WordPress's nicename) is kept when it is a valid
+    address, so its links keep working; otherwise the name makes one. A pair
+    of which neither makes an address is left out. New terms are added to
+    the session, not committed.
+    """
+    wanted: dict[str, str] = {}
+    for raw_name, raw_slug in named:
+        name = " ".join(raw_name.split())[:TERM_NAME_MAX]
+        slug = raw_slug.strip().lower()
+        if not SLUG.fullmatch(slug):
+            slug = slugify(name) or slugify(raw_slug)
+        if slug:
+            wanted.setdefault(slug, name or slug)
+    return _found_or_made(kind, wanted)
+
+
+def _found_or_made(kind: TermKind, wanted: dict[str, str]) -> list[Term]:
+    """The terms of ``kind`` at these addresses, each made with its name when missing."""
     if not wanted:
         return []
     found = {

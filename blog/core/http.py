@@ -124,10 +124,16 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-#: The token of a one-click link from mail (``/email/<page>/<token>``): it
-#: acts without a login, so it is a credential and stays out of every log.
-#: Slashes may come percent-encoded in a raw request line.
-_MAIL_LINK_TOKEN = re.compile(r"(/email(?:/|%2f)[\w-]+(?:/|%2f))[^/?#\s\"]+", re.IGNORECASE)
+#: The token of a link from mail (``/email/<page>/<token>``, a staff
+#: invitation ``/admin/invite/<token>``, a password reset
+#: ``/moderation/reset-password/<token>``): it acts without a login, so it
+#: is a credential and stays out of every log. Slashes may come
+#: percent-encoded in a raw request line.
+_MAIL_LINK_TOKEN = re.compile(
+    r"((?:/email(?:/|%2f)[\w-]+|/admin(?:/|%2f)invite|/moderation(?:/|%2f)reset-password)"
+    r"(?:/|%2f))[^/?#\s\"]+",
+    re.IGNORECASE,
+)
 
 
 def redact_link_tokens(text: str) -> str:

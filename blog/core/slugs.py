@@ -17,6 +17,14 @@ from werkzeug.routing import Map
 SLUG_MAX = 200  # Article.slug's column
 SLUG = re.compile(rf"[a-z0-9][a-z0-9-]{{0,{SLUG_MAX - 1}}}")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
+#: Apostrophes join the words they stand between ("l'Alfa" is one word to an
+#: Italian reader: ``lalfa``, not ``l-alfa``), typographic ones included.
+_APOSTROPHES = re.compile("['\u2018\u2019\u02bc\u0060\u00b4\u2032]")
+#: Letters that Unicode does not decompose into a base letter and an accent.
+_LETTERS = str.maketrans(
+    {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O",
+     "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH"}
+)  # fmt: skip
 
 
 def reserved_slugs(url_map: Map) -> frozenset[str]:
@@ -35,8 +43,10 @@ def is_valid_slug(slug: str, reserved: frozenset[str]) -> bool:
 
 
 def slugify(text: str) -> str:
-    """Make a slug of a title or a foreign slug: "Perché %C3%A8 Così" -> "perche-e-cosi"."""
-    decomposed = unicodedata.normalize("NFKD", unquote(text))
+    """Make a slug of a title or a foreign slug: "Perché %C3%A8 Così" -> "perche-e-cosi",
+    "Perché l'Alfa" -> "perche-lalfa"."""
+    folded = _APOSTROPHES.sub("", unquote(text)).translate(_LETTERS)
+    decomposed = unicodedata.normalize("NFKD", folded)
     ascii_text = decomposed.encode("ascii", "ignore").decode("ascii").lower()
     return _NOT_SLUG.sub("-", ascii_text).strip("-")[:SLUG_MAX].rstrip("-")
 

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from blog import messages
 from blog.accounts.forms import ProfileForm
+from blog.accounts.roles import Capability, can
 from blog.core.forms import ActionForm, form_status
 from blog.extensions import db
 from blog.models import Article, Comment
@@ -40,8 +41,9 @@ def settings() -> BaseResponse | tuple[str, int]:
     """Edit the word lists; show the other settings and the articles' switches."""
     form = WordListsForm()
     if form.validate_on_submit():
-        save_word_list("COMMENT_MODERATION_KEYS", form.moderation_keys.data.splitlines())
-        save_word_list("COMMENT_DISALLOWED_KEYS", form.disallowed_keys.data.splitlines())
+        # A POST without a field reads as an empty box, never a 500.
+        save_word_list("COMMENT_MODERATION_KEYS", (form.moderation_keys.data or "").splitlines())
+        save_word_list("COMMENT_DISALLOWED_KEYS", (form.disallowed_keys.data or "").splitlines())
         db.session.commit()
         flash(str(messages.WORD_LISTS_SAVED), "success")
         return redirect(url_for("moderation.settings"), 303)
@@ -102,7 +104,8 @@ def save_blocked_sites() -> BaseResponse | tuple[str, int]:
     """Save the blocked sites; a line that cannot be blocked says why, and nothing is saved."""
     form = BlockedHostsForm()
     if form.validate_on_submit():
-        save_blocked_hosts(form.blocked_hosts.data.splitlines())
+        # A POST without the field reads as an empty box, never a 500.
+        save_blocked_hosts((form.blocked_hosts.data or "").splitlines())
         db.session.commit()
         flash(str(messages.BLOCKED_HOSTS_SAVED), "success")
         return redirect(url_for("moderation.settings", _anchor="hosts-title"), 303)
@@ -228,15 +231,21 @@ def attach(response: Response, filename: str) -> None:
 def profile() -> BaseResponse | tuple[str, int]:
     """The signed-in moderator's name, site and notification address."""
     form = ProfileForm(obj=current_user)
+    moderates = can(Capability.MODERATE_COMMENTS)
+    if not moderates:
+        # Comment mail is for those who moderate: the choice is not offered.
+        del form.mail_events
+        del form.mail_frequency
     if form.validate_on_submit():
         current_user.display_name = form.display_name.data
         current_user.url = form.url.data or ""
         current_user.email = form.email.data or None
-        current_user.mail_events = form.mail_events.data
-        current_user.mail_frequency = form.mail_frequency.data
+        if moderates:
+            current_user.mail_events = form.mail_events.data
+            current_user.mail_frequency = form.mail_frequency.data
         current_user.language = form.language.data or None
         db.session.commit()
         flash(str(messages.PROFILE_SAVED), "success")
         return redirect(url_for("moderation.profile"), 303)
     status = form_status()
-    return render_template("moderation/profile.html", form=form), status
+    return render_template("moderation/profile.html", form=form, moderates=moderates), status

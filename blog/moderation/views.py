@@ -28,6 +28,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from blog import messages
 from blog.accounts.auth import safe_next
+from blog.accounts.roles import Capability, can
 from blog.comments.pages import pages_of
 from blog.core.addresses import client_block
 from blog.core.forms import CONTROL_CHARACTERS, LINE_BREAKS, ActionForm, form_status
@@ -64,10 +65,17 @@ from blog.moderation.workflow import (
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
 
+#: The one page here every member of staff has, whatever their role.
+EVERY_ROLE = frozenset({"moderation.profile"})
+
+
 @bp.before_request
 @login_required
 def require_moderator() -> None:
-    """Every route here is for signed-in, active moderators only."""
+    """Every route here is for signed-in staff who may moderate comments
+    (an author gets 403), but a member of staff's own profile."""
+    if request.endpoint not in EVERY_ROLE and not can(Capability.MODERATE_COMMENTS):
+        abort(403)
 
 
 @login_manager.unauthorized_handler
@@ -81,7 +89,7 @@ def send_to_login() -> BaseResponse:
 @bp.app_context_processor
 def moderator_header() -> dict[str, object]:
     """Give every page the pending count for the moderators' header."""
-    if current_user.is_authenticated:
+    if can(Capability.MODERATE_COMMENTS):
         return {"moderation_pending": pending_count()}
     return {}
 

@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
         mail_links,
         moderator_mail,
         outbox,
+        staff_mail,
         subscriptions,
         webhooks,
     )
@@ -40,6 +41,8 @@ def init_app(app: Flask) -> None:
     signals.comment_edited.connect(moderator_mail.comment_edited)
     signals.comment_edited.connect(webhooks.comment_edited)
     signals.comment_reported.connect(moderator_mail.comment_reported)
+    signals.staff_invited.connect(staff_mail.staff_invited)
+    signals.password_reset_requested.connect(staff_mail.password_reset_requested)
 
     @app.teardown_request
     def deliver_queued(error: BaseException | None) -> None:

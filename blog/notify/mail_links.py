@@ -19,6 +19,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
 from blog import messages
+from blog.accounts.roles import Capability, can
 from blog.core.forms import ActionForm
 from blog.extensions import csrf, db
 from blog.models import Comment, Moderator
@@ -44,7 +45,12 @@ def confirm_action(token: str) -> tuple[str, int]:
     """A moderator's one-click link: confirm, then act once."""
     link = read_action_token(token)
     moderator = db.session.get(Moderator, link.moderator_id) if link else None
-    if link is None or moderator is None or not moderator.active:
+    if (
+        link is None
+        or moderator is None
+        or not moderator.active
+        or not can(Capability.MODERATE_COMMENTS, moderator)
+    ):
         return page({"title": messages.LINK_INVALID_TITLE, "message": messages.LINK_INVALID}, 400)
     comment = db.session.get(Comment, link.comment_id)
     if comment is None or created_microseconds(comment) != link.written:

@@ -31,6 +31,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadData
 
 from blog import messages
+from blog.accounts.roles import Capability, roles_that
 from blog.core.i18n import available_languages, counted, speaking
 from blog.core.i18n import lazy_pgettext as _lp
 from blog.core.i18n import plural as _n
@@ -167,6 +168,8 @@ _MODERATORS_WANTING = (
         Moderator.email.is_not(None),
         Moderator.email != "",
         Moderator.mail_events.in_(sa.bindparam("wanted", expanding=True)),
+        # Comment mail is for those who may moderate (an author hears nothing).
+        Moderator.role.in_(roles_that(Capability.MODERATE_COMMENTS)),
     )
     .order_by(Moderator.id)
 )

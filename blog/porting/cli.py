@@ -67,6 +67,14 @@ def print_report(report: ImportReport) -> None:
         click.echo(dropped.format(author=printable(author), site=printable(site)))
     for (link,) in report.threads_unmatched.listed:
         click.echo(_("No article for: {link}").format(link=printable(link)))
+    if report.authors_added:
+        click.echo(
+            _(
+                "The authors imported are staff accounts with the role Author, deactivated "
+                "and with no password: they cannot sign in until an administrator gives "
+                "them a password or invites them."
+            )
+        )
     for examples in (
         report.skipped_posts,
         report.slugs_replaced,

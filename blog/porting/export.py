@@ -20,13 +20,31 @@ from xml.sax.saxutils import XMLGenerator  # nosec B406
 from xml.sax.xmlreader import AttributesImpl  # nosec B406
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from blog.extensions import db
-from blog.models import Article, Comment, CommentStatus
-from blog.porting.wordpress import CONTENT_NS, TYPED_TEXT_KEY
+from blog.models import (
+    Article,
+    ArticleStatus,
+    BodyFormat,
+    Comment,
+    CommentStatus,
+    Moderator,
+    Term,
+    TermKind,
+    utcnow,
+)
+from blog.porting.wordpress import (
+    CONTENT_NS,
+    DC_NS,
+    DESIRED_SLUG_KEY,
+    MARKDOWN_SOURCE_KEY,
+    TRASH,
+    TRASH_STATUS_KEY,
+    TRASH_TIME_KEY,
+    TYPED_TEXT_KEY,
+)
 
-DC_NS = "http://purl.org/dc/elements/1.1/"
 WP_NS = "http://wordpress.org/export/1.2/"
 EXCERPT_NS = "http://wordpress.org/export/1.2/excerpt/"
 #: What XML 1.0 does not allow in a document (its ``Char`` production).
@@ -77,7 +95,11 @@ def _articles() -> Iterator[Article]:
         chunk = ids[start : start + EXPORT_BATCH]
         loaded = {
             article.id: article
-            for article in db.session.scalars(sa.select(Article).where(Article.id.in_(chunk)))
+            for article in db.session.scalars(
+                sa.select(Article)
+                .where(Article.id.in_(chunk))
+                .options(joinedload(Article.author), selectinload(Article.terms))
+            )
         }
         yield from (loaded[article_id] for article_id in chunk)
         db.session.expunge_all()
@@ -141,6 +163,8 @@ def export_wxr(target: IO[bytes], site_name: str, site_url: str) -> int:
     out.field("wp:wxr_version", "1.2")
     out.field("wp:base_site_url", site_url)
     out.field("wp:base_blog_url", site_url)
+    _write_authors(out)
+    _write_terms(out)
     count = 0
     for article in _articles():
         count += 1
@@ -155,14 +179,60 @@ def export_wxr(target: IO[bytes], site_name: str, site_url: str) -> int:
     return count
 
 
+def _write_authors(out: _Writer) -> None:
+    """The staff who wrote articles, as WordPress lists its authors."""
+    authors = db.session.scalars(
+        sa.select(Moderator)
+        .where(Moderator.id.in_(sa.select(Article.author_id)))
+        .order_by(Moderator.username)
+    )
+    for author in authors:
+        out.open("wp:author")
+        out.field("wp:author_id", str(author.id))
+        out.field("wp:author_login", author.username)
+        out.field("wp:author_email", author.email or "")
+        out.field("wp:author_display_name", author.display_name)
+        out.field("wp:author_first_name", "")
+        out.field("wp:author_last_name", "")
+        out.close("wp:author")
+
+
+def _write_terms(out: _Writer) -> None:
+    """Every category and tag, used or not, with its address and description."""
+    for term in db.session.scalars(sa.select(Term).order_by(Term.kind, Term.slug, Term.id)):
+        if term.kind == TermKind.CATEGORY:
+            out.open("wp:category")
+            out.field("wp:term_id", str(term.id))
+            out.field("wp:category_nicename", term.slug)
+            out.field("wp:category_parent", "")
+            out.field("wp:cat_name", term.name)
+            out.field("wp:category_description", term.description)
+            out.close("wp:category")
+        else:
+            out.open("wp:tag")
+            out.field("wp:term_id", str(term.id))
+            out.field("wp:tag_slug", term.slug)
+            out.field("wp:tag_name", term.name)
+            out.field("wp:tag_description", term.description)
+            out.close("wp:tag")
+
+
+def _wp_status(article: Article) -> str:
+    """WordPress's name for where the article is in its life (outside the bin)."""
+    if article.status == ArticleStatus.DRAFT:
+        return "draft"
+    return "future" if article.published_at > utcnow() else "publish"
+
+
 def _write_article(out: _Writer, article: Article, site_url: str) -> None:
     link = f"{site_url.rstrip('/')}/{article.slug}/"
     out.field("title", article.title)
     out.field("link", link)
     out.field("pubDate", format_datetime(article.published_at.replace(tzinfo=UTC)))
-    out.field("dc:creator", "admin")
+    out.field("dc:creator", article.author.username if article.author else "")
     out.field("guid", link, isPermaLink="false")
     out.field("description", "")
+    # What readers see: for a Markdown article, its rendered HTML.
     out.field("content:encoded", article.body_html)
     out.field("excerpt:encoded", article.standfirst or "")
     out.field("wp:post_id", str(article.wp_post_id or article.id))
@@ -170,13 +240,33 @@ def _write_article(out: _Writer, article: Article, site_url: str) -> None:
     out.field("wp:post_date_gmt", _wp_date_text(article.published_at))
     out.field("wp:comment_status", "open" if article.comments_open else "closed")
     out.field("wp:ping_status", "closed")
-    out.field("wp:post_name", article.slug)
-    out.field("wp:status", "publish")
+    status = _wp_status(article)
+    meta: dict[str, str] = {}
+    if article.trashed_at is not None:
+        # As WordPress bins a post: its address set aside, its status kept.
+        out.field("wp:post_name", f"{article.slug}__trashed")
+        out.field("wp:status", TRASH)
+        meta[TRASH_STATUS_KEY] = status
+        meta[TRASH_TIME_KEY] = str(int(article.trashed_at.replace(tzinfo=UTC).timestamp()))
+        meta[DESIRED_SLUG_KEY] = article.slug
+    else:
+        out.field("wp:post_name", article.slug)
+        out.field("wp:status", status)
     out.field("wp:post_parent", "0")
     out.field("wp:menu_order", "0")
-    out.field("wp:post_type", "post")
+    out.field("wp:post_type", str(article.kind))
     out.field("wp:post_password", "")
     out.field("wp:is_sticky", "0")
+    for term in article.terms:
+        domain = "category" if term.kind == TermKind.CATEGORY else "post_tag"
+        out.field("category", term.name, domain=domain, nicename=term.slug)
+    if article.body_format == BodyFormat.MARKDOWN and article.body_source is not None:
+        meta[MARKDOWN_SOURCE_KEY] = article.body_source
+    for key, value in meta.items():
+        out.open("wp:postmeta")
+        out.field("wp:meta_key", key)
+        out.field("wp:meta_value", value)
+        out.close("wp:postmeta")
 
 
 def _write_comment(out: _Writer, row: Any) -> None:

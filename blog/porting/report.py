@@ -8,10 +8,19 @@ from dataclasses import dataclass, field
 from flask_babel import format_decimal
 
 from blog.core.i18n import lazy_gettext as _l
+from blog.core.i18n import lazy_pgettext as _lp
 from blog.models import CommentStatus
 
 #: Names, sites and links listed one by one in the report; the rest are counted.
 REPORT_EXAMPLES = 100
+
+#: What an imported article is now, as the report counts it.
+ARTICLE_STATES = {
+    "publish": _lp("imported articles", "published"),
+    "future": _lp("imported articles", "scheduled"),
+    "draft": _lp("imported articles", "drafts"),
+    "trash": _lp("imported articles", "in the bin"),
+}
 
 
 def whole_number(number: int) -> str:
@@ -42,6 +51,13 @@ class ImportReport:
 
     articles_added: int = 0
     articles_present: int = 0
+    #: Articles imported, by what they are now (ARTICLE_STATES' keys).
+    article_states: Counter[str] = field(default_factory=Counter)
+    #: Staff accounts made for the source's authors, and those found by their username.
+    authors_added: int = 0
+    authors_present: int = 0
+    #: Categories and tags made.
+    terms_added: int = 0
     comments_added: int = 0
     comments_present: int = 0
     comment_statuses: Counter[str] = field(default_factory=Counter)
@@ -62,6 +78,13 @@ class ImportReport:
         """(label, count) for each line of the summary, in today's language."""
         rows = [
             (_l("Articles imported"), self.articles_added),
+        ]
+        if self.articles_added:
+            rows += [
+                (f"  {label}", self.article_states[state])
+                for state, label in ARTICLE_STATES.items()
+            ]
+        rows += [
             (_l("Articles already present"), self.articles_present),
             (_l("Discussions with no matching article"), self.threads_unmatched.count),
             (_l("Comments imported"), self.comments_added),
@@ -81,6 +104,12 @@ class ImportReport:
             (_l("Invalid websites, removed from comments"), self.urls_dropped.count),
             (_l("Unpublished articles, skipped"), self.skipped_posts.count),
         ]
+        if self.authors_added or self.authors_present or self.terms_added:
+            rows += [
+                (_l("Authors imported, who cannot sign in yet"), self.authors_added),
+                (_l("Authors already present"), self.authors_present),
+                (_l("Categories and tags imported"), self.terms_added),
+            ]
         rows += [
             (_l("Other items ({kind}), skipped").format(kind=kind), n)
             for kind, n in sorted(self.other_items.items())

@@ -1,13 +1,17 @@
 """WordPress eXtended RSS (WXR 1.1/1.2): the import, streamed.
 
-Import keeps published posts as articles (slug, title, date, content
-sanitized with the article allowlist) and their comments (author, email,
-site, IP, date, text, threading, status), which go through the one comment
-writer every import shares (``blog/porting/importer.py``). Drafts, scheduled,
-pending, private and password-protected posts are never published: they are
-skipped and reported. Pingbacks and trackbacks are skipped and counted.
-Everything is keyed by the WordPress ids, so running an import again, or
-again after it was interrupted, adds nothing twice.
+Import keeps posts as articles (slug, title, date, content sanitized with
+the article allowlist, author, categories, tags, and their status: published,
+scheduled, draft or in the bin) and their comments (author, email, site, IP,
+date, text, threading, status), which go through the one comment writer
+every import shares (``blog/porting/importer.py``). Pending and private posts
+become drafts; password-protected posts and auto-drafts are skipped and
+reported. The export's authors become staff accounts with the role Author
+that cannot sign in (deactivated, with no password) until an administrator
+gives them one or invites them. Pingbacks and trackbacks are skipped and
+counted. Everything is keyed by the WordPress ids (authors by their login),
+so running an import again, or again after it was interrupted, adds nothing
+twice.
 
 The XML comes from elsewhere: it is parsed as it is read, with defusedxml,
 which refuses entity expansion and external references; each post is let go
@@ -17,20 +21,33 @@ bounded whatever the file's size. The export is ``blog/porting/export.py``.
 
 from __future__ import annotations
 
+import secrets
+
 # ElementTree only holds what defusedxml's parser read; nothing here parses.
 import xml.etree.ElementTree as ET  # nosec B405
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
 
+from blog.articles.terms import terms_slugged
 from blog.comments.sanitize import article_to_html
 from blog.core.i18n import lazy_gettext as _l
 from blog.core.i18n import lazy_pgettext as _lp
-from blog.core.slugs import reserved_slugs, safe_slug
+from blog.core.slugs import SLUG_MAX, reserved_slugs, safe_slug
 from blog.extensions import db
-from blog.models import Article, CommentStatus
+from blog.models import (
+    Article,
+    ArticleStatus,
+    BodyFormat,
+    CommentStatus,
+    Moderator,
+    Role,
+    Term,
+    TermKind,
+    utcnow,
+)
 from blog.porting.importer import (
     SOURCE_ID_MAX,
     WORDPRESS,
@@ -44,10 +61,14 @@ from blog.porting.report import ImportReport
 from blog.porting.xmlstream import read_xml
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
 #: The commentmeta key under which the export keeps a comment's text as its
 #: author typed it; ``wp:comment_content`` carries the sanitized HTML. The
 #: leading underscore keeps it out of WordPress's custom-field screens.
 TYPED_TEXT_KEY = "_blog_typed_text"
+#: The postmeta key under which the export keeps a Markdown article's source;
+#: ``content:encoded`` carries its HTML, which WordPress shows.
+MARKDOWN_SOURCE_KEY = "_blog_markdown_source"
 
 #: WordPress's comment_approved values.
 STATUS_FROM_WP = {
@@ -59,13 +80,28 @@ STATUS_FROM_WP = {
     "trash": CommentStatus.TRASH,
     "post-trashed": CommentStatus.TRASH,
 }
-#: Why a post is not published, in the report.
+#: What a post's wp:status makes of it here: a scheduled post ("future") is
+#: published from its date; one pending review or private waits as a draft.
+STATUS_OF_POST = {
+    "publish": ArticleStatus.PUBLISH,
+    "future": ArticleStatus.PUBLISH,
+    "draft": ArticleStatus.DRAFT,
+    "pending": ArticleStatus.DRAFT,
+    "private": ArticleStatus.DRAFT,
+}
+#: A post in WordPress's bin; its meta keeps the status it had and when it went.
+TRASH = "trash"
+TRASH_STATUS_KEY = "_wp_trash_meta_status"
+TRASH_TIME_KEY = "_wp_trash_meta_time"
+#: A binned post's address: WordPress adds "__trashed" to its post_name.
+DESIRED_SLUG_KEY = "_wp_desired_post_slug"
+#: The <category> domains that are ours: categories and tags.
+TERM_DOMAINS = {"category": TermKind.CATEGORY, "post_tag": TermKind.TAG}
+#: Moderator.username's column.
+USERNAME_MAX = 80
+#: Why a post is not imported, in the report (any other status is shown as it is).
 NOT_PUBLISHED = {
-    "draft": _lp("skipped post", "draft"),
-    "pending": _lp("skipped post", "pending review"),
-    "future": _lp("skipped post", "scheduled"),
-    "private": _lp("skipped post", "private"),
-    "auto-draft": _lp("skipped post", "draft"),
+    "auto-draft": _lp("skipped post", "automatic draft"),
 }
 PASSWORD_PROTECTED = _lp("skipped post", "password-protected")
 NO_SLUG = _lp("skipped post", "no slug")
@@ -161,6 +197,10 @@ class _WxrImport:
         self.wp: str | None = None
         self.post: _Post | None = None
         self.seen_channel = False
+        #: The staff account of each author login met, None for one unusable.
+        self.authors: dict[str, int | None] = {}
+        #: Whether the file lists its authors (WXR 1.1 and later do).
+        self.authors_listed = False
 
     def start(self, element: ET.Element, depth: int) -> None:
         tag = element.tag
@@ -176,9 +216,80 @@ class _WxrImport:
     def end(self, element: ET.Element, depth: int) -> bool:
         if depth == 3 and element.tag == "item":
             self._end_post(element)
+        elif depth == 3 and self.wp is not None:
+            self._end_channel_entry(element, self.wp)
         elif depth == 4:
             return self._end_field(element)
         return False
+
+    def _end_channel_entry(self, element: ET.Element, wp: str) -> None:
+        """An author, a category or a tag the export lists before its posts."""
+        entry = _Item(element, wp)
+        if element.tag == f"{{{wp}}}author":
+            self.authors_listed = True
+            full_name = (entry.wp_text("author_first_name"), entry.wp_text("author_last_name"))
+            self._author_id(
+                entry.wp_text("author_login"),
+                display_name=entry.wp_text("author_display_name")
+                or " ".join(filter(None, full_name)),
+                email=entry.wp_text("author_email"),
+            )
+        elif element.tag == f"{{{wp}}}category":
+            self._terms(
+                TermKind.CATEGORY,
+                [(entry.wp_text("cat_name"), entry.wp_text("category_nicename"))],
+                entry.wp_text("category_description"),
+            )
+        elif element.tag == f"{{{wp}}}tag":
+            self._terms(
+                TermKind.TAG,
+                [(entry.wp_text("tag_name"), entry.wp_text("tag_slug"))],
+                entry.wp_text("tag_description"),
+            )
+
+    def _author_id(
+        self, login: str, display_name: str = "", email: str = "", *, listed: bool = True
+    ) -> int | None:
+        """The staff account of the source's author ``login``: found by its
+        username, or made (role Author, deactivated, no password) unless the
+        login is not ``listed`` among the file's authors."""
+        login = login.strip()
+        if not login or len(login) > USERNAME_MAX:
+            return None
+        if login in self.authors:
+            return self.authors[login]
+        author = db.session.scalar(sa.select(Moderator).where(Moderator.username == login))
+        if author is None and not listed:
+            return None
+        if author is None:
+            author = Moderator(
+                username=login,
+                display_name=(display_name.strip() or login)[:245],
+                email=email.strip()[:100] or None,
+                role=Role.AUTHOR,
+                active=False,
+                # No password opens this account: no hash ever matches "!…".
+                password_hash="!" + secrets.token_hex(16),
+            )
+            db.session.add(author)
+            db.session.flush()
+            self.report.authors_added += 1
+        else:
+            self.report.authors_present += 1
+        self.authors[login] = author.id
+        return author.id
+
+    def _terms(
+        self, kind: TermKind, named: list[tuple[str, str]], description: str = ""
+    ) -> list[Term]:
+        """The categories or tags named, made when missing (and counted)."""
+        terms = terms_slugged(kind, named)
+        for term in terms:
+            if term.id is None:
+                term.description = description
+                self.report.terms_added += 1
+        db.session.flush()
+        return terms
 
     def _end_field(self, element: ET.Element) -> bool:
         """A field of the post, or one of its comments, has been read; tell
@@ -222,16 +333,34 @@ class _WxrImport:
         status = item.wp_text("status")
         if item.wp_text("post_password"):
             self.report.skipped_posts.add(title, PASSWORD_PROTECTED)
-        elif status != "publish":
+        elif status not in STATUS_OF_POST and status != TRASH:
             self.report.skipped_posts.add(title, NOT_PUBLISHED.get(status, status or "?"))
-        elif not item.wp_text("post_name"):
+        elif status == "publish" and not item.wp_text("post_name"):
             self.report.skipped_posts.add(title, NO_SLUG)
         else:
-            article = _import_article(item, self.report, self.reserved)
-            if article is not None:
-                return article.id
-            self.report.skipped_posts.add(title, NO_DATE_OR_SLUG)
+            found = _import_article(item, self.report, self.reserved)
+            if found is None:
+                self.report.skipped_posts.add(title, NO_DATE_OR_SLUG)
+                return None
+            article, made = found
+            if made:
+                self._credit(article, item)
+            return article.id
         return None
+
+    def _credit(self, article: Article, item: _Item) -> None:
+        """Give a new article its author (``dc:creator``), categories and tags."""
+        # A post's creator missing from the file's list of authors is no
+        # account of its (WordPress too gives such a post to someone else).
+        creator = item.text(f"{{{DC_NS}}}creator")
+        article.author_id = self._author_id(creator, listed=not self.authors_listed)
+        named: dict[TermKind, list[tuple[str, str]]] = {kind: [] for kind in TERM_DOMAINS.values()}
+        for child in item.element.iterfind("category"):
+            kind = TERM_DOMAINS.get(child.get("domain", ""))
+            if kind is not None:
+                named[kind].append(((child.text or "").strip(), child.get("nicename", "")))
+        article.terms = [term for kind, pairs in named.items() for term in self._terms(kind, pairs)]
+        db.session.flush()
 
     def _add_comment(self, article_id: int, element: ET.Element, namespace: str) -> None:
         wp = f"{{{namespace}}}"
@@ -280,21 +409,34 @@ def read_wxr(path: str | Path, writer: CommentWriter, progress: Progress | None)
 READER = Reader(WORDPRESS, read_wxr)
 
 
-def _import_article(item: _Item, report: ImportReport, reserved: frozenset[str]) -> Article | None:
+def _import_article(
+    item: _Item, report: ImportReport, reserved: frozenset[str]
+) -> tuple[Article, bool] | None:
+    """The post's article, found (False) or made (True); None if it cannot be made."""
     wp_id = _int(item.wp_text("post_id"))
     title = item.text("title")
+    wp_status = item.wp_text("status")
+    meta = _post_meta(item)
     given = item.wp_text("post_name")
+    if wp_status == TRASH and meta.get(DESIRED_SLUG_KEY):
+        given = meta[DESIRED_SLUG_KEY]
     slug = safe_slug(given, title, reserved, fallback=f"articolo-{wp_id}" if wp_id else "")
     published = _wp_date(item.wp_text("post_date_gmt")) or _wp_date(item.wp_text("post_date"))
+    if wp_status in ("draft", "pending", "private", TRASH) and published is None:
+        # WordPress dates a draft only once it is saved; its export keeps seconds.
+        published = utcnow().replace(microsecond=0)
     if not slug or published is None:
         return None
     existing = None
     if wp_id is not None:
         existing = db.session.scalar(sa.select(Article).where(Article.wp_post_id == wp_id))
-    existing = existing or db.session.scalar(sa.select(Article).where(Article.slug == slug))
+    if existing is None and given and wp_status != TRASH:
+        existing = db.session.scalar(sa.select(Article).where(Article.slug == slug))
     if existing is not None:
         report.articles_present += 1
-        return existing
+        return existing, False
+    # A draft without an address, or a binned post whose address another took.
+    slug = _free_slug(slug)
     excerpt = next(
         (
             child.text or ""
@@ -303,21 +445,76 @@ def _import_article(item: _Item, report: ImportReport, reserved: frozenset[str])
         ),
         "",
     )
-    if slug != given:
+    if given and slug != given:
         report.slugs_replaced.add(title, given, slug)
+    status = STATUS_OF_POST.get(wp_status)
+    trashed_at = None
+    if wp_status == TRASH:
+        status = STATUS_OF_POST.get(meta.get(TRASH_STATUS_KEY, ""), ArticleStatus.DRAFT)
+        trashed_at = _unix_time(meta.get(TRASH_TIME_KEY, "")) or utcnow().replace(microsecond=0)
+    # Our own export keeps a Markdown article's source aside; WordPress's has only HTML.
+    source = meta.get(MARKDOWN_SOURCE_KEY)
     article = Article(
         wp_post_id=wp_id,
         slug=slug,
         title=title[:300] or slug,
         standfirst=excerpt.strip(),
         body_html=article_to_html(item.raw(f"{{{CONTENT_NS}}}encoded")),
+        body_source=source,
+        body_format=BodyFormat.HTML if source is None else BodyFormat.MARKDOWN,
         published_at=published,
+        status=status or ArticleStatus.DRAFT,
+        trashed_at=trashed_at,
         comments_open=item.wp_text("comment_status") != "closed",
     )
     db.session.add(article)
     db.session.flush()
     report.articles_added += 1
-    return article
+    report.article_states[_state(article)] += 1
+    return article, True
+
+
+def _state(article: Article) -> str:
+    """What the report counts an imported article as (ARTICLE_STATES' keys)."""
+    if article.trashed_at is not None:
+        return TRASH
+    if article.status == ArticleStatus.DRAFT:
+        return "draft"
+    return "future" if article.is_scheduled else "publish"
+
+
+def _free_slug(slug: str) -> str:
+    """``slug``, or ``slug-2``, ``slug-3``… if an article has it."""
+    taken = set(
+        db.session.scalars(
+            sa.select(Article.slug).where(
+                sa.or_(Article.slug == slug, Article.slug.like(f"{slug}-%"))
+            )
+        )
+    )
+    if slug not in taken:
+        return slug
+    number = 2
+    while (candidate := f"{slug[: SLUG_MAX - 12]}-{number}") in taken:
+        number += 1
+    return candidate
+
+
+def _post_meta(item: _Item) -> dict[str, str]:
+    """The post's ``wp:postmeta`` entries (the first of each key)."""
+    meta: dict[str, str] = {}
+    for entry in item.element.findall(f"{{{item.wp}}}postmeta"):
+        key = (entry.findtext(f"{{{item.wp}}}meta_key") or "").strip()
+        meta.setdefault(key, entry.findtext(f"{{{item.wp}}}meta_value") or "")
+    return meta
+
+
+def _unix_time(value: str) -> datetime | None:
+    """A Unix time in seconds ("1715336400"), as stored (naive UTC)."""
+    value = value.strip()
+    if not value.isdigit() or len(value) > 11:
+        return None
+    return datetime.fromtimestamp(int(value), UTC).replace(tzinfo=None)
 
 
 def _comment_meta(element: ET.Element, wp: str, key: str) -> str | None:

@@ -34,7 +34,7 @@ from blog.reader.rendering import (
     get_article_or_404,
     render_article,
 )
-from blog.reader.session import is_moderator, remember_commenter, remember_own_comment
+from blog.reader.session import is_staff, remember_commenter, remember_own_comment
 from blog.reader.views import bp
 from blog.spam.rules import form_age
 
@@ -55,7 +55,7 @@ def is_preview() -> bool:
 @bp.post("/<slug>/comment")
 @limiter.limit(
     comment_limit,
-    exempt_when=lambda: is_moderator() or is_preview(),
+    exempt_when=lambda: is_staff() or is_preview(),
     on_breach=lambda _: comment_rate_limited(messages.RATE_LIMITED),
 )
 @limiter.limit(
@@ -144,7 +144,7 @@ def draft_of(form: CommentForm, parent: Comment | None) -> Draft:
         honeypot=form.homepage.data or "",
         form_time=form.form_time.data,
         client=Client(request.remote_addr or "", client_block(), request.user_agent.string),
-        moderator_id=current_user.id if is_moderator() else None,
+        moderator_id=current_user.id if is_staff() else None,
     )
 
 

@@ -30,7 +30,7 @@ from blog.models import Article, Comment, CommentStatus
 from blog.reader.actions import comment_limit
 from blog.reader.comment_settings import comment_settings
 from blog.reader.rendering import get_article_or_404
-from blog.reader.session import forget_own_comment, is_moderator, own_entries
+from blog.reader.session import forget_own_comment, is_staff, own_entries
 from blog.reader.views import bp
 from blog.spam.rules import edit_form_age, sign_edit_time
 from blog.web.errors import render_error
@@ -68,7 +68,7 @@ def refused(refusal: EditRefusal, comment: Comment) -> tuple[str, int]:
 
 
 @bp.route("/<slug>/modifica/<int:comment_id>", methods=["GET", "POST"])
-@limiter.limit(comment_limit, methods=["POST"], exempt_when=is_moderator)
+@limiter.limit(comment_limit, methods=["POST"], exempt_when=is_staff)
 # Guarded like the comment form: the cross-origin check, and for a
 # moderator the form's own token.
 @csrf.exempt
@@ -81,7 +81,7 @@ def edit_own(slug: str, comment_id: int) -> BaseResponse | tuple[str, int]:
     if not may_change(comment, minutes):
         return too_late(comment)
     # A moderator's form carries a token, as their comment form does.
-    form = OwnCommentForm(meta={"csrf": is_moderator()}, data={"comment": comment.body})
+    form = OwnCommentForm(meta={"csrf": is_staff()}, data={"comment": comment.body})
     notice = None
     if request.method == "POST" and form.validate():
         outcome = edit_own_comment(comment, edit_draft(comment, form), comment_settings())
@@ -102,7 +102,7 @@ def edit_own(slug: str, comment_id: int) -> BaseResponse | tuple[str, int]:
         comment=comment,
         form=form,
         notice=notice,
-        withdraw_form=WithdrawForm(meta={"csrf": is_moderator()}),
+        withdraw_form=WithdrawForm(meta={"csrf": is_staff()}),
         deadline=change_deadline(comment, minutes),
         link=comment_link(comment, external=False),
     )
@@ -126,7 +126,7 @@ def withdraw_own(slug: str, comment_id: int) -> BaseResponse | tuple[str, int]:
     """ "Ritira il commento": the author takes their comment off the page."""
     article = get_article_or_404(slug)
     comment = own_comment_or_404(article, comment_id)
-    if not WithdrawForm(meta={"csrf": is_moderator()}).validate():
+    if not WithdrawForm(meta={"csrf": is_staff()}).validate():
         return render_error(400, messages.CSRF_FAILED)
     outcome = withdraw_own_comment(comment, current_app.config["COMMENT_EDIT_MINUTES"])
     if isinstance(outcome, EditRefusal):
@@ -146,5 +146,5 @@ def edit_draft(comment: Comment, form: OwnCommentForm) -> Draft:
         honeypot="",
         form_time=form.form_time.data,
         client=Client(request.remote_addr or "", client_block(), request.user_agent.string),
-        moderator_id=current_user.id if is_moderator() else None,
+        moderator_id=current_user.id if is_staff() else None,
     )

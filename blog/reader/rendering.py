@@ -48,7 +48,7 @@ from blog.moderation.forms import UndoForm
 from blog.moderation.site_settings import page_setting
 from blog.moderation.views import take_undo_form
 from blog.moderation.workflow import allowed_actions
-from blog.reader.session import is_moderator, own_comments_here, own_entries
+from blog.reader.session import is_staff, may_moderate, own_comments_here, own_entries
 from blog.spam.rules import sign_form_time
 from blog.web.http_cache import (
     article_copy_is_fresh,
@@ -83,7 +83,7 @@ def comments_open(article: Article) -> bool:
 
 
 def comment_form(**kwargs: Any) -> CommentForm:
-    """The comment form: a CSRF token for a signed-in moderator only.
+    """The comment form: a CSRF token for signed-in staff only.
 
     A reader's comment POST is protected by the cross-origin check that
     runs before every unsafe request (``blog/web/security.py``) and by
@@ -92,7 +92,7 @@ def comment_form(**kwargs: Any) -> CommentForm:
     moderator writes under their account's name, email and site, which
     their form does not ask for.
     """
-    if not is_moderator():
+    if not is_staff():
         return CommentForm(meta={"csrf": False}, **kwargs)
     form = StaffCommentForm(meta={"csrf": True}, **kwargs)
     form.author.data = current_user.display_name
@@ -151,7 +151,7 @@ def likes_asked() -> int | None:
 def reader_view(comments: list[Comment]) -> ReaderView:
     """Whether a moderator is reading, and this reader's likes among
     ``comments`` when a like's redirect asks (one query)."""
-    staff = is_moderator()
+    staff = may_moderate()
     asked = likes_asked()
     if asked is None:
         return ReaderView(staff=staff)
@@ -199,7 +199,7 @@ def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Marku
         )
 
     own = own_comments_here(article)
-    if own or likes_asked() is not None or is_moderator():
+    if own or likes_asked() is not None or may_moderate():
         approved = list(approved_comments(article, view, per_page))
         waiting = own_waiting(own, approved, view)
         entries = own_entries() if own else {}
@@ -221,7 +221,7 @@ def thread_html_for(article: Article, view: CommentView, is_open: bool) -> Marku
 
 def undo_form_here(article: Article, view: CommentView) -> UndoForm | None:
     """A moderator back from an action on this page: "Annulla" beside its message."""
-    if not is_moderator():
+    if not may_moderate():
         return None
     query: dict[str, Any] = view.link_args()
     return take_undo_form(url_for("reader.article", slug=article.slug, _anchor="comments", **query))

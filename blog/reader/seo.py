@@ -14,7 +14,8 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, has_request_context, request
 
-from blog.accounts import auth
+from blog.accounts import auth, staff_views
+from blog.articles import views as editor
 from blog.core.urls import external_url
 from blog.moderation import views
 from blog.notify import mail_links
@@ -23,14 +24,24 @@ from blog.web.http_cache import make_public
 bp = Blueprint("seo", __name__)
 
 #: Blueprints whose pages no search engine should list.
-PRIVATE_BLUEPRINTS = frozenset({auth.bp.name, views.bp.name, mail_links.bp.name})
+PRIVATE_BLUEPRINTS = frozenset(
+    {auth.bp.name, views.bp.name, staff_views.bp.name, mail_links.bp.name, editor.bp.name}
+)
 NOINDEX = "noindex, nofollow"
 
 
 def private_paths() -> list[str]:
     """The path prefixes robots.txt closes, under the site's own path."""
-    prefixes = {views.bp.url_prefix, auth.bp.url_prefix, mail_links.bp.url_prefix}
-    return sorted(f"{request.script_root}{prefix}/" for prefix in prefixes if prefix)
+    prefixes = {
+        views.bp.url_prefix,
+        auth.bp.url_prefix,
+        staff_views.bp.url_prefix,
+        mail_links.bp.url_prefix,
+        editor.bp.url_prefix,
+    }
+    paths = sorted(f"{request.script_root}{prefix}/" for prefix in prefixes if prefix)
+    # /admin/ already closes /admin/articles/.
+    return [path for path in paths if not any(path.startswith(p) and path != p for p in paths)]
 
 
 @bp.get("/robots.txt")

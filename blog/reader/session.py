@@ -10,6 +10,7 @@ from flask import current_app, request, session
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
+from blog.accounts.roles import Capability, can
 from blog.comments.forms import CommentForm
 from blog.comments.own import own_comments, remembered, still_worth_keeping, written_stamp
 from blog.models import Article, Comment
@@ -19,16 +20,23 @@ from blog.web.http_cache import AUTHOR_COOKIES
 PENDING_KEY = "my_comments"
 
 
-def is_moderator() -> bool:
-    """A signed-in moderator is asking."""
+def is_staff() -> bool:
+    """A signed-in member of staff is asking, whatever their role: they
+    comment under their account, with a token, unthrottled and unscreened."""
     return bool(current_user.is_authenticated)
+
+
+def may_moderate() -> bool:
+    """A signed-in member of staff who may moderate comments is asking: the
+    staff's buttons on each comment, "Annulla" after using one."""
+    return can(Capability.MODERATE_COMMENTS)
 
 
 def remembered_commenter() -> dict[str, str | bool]:
     """What the comment form starts with: the name, email and site the
     reader's cookies keep, and whether they asked for them to be kept."""
-    if is_moderator():
-        # As WordPress: a moderator writes under their account's name.
+    if is_staff():
+        # As WordPress: staff write under their account's name.
         fields = {
             "author": current_user.display_name,
             "email": current_user.email or "",
@@ -101,7 +109,7 @@ def own_comments_here(article: Article) -> list[Comment]:
     keep = still_worth_keeping(mine, current_app.config["COMMENT_EDIT_MINUTES"])
     if stale := set(entries) - keep:
         forget_own_comment(*stale)
-        if not keep and not is_moderator():
+        if not keep and not is_staff():
             # Nothing of this reader's is left. Flask-Login marks any session
             # it sees, so only clearing it takes the cookie away.
             session.clear()

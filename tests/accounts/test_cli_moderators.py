@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from blog.extensions import db
-from blog.models import Moderator
+from blog.models import Moderator, Role
 from tests.helpers import add_moderator
 
 PASSWORD = "una password sicura"
@@ -167,3 +167,57 @@ def test_a_refused_confirmation_stops_in_italian(runner, app):
     assert result.exit_code == 1
     assert "Errore: Annullato: non è stato cambiato nulla." in result.output
     assert "Aborted" not in result.output
+
+
+def test_the_first_account_is_an_administrator_and_the_next_a_moderator(runner, app):
+    first = runner.invoke(args=["create-moderator", "ada"], input=f"{PASSWORD}\n")
+    assert first.exit_code == 0, first.output
+    assert "Ruolo: Amministratore (il primo account del sito)." in first.output
+    second = runner.invoke(args=["create-moderator", "anna"], input=f"{PASSWORD}\n")
+    assert "Ruolo: Moderatore." in second.output
+    third = runner.invoke(
+        args=["create-moderator", "aldo", "--role", "author"], input=f"{PASSWORD}\n"
+    )
+    assert "Ruolo: Autore." in third.output
+    roles = {name: account.role for name, account in moderators(app).items()}
+    assert roles == {"ada": Role.ADMINISTRATOR, "anna": Role.MODERATOR, "aldo": Role.AUTHOR}
+    for result in (first, second, third):
+        assert "Database: " in result.output
+
+
+def test_a_first_account_given_a_role_keeps_it(runner, app):
+    result = runner.invoke(
+        args=["create-moderator", "anna", "--role", "moderator"], input=f"{PASSWORD}\n"
+    )
+    assert result.exit_code == 0 and "Ruolo: Moderatore." in result.output
+    assert moderators(app)["anna"].role == Role.MODERATOR
+
+
+def test_moderators_lists_roles(runner, app):
+    with app.app_context():
+        add_moderator("anna").role = Role.EDITOR
+        db.session.commit()
+    result = runner.invoke(args=["moderators"])
+    assert "ruolo" in result.output.splitlines()[0]
+    assert "Editore" in result.output.splitlines()[1]
+
+
+def test_set_role_changes_it_and_keeps_the_last_administrator(runner, app):
+    with app.app_context():
+        add_moderator("ada").role = Role.ADMINISTRATOR
+        add_moderator("anna")
+        db.session.commit()
+    result = runner.invoke(args=["set-role", "anna", "editor"])
+    assert result.exit_code == 0, result.output
+    assert "Database: " in result.output and "Ruolo di «anna»: Editore." in result.output
+    assert moderators(app)["anna"].role == Role.EDITOR
+
+    refused = runner.invoke(args=["set-role", "ada", "author"])
+    assert refused.exit_code != 0 and "unico amministratore attivo" in refused.output
+    refused = runner.invoke(args=["deactivate-moderator", "ada"])
+    assert refused.exit_code != 0 and "unico amministratore attivo" in refused.output
+    assert moderators(app)["ada"].role == Role.ADMINISTRATOR and moderators(app)["ada"].active
+
+    unknown = runner.invoke(args=["set-role", "anna", "capo"])
+    assert unknown.exit_code != 0 and moderators(app)["anna"].role == Role.EDITOR
+    assert runner.invoke(args=["set-role", "zeno", "editor"]).exit_code != 0

@@ -87,26 +87,34 @@ def test_comments_that_answer_each_other_in_a_loop_are_kept_and_shown(
     assert sorted(authors) == ["Lettore 1", "Lettore 2", "Lettore 3"]
 
 
-def test_import_keeps_published_posts_and_reports_the_rest(app, runner):
+def test_import_keeps_posts_with_their_status_and_reports_the_rest(app, runner, client):
     output = import_file(runner, FIXTURE)
-    assert re.search(r"Articoli importati\s+1\n", output), output
+    assert re.search(r"Articoli importati\s+4\n", output), output
+    for label, count in (("pubblicati", 1), ("programmati", 1), ("bozze", 2), ("nel cestino", 0)):
+        assert re.search(rf"\n  {label}\s+{count}\n", output), output
     assert re.search(r"Pingback e trackback saltati\s+2\n", output), output
-    for title, reason in (
-        ("Una bozza", "bozza"),
-        ("Domani", "programmato"),
-        ("Riservato", "privato"),
-        ("Con password", "protetto da password"),
-    ):
-        assert f"Non pubblicato: «{title}» ({reason})" in output
-    assert "Pingback e trackback saltati" in output
+    assert "Non pubblicato: «Con password» (protetto da password)" in output
+    assert "Non pubblicato: «Una bozza»" not in output
     with app.app_context():
-        slugs = set(db.session.scalars(sa.select(Article.slug)))
-        assert "il-tonale-a-pomigliano" in slugs
-        assert not slugs & {"domani", "riservato", "con-password", "chi-siamo"}
+        states = {
+            a.slug: (a.status, a.published_at.isoformat())
+            for a in db.session.scalars(sa.select(Article).where(Article.wp_post_id.is_not(None)))
+        }
+        assert states.pop("una-bozza")[0] == "draft"  # dated when imported
+        assert states == {
+            "il-tonale-a-pomigliano": ("publish", "2024-05-10T10:30:00"),
+            "domani": ("publish", "2099-01-01T08:00:00"),  # scheduled
+            "riservato": ("draft", "2024-01-01T08:00:00"),
+        }
         article = db.session.scalar(sa.select(Article).where(Article.wp_post_id == 101))
         assert article.title == "Il Tonale a Pomigliano"
-        assert article.published_at.isoformat() == "2024-05-10T10:30:00"
         assert article.standfirst == "Il SUV in fabbrica."
+    # Only the published one reaches readers.
+    assert client.get(TONALE).status_code == 200
+    for slug in ("una-bozza", "domani", "riservato", "con-password", "chi-siamo"):
+        assert client.get(f"/{slug}/").status_code == 404, slug
+    index = text_of(soup(client.get("/")))
+    assert "Il Tonale a Pomigliano" in index and "Domani" not in index
 
 
 def test_article_html_keeps_structure_and_loses_scripts(app, runner, client):
@@ -421,9 +429,8 @@ def test_export_has_the_structure_wordpress_imports(app, runner, tmp_path):
 @pytest.mark.skipif(not CORPUS.exists(), reason="needs ../shared/corpora (CI has it)")
 def test_wordpress_theme_unit_test_export(app, runner, client, logged_in):
     output = import_file(runner, CORPUS)
-    assert "Non pubblicato: «Draft» (bozza)" in output
-    assert "Non pubblicato: «Scheduled» (programmato)" in output
-    assert "protetto da password" in output
+    assert 'Non pubblicato: «Template: Password Protected (the password is "enter")»' in output
+    assert re.search(r"Autori importati, che non possono ancora accedere\s+2\n", output), output
     with app.app_context():
         article = db.session.scalar(sa.select(Article).where(Article.slug == "template-comments"))
         comments = db.session.scalars(
@@ -443,12 +450,11 @@ def test_wordpress_theme_unit_test_export(app, runner, client, logged_in):
         assert max(depth(c) for c in comments) == 10
         assert any("Γιάννης" in c.author for c in comments)
         assert all("<h1>" not in c.body_html and "<img" not in c.body_html for c in comments)
-        assert (
-            db.session.scalar(
-                sa.select(sa.func.count(Article.id)).where(Article.slug.in_(["draft", "scheduled"]))
-            )
-            == 0
-        )
+        draft = db.session.scalar(sa.select(Article).where(Article.title == "Draft"))
+        scheduled = db.session.scalar(sa.select(Article).where(Article.slug == "scheduled"))
+        assert (draft.slug, draft.status) == ("draft", "draft")
+        assert scheduled.status == "publish"
+        assert scheduled.published_at.isoformat() == "2030-01-01T19:00:18"
     page = soup(client.get("/template-comments/"))
     assert "John Γιάννης Doe Κάποιος" in text_of(page)
     assert page.select("ol.comment-list li.comment")
@@ -558,11 +564,11 @@ def test_a_post_with_its_fields_after_its_comments_is_still_read_whole(app, runn
     comments = wxr_comment(2, parent=1) + wxr_comment(1)
     path = write_wxr(
         tmp_path,
-        fields_last(9, "riservato", "private", comments),
+        fields_last(9, "automatica", "auto-draft", comments),
         fields_last(10, "pubblico", "publish", comments),
     )
     output = import_file(runner, path)
-    assert "Non pubblicato: «riservato» (privato)" in output
+    assert "Non pubblicato: «automatica» (bozza automatica)" in output
     with app.app_context():
         comments = {c.import_id: c for c in comments_in_db()}
         assert {c.article.slug for c in comments.values()} == {"pubblico"}

@@ -61,7 +61,7 @@ def test_robots_txt_keeps_crawlers_out_of_moderation_and_mail_links(client):
     assert response.content_type == "text/plain; charset=utf-8"
     lines = response.get_data(as_text=True).splitlines()
     assert lines[0] == "User-agent: *"
-    assert set(lines[1:]) == {"Disallow: /moderation/", "Disallow: /email/"}
+    assert set(lines[1:]) == {"Disallow: /moderation/", "Disallow: /admin/", "Disallow: /email/"}
     assert response.headers["Cache-Control"].startswith("public")
 
 

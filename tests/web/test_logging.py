@@ -29,6 +29,8 @@ LINK_PATHS = {
     "unsubscribe link": f"/email/disiscrivi/{TOKEN}",
     "with a query": f"/email/moderazione/{TOKEN}?utm_source=mail",
     "encoded slashes": f"/email%2Fmoderazione%2F{TOKEN}",
+    "staff invitation": f"/admin/invite/{TOKEN}",
+    "password reset": f"/moderation/reset-password/{TOKEN}",
 }
 
 #: Every atom that can show the path, besides the project's own format.
@@ -120,5 +122,5 @@ def test_gunicorn_error_log_leaves_out_mail_link_tokens(tmp_path, path):
         cfg_logger.error_log.removeHandler(handler)
         handler.close()
     written = error_file.read_text()
-    assert "Error handling request GET /email" in written
-    assert TOKEN not in written
+    assert "Error handling request GET /" + path.lstrip("/")[:5] in written
+    assert TOKEN not in written and "[token]" in written
