@@ -26,12 +26,12 @@ from blog import (
     spam,
     web,
 )
+from blog.articles.search_index import include_object
 from blog.config import load_config
 from blog.core import i18n
 from blog.core.database import engine_options
 from blog.core.http import BlogRequest, IdConverter
 from blog.extensions import csrf, db, limiter, login_manager, migrate
-from blog.moderation.search import include_object
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,7 +50,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app)
 
     db.init_app(app)
-    # The comment search index is kept by blog/moderation/search.py, not by the models.
+    # The search indexes are kept by blog/moderation/search.py and
+    # blog/articles/search_index.py, not by the models.
     migrate.init_app(
         app,
         db,

@@ -144,6 +144,16 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_ORIGINS": [],
     # Moderation
     "MODERATION_PAGE_SIZE": 50,
+    # Readers' search (/cerca/): searches per address block; the longest
+    # search read (characters) and the words searched for in it; results per
+    # page, and the pages of results a search can show; how many of the
+    # newest articles holding the words are ranked.
+    "SEARCH_RATE_LIMIT": "20 per minute;300 per hour",
+    "SEARCH_MAX_CHARS": 200,
+    "SEARCH_MAX_WORDS": 8,
+    "SEARCH_PAGE_SIZE": 10,
+    "SEARCH_MAX_PAGES": 20,
+    "SEARCH_CANDIDATES": 1000,
     # Requests
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "MAX_FORM_MEMORY_SIZE": 256 * 1024,

@@ -492,3 +492,11 @@ FIELD_TITLE = _l("Title")
 FIELD_ADDRESS = _l("Address")
 FIELD_SUMMARY = _l("Summary")
 FIELD_TEXT = _l("Text")
+
+# Readers' search (/cerca/)
+SEARCH_EMPTY = _l("Type one or more words to search the articles.")
+SEARCH_TOO_LONG = _l("The search is too long: type at most {count} characters.")
+SEARCH_NO_WORDS = _l("The search has no words to look for: type letters or digits.")
+#: Said when a search had more words than SEARCH_MAX_WORDS.
+SEARCH_FIRST_WORDS = _l("Only the first {count} words were searched for.")
+SEARCH_RATE_LIMITED = _l("Too many searches in a short time: try again in a minute.")

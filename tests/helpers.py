@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from blog.articles import search_index
 from blog.comments.submit import NewComment, store_comment
 from blog.comments.values import Client, CommentText
 from blog.extensions import db
@@ -76,6 +77,8 @@ def empty_schema() -> None:
             names = ", ".join(quote(table.name) for table in tables)
             with engine.begin() as connection:
                 connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                # A database made before the readers' search index gets it here.
+                search_index.create_index(connection)
             return
     db.drop_all()
     db.create_all()

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_migrate import upgrade
 
-from blog.articles import files
+from blog.articles import files, search_index
 from blog.articles.seed import seed_articles
 from blog.core.i18n import lazy_gettext as _l
 from blog.core.terminal import CliError, option, printable, show_database
@@ -119,4 +119,18 @@ def export_articles_command(folder: Path) -> None:
     click.echo(_("Articles exported: {count}").format(count=count), err=True)
 
 
-COMMANDS = (init_db_command, article_group)
+@click.command(
+    "search-reindex",
+    help=_l("Index every article again for readers' search, in the site's language."),
+)
+@with_appcontext
+def search_reindex_command() -> None:
+    """Index every article again for readers' search (after changing SITE_LANGUAGE)."""
+    show_database()
+    with db.engine.begin() as connection:
+        search_index.create_index(connection)
+        count = search_index.reindex_all(connection)
+    click.echo(_("Articles indexed for search: {count}").format(count=count))
+
+
+COMMANDS = (init_db_command, article_group, search_reindex_command)

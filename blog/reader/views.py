@@ -1,4 +1,4 @@
-"""The readers' side: the article list, the article page and the privacy page.
+"""The readers' side: the article list, the article page, the privacy page and search.
 
 The blueprint spans actions.py (the comment POST, likes, "Segnala", "Segui
 la discussione"), own_comments.py (an author's edit and withdrawal) and
@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     make_response,
@@ -21,8 +22,10 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
+from blog import messages
 from blog.accounts.roles import can_edit_article
 from blog.core.http import parse_id
+from blog.extensions import limiter
 from blog.reader.listings import list_articles
 from blog.reader.rendering import (
     comment_form,
@@ -31,7 +34,9 @@ from blog.reader.rendering import (
     render_article,
     staff_article,
 )
+from blog.reader.search import read_question, search_articles
 from blog.reader.session import remembered_commenter
+from blog.web.errors import render_error
 from blog.web.http_cache import make_public
 
 bp = Blueprint("reader", __name__)
@@ -47,6 +52,47 @@ def index() -> BaseResponse:
     """
     listing = list_articles(sa.true(), "reader.index")
     response = make_response(render_template("reader/index.html", listing=listing))
+    response.add_etag()
+    make_public(response)
+    return response.make_conditional(request)
+
+
+def search_limit() -> str:
+    return current_app.config["SEARCH_RATE_LIMIT"]
+
+
+def search_rate_limited() -> Response:
+    return make_response(render_error(429, str(messages.SEARCH_RATE_LIMITED)))
+
+
+@bp.get("/cerca/")
+@limiter.limit(search_limit, on_breach=lambda _: search_rate_limited())
+def search() -> BaseResponse:
+    """Search the published articles and pages; the same page for every reader.
+
+    A search that cannot be run (empty, too long, no words) gets the page
+    with the reason, never an error.
+    """
+    config = current_app.config
+    question = read_question(
+        request.args.get("q"), int(config["SEARCH_MAX_CHARS"]), int(config["SEARCH_MAX_WORDS"])
+    )
+    page = parse_id(request.args.get("page")) or 1
+    if page > int(config["SEARCH_MAX_PAGES"]):
+        abort(404)
+    results = search_articles(question, page, config) if not question.problem else None
+    notice = None
+    if question.left_out:
+        notice = messages.SEARCH_FIRST_WORDS.format(count=len(question.words))
+    response = make_response(
+        render_template(
+            "reader/search.html",
+            question=question,
+            results=results,
+            notice=notice,
+            search_text=question.text,
+        )
+    )
     response.add_etag()
     make_public(response)
     return response.make_conditional(request)

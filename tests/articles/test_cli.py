@@ -10,9 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from blog import create_app
+from blog.articles import search_index
 from blog.extensions import db
 from blog.models import Article
-from blog.moderation import search
 from tests.helpers import SLUG, test_database_url
 
 
@@ -70,8 +70,8 @@ def test_migrations_match_the_models(empty_app):
             opts={
                 "compare_type": True,
                 "render_as_batch": True,
-                # As the app's migrations see it: the search index is not a model.
-                "include_object": search.include_object,
+                # As the app's migrations see it: the search indexes are not models.
+                "include_object": search_index.include_object,
             },
         )
         differences = compare_metadata(context, db.metadata)

@@ -85,7 +85,7 @@ def test_moderator_commands_speak_english(app, runner):
         "No moderators. Create one with: flask create-moderator NAME",
     )
     created = runner.invoke(
-        args=["create-moderator", "anna", "--email", "anna@example.com"],
+        args=["create-moderator", "anna", "--email", "anna@example.com", "--role", "moderator"],
         input=f"{PASSWORD}\n{PASSWORD}\n",
     )
     assert created.exit_code == 0, created.output
@@ -110,7 +110,7 @@ def test_moderator_commands_speak_english(app, runner):
         add_moderator("bruno", display_name="Bruno")
     listed = runner.invoke(args=["moderators"]).output.splitlines()
     assert listed[0].split() == [
-        "username", "display", "name", "email", "status", "last", "login",
+        "username", "display", "name", "email", "role", "status", "last", "login",
     ]  # fmt: skip
     assert listed[1].split()[-2:] == ["deactivated", "never"]
     assert listed[2].split()[-2:] == ["active", "never"]
@@ -202,7 +202,8 @@ def test_imports_print_their_summary_in_english(app, runner):
         "Unpublished articles, skipped",
         "Not published: “",
     )
-    assert re.search(r"Articles imported\s+1\n", wxr.output), wxr.output
+    # The published article, the scheduled one and the two drafts.
+    assert re.search(r"Articles imported\s+4\n", wxr.output), wxr.output
     again = runner.invoke(args=["import-wxr", str(FIXTURES / "small.wxr")])
     assert re.search(r"Comments already present\s+[1-9]", again.output), again.output
     disqus = runner.invoke(args=["import-disqus", str(FIXTURES / "disqus.xml")])
@@ -309,12 +310,12 @@ def flask_help(tmp_path: Path, *args: str, language: str | None) -> str:
 
 def test_help_follows_site_language_from_the_environment(tmp_path):
     english = flask_help(tmp_path, language="en")
-    assert "Create a moderator account; the password is asked" in english
+    assert "Create a staff account; the password is asked" in english
     assert "Teach the learning filter from mail" in english
-    assert "Crea un account di moderatore" not in english
+    assert "Crea un account della redazione" not in english
     italian = flask_help(tmp_path, language=None)
-    assert "Crea un account di moderatore; la password è" in italian
-    assert "Create a moderator account" not in italian
+    assert "Crea un account della redazione" in italian
+    assert "Create a staff account" not in italian
     options = flask_help(tmp_path, "privacy-erase", language="en")
     assert "Delete the comments instead of anonymising them." in options
     assert "Anonymise (or delete) every comment stored for EMAIL" in options
