@@ -17,7 +17,13 @@ CONTENT_FILE = Path(__file__).parent / "content" / "articles.json"
 
 
 def render_blocks(blocks: list[dict[str, str]]) -> str:
-    """Turn the structured body (paragraphs, subheadings, figures) into HTML."""
+    """Turn the structured body (paragraphs and subheadings) into HTML.
+
+    The original page's two photographs are not shipped, and their captions
+    were only the photographs' names ("Jean-Philippe Imparato Cassino
+    Pomigliano"), not text: they are left out rather than set as a caption
+    with no picture.
+    """
     html: list[Markup] = []
     for block in blocks:
         ((kind, text),) = block.items()
@@ -25,15 +31,6 @@ def render_blocks(blocks: list[dict[str, str]]) -> str:
             html.append(Markup("<p>{}</p>").format(text))
         elif kind == "h2":
             html.append(Markup("<h2>{}</h2>").format(text))
-        elif kind == "figure":
-            # The original photographs are not available: the figure keeps
-            # its caption, set as text. An empty frame in its place looked
-            # like an image that failed to load.
-            html.append(
-                Markup('<figure class="caption-only"><figcaption>{}</figcaption></figure>').format(
-                    text
-                )
-            )
         else:
             raise ValueError(f"unknown block {kind!r} in {CONTENT_FILE.name}")
     return "\n".join(str(part) for part in html)
