@@ -105,7 +105,7 @@ def form_fields(page: BeautifulSoup, form_id: str = "commentform") -> dict[str, 
             continue
         if field.name == "textarea":
             values[name] = field.get_text()
-        elif field.get("type") == "checkbox":
+        elif field.get("type") in ("checkbox", "radio"):
             if field.has_attr("checked"):
                 values[name] = field.get("value", "on")
         else:

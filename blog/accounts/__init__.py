@@ -12,6 +12,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(staff_views.bp)
     # Templates show staff only what they may use (the server checks it too).
-    app.jinja_env.globals.update(can=roles.can, Capability=roles.Capability)
+    app.jinja_env.globals.update(
+        can=roles.can, can_manage_pages=roles.can_manage_pages, Capability=roles.Capability
+    )
     for command in cli.COMMANDS:
         app.cli.add_command(command)

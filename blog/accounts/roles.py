@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from flask import abort, url_for
 from flask_login import current_user
 
-from blog.models import Article, Role
+from blog.models import Article, ArticleKind, Role
 
 
 class Capability(enum.StrEnum):
@@ -69,12 +69,23 @@ def can(capability: Capability, user: Any = None) -> bool:
     return capability in capabilities_of(current_user if user is None else user)
 
 
+def can_manage_pages(user: Any = None) -> bool:
+    """Pages ("Chi siamo") are the site's, as in WordPress: editors and
+    administrators write them, authors do not."""
+    return can(Capability.EDIT_OTHERS_ARTICLES, user)
+
+
 def can_edit_article(article: Article, user: Any = None) -> bool:
-    """An author edits their own articles; editors and administrators, every one."""
+    """An author edits their own articles; editors and administrators, every
+    one, and the pages."""
     user = current_user if user is None else user
     if can(Capability.EDIT_OTHERS_ARTICLES, user):
         return True
-    return can(Capability.WRITE_ARTICLES, user) and article.author_id == user.id
+    return (
+        can(Capability.WRITE_ARTICLES, user)
+        and article.kind == ArticleKind.POST
+        and article.author_id == user.id
+    )
 
 
 F = TypeVar("F", bound=Callable[..., Any])

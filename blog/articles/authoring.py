@@ -19,6 +19,7 @@ in the ``TIMEZONE`` setting into one.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,10 +36,12 @@ from blog.core.slugs import SLUG_MAX, is_valid_slug, reserved_slugs, slugify
 from blog.extensions import db
 from blog.models import (
     Article,
+    ArticleKind,
     ArticleRedirect,
     ArticleRevision,
     ArticleStatus,
     BodyFormat,
+    MediaFile,
     Moderator,
     TermKind,
 )
@@ -49,6 +52,17 @@ TITLE_MAX = 300
 
 #: Autosaves of one author within this many seconds share one revision.
 AUTOSAVE_COALESCE_SECONDS = 600
+
+
+class Keep(enum.Enum):
+    """A draft's value that leaves the article's as it is."""
+
+    KEEP = "keep"
+
+
+#: The featured image of a draft that does not choose one (a Markdown file,
+#: a restored version): the article keeps its own.
+KEEP = Keep.KEEP
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,12 @@ class ArticleDraft:
     #: What ``body_source`` is written in: a Markdown file that says
     #: ``format: html`` holds HTML, kept (sanitized) as the article's HTML only.
     body_format: BodyFormat = BodyFormat.MARKDOWN
+    #: An article (dated, listed) or a page ("Chi siamo"): chosen when it is
+    #: made, never changed after.
+    kind: ArticleKind = ArticleKind.POST
+    #: The featured image (a ``MediaFile`` id), None for none, ``KEEP`` to
+    #: leave the article's.
+    featured_image_id: int | None | Keep = KEEP
 
 
 class ArticleRefused(ValueError):
@@ -393,10 +413,12 @@ def _write(
     if body_html is None and draft.body_format == BodyFormat.HTML:
         body_html = article_to_html(draft.body_source)
     html = render_body(draft.body_source) if body_html is None else body_html
+    featured = _featured_image(draft.featured_image_id)
     # Terms before any change to the article: finding them flushes the session.
     terms = terms_named(TermKind.CATEGORY, draft.categories) + terms_named(TermKind.TAG, draft.tags)
     if article is None:
         article = Article(
+            kind=draft.kind,
             status=ArticleStatus.DRAFT,
             published_at=now,
             created_at=now,
@@ -414,8 +436,20 @@ def _write(
     article.body_html = html
     article.comments_open = draft.comments_open
     article.terms = terms
+    if featured is not KEEP:
+        article.featured_image = featured
     article.updated_at = now
     return article
+
+
+def _featured_image(chosen: int | None | Keep) -> MediaFile | None | Keep:
+    """The image ``chosen`` names; an id no image has (deleted meanwhile) is refused."""
+    if chosen is None or chosen is KEEP:
+        return chosen
+    media = db.session.get(MediaFile, chosen)
+    if media is None:
+        raise ArticleRefused("featured_image", str(messages.FEATURED_IMAGE_GONE))
+    return media
 
 
 def _move_address(article: Article, new_slug: str, now: datetime) -> None:

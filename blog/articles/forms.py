@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from wtforms import BooleanField, DateField, StringField, TextAreaField, TimeField
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import InputRequired, Optional, Regexp
 
 from blog import messages
 from blog.articles.authoring import TITLE_MAX, ArticleDraft
@@ -62,6 +62,11 @@ class ArticleForm(TextForm):
         validators=[Optional(), too_long(TERMS_MAX), *ONE_LINE],
     )
     comments_open = BooleanField(_l("Allow comments"), default=True)
+    #: A ``MediaFile`` id, or empty for none (radio buttons of the uploads).
+    featured_image = StringField(
+        _l("Featured image"),
+        validators=[Optional(), Regexp(r"^[0-9]{1,12}$", message=messages.FEATURED_IMAGE_GONE)],
+    )
     publish_date = DateField(
         _l("Date"), validators=[Optional()], format="%Y-%m-%d", render_kw={"type": "date"}
     )
@@ -83,7 +88,13 @@ class ArticleForm(TextForm):
             categories=split_names(self.categories.data or ""),
             tags=split_names(self.tags.data or ""),
             comments_open=bool(self.comments_open.data),
+            featured_image_id=self.featured_image_id(),
         )
+
+    def featured_image_id(self) -> int | None:
+        """The featured image chosen, or None."""
+        raw = self.featured_image.data or ""
+        return int(raw) if raw.isascii() and raw.isdigit() else None
 
     def local_moment(self, today: date) -> datetime | None:
         """The date and time typed (in ``TIMEZONE``), or None when neither was.

@@ -8,7 +8,7 @@ edit what is asked of blog/accounts/roles.py.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -30,7 +30,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as BaseResponse
 
 from blog import messages
-from blog.accounts.roles import Capability, can, can_edit_article, require
+from blog.accounts.roles import Capability, can, can_edit_article, can_manage_pages, require
 from blog.articles import authoring
 from blog.articles.authoring import ArticleRefused
 from blog.articles.forms import ArticleActionForm, ArticleForm, RevisionRestoreForm
@@ -44,6 +44,7 @@ from blog.models import (
     ArticleKind,
     ArticleRevision,
     ArticleStatus,
+    MediaFile,
     Moderator,
     Term,
     TermKind,
@@ -107,31 +108,59 @@ def tab_condition(tab: str, now: datetime) -> sa.ColumnElement[bool]:
     }[tab]
 
 
-def visible_articles() -> sa.ColumnElement[bool]:
-    """The articles this account may see here: its own, or everyone's for editors."""
-    posts = Article.kind == ArticleKind.POST.value
+def visible_articles(kind: ArticleKind = ArticleKind.POST) -> sa.ColumnElement[bool]:
+    """The articles (or pages) this account may see here: its own, or
+    everyone's for editors; pages only for those who manage them."""
+    of_kind = Article.kind == kind.value
     if can(Capability.EDIT_OTHERS_ARTICLES):
-        return posts
-    return sa.and_(posts, Article.author_id == current_user.id)
+        return of_kind
+    if kind == ArticleKind.PAGE:
+        return sa.false()
+    return sa.and_(of_kind, Article.author_id == current_user.id)
+
+
+#: The list of each kind, and its "Aggiungi nuovo".
+LIST_ENDPOINTS = {ArticleKind.POST: "articles.index", ArticleKind.PAGE: "articles.pages"}
+NEW_ENDPOINTS = {ArticleKind.POST: "articles.new", ArticleKind.PAGE: "articles.new_page"}
+
+
+def require_page_manager() -> None:
+    """403 unless this account writes pages (editors and administrators)."""
+    if not can_manage_pages():
+        abort(403)
 
 
 @bp.get("/")
 def index() -> str:
     """ "Articoli": the articles of one tab, newest first, with every tab's count."""
+    return list_page(ArticleKind.POST)
+
+
+@bp.get("/pages/")
+def pages() -> str:
+    """ "Pagine": the site's pages, with the same tabs as the articles."""
+    require_page_manager()
+    return list_page(ArticleKind.PAGE)
+
+
+def list_page(kind: ArticleKind) -> str:
+    """The articles or pages of one tab, newest first, with every tab's count."""
     tab = request.args.get("status", "all")
     if tab not in TABS:
         tab = "all"
     now = utcnow()
     counts = {
         name: db.session.scalar(
-            sa.select(sa.func.count(Article.id)).where(visible_articles(), tab_condition(name, now))
+            sa.select(sa.func.count(Article.id)).where(
+                visible_articles(kind), tab_condition(name, now)
+            )
         )
         or 0
         for name in TABS
     }
     query = (
         sa.select(Article)
-        .where(visible_articles(), tab_condition(tab, now))
+        .where(visible_articles(kind), tab_condition(tab, now))
         .options(selectinload(Article.terms), selectinload(Article.author))
         .order_by(Article.published_at.desc(), Article.id.desc())
     )
@@ -140,6 +169,9 @@ def index() -> str:
     )
     return render_template(
         "articles/index.html",
+        kind=kind,
+        list_endpoint=LIST_ENDPOINTS[kind],
+        new_endpoint=NEW_ENDPOINTS[kind],
         tab=tab,
         tabs=tab_labels(),
         counts=counts,
@@ -176,6 +208,7 @@ def form_for(article: Article) -> ArticleForm:
         "categories": ", ".join(term.name for term in article.categories),
         "tags": ", ".join(term.name for term in article.tags),
         "comments_open": article.comments_open,
+        "featured_image": str(article.featured_image_id or ""),
     }
     if article.status == ArticleStatus.PUBLISH:
         local = localize(article.published_at, timezone())
@@ -185,9 +218,13 @@ def form_for(article: Article) -> ArticleForm:
 
 
 def render_editor(
-    form: ArticleForm, article: Article | None, notice: str | None = None
+    form: ArticleForm,
+    article: Article | None,
+    notice: str | None = None,
+    kind: ArticleKind = ArticleKind.POST,
 ) -> BaseResponse:
     """The edit page, with what the author typed and what was wrong with it."""
+    kind = article.kind if article is not None else kind
     moment = chosen_moment(form)
     schedules = moment is not None and moment > utcnow()
     response = make_response(
@@ -195,6 +232,9 @@ def render_editor(
             "articles/edit.html",
             form=form,
             article=article,
+            kind=kind,
+            list_endpoint=LIST_ENDPOINTS[kind],
+            images=image_choices(form),
             notice=notice,
             schedules=schedules,
             action_form=ArticleActionForm(),
@@ -213,6 +253,25 @@ def chosen_moment(form: ArticleForm) -> datetime | None:
     return None if local is None else authoring.from_local(local, timezone())
 
 
+#: The images offered as featured image: the newest uploads (and the one chosen).
+FEATURED_CHOICES = 24
+
+
+def image_choices(form: ArticleForm) -> list[MediaFile]:
+    """The uploads the featured image is chosen among, newest first."""
+    images = list(
+        db.session.scalars(
+            sa.select(MediaFile).order_by(MediaFile.id.desc()).limit(FEATURED_CHOICES)
+        )
+    )
+    chosen = form.featured_image_id()
+    if chosen is not None and all(media.id != chosen for media in images):
+        media = db.session.get(MediaFile, chosen)
+        if media is not None:
+            images.insert(0, media)
+    return images
+
+
 @bp.get("/new")
 def new() -> BaseResponse:
     """ "Aggiungi nuovo articolo": an empty form."""
@@ -223,6 +282,22 @@ def new() -> BaseResponse:
 def create() -> BaseResponse:
     """Save a new article as a draft, or publish or schedule it."""
     return save(None)
+
+
+@bp.get("/pages/new")
+def new_page() -> BaseResponse:
+    """ "Aggiungi nuova pagina": an empty form, with no comments by default."""
+    require_page_manager()
+    return render_editor(
+        ArticleForm(formdata=None, data={"comments_open": False}), None, kind=ArticleKind.PAGE
+    )
+
+
+@bp.post("/pages/new")
+def create_page() -> BaseResponse:
+    """Save a new page as a draft, or publish or schedule it."""
+    require_page_manager()
+    return save(None, ArticleKind.PAGE)
 
 
 @bp.get("/<int:article_id>/edit")
@@ -242,16 +317,33 @@ def update(article_id: int) -> BaseResponse:
 ACTIONS = frozenset({"draft", "publish", "schedule", "update"})
 
 
-def save(article: Article | None) -> BaseResponse:
+#: What each kind's buttons say once done.
+NOTICES = {
+    ArticleKind.POST: {
+        "publish": messages.ARTICLE_PUBLISHED,
+        "schedule": messages.ARTICLE_SCHEDULED,
+        "update": messages.ARTICLE_UPDATED,
+    },
+    ArticleKind.PAGE: {
+        "publish": messages.PAGE_PUBLISHED,
+        "schedule": messages.PAGE_SCHEDULED,
+        "update": messages.PAGE_UPDATED,
+    },
+}
+
+
+def save(article: Article | None, kind: ArticleKind = ArticleKind.POST) -> BaseResponse:
     """Validate the form and do what its button says; the form again on an error."""
+    kind = article.kind if article is not None else kind
     form = ArticleForm()
     action = request.form.get("action", "draft")
     if action not in ACTIONS:
         action = "draft"
     if not form.validate():
-        return render_editor(form, article, str(messages.ARTICLE_NOT_SAVED))
+        return render_editor(form, article, str(messages.ARTICLE_NOT_SAVED), kind)
     editor = signed_in()
-    draft = form.draft()
+    draft = replace(form.draft(), kind=kind)
+    said = NOTICES[kind]
     moment = chosen_moment(form)
     try:
         if action == "draft" and (article is None or article.status == ArticleStatus.DRAFT):
@@ -259,26 +351,24 @@ def save(article: Article | None) -> BaseResponse:
             notice = messages.DRAFT_SAVED
         elif article is not None and article.status == ArticleStatus.PUBLISH:
             article = authoring.update(article, draft, editor, at=moment)
-            notice = (
-                messages.ARTICLE_SCHEDULED if article.is_scheduled else messages.ARTICLE_UPDATED
-            )
+            notice = said["schedule"] if article.is_scheduled else said["update"]
         elif action == "schedule" or (moment is not None and moment > utcnow()):
             if moment is None:
                 raise ArticleRefused("publish_at", str(messages.SCHEDULE_NEEDS_DATE))
             article = authoring.schedule(article, draft, editor, moment)
-            notice = messages.ARTICLE_SCHEDULED
+            notice = said["schedule"]
         else:
             article = authoring.publish(article, draft, editor, at=moment)
-            notice = messages.ARTICLE_PUBLISHED
+            notice = said["publish"]
     except ArticleRefused as refused:
         db.session.rollback()
         field = {"publish_at": form.publish_date}.get(refused.field) or (
             form[refused.field] if refused.field else None
         )
         if field is None:
-            return render_editor(form, article, refused.message)
+            return render_editor(form, article, refused.message, kind)
         field.errors = [*field.errors, refused.message]
-        return render_editor(form, article, str(messages.ARTICLE_NOT_SAVED))
+        return render_editor(form, article, str(messages.ARTICLE_NOT_SAVED), kind)
     flash(str(notice).format(title=article.title), "success")
     return redirect(url_for("articles.edit", article_id=article.id), 303)
 
@@ -290,7 +380,7 @@ def trash(article_id: int) -> BaseResponse:
     if ArticleActionForm().validate():
         authoring.trash(article, signed_in())
         flash(str(messages.ARTICLE_TRASHED).format(title=article.title), "success")
-    return redirect(url_for("articles.index", status="trash"), 303)
+    return redirect(url_for(LIST_ENDPOINTS[article.kind], status="trash"), 303)
 
 
 @bp.post("/<int:article_id>/restore")
@@ -337,6 +427,8 @@ class PreviewArticle:
     categories: list
     tags: list
     approved_comment_count: int = 0
+    kind: ArticleKind = ArticleKind.POST
+    featured_image: MediaFile | None = None
 
 
 def preview_response(shown: PreviewArticle, note: str) -> BaseResponse:
@@ -357,7 +449,9 @@ def body_preview(source: str) -> str:
         return str(Markup('<p class="form-error" role="alert">{}</p>').format(refused.message))
 
 
-def preview_of_form(form: ArticleForm, article: Article | None) -> PreviewArticle:
+def preview_of_form(
+    form: ArticleForm, article: Article | None, kind: ArticleKind = ArticleKind.POST
+) -> PreviewArticle:
     """The unsaved fields as an article (nothing is written)."""
     draft = form.draft()
     moment = chosen_moment(form)
@@ -370,6 +464,12 @@ def preview_of_form(form: ArticleForm, article: Article | None) -> PreviewArticl
         published_at=moment or (article.published_at if article else utcnow()),
         comments_open=draft.comments_open,
         author=article.author if article else signed_in(),
+        kind=article.kind if article else kind,
+        featured_image=(
+            db.session.get(MediaFile, draft.featured_image_id)
+            if isinstance(draft.featured_image_id, int)
+            else None
+        ),
         # Made here, never added to the session: a preview writes nothing.
         categories=[
             Term(kind=TermKind.CATEGORY, name=n, slug=slugify(n)) for n in draft.categories
@@ -384,16 +484,23 @@ def preview_new() -> BaseResponse:
     return preview(None)
 
 
+@bp.post("/pages/preview")
+def preview_new_page() -> BaseResponse:
+    """ "Anteprima" of a new page's unsaved fields."""
+    require_page_manager()
+    return preview(None, ArticleKind.PAGE)
+
+
 @bp.post("/<int:article_id>/preview")
 def preview_article(article_id: int) -> BaseResponse:
     """ "Anteprima" of the unsaved fields of a saved article."""
     return preview(editable_article(article_id))
 
 
-def preview(article: Article | None) -> BaseResponse:
+def preview(article: Article | None, kind: ArticleKind = ArticleKind.POST) -> BaseResponse:
     form = ArticleForm()
     form.validate()  # a preview shows what it can, errors or not
-    return preview_response(preview_of_form(form, article), str(messages.PREVIEW_NOTE))
+    return preview_response(preview_of_form(form, article, kind), str(messages.PREVIEW_NOTE))
 
 
 @bp.post("/live-preview")
@@ -500,6 +607,8 @@ def preview_revision(article_id: int, revision_id: int) -> BaseResponse:
         author=article.author,
         categories=article.categories,
         tags=article.tags,
+        kind=article.kind,
+        featured_image=article.featured_image,
     )
     return preview_response(shown, str(messages.REVISION_PREVIEW_NOTE))
 

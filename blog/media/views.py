@@ -95,11 +95,18 @@ def library_page(form: UploadForm, error: str | None = None, status: int = 200) 
             # Only its token is shown: never read from this request's body.
             delete_form=DeleteForm(formdata=None),
             can_delete=can_delete,
+            snippet=snippet,
             max_megabytes=megabytes(current_app.config["MEDIA_MAX_BYTES"]),
             noindex=True,
         ),
         status,
     )
+
+
+def snippet(media: MediaFile) -> str:
+    """What an author pastes in an article's text to place ``media`` (the
+    editor's "Aggiungi immagine" without its script)."""
+    return str(render_image(media, media.alt))
 
 
 @bp.get("/")

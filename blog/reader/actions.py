@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Response, abort, current_app, redirect, render_template, request
+from flask import Response, abort, current_app, make_response, redirect, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
@@ -23,7 +23,7 @@ from blog.core.database import begin_with_reads
 from blog.core.http import parse_id
 from blog.core.links import comment_link, link_to
 from blog.extensions import csrf, db, limiter
-from blog.models import Article, Comment, CommentStatus
+from blog.models import Article, ArticleKind, Comment, CommentStatus
 from blog.notify import subscriptions
 from blog.reader.comment_settings import comment_settings
 from blog.reader.rendering import (
@@ -37,6 +37,7 @@ from blog.reader.rendering import (
 from blog.reader.session import is_staff, remember_commenter, remember_own_comment
 from blog.reader.views import bp
 from blog.spam.rules import form_age
+from blog.web.errors import render_error
 
 
 def comment_limit() -> str:
@@ -71,6 +72,9 @@ def post_comment(slug: str) -> BaseResponse:
     """Parse the form, submit the comment (or preview it), and show it to its author."""
     begin_with_reads()
     article = get_article_or_404(slug)
+    if article.kind == ArticleKind.PAGE:
+        # A page ("Chi siamo") has no discussion: said in words, not its page again.
+        return make_response(render_error(403, str(messages.PAGE_TAKES_NO_COMMENTS)))
     form = comment_form()
     if not comments_open(article):
         return render_article(article, form, status=403)
@@ -198,6 +202,8 @@ def follow(slug: str) -> tuple[str, int]:
     confirmed, suppressed), so that it tells a stranger nothing.
     """
     article = get_article_or_404(slug)
+    if article.kind == ArticleKind.PAGE:
+        abort(404)  # a page has no discussion to follow
     form = FollowForm(prefix="follow")
     if not form.validate():
         page = render_template("reader/follow.html", article=article, follow_form=form)

@@ -56,7 +56,11 @@ def list_articles(
     articles = db.session.scalars(
         sa.select(Article)
         .where(condition)
-        .options(sa.orm.joinedload(Article.author), sa.orm.selectinload(Article.terms))
+        .options(
+            sa.orm.joinedload(Article.author),
+            sa.orm.joinedload(Article.featured_image),
+            sa.orm.selectinload(Article.terms),
+        )
         .order_by(Article.published_at.desc(), Article.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)

@@ -43,7 +43,7 @@ from blog.comments.thread_cache import ThreadCache
 from blog.core.addresses import rate_limit_key
 from blog.core.http import page_number, parse_id
 from blog.extensions import db
-from blog.models import Article, ArticleRedirect, Comment, CommentStatus, utcnow
+from blog.models import Article, ArticleKind, ArticleRedirect, Comment, CommentStatus, utcnow
 from blog.moderation import site_settings
 from blog.moderation.forms import UndoForm
 from blog.moderation.site_settings import page_setting
@@ -63,7 +63,9 @@ from blog.web.http_cache import (
 #: discussion's settings come with the article, and so do its author and its
 #: categories and tags (joined), at no query of their own.
 _ARTICLE_WITH_SETTINGS = sa.select(Article, *site_settings.saved_page_columns()).options(
-    sa.orm.joinedload(Article.author), sa.orm.joinedload(Article.terms)
+    sa.orm.joinedload(Article.author),
+    sa.orm.joinedload(Article.terms),
+    sa.orm.joinedload(Article.featured_image),
 )
 _PUBLISHED_ARTICLE = _ARTICLE_WITH_SETTINGS.where(
     Article.slug == sa.bindparam("slug"), Article.public(sa.bindparam("now"))
@@ -123,8 +125,11 @@ def get_article_or_404(slug: str) -> Article:
 
 
 def comments_open(article: Article) -> bool:
-    """Tell whether ``article`` still takes comments: its switch, and its age."""
-    if not article.comments_open:
+    """Tell whether ``article`` still takes comments: its switch, and its age.
+
+    A page ("Chi siamo") never does.
+    """
+    if not article.comments_open or article.kind == ArticleKind.PAGE:
         return False
     days = page_setting("COMMENT_CLOSE_AFTER_DAYS")
     return not days or article.published_at > utcnow() - timedelta(days=days)

@@ -98,9 +98,10 @@ def sitemap() -> BaseResponse:
     a scheduled article is in it from its time on.
     """
     changed = (sa.func.max(Article.published_at), sa.func.max(Article.updated_at))
+    # The pages ("Chi siamo") too: not in the lists, but worth finding.
     articles = db.session.execute(
         sa.select(Article.slug, Article.published_at, Article.updated_at)
-        .where(listed())
+        .where(Article.public())
         .order_by(Article.published_at.desc(), Article.id.desc())
     ).all()
     terms = db.session.execute(

@@ -6,7 +6,9 @@
 // - a draft is saved as it is typed (to the draft only: the form of a
 //   published article has no autosave address, so its live text changes
 //   only with "Aggiorna"); a new article's or a published article's unsaved
-//   fields are kept in this browser (localStorage) and offered back.
+//   fields are kept in this browser (localStorage) and offered back;
+// - "Aggiungi immagine": an image, its alternative text and caption sent to
+//   the media page's JSON, its <figure> put in the text at the cursor.
 (function () {
   "use strict";
   var form = document.getElementById("editor-form");
@@ -14,7 +16,9 @@
   var editor = form.closest(".editor");
   var statusLine = document.getElementById("editor-status");
   var loadedAt = Date.now();
-  var FIELDS = ["title", "slug", "standfirst", "body", "categories", "tags", "publish_date", "publish_time"];
+  // A page has no categories or tags: only the fields this form has.
+  var FIELDS = ["title", "slug", "standfirst", "body", "categories", "tags", "publish_date", "publish_time"]
+    .filter(function (name) { return form.elements[name]; });
 
   function debounce(fn, ms) {
     var timer = null;
@@ -139,9 +143,81 @@
     }
   });
 
-  form.addEventListener("input", function () {
+  form.addEventListener("input", function (event) {
+    if (event.target.closest && event.target.closest("#add-image-form")) { return; }
     refreshPreview();
     if (autosaveUrl) { autosave(); } else if (storage) { keep(); }
   });
   updatePublishLabel();
+
+  // "Aggiungi immagine": without this script, a link to the media page.
+  var imageForm = document.getElementById("add-image-form");
+  if (imageForm && window.FormData) {
+    var imageLink = document.getElementById("add-image-link");
+    var imageError = document.getElementById("add-image-error");
+    var imageStatus = document.getElementById("add-image-status");
+    var fileInput = document.getElementById("add-image-file");
+    var altInput = document.getElementById("add-image-alt");
+    var captionInput = document.getElementById("add-image-caption");
+    var body = form.elements.body;
+    // Where the cursor was in the text before the author went to the image's fields.
+    var cursor = null;
+    body.addEventListener("blur", function () { cursor = body.selectionStart; });
+    imageLink.addEventListener("click", function (event) {
+      event.preventDefault();
+      imageForm.hidden = !imageForm.hidden;
+      imageLink.setAttribute("aria-expanded", imageForm.hidden ? "false" : "true");
+      if (!imageForm.hidden) { fileInput.focus(); }
+    });
+    imageLink.setAttribute("aria-controls", "add-image-form");
+    imageLink.setAttribute("aria-expanded", "false");
+    imageLink.removeAttribute("target");
+    function refuse(text, input) {
+      imageError.textContent = text;
+      imageStatus.textContent = "";
+      if (input) { input.setAttribute("aria-invalid", "true"); input.focus(); }
+    }
+    function insertFigure(html) {
+      var text = body.value;
+      var at = cursor === null ? text.length : Math.min(cursor, text.length);
+      var before = text.slice(0, at).trimEnd();
+      var after = text.slice(at).trimStart();
+      // On its own lines, between blank lines: Markdown keeps it as HTML.
+      var inserted = (before ? "\n\n" : "") + html + "\n\n";
+      body.value = before + inserted + after;
+      cursor = before.length + inserted.length;
+      body.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    document.getElementById("add-image-button").addEventListener("click", function () {
+      fileInput.removeAttribute("aria-invalid");
+      altInput.removeAttribute("aria-invalid");
+      if (!fileInput.files.length) { refuse(imageForm.getAttribute("data-file-required"), fileInput); return; }
+      if (!altInput.value.trim()) { refuse(imageForm.getAttribute("data-alt-required"), altInput); return; }
+      var data = new FormData();
+      data.append("file", fileInput.files[0]);
+      data.append("alt", altInput.value);
+      data.append("caption", captionInput.value);
+      imageError.textContent = "";
+      imageStatus.textContent = imageForm.getAttribute("data-uploading");
+      window.fetch(imageForm.getAttribute("data-place-url"), {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: { "Accept": "application/json", "X-CSRFToken": form.elements.csrf_token.value }
+      }).then(function (response) {
+        return response.json().then(function (json) { return { ok: response.ok, json: json }; });
+      }).then(function (answer) {
+        if (!answer.ok) {
+          var field = answer.json.errors && answer.json.errors.alt ? altInput : fileInput;
+          refuse(answer.json.error || imageForm.getAttribute("data-failed"), field);
+          return;
+        }
+        insertFigure(answer.json.html);
+        fileInput.value = "";
+        altInput.value = "";
+        captionInput.value = "";
+        imageStatus.textContent = imageForm.getAttribute("data-placed");
+      }).catch(function () { refuse(imageForm.getAttribute("data-failed"), null); });
+    });
+  }
 })();

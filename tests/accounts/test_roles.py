@@ -77,6 +77,14 @@ REQUIRED: dict[str, Capability | None] = {
     "articles.compare": EDIT_OTHERS,
     "articles.preview_revision": EDIT_OTHERS,
     "articles.restore_revision": EDIT_OTHERS,
+    # Pages are the site's: editors and administrators write them (WordPress).
+    "articles.pages": EDIT_OTHERS,
+    "articles.new_page": EDIT_OTHERS,
+    "articles.create_page": EDIT_OTHERS,
+    "articles.preview_new_page": EDIT_OTHERS,
+    # The site menu: administrators only.
+    "menu.edit_menu": MANAGE,
+    "menu.save": MANAGE,
     "media.library": WRITE,
     "media.upload": WRITE,
     "media.place_upload": WRITE,

@@ -121,3 +121,40 @@ def test_preview_works_without_javascript(browser, site):
     assert "Anteprima" in preview.text_content(".preview-banner")
     assert "Un testo da vedere." in preview.text_content(".post-content")
     assert article_body(site, "Anteprima senza script") is None
+
+
+def test_add_image_asks_for_its_description_then_puts_it_at_the_cursor(browser, site):
+    from tests.media.images import png_bytes
+
+    page = author_page(browser, site, **PHONE)
+    page.fill("#title", "Con immagine")
+    page.fill("#body", "Prima.\nDopo.")
+    # The cursor after "Prima.": the figure goes there, on its own lines.
+    page.evaluate(
+        "() => { const b = document.getElementById('body'); b.focus(); b.setSelectionRange(6, 6); }"
+    )
+    page.click("#add-image-link")
+    expect(page.locator("#add-image-form")).to_be_visible()
+    page.set_input_files(
+        "#add-image-file",
+        {"name": "foto.png", "mimeType": "image/png", "buffer": png_bytes(1200, 800)},
+    )
+    page.click("#add-image-button")
+    expect(page.locator("#add-image-error")).to_contain_text("testo alternativo")
+    assert page.locator("#add-image-alt").get_attribute("aria-invalid") == "true"
+    assert "<figure>" not in page.input_value("#body")
+
+    page.fill("#add-image-alt", "Una fabbrica")
+    page.fill("#add-image-caption", "Lo stabilimento")
+    page.click("#add-image-button")
+    expect(page.locator("#add-image-status")).to_contain_text("aggiunta")
+    body = page.input_value("#body")
+    before, figure, after = body.split("\n\n")
+    assert before == "Prima."
+    assert figure.startswith("<figure><picture>") and 'alt="Una fabbrica"' in figure
+    assert after == "Dopo."
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
+
+    page.click("button[value=draft]")
+    page.wait_for_url("**/edit")
+    assert "<figcaption>Lo stabilimento</figcaption>" in article_body(site, "Con immagine")
