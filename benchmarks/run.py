@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import re
+import runpy
 import shutil
 import signal
 import socket
@@ -50,6 +51,7 @@ from benchmarks import nginx  # noqa: E402
 from benchmarks.hostile_comments import hostile_comments  # noqa: E402
 from blog import create_app  # noqa: E402
 from blog.articles.seed import seed_articles  # noqa: E402
+from blog.comments.sanitize import comment_to_html  # noqa: E402
 from blog.extensions import db  # noqa: E402
 from blog.models import Article, Comment, CommentStatus, Moderator  # noqa: E402
 from blog.moderation.workflow import refresh_article_comments  # noqa: E402
@@ -69,8 +71,21 @@ THROTTLES_OFF = {
 # Data
 
 
-def seed_article_db(path: Path, comments: int) -> str:
-    """A database holding the article with ``comments`` approved comments."""
+#: A longer comment: about 1,100 characters in two paragraphs, as a reader
+#: who has something to say writes it.
+LONG_COMMENT = "\n\n".join(
+    " ".join(
+        f"Paragrafo {paragraph}: la Giulia Quadrifoglio di Cassino regge il confronto "
+        "con le tedesche sul misto, e lo sterzo resta il più diretto della categoria."
+        for _ in range(4)
+    )
+    for paragraph in range(1, 3)
+)
+
+
+def seed_article_db(path: Path, comments: int, long: bool = False) -> str:
+    """A database holding the article with ``comments`` approved comments
+    (``long``: each of :data:`LONG_COMMENT`'s length)."""
     url = f"sqlite:///{path}"
     path.unlink(missing_ok=True)
     app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
@@ -81,6 +96,9 @@ def seed_article_db(path: Path, comments: int) -> str:
         start = datetime(2026, 1, 1)
         rows = []
         for number in range(comments):
+            body = f"Commento numero {number}, con un po' di testo."
+            if long:
+                body = f"Commento numero {number}.\n\n{LONG_COMMENT}"
             # Every other comment answers the one before it: threads of two.
             rows.append(
                 {
@@ -91,8 +109,8 @@ def seed_article_db(path: Path, comments: int) -> str:
                     "author": f"Lettore {number}",
                     "email": f"lettore{number}@example.it",
                     "url": "https://example.it/" if number % 3 == 0 else "",
-                    "body": f"Commento numero {number}, con un po' di testo.",
-                    "body_html": f"<p>Commento numero {number}, con un po' di testo.</p>",
+                    "body": body,
+                    "body_html": comment_to_html(body),
                     "status": CommentStatus.APPROVED.value,
                     "created_at": start + timedelta(minutes=number),
                     "ip_address": "192.0.2.1",
@@ -175,6 +193,17 @@ def wait_until_up(port: int, path: str, process: subprocess.Popen, timeout: floa
     raise TimeoutError(f"server on {port} did not start")
 
 
+def worker_recycling() -> list[str]:
+    """gunicorn.conf.py's worker recycling, as options for every server alike."""
+    settings = runpy.run_path(str(PROJECT / "gunicorn.conf.py"))
+    return [
+        "--max-requests",
+        str(settings["max_requests"]),
+        "--max-requests-jitter",
+        str(settings["max_requests_jitter"]),
+    ]
+
+
 @contextmanager
 def gunicorn(
     app_spec: str, workers: int, env: dict[str, str], cwd: Path, binary: Path, check_path: str
@@ -186,9 +215,12 @@ def gunicorn(
         str(workers),
         "--worker-class",
         "sync",
-        # The same settings for every server: not the project's gunicorn.conf.py.
+        # The same settings for every server: not the project's gunicorn.conf.py
+        # (its bind, logger and worker count are production's), but its
+        # worker recycling, which costs ours a fresh page cache each time.
         "--config",
         "/dev/null",
+        *worker_recycling(),
         "--bind",
         f"127.0.0.1:{port}",
         "--access-logfile",
@@ -340,10 +372,17 @@ def fetch(port: int, path: str) -> tuple[int, bytes, list[tuple[str, str]]]:
 PAGE_ROUNDS = 3
 PAGE_GOAL = 0.9
 MICROCACHE_GOAL = 0.8
-#: Article pages measured: approved comments, and COMMENTS_PER_PAGE (None:
-#: the app's default, 50). The seed makes threads of two, so 100 comments
-#: are 50 threads: one page either way.
-PAGE_CASES = [(100, 500), (100, None), (1_000, None), (10_000, None)]
+#: Article pages measured: approved comments, COMMENTS_PER_PAGE (None: the
+#: app's default, 50), and whether the comments are long (LONG_COMMENT). The
+#: seed makes threads of two, so 100 comments are 50 threads: one page
+#: either way (about 200 KiB; with long comments about 310 KiB).
+PAGE_CASES = [
+    (100, 500, False),
+    (100, None, False),
+    (100, None, True),
+    (1_000, None, False),
+    (10_000, None, False),
+]
 #: Headers each server writes itself, never copied from our response.
 SERVER_OWN_HEADERS = {"date", "server", "connection", "content-length", "transfer-encoding"}
 
@@ -394,21 +433,24 @@ def article_page_targets(results: list[dict]) -> None:
     worker renders the page again about once a second."""
     seconds = max(1, LOAD_SECONDS // 2)
     anonymous_checks = []
-    for comments, per_page in PAGE_CASES:
-        database = seed_article_db(WORK / f"article-{comments}.sqlite3", comments)
+    for comments, per_page, long in PAGE_CASES:
+        database = seed_article_db(WORK / f"article-{comments}.sqlite3", comments, long)
         env = our_env(database)
         if per_page is not None:
             env["FLASK_COMMENTS_PER_PAGE"] = str(per_page)
-        label = f"{comments:,} comments, COMMENTS_PER_PAGE={per_page or '50 (default)'}"
+        label = f"{comments:,} {'long ' if long else ''}comments, COMMENTS_PER_PAGE=" + (
+            str(per_page or "50 (default)")
+        )
         with gunicorn("app:app", 2, env, PROJECT, BIN / "gunicorn", "/healthz") as (port, _):
             status, body, headers = fetch(port, ARTICLE_URL)
             anonymous_checks.append((label, anonymous_view_problems(status, body, headers)))
             shown = body.count(b'class="comment-body"')
-            body_file = WORK / f"floor-{comments}-{per_page}.html"
+            size = f"{len(body) / 1024:,.0f} KiB page"
+            body_file = WORK / f"floor-{comments}-{per_page}-{long}.html"
             body_file.write_bytes(body)
             # The floor answers with the same bytes: the body and our headers
             # (gunicorn's own Date, Server and Connection aside).
-            headers_file = WORK / f"floor-{comments}-{per_page}.headers.json"
+            headers_file = WORK / f"floor-{comments}-{per_page}-{long}.headers.json"
             headers_file.write_text(
                 json.dumps([(k, v) for k, v in headers if k.lower() not in SERVER_OWN_HEADERS])
             )
@@ -430,7 +472,7 @@ def article_page_targets(results: list[dict]) -> None:
         ratio = statistics.median(ratios)
         results.append(
             {
-                "target": f"article page, {label}, {shown} comments on the page "
+                "target": f"article page, {label}, {shown} comments on the page, {size} "
                 "(req/s, 2 sync workers)",
                 "ours": f"{ours:,.0f}",
                 "reference": f"floor {floor:,.0f}",
@@ -1249,7 +1291,8 @@ def main() -> int:
             "the page as a static file), the ratio the median of the rounds' ratios."
             "\n\n"
             "Each ratio compares two servers measured one after the other in the same run, "
-            "under the same gunicorn settings; absolute figures drift between runs.\n\n"
+            "under the same gunicorn settings (the worker recycling of gunicorn.conf.py, "
+            "2 sync workers); absolute figures drift between runs.\n\n"
             f"{report}\n"
         )
     return 0 if all(row["pass"] is not False for row in results) else 1
