@@ -9,16 +9,15 @@ skipped and reported. Pingbacks and trackbacks are skipped and counted.
 Everything is keyed by the WordPress ids, so running an import again, or
 again after it was interrupted, adds nothing twice.
 
-The XML comes from elsewhere: it is parsed as it is read, with defusedxml,
-which refuses entity expansion and external references; each post is let go
+The XML comes from elsewhere: it is parsed as it is read
+(``blog/porting/xmlstream.py``: lxml, with no entity expanded and nothing
+fetched, a file declaring entities refused); each post is let go
 once read, and each comment too once its post is known, so memory stays
 bounded whatever the file's size. The export is ``blog/porting/export.py``.
 """
 
 from __future__ import annotations
 
-# ElementTree only holds what defusedxml's parser read; nothing here parses.
-import xml.etree.ElementTree as ET  # nosec B405
 from datetime import datetime
 from pathlib import Path
 
@@ -41,7 +40,7 @@ from blog.porting.importer import (
     Reader,
 )
 from blog.porting.report import ImportReport
-from blog.porting.xmlstream import read_xml
+from blog.porting.xmlstream import Element, read_xml
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 #: The commentmeta key under which the export keeps a comment's text as its
@@ -100,7 +99,7 @@ def _wp_namespace(tag: str) -> str | None:
 class _Item:
     """One <item> with its namespace, read field by field."""
 
-    def __init__(self, element: ET.Element, wp: str) -> None:
+    def __init__(self, element: Element, wp: str) -> None:
         self.element = element
         self.wp = wp
 
@@ -143,7 +142,7 @@ def _int(value: str) -> int | None:
 class _Post:
     """The <item> being read: its fields, then its comments as they come."""
 
-    def __init__(self, element: ET.Element) -> None:
+    def __init__(self, element: Element) -> None:
         self.element = element
         self.decided = False
         #: The article its comments go to; None for a post skipped.
@@ -162,7 +161,7 @@ class _WxrImport:
         self.post: _Post | None = None
         self.seen_channel = False
 
-    def start(self, element: ET.Element, depth: int) -> None:
+    def start(self, element: Element, depth: int) -> None:
         tag = element.tag
         if self.wp is None:
             self.wp = _wp_namespace(tag)
@@ -173,14 +172,14 @@ class _WxrImport:
         if depth == 3 and tag == "item":
             self.post = _Post(element)
 
-    def end(self, element: ET.Element, depth: int) -> bool:
+    def end(self, element: Element, depth: int) -> bool:
         if depth == 3 and element.tag == "item":
             self._end_post(element)
         elif depth == 4:
             return self._end_field(element)
         return False
 
-    def _end_field(self, element: ET.Element) -> bool:
+    def _end_field(self, element: Element) -> bool:
         """A field of the post, or one of its comments, has been read; tell
         whether it can be let go."""
         post, wp = self.post, self.wp
@@ -194,7 +193,7 @@ class _WxrImport:
             self._add_comment(post.article_id, element, wp)
         return True
 
-    def _end_post(self, element: ET.Element) -> None:
+    def _end_post(self, element: Element) -> None:
         post, self.post = self.post, None
         wp = self.wp
         if post is None or wp is None:
@@ -233,12 +232,13 @@ class _WxrImport:
             self.report.skipped_posts.add(title, NO_DATE_OR_SLUG)
         return None
 
-    def _add_comment(self, article_id: int, element: ET.Element, namespace: str) -> None:
+    def _add_comment(self, article_id: int, element: Element, namespace: str) -> None:
         wp = f"{{{namespace}}}"
         # One pass over the comment's fields (the first of each name, as find() does).
         fields: dict[str, str] = {}
         for child in element:
-            fields.setdefault(child.tag, child.text or "")
+            if child.tag not in fields:
+                fields[child.tag] = child.text or ""
         if fields.get(wp + "comment_type", "").strip() in ("pingback", "trackback"):
             self.report.comments_skipped[PINGS_SKIPPED] += 1
             return
@@ -247,7 +247,9 @@ class _WxrImport:
             self.report.comments_skipped[NO_ID] += 1
             return
         # Our own export keeps the typed text aside; WordPress's has only the content.
-        typed = _comment_meta(element, namespace, TYPED_TEXT_KEY)
+        typed = None
+        if wp + "commentmeta" in fields:
+            typed = _comment_meta(element, namespace, TYPED_TEXT_KEY)
         parent = fields.get(wp + "comment_parent", "").strip()
         self.writer.add(
             article_id,
@@ -320,7 +322,7 @@ def _import_article(item: _Item, report: ImportReport, reserved: frozenset[str])
     return article
 
 
-def _comment_meta(element: ET.Element, wp: str, key: str) -> str | None:
+def _comment_meta(element: Element, wp: str, key: str) -> str | None:
     """The value of a comment's ``wp:commentmeta`` entry ``key``, if it has one."""
     for meta in element.findall(f"{{{wp}}}commentmeta"):
         if (meta.findtext(f"{{{wp}}}meta_key") or "").strip() == key:
