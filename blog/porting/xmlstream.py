@@ -25,8 +25,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from lxml import etree
-
 from blog.core.i18n import lazy_gettext as _l
 from blog.porting.importer import ImportFileError
 from blog.porting.report import whole_number
@@ -220,6 +218,10 @@ def read_xml(
         with open(source, "rb") as file:
             read_xml(file, handler, unit_depth, progress)
         return
+    # Imported here, not with the module: the web workers load the commands
+    # that import, never run them, and need not hold lxml (6 MB each).
+    from lxml import etree
+
     units = _Units(handler, unit_depth)
     tokens = _Tokens()
     parser = etree.XMLPullParser(**_PARSER_OPTIONS)
