@@ -1270,8 +1270,14 @@ def update_results(path: Path, results: list[dict], steps: list[str], stamp: str
     path.write_text("\n".join(kept).rstrip("\n") + "\n")
 
 
+def load_averages(start: float) -> str:
+    """The machine's load: another workload's time counts in every figure."""
+    return f"load average {start:.1f} at the start of the run, {os.getloadavg()[0]:.1f} at its end"
+
+
 def main() -> int:
     WORK.mkdir(parents=True, exist_ok=True)
+    load_at_start = os.getloadavg()[0]
     only = set(sys.argv[1:])
     results: list[dict] = []
     steps = {
@@ -1307,7 +1313,8 @@ def main() -> int:
         (PROJECT / "benchmarks" / "RESULTS.md").write_text(
             "# Benchmark results\n\n"
             f"Measured by `make bench` on {stamp}.\n\n"
-            f"Machine: {machine()}. Load generator: {load_generator()}, "
+            f"Machine: {machine()}; {load_averages(load_at_start)}. "
+            f"Load generator: {load_generator()}, "
             f"{LOAD_SECONDS} s per measurement; the article pages and the comment POST in "
             f"{PAGE_ROUNDS} rounds of {max(1, LOAD_SECONDS // 2)} s, ours and the reference in "
             "turn (the floor app under the same gunicorn settings; through nginx, the same "
