@@ -41,7 +41,8 @@ class TryLater(Exception):
 
 def article_links(body_html: str, site_url: str, limit: int) -> list[str]:
     """The http(s) pages an article's HTML links to outside this site, in order, once each."""
-    site_host = (urlsplit(site_url).hostname or "").lower()
+    site = urlsplit(site_url)
+    ours = (site.hostname or "", site.port or _default_port(site.scheme))
     found: list[str] = []
     for element in parse_page(body_html).find_all("a", href=True):
         href = element.get("href")
@@ -50,12 +51,13 @@ def article_links(body_html: str, site_url: str, limit: int) -> list[str]:
         url = urldefrag(href.strip())[0]
         try:
             parts = urlsplit(url)
+            where = (parts.hostname or "", parts.port or _default_port(parts.scheme))
         except ValueError:
             continue
         if (
             parts.scheme in ("http", "https")
             and parts.hostname
-            and parts.hostname.lower() != site_host
+            and where != ours
             and len(url) <= URL_MAX
             and url not in found
         ):
@@ -63,6 +65,10 @@ def article_links(body_html: str, site_url: str, limit: int) -> list[str]:
             if len(found) >= limit:
                 break
     return found
+
+
+def _default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
 
 
 def queue_article(sender: object, article: Article, **_: object) -> None:
