@@ -10,6 +10,7 @@ parser) reads the parsed tree.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -155,10 +156,12 @@ def read_mention(page: BeautifulSoup, source: str, target: str) -> Mention:
     )
 
 
-def endpoint_from_link_header(links: dict[str, dict[str, str]], base_url: str) -> str | None:
+def endpoint_from_link_header(
+    links: Mapping[str | None, Mapping[str, str]], base_url: str
+) -> str | None:
     """The Webmention endpoint a ``Link`` header names (httpx's parsed links)."""
     for rel, link in links.items():
-        if "webmention" in rel.split() and "url" in link:
+        if rel and "webmention" in rel.lower().split() and "url" in link:
             return urljoin(base_url, link["url"])
     return None
 
@@ -166,8 +169,8 @@ def endpoint_from_link_header(links: dict[str, dict[str, str]], base_url: str) -
 def endpoint_from_page(page: BeautifulSoup, base_url: str) -> str | None:
     """The first ``<link>`` or ``<a>`` with ``rel="webmention"`` and an href, resolved."""
     for element in page.find_all(["link", "a"], href=True):
-        rel = element.get("rel") or []
-        rels = rel.split() if isinstance(rel, str) else rel
+        rel: Any = element.get("rel") or []
+        rels = rel.split() if isinstance(rel, str) else list(rel)
         href = element.get("href")
         if "webmention" in [r.lower() for r in rels] and isinstance(href, str):
             return urljoin(base_url, href.strip())

@@ -79,28 +79,34 @@ def test_everything_is_off_until_the_setting_turns_it_on(
 @pytest.mark.parametrize(
     ("fields", "says"),
     [
-        ({}, "Both source and target are required."),
-        ({"source": "https://altro.example/post"}, "Both source and target are required."),
-        ({"source": TARGET, "target": TARGET}, "The source and the target are the same address."),
-        ({"source": "ftp://altro.example/x", "target": TARGET}, "must be an http or https"),
-        ({"source": "javascript:alert(1)", "target": TARGET}, "must be an http or https"),
-        ({"source": "https://[::1", "target": TARGET}, "not a valid address"),
-        ({"source": "https://altro.example/" + "a" * 1000, "target": TARGET}, "too long"),
+        ({}, "Servono sia source sia target."),
+        ({"source": "https://altro.example/post"}, "Servono sia source sia target."),
+        ({"source": TARGET, "target": TARGET}, "Source e target sono lo stesso indirizzo."),
+        (
+            {"source": "ftp://altro.example/x", "target": TARGET},
+            "deve essere un indirizzo http o https",
+        ),
+        (
+            {"source": "javascript:alert(1)", "target": TARGET},
+            "deve essere un indirizzo http o https",
+        ),
+        ({"source": "https://[::1", "target": TARGET}, "non è un indirizzo valido"),
+        ({"source": "https://altro.example/" + "a" * 1000, "target": TARGET}, "troppo lungo"),
         (
             {"source": "https://altro.example/p", "target": "https://evil.example/x/"},
-            "not an article",
+            "non è un articolo",
         ),
         (
             {"source": "https://altro.example/p", "target": "http://127.0.0.1:5000/"},
-            "not an article",
+            "non è un articolo",
         ),
         (
             {"source": "https://altro.example/p", "target": "http://127.0.0.1:5000/non-esiste/"},
-            "not an article",
+            "non è un articolo",
         ),
         (
             {"source": "https://altro.example/p", "target": TARGET + "?x=1"},
-            "not an article",
+            "non è un articolo",
         ),
     ],
 )

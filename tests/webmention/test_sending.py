@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from blog import create_app
 from blog.articles import authoring
 from blog.articles.authoring import ArticleDraft
 from blog.extensions import db
@@ -139,3 +140,13 @@ def test_nothing_is_sent_while_webmention_is_off(app_config: dict[str, Any], sit
         delivery.deliver_due()
         assert sent() == []
     assert site.received == []
+
+
+def test_a_fetch_deadline_that_could_outlive_the_outbox_lease_refuses_to_start(
+    app_config: dict[str, Any],
+) -> None:
+    # Sending makes two requests: both within the 300 s lease, or another
+    # worker would send the same Webmention again meanwhile.
+    with pytest.raises(RuntimeError, match="FETCH_TIMEOUT=150"):
+        create_app({**app_config, "FETCH_TIMEOUT": 150})
+    assert create_app({**app_config, "FETCH_TIMEOUT": 149}).config["FETCH_TIMEOUT"] == 149
