@@ -304,3 +304,27 @@ def test_webmentions_are_limited_per_source_site_and_per_client(
         assert by_client == [202, 202, 202, 202, 429]
         assert from_client("198.51.100.10", "f", 1) == 202
         assert len(received(blog)) == 7
+
+
+def test_a_name_alone_never_lets_a_webmention_skip_the_queue(
+    app_config: dict[str, Any], site: Site
+) -> None:
+    """Under "first_time", an approved Webmention signed "Marco Bianchi" does not
+    approve the next page another site signs with the same name: there is no email."""
+    first = wordpress_reply(site, "/primo", TARGET)
+    with fresh_blog(app_config, COMMENT_MODERATION="first_time") as blog:
+        client = blog.test_client()
+        send(client, first)
+        with blog.app_context():
+            stored = db.session.scalar(sa.select(Comment))
+            stored.status = CommentStatus.APPROVED
+            db.session.commit()
+        site.serve(
+            "/impostore",
+            f"""<div class="h-entry"><a class="u-in-reply-to" href="{TARGET}">re</a>
+            <span class="p-author h-card">Marco Bianchi</span>
+            <p class="e-content">Comprate orologi scontati.</p></div>""",
+        )
+        send(client, site.url("/impostore"))
+        statuses = [c.status for c in comments(blog)]
+    assert statuses == [CommentStatus.APPROVED, CommentStatus.PENDING]
