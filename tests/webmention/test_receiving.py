@@ -14,7 +14,8 @@ from flask.testing import FlaskClient
 
 from blog.core import fetch as guard
 from blog.extensions import db
-from blog.models import Comment, CommentStatus, ReceivedWebmention
+from blog.models import Article, Comment, CommentStatus, ReceivedWebmention
+from blog.webmention.receiving import Mentioned, queue
 from tests.helpers import ARTICLE_URL, SLUG, fresh_blog, soup
 from tests.support.web_server import Site
 from tests.webmention.conftest import wordpress_reply
@@ -328,3 +329,18 @@ def test_a_name_alone_never_lets_a_webmention_skip_the_queue(
         send(client, site.url("/impostore"))
         statuses = [c.status for c in comments(blog)]
     assert statuses == [CommentStatus.APPROVED, CommentStatus.PENDING]
+
+
+def test_flask_send_mail_verifies_what_waits(app: Flask, site: Site, runner: Any) -> None:
+    """A Webmention still waiting (its worker stopped, say) is verified by the
+    command cron runs, with the mail."""
+    source = wordpress_reply(site, "/attesa", TARGET)
+    with app.app_context():
+        article = db.session.scalar(sa.select(Article).where(Article.slug == SLUG))
+        queue(Mentioned(source, TARGET, "127.0.0.1", article), "192.0.2.7", "192.0.2.7/32")
+        db.session.commit()
+    assert comments(app) == []
+    result = runner.invoke(args=["send-mail"])
+    assert "Webmention verificate: 1; non riuscite (da riprovare): 0" in result.output
+    [comment] = comments(app)
+    assert comment.origin_url == source
