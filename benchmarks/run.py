@@ -21,10 +21,12 @@ Everything binds to 127.0.0.1 and every load is bounded in time and count.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import platform
 import re
+import runpy
 import shutil
 import signal
 import socket
@@ -52,6 +54,7 @@ from benchmarks.hostile_comments import hostile_comments  # noqa: E402
 from blog import create_app  # noqa: E402
 from blog.articles.seed import seed_articles  # noqa: E402
 from blog.articles.terms import terms_named  # noqa: E402
+from blog.comments.sanitize import comment_to_html  # noqa: E402
 from blog.extensions import db  # noqa: E402
 from blog.models import Article, Comment, CommentStatus, Moderator, Role, TermKind  # noqa: E402
 from blog.moderation.workflow import refresh_article_comments  # noqa: E402
@@ -71,8 +74,21 @@ THROTTLES_OFF = {
 # Data
 
 
-def seed_article_db(path: Path, comments: int) -> str:
-    """A database holding the article with ``comments`` approved comments."""
+#: A longer comment: about 1,100 characters in two paragraphs, as a reader
+#: who has something to say writes it.
+LONG_COMMENT = "\n\n".join(
+    " ".join(
+        f"Paragrafo {paragraph}: la Giulia Quadrifoglio di Cassino regge il confronto "
+        "con le tedesche sul misto, e lo sterzo resta il più diretto della categoria."
+        for _ in range(4)
+    )
+    for paragraph in range(1, 3)
+)
+
+
+def seed_article_db(path: Path, comments: int, long: bool = False) -> str:
+    """A database holding the article with ``comments`` approved comments
+    (``long``: each of :data:`LONG_COMMENT`'s length)."""
     url = f"sqlite:///{path}"
     path.unlink(missing_ok=True)
     app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
@@ -93,6 +109,9 @@ def seed_article_db(path: Path, comments: int) -> str:
         start = datetime(2026, 1, 1)
         rows = []
         for number in range(comments):
+            body = f"Commento numero {number}, con un po' di testo."
+            if long:
+                body = f"Commento numero {number}.\n\n{LONG_COMMENT}"
             # Every other comment answers the one before it: threads of two.
             rows.append(
                 {
@@ -103,8 +122,8 @@ def seed_article_db(path: Path, comments: int) -> str:
                     "author": f"Lettore {number}",
                     "email": f"lettore{number}@example.it",
                     "url": "https://example.it/" if number % 3 == 0 else "",
-                    "body": f"Commento numero {number}, con un po' di testo.",
-                    "body_html": f"<p>Commento numero {number}, con un po' di testo.</p>",
+                    "body": body,
+                    "body_html": comment_to_html(body),
                     "status": CommentStatus.APPROVED.value,
                     "created_at": start + timedelta(minutes=number),
                     "ip_address": "192.0.2.1",
@@ -187,6 +206,17 @@ def wait_until_up(port: int, path: str, process: subprocess.Popen, timeout: floa
     raise TimeoutError(f"server on {port} did not start")
 
 
+def worker_recycling() -> list[str]:
+    """gunicorn.conf.py's worker recycling, as options for every server alike."""
+    settings = runpy.run_path(str(PROJECT / "gunicorn.conf.py"))
+    return [
+        "--max-requests",
+        str(settings["max_requests"]),
+        "--max-requests-jitter",
+        str(settings["max_requests_jitter"]),
+    ]
+
+
 @contextmanager
 def gunicorn(
     app_spec: str, workers: int, env: dict[str, str], cwd: Path, binary: Path, check_path: str
@@ -198,9 +228,12 @@ def gunicorn(
         str(workers),
         "--worker-class",
         "sync",
-        # The same settings for every server: not the project's gunicorn.conf.py.
+        # The same settings for every server: not the project's gunicorn.conf.py
+        # (its bind, logger and worker count are production's), but its
+        # worker recycling, which costs ours a fresh page cache each time.
         "--config",
         "/dev/null",
+        *worker_recycling(),
         "--bind",
         f"127.0.0.1:{port}",
         "--access-logfile",
@@ -290,15 +323,19 @@ def load_generator() -> str:
 
 
 def post_throughput(
-    port: int, make_request: Callable[[int, int], tuple[str, bytes, dict]], ok: int, threads=8
+    port: int,
+    make_request: Callable[[int, int], tuple[str, bytes, dict]],
+    ok: int,
+    threads=8,
+    seconds: int = LOAD_SECONDS,
 ) -> float:
-    """Posts per second for LOAD_SECONDS: ``make_request(thread, n)`` builds each one."""
+    """Posts per second for ``seconds``: ``make_request(thread, n)`` builds each one."""
     import http.client
 
     accepted = [0]
     failures: list[int] = []
     lock = threading.Lock()
-    deadline = time.monotonic() + LOAD_SECONDS
+    deadline = time.monotonic() + seconds
 
     def loop(number: int) -> None:
         count = 0
@@ -327,7 +364,7 @@ def post_throughput(
     for worker in workers:
         worker.start()
     for worker in workers:
-        worker.join(LOAD_SECONDS + 120)
+        worker.join(seconds + 120)
     if failures:
         raise RuntimeError(f"{len(failures)} posts failed: {sorted(set(map(str, failures)))}")
     return accepted[0] / (time.monotonic() - started)
@@ -352,10 +389,17 @@ def fetch(port: int, path: str) -> tuple[int, bytes, list[tuple[str, str]]]:
 PAGE_ROUNDS = 3
 PAGE_GOAL = 0.9
 MICROCACHE_GOAL = 0.8
-#: Article pages measured: approved comments, and COMMENTS_PER_PAGE (None:
-#: the app's default, 50). The seed makes threads of two, so 100 comments
-#: are 50 threads: one page either way.
-PAGE_CASES = [(100, 500), (100, None), (1_000, None), (10_000, None)]
+#: Article pages measured: approved comments, COMMENTS_PER_PAGE (None: the
+#: app's default, 50), and whether the comments are long (LONG_COMMENT). The
+#: seed makes threads of two, so 100 comments are 50 threads: one page
+#: either way (about 200 KiB; with long comments about 310 KiB).
+PAGE_CASES = [
+    (100, 500, False),
+    (100, None, False),
+    (100, None, True),
+    (1_000, None, False),
+    (10_000, None, False),
+]
 #: Headers each server writes itself, never copied from our response.
 SERVER_OWN_HEADERS = {"date", "server", "connection", "content-length", "transfer-encoding"}
 
@@ -406,21 +450,24 @@ def article_page_targets(results: list[dict]) -> None:
     worker renders the page again about once a second."""
     seconds = max(1, LOAD_SECONDS // 2)
     anonymous_checks = []
-    for comments, per_page in PAGE_CASES:
-        database = seed_article_db(WORK / f"article-{comments}.sqlite3", comments)
+    for comments, per_page, long in PAGE_CASES:
+        database = seed_article_db(WORK / f"article-{comments}.sqlite3", comments, long)
         env = our_env(database)
         if per_page is not None:
             env["FLASK_COMMENTS_PER_PAGE"] = str(per_page)
-        label = f"{comments:,} comments, COMMENTS_PER_PAGE={per_page or '50 (default)'}"
+        label = f"{comments:,} {'long ' if long else ''}comments, COMMENTS_PER_PAGE=" + (
+            str(per_page or "50 (default)")
+        )
         with gunicorn("app:app", 2, env, PROJECT, BIN / "gunicorn", "/healthz") as (port, _):
             status, body, headers = fetch(port, ARTICLE_URL)
             anonymous_checks.append((label, anonymous_view_problems(status, body, headers)))
             shown = body.count(b'class="comment-body"')
-            body_file = WORK / f"floor-{comments}-{per_page}.html"
+            size = f"{len(body) / 1024:,.0f} KiB page"
+            body_file = WORK / f"floor-{comments}-{per_page}-{long}.html"
             body_file.write_bytes(body)
             # The floor answers with the same bytes: the body and our headers
             # (gunicorn's own Date, Server and Connection aside).
-            headers_file = WORK / f"floor-{comments}-{per_page}.headers.json"
+            headers_file = WORK / f"floor-{comments}-{per_page}-{long}.headers.json"
             headers_file.write_text(
                 json.dumps([(k, v) for k, v in headers if k.lower() not in SERVER_OWN_HEADERS])
             )
@@ -442,7 +489,7 @@ def article_page_targets(results: list[dict]) -> None:
         ratio = statistics.median(ratios)
         results.append(
             {
-                "target": f"article page, {label}, {shown} comments on the page "
+                "target": f"article page, {label}, {shown} comments on the page, {size} "
                 "(req/s, 2 sync workers)",
                 "ours": f"{ours:,.0f}",
                 "reference": f"floor {floor:,.0f}",
@@ -620,9 +667,10 @@ def post_target(results: list[dict]) -> None:
     import http.client
     from urllib.parse import urlencode
 
-    def form_posts(port: int, form_path: str, post_path: str) -> float:
+    def form_posts(port: int, form_path: str, post_path: str) -> Callable[[int], float]:
         """Posts per second through a form, each client thread with the hidden
-        fields (and the cookie, if any) of the form it was served.
+        fields (and the cookie, if any) of the form it was served: a measure
+        to run for so many seconds, as often as wanted.
 
         Our anonymous page carries only the signed ``form_time`` and
         ``comment_parent``, and sets no cookie; the bare Flask-WTF handler's
@@ -643,13 +691,16 @@ def post_target(results: list[dict]) -> None:
                 raise RuntimeError(f"no form_time in the form at {form_path}")
             sessions[number] = (cookie, hidden)
 
-        def form_request(number: int, count: int):
+        rounds = itertools.count()
+
+        def form_request(number: int, count: int, round_: int):
             cookie, hidden = sessions[number]
             body = urlencode(
                 {
                     "comment_parent": "0",
                     **hidden,
-                    "comment": f"Commento di prova {number}-{count}",
+                    # Never the same text twice, round after round: no duplicate.
+                    "comment": f"Commento di prova {round_}-{number}-{count}",
                     "author": f"Lettore {number}",
                     "email": f"lettore{number}@example.it",
                     "url": "",
@@ -660,14 +711,11 @@ def post_target(results: list[dict]) -> None:
                 headers["Cookie"] = cookie
             return post_path, body, headers
 
-        return post_throughput(port, form_request, ok=303)
+        def measure(seconds: int) -> float:
+            make = partial(form_request, round_=next(rounds))
+            return post_throughput(port, make, ok=303, seconds=seconds)
 
-    database = seed_article_db(WORK / "posts.sqlite3", 0)
-    with gunicorn("app:app", 4, our_env(database), PROJECT, BIN / "gunicorn", "/healthz") as (
-        port,
-        _,
-    ):
-        ours = form_posts(port, ARTICLE_URL, f"/{SLUG}/comment")
+        return measure
 
     floor_database = WORK / "post-floor.sqlite3"
     for suffix in ("", "-wal", "-shm"):
@@ -686,7 +734,7 @@ def post_target(results: list[dict]) -> None:
     with gunicorn(
         "post_floor_app:app", 4, floor_env, PROJECT / "benchmarks", BIN / "gunicorn", "/form/"
     ) as (port, _):
-        floor = form_posts(port, "/form/", "/form/comment")
+        floor = form_posts(port, "/form/", "/form/comment")(LOAD_SECONDS)
 
     venv = isso_venv()
     isso_db = WORK / "isso.sqlite3"
@@ -701,12 +749,20 @@ def post_target(results: list[dict]) -> None:
         "[server]\nlisten = http://127.0.0.1:8080/\n"
     )
     env = {**os.environ, "ISSO_SETTINGS": str(config)}
-    with gunicorn("isso.run", 4, env, WORK, venv / "bin" / "gunicorn", "/info") as (port, _):
+    database = seed_article_db(WORK / "posts.sqlite3", 0)
+    with (
+        gunicorn("isso.run", 4, env, WORK, venv / "bin" / "gunicorn", "/info") as (port, _),
+        gunicorn("app:app", 4, our_env(database), PROJECT, BIN / "gunicorn", "/healthz") as (
+            our_port,
+            _,
+        ),
+    ):
+        isso_rounds = itertools.count()
 
-        def isso_request(number: int, count: int):
+        def isso_request(number: int, count: int, round_: int = -1):
             body = json.dumps(
                 {
-                    "text": f"Commento di prova {number}-{count}",
+                    "text": f"Commento di prova {round_}-{number}-{count}",
                     "author": f"Lettore {number}",
                     "email": f"lettore{number}@example.it",
                     "title": "Articolo",
@@ -728,14 +784,23 @@ def post_target(results: list[dict]) -> None:
         first.read()
         if first.status != 201:
             raise RuntimeError(f"Isso refused the first post: {first.status}")
-        isso = post_throughput(port, isso_request, ok=201)
-    ratio = ours / isso
+        # Ours and Isso take turns, as the pages do: a moment of noise on a
+        # shared machine (the disk's, above all: each post waits for its
+        # commit to reach it) lands on one round, not the result.
+        seconds = max(1, LOAD_SECONDS // 2)
+        ours, isso, ratios = side_by_side(
+            partial(form_posts(our_port, ARTICLE_URL, f"/{SLUG}/comment"), seconds),
+            lambda: post_throughput(
+                port, partial(isso_request, round_=next(isso_rounds)), ok=201, seconds=seconds
+            ),
+        )
+    ratio = statistics.median(ratios)
     results.append(
         {
             "target": "comment POST throughput (posts/s, 4 workers, SQLite, throttles off)",
             "ours": f"{ours:,.0f}",
             "reference": f"Isso 0.14 {isso:,.0f}",
-            "ratio": f"{ratio:.2f}×",
+            "ratio": ratio_cell(ratios),
             "goal": f"≥ {POST_GOAL:.1f}×",
             "pass": ratio >= POST_GOAL,
         }
@@ -1408,8 +1473,14 @@ def update_results(path: Path, results: list[dict], steps: list[str], stamp: str
     path.write_text("\n".join(kept).rstrip("\n") + "\n")
 
 
+def load_averages(start: float) -> str:
+    """The machine's load: another workload's time counts in every figure."""
+    return f"load average {start:.1f} at the start of the run, {os.getloadavg()[0]:.1f} at its end"
+
+
 def main() -> int:
     WORK.mkdir(parents=True, exist_ok=True)
+    load_at_start = os.getloadavg()[0]
     only = set(sys.argv[1:])
     results: list[dict] = []
     steps = {
@@ -1447,14 +1518,17 @@ def main() -> int:
         (PROJECT / "benchmarks" / "RESULTS.md").write_text(
             "# Benchmark results\n\n"
             f"Measured by `make bench` on {stamp}.\n\n"
-            f"Machine: {machine()}. Load generator: {load_generator()}, "
-            f"{LOAD_SECONDS} s per measurement; the article pages in {PAGE_ROUNDS} rounds of "
-            f"{max(1, LOAD_SECONDS // 2)} s, ours and the reference in turn (the floor app "
-            "under the same gunicorn settings; through nginx, the same nginx settings serving "
-            "the page as a static file), the ratio the median of the rounds' ratios."
+            f"Machine: {machine()}; {load_averages(load_at_start)}. "
+            f"Load generator: {load_generator()}, "
+            f"{LOAD_SECONDS} s per measurement; the article pages and the comment POST in "
+            f"{PAGE_ROUNDS} rounds of {max(1, LOAD_SECONDS // 2)} s, ours and the reference in "
+            "turn (the floor app under the same gunicorn settings; through nginx, the same "
+            "nginx settings serving the page as a static file; Isso), the ratio the median of "
+            "the rounds' ratios."
             "\n\n"
             "Each ratio compares two servers measured one after the other in the same run, "
-            "under the same gunicorn settings; absolute figures drift between runs.\n\n"
+            "under the same gunicorn settings (the worker recycling of gunicorn.conf.py, "
+            "2 sync workers); absolute figures drift between runs.\n\n"
             f"{report}\n"
         )
     return 0 if all(row["pass"] is not False for row in results) else 1

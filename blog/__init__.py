@@ -25,6 +25,7 @@ from blog import (
     reader,
     spam,
     web,
+    webmention,
 )
 from blog.articles.search_index import include_object
 from blog.config import load_config
@@ -77,6 +78,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         porting,
         privacy,
         ops,
+        webmention,
     ):
         area.init_app(app)
     articles.init_app(app)

@@ -133,6 +133,23 @@ DEFAULTS: dict[str, Any] = {
     # (a JSON list of http(s) URLs; WEBHOOK_SECRET signs them).
     "WEBHOOK_URLS": [],
     "WEBHOOK_TIMEOUT": 5,
+    # Outgoing requests to addresses strangers choose (blog/core/fetch.py):
+    # https only unless FETCH_ALLOW_HTTP; FETCH_ALLOW_LOOPBACK is for tests
+    # only (it lets the guard reach 127.0.0.0/8 and ::1). Seconds to connect,
+    # seconds for the whole exchange, the largest body, the most redirects.
+    "FETCH_ALLOW_HTTP": False,
+    "FETCH_ALLOW_LOOPBACK": False,
+    "FETCH_CONNECT_TIMEOUT": 5,
+    "FETCH_TIMEOUT": 10,
+    "FETCH_MAX_BYTES": 1_000_000,
+    "FETCH_MAX_REDIRECTS": 5,
+    # Webmention (blog/webmention/): off until turned on. Received mentions
+    # per source host and per client address block (Flask-Limiter's syntax),
+    # and the links one article may send Webmentions to.
+    "WEBMENTION_ENABLED": False,
+    "WEBMENTION_SOURCE_RATE_LIMIT": "20 per hour",
+    "WEBMENTION_RATE_LIMIT": "30 per hour",
+    "WEBMENTION_MAX_LINKS": 50,
     # The site's public address: every absolute URL (mail, feeds, exports)
     # is built from it, never from a request. Required under gunicorn.
     "SITE_URL": None,

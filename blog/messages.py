@@ -511,3 +511,7 @@ SEARCH_NO_WORDS = _l("The search has no words to look for: type letters or digit
 #: Said when a search had more words than SEARCH_MAX_WORDS.
 SEARCH_FIRST_WORDS = _l("Only the first {count} words were searched for.")
 SEARCH_RATE_LIMITED = _l("Too many searches in a short time: try again in a minute.")
+
+FORM_EXPIRED_SAVE_AGAIN = _l(
+    "The form had expired, so nothing was saved. Everything you typed is still here: save again."
+)

@@ -2,8 +2,11 @@
 
 The seed article with a discussion of fifteen comments (replies three deep,
 authors with and without a site), three comments waiting in the queue, one
-in spam, a moderator and a reader who asked for mail: every page kind has
-something on it. gunicorn serves it on 127.0.0.1, started as the browser
+in spam, a moderator and a reader who asked for mail, and a second article
+written in Markdown by the moderator with two photographs uploaded through
+the media use case (drawn by Pillow when the demo is built), one at the top
+and one further down, each a figure with its alternative text and caption:
+every page kind has something on it. gunicorn serves it on 127.0.0.1, started as the browser
 tests start it (``tests/support/live_server.py``), in any language the blog
 speaks (``SITE_LANGUAGE``): the words around the content change, the
 article and the comments, which are content, stay Italian. The database
@@ -12,6 +15,7 @@ is built once; each language is served from a copy of it.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -32,6 +36,10 @@ from tests.support.live_server import app_env, gunicorn, init_database  # noqa: 
 
 SLUG = "jean-philippe-imparato-ha-visitato-il-cassino-plant-e-pomigliano-darco"
 ARTICLE_URL = f"/{SLUG}/"
+IMAGES_SLUG = "una-mattina-al-museo-di-arese"
+IMAGES_URL = f"/{IMAGES_SLUG}/"
+#: A search whose results name both articles.
+SEARCH_URL = "/cerca/?q=Arese"
 MODERATOR = "redazione"
 PASSWORD = "una password lunga per la demo"  # nosec B105: a throwaway local demo
 #: The secret the live server runs with (tests/support/live_server.py), to sign mail links.
@@ -108,6 +116,37 @@ QUEUE: list[tuple[str, str, str]] = [
     ("Tommaso", "", "Articolo interessante, aspetto il seguito."),
 ]
 SPAM = ("Offerte", "https://offerte.example.com", "Compra ricambi a metà prezzo, clicca qui!!!")
+
+#: The article with images: (alt text, caption) of each photograph, then its text.
+PHOTOS = [
+    (
+        "Colline verdi sotto un cielo azzurro, con il sole basso a destra",
+        "Le colline dietro lo stabilimento, di prima mattina.",
+    ),
+    (
+        "Un prato giallo al tramonto e una fila di colline scure",
+        "La stessa strada al ritorno, verso sera.",
+    ),
+]
+IMAGES_PARAGRAPHS = [
+    "Il Museo Storico Alfa Romeo di Arese apre alle nove, ma la coda comincia prima: "
+    "famiglie, club di appassionati, qualche ex dipendente venuto a rivedere le auto "
+    "che ha montato.",
+    "Il percorso sale su tre piani, dal *Tempo della Leggenda* alla *Bellezza* fino "
+    "alla *Velocità*. Ogni piano ha il suo ritmo: prima le vetture dei pionieri, poi "
+    "le berline che hanno fatto il marchio, infine le auto da corsa.",
+    "## Le sale",
+    "La sala dedicata alla 33 Stradale è la più affollata. Accanto, un pannello "
+    "racconta come la Giulia del 1962 fu progettata nella galleria del vento, cosa "
+    "rara per una berlina di allora.",
+    "Chi ha tempo può prenotare la visita al centro di documentazione, dove si "
+    "conservano i disegni originali, le fotografie di fabbrica e i registri di "
+    "produzione di Arese e di Pomigliano.",
+    "## Il ritorno",
+    "Usciti dal museo, la strada verso Milano attraversa quello che resta dell'area "
+    "industriale: capannoni rinnovati, un centro commerciale, qualche ciminiera "
+    "conservata come memoria.",
+]
 
 
 @dataclass
@@ -186,8 +225,84 @@ def seed_discussion(database_url: str) -> dict[str, str]:
         }
 
 
+def photograph(width: int, height: int, evening: bool) -> bytes:
+    """A JPEG landscape drawn by Pillow: a sky, two hills, the sun."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    top, bottom = ((250, 170, 90), (120, 60, 90)) if evening else ((70, 140, 220), (190, 220, 245))
+    sky = Image.linear_gradient("L").resize((width, height))
+    image = Image.composite(
+        Image.new("RGB", sky.size, bottom), Image.new("RGB", sky.size, top), sky
+    )
+    draw = ImageDraw.Draw(image)
+    sun = (int(width * 0.75), int(height * (0.45 if evening else 0.25)), int(height * 0.09))
+    draw.ellipse(
+        (sun[0] - sun[2], sun[1] - sun[2], sun[0] + sun[2], sun[1] + sun[2]),
+        fill=(255, 220, 150) if evening else (255, 245, 200),
+    )
+    far, near = ((80, 50, 70), (200, 170, 60)) if evening else ((60, 120, 80), (90, 160, 70))
+    for colour, level in ((far, 0.55), (near, 0.72)):
+        points = [(0, height)]
+        for step in range(0, 11):
+            x = width * step / 10
+            wave = ((step * 37) % 11 - 5) / 100
+            points.append((x, height * (level + wave)))
+        points.append((width, height))
+        draw.polygon(points, fill=colour)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=88)
+    return buffer.getvalue()
+
+
+def seed_images_article(database_url: str, media_dir: Path) -> None:
+    """The moderator's Markdown article with two photographs, uploaded and placed."""
+    import io
+
+    from blog import create_app
+    from blog.articles.authoring import ArticleDraft, publish
+    from blog.extensions import db
+    from blog.media.figures import render_image
+    from blog.media.uploads import upload_image
+    from blog.models import Moderator
+
+    app = create_app(
+        {
+            "SECRET_KEY": SECRET_KEY,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "MEDIA_DIR": str(media_dir),
+        }
+    )
+    with app.app_context():
+        moderator = db.session.scalars(sa.select(Moderator)).one()
+        figures = []
+        for number, (alt, caption) in enumerate(PHOTOS):
+            media = upload_image(
+                io.BytesIO(photograph(1600, 1000, evening=number == 1)),
+                f"arese-{number + 1}.jpg",
+                moderator,
+                app.config,
+                media_dir,
+                alt=alt,
+            )
+            figures.append(str(render_image(media, alt, caption)))
+        body = "\n\n".join([figures[0], *IMAGES_PARAGRAPHS[:5], figures[1], *IMAGES_PARAGRAPHS[5:]])
+        draft = ArticleDraft(
+            title="Una mattina al museo di Arese",
+            slug=IMAGES_SLUG,
+            standfirst="Tre piani di storia dell'Alfa Romeo, e la strada che ci porta.",
+            body_source=body,
+            categories=("Visite",),
+            tags=("Arese", "musei"),
+        )
+        publish(None, draft, moderator, at=datetime(2021, 3, 6, 10, 30))
+        db.engine.dispose()
+
+
 def build_database(path: Path) -> dict[str, str]:
-    """Create the demo's SQLite database at ``path``; return the mail links' paths."""
+    """Create the demo's SQLite database at ``path`` and its images in
+    ``path``'s folder's ``media/``; return the mail links' paths."""
     database_url = f"sqlite:///{path}"
     init_database(database_url)
     _flask(
@@ -200,7 +315,14 @@ def build_database(path: Path) -> dict[str, str]:
         "redazione@example.it",
         input=f"{PASSWORD}\n",
     )
-    return seed_discussion(database_url)
+    links = seed_discussion(database_url)
+    seed_images_article(database_url, media_folder(path))
+    return links
+
+
+def media_folder(database: Path) -> Path:
+    """Where the demo's images are, beside its database."""
+    return database.parent / "media"
 
 
 class DemoSites:
@@ -222,6 +344,7 @@ class DemoSites:
     def __enter__(self) -> DemoSites:
         for earlier in self.workdir.glob("demo*.sqlite3*"):  # a folder kept from a run before
             earlier.unlink()
+        shutil.rmtree(media_folder(self.database), ignore_errors=True)
         self.mail_links = build_database(self.database)
         return self
 
@@ -236,7 +359,14 @@ class DemoSites:
                 with closing(sqlite3.connect(copy)) as target:
                     source.backup(target)
             server = self.servers.enter_context(
-                gunicorn(f"sqlite:///{copy}", workers=2, env={"SITE_LANGUAGE": language})
+                gunicorn(
+                    f"sqlite:///{copy}",
+                    workers=2,
+                    env={
+                        "SITE_LANGUAGE": language,
+                        "FLASK_MEDIA_DIR": str(media_folder(self.database)),
+                    },
+                )
             )
             self.sites[language] = DemoSite(
                 base=f"http://127.0.0.1:{server.port}",

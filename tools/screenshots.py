@@ -1,8 +1,9 @@
-"""``make screenshots``: the article page and the queue at 1280 and 390 px.
+"""``make screenshots``: the readers' pages and the queue at 1280 and 390 px.
 
 Serves the demo blog (tools/demo_site.py) on loopback, opens it in Debian's
-chromium through Playwright and writes PNGs into docs/screenshots/: the top
-of the article, its discussion, and the moderation queue, at each width.
+chromium through Playwright and writes PNGs into docs/screenshots/: the
+index, the article with images, a search's results, the top of the article
+with the discussion, its discussion, and the moderation queue, at each width.
 Each image is cut to a fixed height so that it stays small (well under
 300 KB) and shows what matters.
 
@@ -21,12 +22,22 @@ if str(PROJECT) not in sys.path:
     sys.path.insert(0, str(PROJECT))
 
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tools.demo_site import ARTICLE_URL, MODERATOR, PASSWORD, DemoSite, demo_site  # noqa: E402
+from tools.demo_site import (  # noqa: E402
+    ARTICLE_URL,
+    IMAGES_URL,
+    MODERATOR,
+    PASSWORD,
+    SEARCH_URL,
+    DemoSite,
+    demo_site,
+)
 
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 #: The height each shot is cut to, in CSS pixels.
 HEIGHT = {"desktop": 1100, "phone": 1400}
 MAX_BYTES = 300_000
+#: The readers' pages shot from their top, by the name of their file.
+READERS_PAGES = {"index": "/", "images": IMAGES_URL, "search": SEARCH_URL}
 
 
 def log_in(page) -> None:
@@ -66,6 +77,10 @@ def take(site: DemoSite, out: Path, dark: bool) -> None:
                     color_scheme="dark" if dark else "light",
                 )
                 page = context.new_page()
+                for name, path in READERS_PAGES.items():
+                    page.goto(path)
+                    page.wait_for_load_state("load")
+                    shoot(page, out / f"{name}-{kind}{suffix}.png", kind)
                 page.goto(ARTICLE_URL)
                 shoot(page, out / f"article-{kind}{suffix}.png", kind)
                 top = page.evaluate("document.getElementById('comments').offsetTop")

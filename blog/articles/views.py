@@ -25,6 +25,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as BaseResponse
@@ -50,6 +51,7 @@ from blog.models import (
     TermKind,
 )
 from blog.models.clock import utcnow
+from blog.web.errors import handle_csrf_error, render_error
 from blog.web.http_cache import PRIVATE
 
 bp = Blueprint("articles", __name__, url_prefix="/admin/articles")
@@ -311,6 +313,29 @@ def edit(article_id: int) -> BaseResponse:
 def update(article_id: int) -> BaseResponse:
     """ "Salva bozza", "Pubblica", "Programma" or "Aggiorna" a saved article."""
     return save(editable_article(article_id))
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(error: CSRFError) -> BaseResponse | tuple[str, int]:
+    """A save whose token has expired (an author who wrote for hours): the
+    form again, with everything typed and a fresh token, and nothing saved.
+
+    Only a request from the site itself gets here: a cross-site POST is
+    refused before the token is read (``blog/web/security.py``).
+    """
+    if request.endpoint not in ("articles.create", "articles.create_page", "articles.update"):
+        return handle_csrf_error(error)
+    kind = ArticleKind.POST
+    if request.endpoint == "articles.create_page":
+        if not can_manage_pages():
+            return render_error(403)
+        kind = ArticleKind.PAGE
+    article = None
+    if request.view_args and "article_id" in request.view_args:
+        article = editable_article(request.view_args["article_id"])
+    form = ArticleForm(meta={"csrf": False})
+    form.validate()
+    return render_editor(form, article, str(messages.FORM_EXPIRED_SAVE_AGAIN), kind)
 
 
 #: The buttons of the edit form, by the value of their ``action``.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,6 +48,16 @@ class NewComment:
     #: The learning filter's score, and the tokens that weighed most (JSON).
     spam_score: float | None = None
     spam_clues: str | None = None
+    #: Where a comment written on another site came from.
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Another site a comment was written on: how it came ("webmention"), and its page."""
+
+    kind: str
+    url: str
 
 
 def find_reply_parent(article: Article, parent_id: int) -> Comment | None:
@@ -125,6 +136,8 @@ def insert_comment(
             "notify": new.notify,
             "spam_score": new.spam_score,
             "spam_clues": new.spam_clues,
+            "origin": new.origin.kind if new.origin else None,
+            "origin_url": new.origin.url if new.origin else None,
         },
     )
     # An INSERT's result always has the new key; SQLAlchemy types it as optional.
@@ -169,6 +182,10 @@ class Draft:
     client: Client
     #: A signed-in moderator writing: no screening, no flood control.
     moderator_id: int | None = None
+    #: Written on another site (a Webmention): no form was served, so no
+    #: form time; flood control is the receiving end's limits per site and
+    #: address (blog/webmention/). Every other check applies.
+    origin: Origin | None = None
 
 
 @dataclass(frozen=True)
@@ -225,7 +242,10 @@ def submit(article: Article, draft: Draft, settings: CommentSettings) -> Accepte
     velocemente"). Needs no request and sends no mail: ``comment_stored`` is
     announced, and whoever cares subscribes.
     """
-    age = form_age(settings.secret_key, draft.form_time, article.id, settings.form_max_age)
+    if draft.origin is not None:
+        age: float | None = math.inf
+    else:
+        age = form_age(settings.secret_key, draft.form_time, article.id, settings.form_max_age)
     if age is None:
         return Refusal.FORM_EXPIRED
     by_moderator = draft.moderator_id is not None
@@ -234,7 +254,11 @@ def submit(article: Article, draft: Draft, settings: CommentSettings) -> Accepte
     if _is_duplicate(article, draft):
         return Refusal.DUPLICATE
     text = draft.text
-    if not by_moderator and is_flood(draft.client.ip_block, text.email, settings.flood_seconds):
+    if (
+        not by_moderator
+        and draft.origin is None
+        and is_flood(draft.client.ip_block, text.email, settings.flood_seconds)
+    ):
         return Refusal.FLOOD
     body_html = comment_to_html(text.body)
     status = initial_status(
@@ -251,6 +275,7 @@ def submit(article: Article, draft: Draft, settings: CommentSettings) -> Accepte
         notify=draft.notify,
         spam_score=scored.score if scored else None,
         spam_clues=bayes.clues_json(scored) if scored else None,
+        origin=draft.origin,
     )
     with write_transaction(db.session):
         if _is_duplicate(article, draft):

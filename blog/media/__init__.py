@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask
 
 from blog.media import serving, views
-from blog.media.figures import open_graph_image, render_image
+from blog.media.figures import first_image_eager, open_graph_image, render_image
 
 
 def init_app(app: Flask) -> None:
@@ -15,3 +15,4 @@ def init_app(app: Flask) -> None:
     # The staff menu's "Media" shows for can_write_articles (blog/articles/views.py).
     app.register_blueprint(views.bp)
     app.register_blueprint(serving.bp)
+    app.add_template_filter(first_image_eager)

@@ -44,8 +44,11 @@ from blog.models.notify import (
     WebhookDelivery,
 )
 from blog.models.spam import SiteSetting, SpamToken
+from blog.models.webmention import ReceivedWebmention, SentWebmention
 
 __all__ = [
+    "ReceivedWebmention",
+    "SentWebmention",
     "Article",
     "ArticleKind",
     "ArticleRedirect",

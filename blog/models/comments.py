@@ -116,6 +116,10 @@ class Comment(Model):
     # Its parent's id there, kept until the parent is imported too (a file
     # may list a reply before the comment it answers).
     import_parent_id: Mapped[str | None] = mapped_column(sa.String(64))
+    # Where a comment written elsewhere came from ("webmention": another
+    # site's page, ``origin_url``), shown beside it; None: written here.
+    origin: Mapped[str | None] = mapped_column(sa.String(16))
+    origin_url: Mapped[str | None] = mapped_column(sa.String(2000))
     # The author asked to be mailed when it is approved and when replied to.
     notify: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Set when a moderator wrote the comment (a reply from the queue).

@@ -298,7 +298,13 @@ def initial_status(
 
 
 def has_approved_comment(author: str, email: str) -> bool:
-    """Tell whether this name and email already have an approved comment."""
+    """Tell whether this name and email already have an approved comment.
+
+    As WordPress's "comment_previously_approved": never without an email
+    (a Webmention's author has none, and anyone may sign with a name).
+    """
+    if not email or not author:
+        return False
     return (
         db.session.scalar(
             sa.select(Comment.id)

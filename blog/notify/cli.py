@@ -16,7 +16,10 @@ from blog.notify import delivery
 
 @click.command(
     "send-mail",
-    help=_l("Send the mail, digests and webhooks whose time has come, retrying failed ones."),
+    help=_l(
+        "Send the mail, digests, webhooks and Webmentions whose time has come, retrying "
+        "failed ones; verify received Webmentions."
+    ),
 )
 @with_appcontext
 def send_mail_command() -> None:
@@ -37,6 +40,16 @@ def send_mail_command() -> None:
                 sent=hooks_sent, failed=hooks_failed
             )
         )
+    if current_app.config["WEBMENTION_ENABLED"]:
+        for name, line in (
+            (
+                "webmentions received",
+                _("Webmentions verified: {sent}; failed (to be retried): {failed}"),
+            ),
+            ("webmentions sent", _("Webmentions sent: {sent}; failed (to be retried): {failed}")),
+        ):
+            done_sent, done_failed = done.sent.get(name, (0, 0))
+            click.echo(line.format(sent=done_sent, failed=done_failed))
     if done.failed:
         sys.exit(1)
 

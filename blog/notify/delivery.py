@@ -5,8 +5,10 @@ the same wherever it runs:
 
 1. make what fell due: the moderators' digests whose hour or day is over
    (blog/notify/moderator_mail.py), committed;
-2. send every outbox, mail (blog/notify/smtp.py) then webhooks
-   (blog/notify/webhooks.py), each row claimed, sent and its outcome
+2. send every outbox: received Webmentions verified
+   (blog/webmention/verifying.py), mail (blog/notify/smtp.py), webhooks
+   (blog/notify/webhooks.py), Webmentions sent
+   (blog/webmention/sending.py), each row claimed, sent and its outcome
    written in short transactions of their own (blog/notify/outbox.py).
 
 Making comes first, so that a digest that fell due leaves in the round
@@ -66,15 +68,23 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 
 from blog.extensions import db
 from blog.notify import moderator_mail, outbox, smtp, webhooks
+from blog.webmention import sending, verifying
 
 log = logging.getLogger(__name__)
 
-#: Every outbox, in the order they are sent.
-OUTBOXES = (smtp.MAIL_OUTBOX, webhooks.WEBHOOK_OUTBOX)
+#: Every outbox, in the order they are sent: received Webmentions first,
+#: so that the mail and webhooks about the comments they become leave in
+#: the same round.
+OUTBOXES = (
+    verifying.RECEIVED_OUTBOX,
+    smtp.MAIL_OUTBOX,
+    webhooks.WEBHOOK_OUTBOX,
+    sending.SENT_OUTBOX,
+)
 #: Where an app keeps its background sender.
 SENDER_KEY = "outbox_sender"
 
@@ -106,6 +116,8 @@ def deliver_due(limit: int = 50) -> Round:
     except Exception:  # never let delivery take a worker down
         _broken(done, "digests")
     for box in OUTBOXES:
+        if box.switch and not current_app.config[box.switch]:
+            continue
         try:
             done.sent[box.name] = outbox.send_due(box, limit)
         except Exception:

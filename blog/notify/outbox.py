@@ -58,6 +58,9 @@ class Outbox:
     #: What a failed send may raise: it is retried later. Anything else is
     #: a bug and propagates.
     failures: tuple[type[BaseException], ...]
+    #: The setting that turns this outbox on (None: always on). Rows of an
+    #: outbox turned off wait, unsent, until it is turned on again.
+    switch: str | None = None
 
 
 def check_deadlines(config: Mapping[str, Any]) -> None:

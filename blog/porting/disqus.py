@@ -17,8 +17,6 @@ through the comment sanitizer like everything an import writes.
 
 from __future__ import annotations
 
-# ElementTree only holds what defusedxml's parser read (blog/porting/importer.py).
-import xml.etree.ElementTree as ET  # nosec B405
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,7 +35,7 @@ from blog.porting.importer import (
     Reader,
     find_article,
 )
-from blog.porting.xmlstream import read_xml
+from blog.porting.xmlstream import Element, read_xml
 
 NS = "{http://disqus.com}"
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
@@ -55,7 +53,7 @@ class _Thread:
     deleted: bool
 
 
-def _flag(element: ET.Element, name: str) -> bool:
+def _flag(element: Element, name: str) -> bool:
     return (element.findtext(NS + name) or "").strip().lower() == "true"
 
 
@@ -70,7 +68,7 @@ def _date(text: str | None) -> datetime | None:
     return moment
 
 
-def _status(post: ET.Element, thread: _Thread) -> CommentStatus:
+def _status(post: Element, thread: _Thread) -> CommentStatus:
     """What was public at Disqus is approved; the rest is never published."""
     if _flag(post, "isSpam"):
         return CommentStatus.SPAM
@@ -92,18 +90,18 @@ class _DisqusImport:
         self.threads: dict[str, _Thread] = {}
         self.articles_matched: set[int] = set()
 
-    def start(self, element: ET.Element, depth: int) -> None:
+    def start(self, element: Element, depth: int) -> None:
         if depth == 1 and element.tag != NS + "disqus":
             raise ImportFileError(str(NOT_DISQUS))
 
-    def end(self, element: ET.Element, depth: int) -> bool:
+    def end(self, element: Element, depth: int) -> bool:
         if depth == 2 and element.tag == NS + "thread":
             self.thread(element)
         elif depth == 2 and element.tag == NS + "post":
             self.post(element)
         return False
 
-    def thread(self, element: ET.Element) -> None:
+    def thread(self, element: Element) -> None:
         thread_id = element.get(DSQ_ID) or ""
         link = (element.findtext(NS + "link") or "").strip()
         identifier = (element.findtext(NS + "id") or "").strip()
@@ -118,7 +116,7 @@ class _DisqusImport:
             self.articles_matched.add(article_id)
             self.report.articles_present += 1
 
-    def post(self, element: ET.Element) -> None:
+    def post(self, element: Element) -> None:
         thread_ref = element.find(NS + "thread")
         thread = self.threads.get(thread_ref.get(DSQ_ID) or "") if thread_ref is not None else None
         if thread is None:

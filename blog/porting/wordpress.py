@@ -13,8 +13,9 @@ counted. Everything is keyed by the WordPress ids (authors by their login),
 so running an import again, or again after it was interrupted, adds nothing
 twice.
 
-The XML comes from elsewhere: it is parsed as it is read, with defusedxml,
-which refuses entity expansion and external references; each post is let go
+The XML comes from elsewhere: it is parsed as it is read
+(``blog/porting/xmlstream.py``: lxml, with no entity expanded and nothing
+fetched, a file declaring entities refused); each post is let go
 once read, and each comment too once its post is known, so memory stays
 bounded whatever the file's size. The export is ``blog/porting/export.py``.
 """
@@ -22,9 +23,6 @@ bounded whatever the file's size. The export is ``blog/porting/export.py``.
 from __future__ import annotations
 
 import secrets
-
-# ElementTree only holds what defusedxml's parser read; nothing here parses.
-import xml.etree.ElementTree as ET  # nosec B405
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -58,7 +56,7 @@ from blog.porting.importer import (
     Reader,
 )
 from blog.porting.report import ImportReport
-from blog.porting.xmlstream import read_xml
+from blog.porting.xmlstream import Element, read_xml
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -136,7 +134,7 @@ def _wp_namespace(tag: str) -> str | None:
 class _Item:
     """One <item> with its namespace, read field by field."""
 
-    def __init__(self, element: ET.Element, wp: str) -> None:
+    def __init__(self, element: Element, wp: str) -> None:
         self.element = element
         self.wp = wp
 
@@ -179,7 +177,7 @@ def _int(value: str) -> int | None:
 class _Post:
     """The <item> being read: its fields, then its comments as they come."""
 
-    def __init__(self, element: ET.Element) -> None:
+    def __init__(self, element: Element) -> None:
         self.element = element
         self.decided = False
         #: The article its comments go to; None for a post skipped.
@@ -202,7 +200,7 @@ class _WxrImport:
         #: Whether the file lists its authors (WXR 1.1 and later do).
         self.authors_listed = False
 
-    def start(self, element: ET.Element, depth: int) -> None:
+    def start(self, element: Element, depth: int) -> None:
         tag = element.tag
         if self.wp is None:
             self.wp = _wp_namespace(tag)
@@ -213,7 +211,7 @@ class _WxrImport:
         if depth == 3 and tag == "item":
             self.post = _Post(element)
 
-    def end(self, element: ET.Element, depth: int) -> bool:
+    def end(self, element: Element, depth: int) -> bool:
         if depth == 3 and element.tag == "item":
             self._end_post(element)
         elif depth == 3 and self.wp is not None:
@@ -222,7 +220,7 @@ class _WxrImport:
             return self._end_field(element)
         return False
 
-    def _end_channel_entry(self, element: ET.Element, wp: str) -> None:
+    def _end_channel_entry(self, element: Element, wp: str) -> None:
         """An author, a category or a tag the export lists before its posts."""
         entry = _Item(element, wp)
         if element.tag == f"{{{wp}}}author":
@@ -291,7 +289,7 @@ class _WxrImport:
         db.session.flush()
         return terms
 
-    def _end_field(self, element: ET.Element) -> bool:
+    def _end_field(self, element: Element) -> bool:
         """A field of the post, or one of its comments, has been read; tell
         whether it can be let go."""
         post, wp = self.post, self.wp
@@ -305,7 +303,7 @@ class _WxrImport:
             self._add_comment(post.article_id, element, wp)
         return True
 
-    def _end_post(self, element: ET.Element) -> None:
+    def _end_post(self, element: Element) -> None:
         post, self.post = self.post, None
         wp = self.wp
         if post is None or wp is None:
@@ -362,12 +360,13 @@ class _WxrImport:
         article.terms = [term for kind, pairs in named.items() for term in self._terms(kind, pairs)]
         db.session.flush()
 
-    def _add_comment(self, article_id: int, element: ET.Element, namespace: str) -> None:
+    def _add_comment(self, article_id: int, element: Element, namespace: str) -> None:
         wp = f"{{{namespace}}}"
         # One pass over the comment's fields (the first of each name, as find() does).
         fields: dict[str, str] = {}
         for child in element:
-            fields.setdefault(child.tag, child.text or "")
+            if child.tag not in fields:
+                fields[child.tag] = child.text or ""
         if fields.get(wp + "comment_type", "").strip() in ("pingback", "trackback"):
             self.report.comments_skipped[PINGS_SKIPPED] += 1
             return
@@ -376,7 +375,9 @@ class _WxrImport:
             self.report.comments_skipped[NO_ID] += 1
             return
         # Our own export keeps the typed text aside; WordPress's has only the content.
-        typed = _comment_meta(element, namespace, TYPED_TEXT_KEY)
+        typed = None
+        if wp + "commentmeta" in fields:
+            typed = _comment_meta(element, namespace, TYPED_TEXT_KEY)
         parent = fields.get(wp + "comment_parent", "").strip()
         self.writer.add(
             article_id,
@@ -517,7 +518,7 @@ def _unix_time(value: str) -> datetime | None:
     return datetime.fromtimestamp(int(value), UTC).replace(tzinfo=None)
 
 
-def _comment_meta(element: ET.Element, wp: str, key: str) -> str | None:
+def _comment_meta(element: Element, wp: str, key: str) -> str | None:
     """The value of a comment's ``wp:commentmeta`` entry ``key``, if it has one."""
     for meta in element.findall(f"{{{wp}}}commentmeta"):
         if (meta.findtext(f"{{{wp}}}meta_key") or "").strip() == key:

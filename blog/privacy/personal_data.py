@@ -30,6 +30,7 @@ from blog.models import (
     MailMessage,
     ModerationEvent,
     Moderator,
+    ReceivedWebmention,
     Subscriber,
     Subscription,
     WebhookDelivery,
@@ -244,6 +245,18 @@ def purge_addresses(retention_days: int) -> int:
     Returns how many comments were cleared. The caller commits.
     """
     cutoff = utcnow() - timedelta(days=retention_days)
+    # Who sent a Webmention goes at the same age (blog/webmention/).
+    rows_changed(
+        sa.update(ReceivedWebmention)
+        .where(
+            ReceivedWebmention.created_at < cutoff,
+            sa.or_(
+                ReceivedWebmention.ip_address.is_not(None),
+                ReceivedWebmention.ip_block.is_not(None),
+            ),
+        )
+        .values(ip_address=None, ip_block=None)
+    )
     return rows_changed(
         sa.update(Comment)
         .where(

@@ -265,6 +265,11 @@ def _add_comments(feed: Atom1Feed, where: sa.ColumnElement[bool]) -> None:
                 )
                 + content
             )
+        if comment.origin_url:
+            # Written on another site (a Webmention): said, with its page.
+            content += Markup('<p>{} <a href="{}">{}</a></p>').format(
+                _("From another site:"), comment.origin_url, comment.origin_url
+            )
         feed.add_item(
             title=_("%(author)s on “%(title)s”", author=comment.author, title=title),
             link=link_to(slug, comment.id, page),

@@ -350,3 +350,37 @@ def test_autosave_keeps_a_draft_and_never_touches_a_published_article(app, clien
     refused = client.post(f"/admin/articles/{live_id}/autosave", data=live_fields)
     assert refused.status_code == 409
     assert stored(app, live_id).body_source == "Testo."
+
+
+def test_a_save_with_an_expired_token_keeps_every_word_and_saves_nothing(app, client):
+    """An author who wrote for hours: the form comes back, filled, with a new token."""
+    with app.app_context():
+        add_moderator("autrice", display_name="Autrice").role = Role.AUTHOR
+        db.session.commit()
+    sign_in(client, "autrice")
+    fields = editor_fields(client, "/admin/articles/new")
+    fields.update(title="Scritto a lungo", body="Un testo di ore.\n\n- da non perdere")
+    fields["csrf_token"] = "scaduto"
+
+    response = client.post("/admin/articles/new", data={**fields, "action": "draft"})
+
+    assert response.status_code in (200, 422)
+    page = soup(response)
+    assert "non è stato salvato nulla" in text_of(page)
+    assert page.find("input", attrs={"name": "title"})["value"] == "Scritto a lungo"
+    body = page.find("textarea", attrs={"name": "body"}).get_text().removeprefix("\r\n")
+    assert body == "Un testo di ore.\n\n- da non perdere"
+    fresh = page.find("input", attrs={"name": "csrf_token"})["value"]
+    assert fresh != "scaduto"
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(Article.id)).where(Article.title == "Scritto a lungo")
+            )
+            == 0
+        )
+    # The fresh token saves it.
+    saved = client.post(
+        "/admin/articles/new", data={**fields, "csrf_token": fresh, "action": "draft"}
+    )
+    assert saved.status_code == 303

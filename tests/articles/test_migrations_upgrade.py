@@ -26,7 +26,7 @@ from blog.extensions import db
 from tests.helpers import test_database_url
 
 FIRST = "a0405713cd5d"
-HEAD = "8e4f2b9c1a67"
+HEAD = "9c7d3e5f1b28"
 WHEN = datetime(2024, 3, 1, 9, 30, 15)
 LATER = datetime(2024, 3, 2, 18, 5, 0)
 
@@ -334,8 +334,51 @@ ROWS_AT["6d1e0a7b3c52"] = {  # uploaded images, featured images
 # Readers' search index: an FTS5 table on SQLite (with its shadow tables,
 # which schema_objects sees like any table), a column and an index on
 # PostgreSQL; the articles already there are indexed by the migration.
-ROWS_AT[HEAD] = {
+ROWS_AT["8e4f2b9c1a67"] = {
     "article": [article(7, "dopo-la-ricerca", status="publish", kind="page", created_at=LATER)],
+}
+ROWS_AT[HEAD] = {  # Webmentions received and sent, comments' origin
+    "comment": [
+        comment(
+            20,
+            1,
+            origin="webmention",
+            origin_url="https://altro.example/2026/risposta",
+            email="",
+        )
+    ],
+    "received_webmention": [
+        {
+            "id": 1,
+            "source": "https://altro.example/2026/risposta",
+            "target": "https://blog.example/primo/",
+            "source_host": "altro.example",
+            "article_id": 1,
+            "ip_address": "203.0.113.9",
+            "ip_block": "203.0.113.9/32",
+            "kind": "reply",
+            "comment_id": 20,
+            "result": "reply",
+            "created_at": LATER,
+            "verified_at": LATER,
+            "attempts": 1,
+            "next_attempt_at": LATER,
+            "sent_at": LATER,
+        }
+    ],
+    "sent_webmention": [
+        {
+            "id": 1,
+            "article_id": 6,
+            "target": "https://altro.example/2026/articolo",
+            "endpoint": "https://altro.example/webmention",
+            "result": "202",
+            "created_at": LATER,
+            "attempts": 1,
+            "next_attempt_at": LATER,
+            "sent_at": LATER,
+        }
+    ],
 }
 REVISIONS = list(ROWS_AT)
 PRIMARY_KEYS = {

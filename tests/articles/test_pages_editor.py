@@ -147,3 +147,22 @@ def test_a_page_shares_the_articles_addresses(app, client, staff):
             sa.select(sa.func.count()).where(Article.kind == ArticleKind.PAGE.value)
         )
     assert count == 0
+
+
+def test_a_page_saved_with_an_expired_token_comes_back_as_a_page(app, client, staff):
+    sign_in(client, "editor")
+    fields = editor_fields(client, "/admin/articles/pages/new")
+    fields.update(title="Contatti", body="Scriveteci.", csrf_token="scaduto", action="draft")
+
+    page = soup(client.post("/admin/articles/pages/new", data=fields))
+
+    assert text_of(page.find("h1", id="editor-title")) == "Aggiungi nuova pagina"
+    assert page.find("form", id="editor-form")["action"] == "/admin/articles/pages/new"
+    assert page.find("input", attrs={"name": "title"})["value"] == "Contatti"
+    assert stored_page(app, "contatti") is None
+
+
+def test_an_author_with_an_expired_token_gets_no_page_form(app, client, staff):
+    sign_in(client, "author")
+    data = {"title": "Contatti", "csrf_token": "scaduto", "action": "draft"}
+    assert client.post("/admin/articles/pages/new", data=data).status_code == 403

@@ -7,7 +7,7 @@ from bs4 import BeautifulSoup
 
 from blog.articles.markdown import render_markdown
 from blog.comments.sanitize import clean_article_html
-from blog.media.figures import open_graph_image, render_image
+from blog.media.figures import first_image_eager, open_graph_image, render_image
 from blog.models import MediaFile
 
 STEM = "Ab3_-Ab3_-Ab3_-Ab3_-Ab"
@@ -85,3 +85,19 @@ def test_open_graph_names_the_widest_classic_file_by_its_absolute_address(app):
         tags = open_graph_image(media(480, 960, 1600))
     assert tags["url"] == f"{app.config['SITE_URL']}/media/{STEM}-1600.jpg"
     assert (tags["width"], tags["height"], tags["type"]) == (1600, 1066, "image/jpeg")
+
+
+def test_only_an_articles_first_image_loads_at_once():
+    body = render_markdown(
+        "\n\n".join(
+            [
+                str(render_image(media(480, 960), "Prima")),
+                "Un paragrafo.",
+                str(render_image(media(480, 960), "Seconda")),
+            ]
+        )
+    )
+    images = BeautifulSoup(str(first_image_eager(body)), "html.parser").find_all("img")
+    assert [img.get("loading") for img in images] == [None, "lazy"]
+    assert [img["alt"] for img in images] == ["Prima", "Seconda"]
+    assert str(first_image_eager("<p>Nessuna immagine.</p>")) == "<p>Nessuna immagine.</p>"

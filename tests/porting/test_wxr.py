@@ -537,6 +537,9 @@ def test_a_post_that_keeps_too_much_before_its_fields_is_refused(
     app, runner, tmp_path, monkeypatch
 ):
     monkeypatch.setattr("blog.porting.xmlstream.XML_HELD_ELEMENTS", 300)
+    # Read a little at a time, as a file larger than one read is: the
+    # parser knows nothing of the fields at the end while the comments come.
+    monkeypatch.setattr("blog.porting.xmlstream.READ_SIZE", 512)
     comments = "".join(wxr_comment(n) for n in range(1, 101))
     item = fields_last(9, "campi-in-fondo", "publish", comments)
     result = runner.invoke(args=["import-wxr", str(write_wxr(tmp_path, item))])
@@ -651,3 +654,32 @@ def test_the_export_queries_in_batches_and_reads_back_identically(
     with fresh_blog(app_config, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'b.db'}") as blog:
         import_file(blog.test_cli_runner(), exported)
         assert snapshot(blog) == original
+
+
+def test_a_file_declaring_entities_is_refused_before_anything_is_read(app, runner, tmp_path):
+    """No entity is ever expanded: a file that declares one (as a billion
+    laughs does) is refused outright, even when it never uses it."""
+    path = write_wxr(tmp_path, wxr_post(9, "con-entita", comments=wxr_comment(1)))
+    text = path.read_text().replace("<rss", '<!DOCTYPE rss [<!ENTITY a "aaaa">]>\n<rss', 1)
+    path.write_text(text)
+    result = runner.invoke(args=["import-wxr", str(path)])
+    assert result.exit_code == 1
+    assert "dichiara delle entità" in result.output and "Traceback" not in result.output
+    with app.app_context():
+        assert not comments_in_db()
+
+
+def test_a_doctype_without_entities_is_read_as_ever(app, runner, tmp_path):
+    path = write_wxr(tmp_path, wxr_post(9, "con-doctype", comments=wxr_comment(1)))
+    path.write_text(path.read_text().replace("<rss", "<!DOCTYPE rss>\n<rss", 1))
+    output = import_file(runner, path)
+    assert re.search(r"Commenti importati\s+1\n", output), output
+
+
+def test_elements_nested_too_deep_are_refused(app, runner, tmp_path):
+    deep = "<a>" * 40 + "x" + "</a>" * 40
+    comment = wxr_comment(1).replace("</wp:comment>", deep + "</wp:comment>")
+    path = write_wxr(tmp_path, wxr_post(9, "profondo", comments=comment))
+    result = runner.invoke(args=["import-wxr", str(path)])
+    assert result.exit_code == 1
+    assert "annidati oltre 32 livelli" in result.output and "Traceback" not in result.output
