@@ -315,6 +315,11 @@ def update(article_id: int) -> BaseResponse:
     return save(editable_article(article_id))
 
 
+#: Flask-WTF's words for a token that was good and is now too old (any other
+#: token problem is no author's long writing, and gets the usual 400).
+EXPIRED_TOKEN = "The CSRF token has expired."
+
+
 @bp.errorhandler(CSRFError)
 def form_expired(error: CSRFError) -> BaseResponse | tuple[str, int]:
     """A save whose token has expired (an author who wrote for hours): the
@@ -323,7 +328,8 @@ def form_expired(error: CSRFError) -> BaseResponse | tuple[str, int]:
     Only a request from the site itself gets here: a cross-site POST is
     refused before the token is read (``blog/web/security.py``).
     """
-    if request.endpoint not in ("articles.create", "articles.create_page", "articles.update"):
+    saving = request.endpoint in ("articles.create", "articles.create_page", "articles.update")
+    if not saving or error.description != EXPIRED_TOKEN:
         return handle_csrf_error(error)
     kind = ArticleKind.POST
     if request.endpoint == "articles.create_page":
