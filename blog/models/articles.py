@@ -117,7 +117,10 @@ class Article(Model):
         back_populates="article", cascade="all, delete-orphan", passive_deletes=True
     )
     terms: Mapped[list[Term]] = relationship(
-        secondary=article_term, back_populates="articles", order_by="Term.name"
+        secondary=article_term,
+        back_populates="articles",
+        # The name, then the kind: a category and a tag may share a name.
+        order_by=lambda: [Term.name, Term.kind, Term.id],
     )
     revisions: Mapped[list[ArticleRevision]] = relationship(
         back_populates="article",
