@@ -317,7 +317,7 @@ def update(article_id: int) -> BaseResponse:
 
 #: Flask-WTF's words for a token that was good and is now too old (any other
 #: token problem is no author's long writing, and gets the usual 400).
-EXPIRED_TOKEN = "The CSRF token has expired."
+EXPIRED_FORM_MESSAGE = "The CSRF token has expired."
 
 
 @bp.errorhandler(CSRFError)
@@ -329,7 +329,7 @@ def form_expired(error: CSRFError) -> BaseResponse | tuple[str, int]:
     refused before the token is read (``blog/web/security.py``).
     """
     saving = request.endpoint in ("articles.create", "articles.create_page", "articles.update")
-    if not saving or error.description != EXPIRED_TOKEN:
+    if not saving or error.description != EXPIRED_FORM_MESSAGE:
         return handle_csrf_error(error)
     kind = ArticleKind.POST
     if request.endpoint == "articles.create_page":
