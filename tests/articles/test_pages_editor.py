@@ -4,6 +4,8 @@ written by editors and administrators only, with the articles' life
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -149,10 +151,17 @@ def test_a_page_shares_the_articles_addresses(app, client, staff):
     assert count == 0
 
 
+def let_tokens_expire(app) -> None:
+    """The tokens already given out are now too old (a form left open for hours)."""
+    app.config["WTF_CSRF_TIME_LIMIT"] = 1
+    time.sleep(2.1)
+
+
 def test_a_page_saved_with_an_expired_token_comes_back_as_a_page(app, client, staff):
     sign_in(client, "editor")
     fields = editor_fields(client, "/admin/articles/pages/new")
-    fields.update(title="Contatti", body="Scriveteci.", csrf_token="scaduto", action="draft")
+    fields.update(title="Contatti", body="Scriveteci.", action="draft")
+    let_tokens_expire(app)
 
     page = soup(client.post("/admin/articles/pages/new", data=fields))
 
@@ -164,5 +173,7 @@ def test_a_page_saved_with_an_expired_token_comes_back_as_a_page(app, client, st
 
 def test_an_author_with_an_expired_token_gets_no_page_form(app, client, staff):
     sign_in(client, "author")
-    data = {"title": "Contatti", "csrf_token": "scaduto", "action": "draft"}
+    token = editor_fields(client, "/admin/articles/new")["csrf_token"]
+    let_tokens_expire(app)
+    data = {"title": "Contatti", "csrf_token": token, "action": "draft"}
     assert client.post("/admin/articles/pages/new", data=data).status_code == 403
